@@ -1,0 +1,70 @@
+"""``kompress compress``: compress one tool output from a file or stdin."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ..errors import CliError
+from ..domains import DOMAINS, GRANULARITIES
+from ._common import non_negative_int, read_input, unit_float
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "compress",
+        help="compress a tool output (file or stdin)",
+        description="Compress a tool output and print the result. Kept lines and words are the "
+        "original bytes; runs of dropped lines become '[... N lines omitted ...]'.",
+    )
+    p.add_argument("file", nargs="?", default="-", help="input file, or - for stdin (default)")
+    p.add_argument("--domain", choices=list(DOMAINS), help="skip auto-detection")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--threshold", type=unit_float("--threshold"), help="keep units scoring above T (default: model's)")
+    g.add_argument("--rate", type=unit_float("--rate", low_open=True), help="keep the top R share by score instead")
+    p.add_argument("--granularity", choices=GRANULARITIES, default="auto",
+                   help="decide per word or per whole line (auto: the domain's default)")
+    p.add_argument("--no-guard", action="store_true", help="let the model drop must-keep words / critical lines")
+    p.add_argument("--min-tokens", type=non_negative_int, default=0, help="return inputs shorter than this unchanged")
+    p.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], default="torch")
+    p.add_argument("--model", metavar="DIR", help="model folder (default: the shipped model)")
+    p.add_argument("--errors", choices=["strict", "replace"], default="strict",
+                   help="invalid UTF-8: stop with an error (strict) or substitute U+FFFD (replace)")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print {text, keep_rate, domain, tokens_in, tokens_out}")
+    out.add_argument("--show", action="store_true", help="print the original with dropped words struck through")
+    p.add_argument("--stats", action="store_true", help="print a one-line summary to stderr")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    text = read_input(args.file, args.errors)
+    if not text:
+        if args.json:
+            print(json.dumps({"text": "", "keep_rate": 1.0, "domain": args.domain or "text", "tokens_in": 0, "tokens_out": 0}))
+        return 0
+    from ..compressor import Compressor, NoTrainedModel
+    from ..model import BackboneNotFound
+
+    try:
+        comp = Compressor.load(args.model, backend=args.backend)
+    except (NoTrainedModel, BackboneNotFound, FileNotFoundError) as e:
+        raise CliError(str(e)) from e
+    r = comp.compress(
+        text, domain=args.domain, threshold=args.threshold, rate=args.rate,
+        granularity=args.granularity, guard=not args.no_guard, min_tokens=args.min_tokens,
+    )
+    if args.json:
+        print(json.dumps(r.to_dict(), ensure_ascii=False))
+    elif args.show:
+        from ..show import show
+
+        show(text, r)
+    else:
+        sys.stdout.write(r.text)
+    if args.stats or args.show:
+        saved = r.tokens_in - r.tokens_out
+        print(f"[kompress] domain={r.domain} granularity={r.granularity} tokens {r.tokens_in} -> {r.tokens_out} "
+              f"(keep_rate {r.keep_rate:.3f}, saved {saved})", file=sys.stderr)
+    return 0

@@ -1,0 +1,318 @@
+"""The compressor: text -> domain -> tokens -> scores -> word/line decisions -> kept text.
+
+Long inputs are cut into blocks at newlines (bounded memory: only per-word sums are kept
+for the whole text), each block into overlapping windows of the encoder's length; every
+token takes its score from the window where it sits furthest from an edge.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from .domains import detect, get_domain, resolve_granularity
+from .labels import is_critical_line, is_must_keep
+from .render import render
+from .units import line_spans, word_spans, words_to_lines
+
+DEFAULT_MODEL_DIR = Path(__file__).parent / "default_model"
+BLOCK_CHARS = 32_000  # text per tokenizer call; bounds memory on 10 MB inputs
+
+
+class NoTrainedModel(RuntimeError):
+    """No model folder was given and no trained default model is installed."""
+
+
+@dataclass
+class CompressResult:
+    """What :meth:`Compressor.compress` returns."""
+
+    text: str
+    keep_rate: float  # kept / total model tokens
+    domain: str
+    tokens_in: int
+    tokens_out: int
+    kept_spans: list[tuple[int, int]] = field(default_factory=list)
+    granularity: str = "word"
+    word_keep: np.ndarray | None = field(default=None, repr=False)  # final decision per word
+    word_keep_raw: np.ndarray | None = field(default=None, repr=False)  # model alone, no guard
+    word_scores: np.ndarray | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict:
+        return {
+            "text": self.text,
+            "keep_rate": round(self.keep_rate, 4),
+            "domain": self.domain,
+            "tokens_in": self.tokens_in,
+            "tokens_out": self.tokens_out,
+        }
+
+
+@dataclass
+class WordScores:
+    starts: np.ndarray
+    ends: np.ndarray
+    scores: np.ndarray  # mean final score of each word's tokens
+    n_tokens: np.ndarray  # model tokens per word
+
+
+class Compressor:
+    """Load once, compress many tool outputs."""
+
+    def __init__(self, backend, tokenizer, config, model_dir: Path | None = None, batch_size: int = 8,
+                 max_length: int | None = None) -> None:
+        self.backend = backend
+        self.tokenizer = tokenizer
+        self.config = config
+        self.model_dir = model_dir
+        self.batch_size = batch_size
+        self.max_length = min(max_length or config.max_length, config.max_length)
+        self._prefix_ids: dict[str, list[int]] = {}
+        self.cls_id = tokenizer.cls_token_id if tokenizer.cls_token_id is not None else tokenizer.bos_token_id
+        self.sep_id = tokenizer.sep_token_id if tokenizer.sep_token_id is not None else tokenizer.eos_token_id
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def load(cls, path: str | os.PathLike | None = None, backend: str = "torch", **kwargs) -> "Compressor":
+        """Load a model folder (default: the trained model shipped with the package).
+
+        ``backend="onnx"`` uses the folder's ``model.onnx`` or exports one on first use
+        into the cache (``~/.cache/kompress/onnx/<model hash>/``).
+        """
+        from .model import KompressConfig, KompressModel, load_tokenizer
+
+        if path is None:
+            path = os.environ.get("KOMPRESS_MODEL") or DEFAULT_MODEL_DIR
+            if not (Path(path) / "config.json").is_file():
+                raise NoTrainedModel(
+                    f"no trained default model found at {path}; train one with `kompress pipeline` "
+                    "or pass a model folder (--model DIR / Compressor.load(path))"
+                )
+        path = Path(path)
+        if backend == "torch":
+            from .backends import TorchBackend
+
+            model = KompressModel.from_pretrained(path, merge=True)
+            config, be = model.config, TorchBackend(model)
+        elif backend in ("onnx", "onnx-int8"):
+            import json
+
+            from .backends import OnnxBackend
+            from .export import onnx_for_folder
+
+            config = KompressConfig.from_dict(json.loads((path / "config.json").read_text()))
+            be = OnnxBackend(onnx_for_folder(path, int8=backend == "onnx-int8"))
+        else:
+            raise ValueError(f"backend must be 'torch', 'onnx' or 'onnx-int8', got {backend!r}")
+        return cls(be, load_tokenizer(config.backbone), config, model_dir=path, **kwargs)
+
+    @classmethod
+    def from_model(cls, model, tokenizer=None, **kwargs) -> "Compressor":
+        """Wrap an in-memory :class:`KompressModel` (tests, training-time evaluation)."""
+        from .backends import TorchBackend
+        from .model import load_tokenizer
+
+        return cls(TorchBackend(model), tokenizer or load_tokenizer(model.config.backbone), model.config, **kwargs)
+
+    # ------------------------------------------------------------------ scoring
+    def prefix_ids(self, domain: str) -> list[int]:
+        if domain not in self._prefix_ids:
+            prefix = self.config.domain_prefixes.get(domain) or get_domain(domain).prefix
+            self._prefix_ids[domain] = self.tokenizer(prefix, add_special_tokens=False)["input_ids"]
+        return self._prefix_ids[domain]
+
+    def count_tokens(self, text: str, stop_at: int | None = None) -> int:
+        """Model tokens of ``text`` (no specials); stops early once ``stop_at`` is reached."""
+        n = 0
+        for _, block in _blocks(text):
+            n += len(self.tokenizer(block, add_special_tokens=False)["input_ids"])
+            if stop_at is not None and n >= stop_at:
+                break
+        return n
+
+    def _windows(self, text: str, domain: str, starts: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, int, int]]:
+        """Yield (token ids, word index per token, first used, end used) for each window."""
+        prefix = self.prefix_ids(domain)
+        width = self.max_length - len(prefix) - 3
+        if width < 16:
+            raise ValueError(f"max_length {self.max_length} too small for prefix {prefix}")
+        overlap = width // 8
+        step = width - 2 * overlap
+        for offset, block in _blocks(text):
+            enc = self.tokenizer(block, add_special_tokens=False, return_offsets_mapping=True)
+            ids = np.asarray(enc["input_ids"], dtype=np.int64)
+            if len(ids) == 0:
+                continue
+            tok_start = np.asarray([s for s, _ in enc["offset_mapping"]], dtype=np.int64) + offset
+            word_of = np.searchsorted(starts, tok_start, side="right") - 1
+            n = len(ids)
+            s = 0
+            while True:
+                e = min(s + width, n)
+                use_from = 0 if s == 0 else overlap
+                use_to = (e - s) if e == n else (e - s - overlap)
+                yield ids[s:e], word_of[s:e], use_from, use_to
+                if e == n:
+                    break
+                s += step
+
+    def score_words(self, text: str, domain: str) -> WordScores:
+        """Mean final score and token count of every word of ``text``."""
+        starts, ends = word_spans(text)
+        sums = np.zeros(len(starts), dtype=np.float64)
+        counts = np.zeros(len(starts), dtype=np.int64)
+        prefix = self.prefix_ids(domain)
+        batch: list[tuple[np.ndarray, np.ndarray, int, int]] = []
+
+        def run(batch: list) -> None:
+            # Sort by length so padding stays small; order is a function of the input only.
+            order = sorted(range(len(batch)), key=lambda i: -len(batch[i][0]))
+            L = len(prefix) + 3 + len(batch[order[0]][0])
+            ids = np.full((len(batch), L), self.pad_id, dtype=np.int64)
+            mask = np.zeros_like(ids)
+            types = np.zeros_like(ids)
+            for row, i in enumerate(order):
+                chunk = batch[i][0]
+                seq = [self.cls_id, *prefix, self.sep_id, *chunk.tolist(), self.sep_id]
+                ids[row, : len(seq)] = seq
+                mask[row, : len(seq)] = 1
+                types[row, len(prefix) + 2 : len(seq)] = 1
+            scores = self.backend.scores(ids, mask, types)
+            base = len(prefix) + 2
+            for row, i in enumerate(order):
+                _, word_of, a, b = batch[i]
+                s = scores[row, base + a : base + b]
+                np.add.at(sums, word_of[a:b], s)
+                np.add.at(counts, word_of[a:b], 1)
+
+        for win in self._windows(text, domain, starts):
+            batch.append(win)
+            if len(batch) == self.batch_size:
+                run(batch)
+                batch = []
+        if batch:
+            run(batch)
+        scores = np.divide(sums, np.maximum(counts, 1))
+        # Words the tokenizer maps to nothing (e.g. U+FFFD, zero-width characters) follow
+        # their left neighbour, so they are never silently lost from a kept phrase.
+        empty = np.flatnonzero(counts == 0)
+        for i in empty:
+            scores[i] = scores[i - 1] if i > 0 else (scores[counts > 0][0] if (counts > 0).any() else 1.0)
+        return WordScores(starts, ends, scores.astype(np.float32), counts)
+
+    # ------------------------------------------------------------------ compress
+    def compress(
+        self,
+        text: str,
+        domain: str | None = None,
+        threshold: float | None = None,
+        rate: float | None = None,
+        granularity: str = "auto",
+        guard: bool = True,
+        min_tokens: int = 0,
+        markers: bool = True,
+    ) -> CompressResult:
+        """Compress one tool output.
+
+        ``threshold`` keeps units scoring above it (default: the model's); ``rate`` keeps
+        the top fraction of words (or of tokens, by whole lines) by score instead.
+        ``guard`` never drops must-keep words (word granularity) or critical lines (line
+        granularity). Inputs under ``min_tokens`` model tokens come back unchanged.
+        """
+        if threshold is not None and rate is not None:
+            raise ValueError("give threshold or rate, not both")
+        if rate is not None and not 0.0 < rate <= 1.0:
+            raise ValueError(f"rate must be in (0, 1], got {rate}")
+        if threshold is not None and not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"threshold must be in [0, 1], got {threshold}")
+        domain = domain or detect(text)
+        get_domain(domain)
+        gran = resolve_granularity(granularity, domain)
+        if not text.strip():
+            return CompressResult(text="", keep_rate=1.0, domain=domain, tokens_in=0, tokens_out=0, granularity=gran)
+        if min_tokens and self.count_tokens(text, stop_at=min_tokens) < min_tokens:
+            n = self.count_tokens(text)
+            return CompressResult(text, 1.0, domain, n, n, [(0, len(text))], gran)
+        thr = self.config.threshold if threshold is None else threshold
+        ws = self.score_words(text, domain)
+        must = np.fromiter((is_must_keep(text[s:e]) for s, e in zip(ws.starts, ws.ends)), dtype=bool, count=len(ws.starts))
+        l_starts, l_ends = line_spans(text)
+        w_line = words_to_lines(ws.starts, l_starts)
+        line_keep = None
+        if gran == "word":
+            raw = _select(ws.scores, np.ones_like(ws.n_tokens), thr, rate, by_count=True)
+            keep = raw | must if guard else raw.copy()
+        else:
+            tok_per_line = np.bincount(w_line, weights=ws.n_tokens, minlength=len(l_starts))
+            sum_per_line = np.bincount(w_line, weights=ws.scores * ws.n_tokens, minlength=len(l_starts))
+            line_score = np.divide(sum_per_line, np.maximum(tok_per_line, 1))
+            has_words = np.bincount(w_line, minlength=len(l_starts)) > 0
+            line_raw = _select(line_score, tok_per_line, thr, rate, by_count=False) & has_words
+            line_keep = line_raw.copy()
+            if guard:
+                for li in np.flatnonzero(~line_keep & has_words):
+                    if is_critical_line(text[l_starts[li] : l_ends[li]]):
+                        line_keep[li] = True
+            raw = line_raw[w_line]
+            keep = line_keep[w_line]
+        out, spans = render(text, ws.starts, ws.ends, keep, l_starts, l_ends, w_line, line_keep, markers)
+        tokens_in = int(ws.n_tokens.sum())
+        tokens_out = int(ws.n_tokens[keep].sum())
+        return CompressResult(
+            text=out,
+            keep_rate=tokens_out / tokens_in if tokens_in else 1.0,
+            domain=domain,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            kept_spans=spans,
+            granularity=gran,
+            word_keep=keep,
+            word_keep_raw=raw,
+            word_scores=ws.scores,
+        )
+
+
+def _select(scores: np.ndarray, weights: np.ndarray, threshold: float, rate: float | None, by_count: bool) -> np.ndarray:
+    """Threshold the scores, or keep the best ``rate`` share (of units or of weight)."""
+    if rate is None:
+        return scores > threshold
+    keep = np.zeros(len(scores), dtype=bool)
+    # Stable sort on -score: ties broken by position, so the choice is deterministic.
+    order = np.argsort(-scores, kind="stable")
+    if by_count:
+        k = int(round(rate * len(scores)))
+        keep[order[:k]] = True
+    else:
+        budget = rate * float(weights.sum())
+        cum = np.cumsum(weights[order])
+        keep[order[: int(np.searchsorted(cum, budget, side="right"))]] = True
+    return keep
+
+
+def _blocks(text: str) -> Iterator[tuple[int, str]]:
+    """Cut text at newlines (or whitespace) into ~BLOCK_CHARS pieces: (offset, piece)."""
+    n = len(text)
+    pos = 0
+    while pos < n:
+        end = min(pos + BLOCK_CHARS, n)
+        if end < n:
+            cut = text.rfind("\n", pos + BLOCK_CHARS // 2, end)
+            if cut == -1:
+                cut = max(text.rfind(" ", pos + BLOCK_CHARS // 2, end), text.rfind("\t", pos + BLOCK_CHARS // 2, end))
+            if cut != -1:
+                end = cut + 1
+            else:
+                # No whitespace at all: never cut inside a word's tokens mid-way; extend to the next.
+                nxt = len(text)
+                for ch in (" ", "\n", "\t"):
+                    j = text.find(ch, end)
+                    if j != -1:
+                        nxt = min(nxt, j + 1)
+                end = nxt
+        yield pos, text[pos:end]
+        pos = end

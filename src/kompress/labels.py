@@ -1,0 +1,94 @@
+"""What must never be dropped: the must-keep pattern, polarity words, critical lines.
+
+The seed's pattern (blog post) is applied with ``re.search`` to one *word* (a maximal run
+of non-whitespace). Our differences from the seed, on purpose:
+
+* dotted names and CamelCase accept upper case (``Foo.bar``, ``HttpClient``);
+* hex literals (``0x7fff2038``) are named explicitly (the seed relied on ``\\d+``);
+* flags must start the word (``--verbose``, ``-n``), so ``well-known`` is not a flag;
+* polarity words (``not``, ``never``, ``n't`` ...) are must-keep too: dropping them flips
+  facts ("does not exist" -> "does exist").
+"""
+
+from __future__ import annotations
+
+import re
+
+MUST_KEEP_WEIGHT = 3.0
+
+MUST_KEEP = re.compile(
+    r"""
+    0x[0-9a-fA-F]+                     # hex: 0x7fff2038
+  | \d+(?:\.\d+)?                      # numbers: 42, 3.14
+  | [A-Z_]{2,}                         # ALL_CAPS: SIGILL, HTTP, EOF
+  | [A-Za-z_]\w*\.[A-Za-z_]\w*         # dotted.names: libsystem_kernel.dylib
+  | /[\w/.\-]{2,}                      # unix paths: /usr/lib/python3
+  | \.[a-z]{2,4}\b                     # extensions: .py, .so, .json
+  | ^[(\[{'"]?--?[a-zA-Z][\w-]*        # flags: --verbose, -n (at word start)
+  | [A-Z][a-z]+[A-Z]\w*                # CamelCase: HttpClient, ValueError
+    """,
+    re.VERBOSE,
+)
+
+#: Words that carry polarity; compared lower-cased with surrounding punctuation stripped.
+POLARITY_WORDS = frozenset(
+    """
+    not no never none nothing nobody nowhere neither nor cannot can't won't don't doesn't
+    didn't isn't aren't wasn't weren't hasn't haven't hadn't couldn't shouldn't wouldn't
+    mustn't n't without missing failed fail fails failing failure unable denied refused
+    invalid unknown undefined unsupported unavailable incorrect mismatch forbidden
+    """.split()
+)
+
+_STRIP = "\"'`.,;:!?()[]{}<>*"
+
+#: Lines that name the problem: the guard keeps them whole in line granularity.
+CRITICAL = re.compile(
+    r"""
+    \b(?:ERROR|FATAL|CRITICAL|PANIC|WARN(?:ING)?|FAIL(?:ED|URE)?|Traceback|Segmentation
+       |Aborted|core\ dumped|AddressSanitizer|exit\ (?:code|status)|returned\ non-zero)\b
+  | \bSIG[A-Z]{2,}\b                     # signal names
+  | \bE[A-Z]{3,}\b                       # errno names: ENOENT, EACCES
+  | \b[A-Z_]*EXC_[A-Z_]+\b               # mach exceptions
+  | \b\w*(?:Error|Exception|Warning)\b   # exception class names
+  | ^(?:error|warning|fatal)\b | \berror:
+    """,
+    re.VERBOSE,
+)
+
+
+def is_polarity(word: str) -> bool:
+    """True when ``word`` (punctuation stripped, lower-cased) flips or negates a fact."""
+    w = word.strip(_STRIP).lower()
+    if not w:
+        return False
+    return w in POLARITY_WORDS or w.endswith("n't")
+
+
+def is_must_keep(word: str) -> bool:
+    """True when the word matches the must-keep pattern or is a polarity word."""
+    return MUST_KEEP.search(word) is not None or is_polarity(word)
+
+
+def must_keep_matches(text: str) -> list[str]:
+    """All must-keep strings of ``text`` with repeats (for the exact_keep metric).
+
+    Matches are taken per word, as in :func:`is_must_keep`; polarity words count whole.
+    """
+    out: list[str] = []
+    for m in re.finditer(r"\S+", text):
+        word = m.group()
+        if is_polarity(word):
+            out.append(word.strip(_STRIP))
+            continue
+        hit = MUST_KEEP.search(word)
+        if hit:
+            out.append(hit.group())
+    return out
+
+
+def is_critical_line(line: str) -> bool:
+    """True for lines naming an error, signal, failure or negation (line-mode guard)."""
+    if CRITICAL.search(line):
+        return True
+    return any(is_polarity(w) for w in line.split())

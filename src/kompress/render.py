@@ -1,0 +1,124 @@
+"""Decisions -> text: keep original bytes of kept words/lines, announce dropped lines.
+
+The only text ever inserted is the elision marker, one fixed format::
+
+    [... 37 lines omitted ...]        ([... 1 line omitted ...] for one)
+
+It stands on its own line where a run of dropped lines was; blank lines inside such a
+run are counted in it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+MARKER_FORMAT = "[... {n} {unit} omitted ...]"
+MARKER_RE = re.compile(r"^\[\.\.\. (\d+) lines? omitted \.\.\.\]$")
+
+
+def marker(n: int) -> str:
+    """The elision marker for ``n`` dropped lines."""
+    return MARKER_FORMAT.format(n=n, unit="line" if n == 1 else "lines")
+
+
+def render(
+    text: str,
+    word_starts: np.ndarray,
+    word_ends: np.ndarray,
+    word_keep: np.ndarray,
+    line_starts: np.ndarray,
+    line_ends: np.ndarray,
+    word_line: np.ndarray,
+    line_keep: np.ndarray | None = None,
+    markers: bool = True,
+) -> tuple[str, list[tuple[int, int]]]:
+    """Build the compressed text and the kept char spans of the original.
+
+    With ``line_keep`` given, whole lines are kept byte-identical (line granularity);
+    otherwise kept words are joined: original whitespace between neighbours that were
+    adjacent in the input, one space where words between them were dropped.
+    """
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    pending_blank: list[str] = []  # blank lines waiting to learn the fate of the next line
+    omitted = 0  # dropped lines (and blanks inside the run) not yet announced
+
+    # Word index range of each line (words are sorted, so lines own contiguous ranges).
+    n_lines = len(line_starts)
+    first = np.searchsorted(word_line, np.arange(n_lines), side="left")
+    last = np.searchsorted(word_line, np.arange(n_lines), side="right")
+
+    def flush_omitted() -> None:
+        nonlocal omitted
+        if omitted:
+            if markers:
+                out.append(marker(omitted))
+            omitted = 0
+
+    for li in range(n_lines):
+        ls, le = int(line_starts[li]), int(line_ends[li])
+        a, b = int(first[li]), int(last[li])
+        if a == b:  # blank line
+            if omitted:
+                omitted += 1
+            else:
+                pending_blank.append(text[ls:le])
+            continue
+        if line_keep is not None:
+            kept_line = bool(line_keep[li])
+            line_text = text[ls:le] if kept_line else ""
+            if kept_line:
+                spans.append((ls, le))
+        else:
+            idx = [i for i in range(a, b) if word_keep[i]]
+            kept_line = bool(idx)
+            line_text = _join_words(text, word_starts, word_ends, idx, ls, le, spans) if kept_line else ""
+        if kept_line:
+            flush_omitted()
+            out.extend(pending_blank)
+            pending_blank.clear()
+            out.append(line_text)
+        else:
+            omitted += 1 + len(pending_blank)
+            pending_blank.clear()
+    flush_omitted()
+    if out:
+        out.extend(pending_blank)
+    result = "\n".join(out)
+    if result and text.endswith("\n"):
+        result += "\n"
+    return result, spans
+
+
+def _join_words(
+    text: str,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    idx: list[int],
+    line_start: int,
+    line_end: int,
+    spans: list[tuple[int, int]],
+) -> str:
+    parts: list[str] = []
+    run_start = int(starts[idx[0]])
+    if idx[0] == int(np.searchsorted(starts, line_start)):
+        # The line's first word is kept: keep its indentation (structure for code/YAML).
+        run_start = line_start
+    prev = None
+    for i in idx:
+        s, e = int(starts[i]), int(ends[i])
+        if prev is None:
+            parts.append(text[run_start:e])
+        elif i == prev + 1:
+            parts.append(text[int(ends[prev]) : e])
+        else:
+            spans.append((run_start, int(ends[prev])))
+            run_start = s
+            parts.append(" " + text[s:e])
+        prev = i
+    spans.append((run_start, int(ends[prev])))
+    tail = "\r" if line_end > line_start and text[line_end - 1] == "\r" else ""
+    return "".join(parts) + tail
+

@@ -1,0 +1,37 @@
+"""Units of decision: words (maximal runs of non-whitespace) and lines, with char offsets.
+
+Teachers label in these units and the compressor decides in them, so training and
+inference agree on what "a word" is.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+WORD = re.compile(r"\S+")
+
+
+def word_spans(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end char offsets of every word, as two int64 arrays."""
+    spans = np.fromiter((x for m in WORD.finditer(text) for x in m.span()), dtype=np.int64)
+    spans = spans.reshape(-1, 2)
+    return spans[:, 0].copy(), spans[:, 1].copy()
+
+
+def line_spans(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end offsets of every line (end excludes the newline)."""
+    starts = [0]
+    starts.extend(m.end() for m in re.finditer("\n", text))
+    ends = [s - 1 for s in starts[1:]] + [len(text)]
+    if text.endswith("\n"):
+        # The empty string after a trailing newline is not a line.
+        starts.pop()
+        ends.pop()
+    return np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
+
+
+def words_to_lines(word_starts: np.ndarray, line_starts: np.ndarray) -> np.ndarray:
+    """Index of the line holding each word."""
+    return np.searchsorted(line_starts, word_starts, side="right") - 1

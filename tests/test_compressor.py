@@ -1,0 +1,162 @@
+import re
+
+import numpy as np
+import pytest
+
+from kompress import MARKER_RE, Compressor
+from kompress.labels import is_must_keep
+from kompress.units import word_spans
+
+from .conftest import SAMPLES
+
+CRASH = (SAMPLES / "gdb_segfault.txt").read_text()
+PYTEST = (SAMPLES / "pytest_failure.txt").read_text()
+PROSE = (
+    "The Process exited with SIGILL (illegal instruction) at address 0x7fff2038 in "
+    "libsystem_kernel.dylib and the file does not exist.\nMemory was 4.2GB RSS before the crash.\n"
+)
+
+
+def _words_in_order(out: str, text: str) -> None:
+    """Every output word is an original word, in order, case preserved (markers aside)."""
+    pos = 0
+    for line in out.splitlines():
+        if MARKER_RE.match(line):
+            continue
+        for w in line.split():
+            idx = text.find(w, pos)
+            assert idx >= 0, f"invented or reordered word {w!r}"
+            pos = idx + len(w)
+
+
+def test_word_mode_keeps_original_bytes(minilm_compressor):
+    r = minilm_compressor.compress(PROSE, granularity="word", rate=0.4)
+    _words_in_order(r.text, PROSE)
+    for s, e in r.kept_spans:
+        assert PROSE[s:e].split()[0] in r.text
+    assert "SIGILL" in r.text and "0x7fff2038" in r.text  # guard: original case kept
+    assert "not" in r.text  # polarity guard
+    assert 0 < r.keep_rate < 1 and r.tokens_out < r.tokens_in
+    assert r.domain == "crash"
+
+
+def test_rate_keeps_top_share_without_guard(minilm_compressor):
+    r = minilm_compressor.compress(PROSE, granularity="word", rate=0.4, guard=False)
+    n = len(PROSE.split())
+    assert r.word_keep.sum() == round(0.4 * n)
+    top = np.argsort(-r.word_scores, kind="stable")[: round(0.4 * n)]
+    assert set(np.flatnonzero(r.word_keep)) == set(top)
+
+
+def test_guard_never_drops_must_keep(minilm_compressor):
+    r = minilm_compressor.compress(PROSE, granularity="word", threshold=1.0)  # model keeps nothing
+    assert not r.word_keep_raw.any()
+    starts, ends = word_spans(PROSE)
+    for s, e, k in zip(starts, ends, r.word_keep):
+        assert k == is_must_keep(PROSE[s:e])
+    off = minilm_compressor.compress(PROSE, granularity="word", threshold=1.0, guard=False)
+    assert off.text == "[... 2 lines omitted ...]\n" and off.tokens_out == 0
+
+
+def test_threshold_zero_keeps_everything(minilm_compressor):
+    r = minilm_compressor.compress(PYTEST, threshold=0.0)
+    assert r.text == PYTEST and r.keep_rate == 1.0
+
+
+def test_line_mode_lines_are_whole_and_drops_announced(minilm_compressor):
+    r = minilm_compressor.compress(PYTEST, granularity="line", threshold=1.0)
+    assert r.granularity == "line"
+    src_lines = set(PYTEST.splitlines())
+    out_lines = r.text.splitlines()
+    assert any(MARKER_RE.match(x) for x in out_lines)
+    for line in out_lines:
+        assert line in src_lines or MARKER_RE.match(line)
+    # critical lines survive the guard
+    assert "E       KeyError: 'timeout'" in out_lines
+    # markers count every dropped line: kept + omitted == original
+    omitted = sum(int(MARKER_RE.match(x).group(1)) for x in out_lines if MARKER_RE.match(x))
+    kept = sum(1 for x in out_lines if not MARKER_RE.match(x))
+    assert kept + omitted == len(PYTEST.splitlines())
+
+
+def test_deterministic_byte_identical(minilm_compressor, minilm_dir):
+    a = minilm_compressor.compress(CRASH * 3, rate=0.5)
+    b = minilm_compressor.compress(CRASH * 3, rate=0.5)
+    c = Compressor.load(minilm_dir).compress(CRASH * 3, rate=0.5)
+    assert a.text == b.text == c.text
+    assert a.text.encode() == c.text.encode()
+
+
+def test_long_input_is_windowed_and_every_word_scored(minilm_compressor, monkeypatch):
+    import kompress.compressor as comp
+
+    monkeypatch.setattr(comp, "BLOCK_CHARS", 2000)  # many blocks, many windows
+    text = "\n".join(f"line {i}: worker-{i % 7} processed item {i * 13} status ok" for i in range(600)) + "\n"
+    ws = minilm_compressor.score_words(text, "log")
+    assert (ws.n_tokens > 0).all()
+    assert int(ws.n_tokens.sum()) == minilm_compressor.count_tokens(text)
+    assert minilm_compressor.count_tokens(text) > 4 * 512
+    r = minilm_compressor.compress(text, threshold=0.0)
+    assert r.text == text
+
+
+def test_window_scores_match_unchunked_in_the_middle(minilm_compressor):
+    # A text shorter than one window scores the same alone as inside the first window.
+    short = "ERROR disk /dev/sda1 full at 99% on host web-3\n"
+    a = minilm_compressor.score_words(short, "log").scores
+    b = minilm_compressor.score_words(short + "tail words here\n", "log").scores[: len(a)]
+    assert np.allclose(a, b, atol=0.05)
+
+
+def test_empty_and_floor(minilm_compressor):
+    assert minilm_compressor.compress("").text == ""
+    assert minilm_compressor.compress("  \n\n").text == ""
+    r = minilm_compressor.compress(PROSE, min_tokens=10_000, threshold=1.0)
+    assert r.text == PROSE and r.keep_rate == 1.0
+
+
+def test_bad_options(minilm_compressor):
+    with pytest.raises(ValueError, match="rate"):
+        minilm_compressor.compress(PROSE, rate=1.5)
+    with pytest.raises(ValueError, match="not both"):
+        minilm_compressor.compress(PROSE, rate=0.5, threshold=0.5)
+    with pytest.raises(ValueError, match="unknown domain"):
+        minilm_compressor.compress(PROSE, domain="nope")
+    with pytest.raises(ValueError, match="granularity"):
+        minilm_compressor.compress(PROSE, granularity="para")
+
+
+def test_prefix_never_in_output(minilm_compressor):
+    r = minilm_compressor.compress(PYTEST, threshold=0.0, domain="test")
+    assert "TEST:" not in r.text
+
+
+def test_onnx_backend_same_kept_words(minilm_dir, minilm_compressor):
+    onnx = Compressor.load(minilm_dir, backend="onnx")
+    for text in (CRASH, PYTEST, PROSE):
+        a = minilm_compressor.compress(text, rate=0.5, granularity="word", guard=False)
+        b = onnx.compress(text, rate=0.5, granularity="word", guard=False)
+        assert np.abs(a.word_scores - b.word_scores).max() < 1e-4
+        assert a.text == b.text
+    # exported once, then found in the cache
+    assert Compressor.load(minilm_dir, backend="onnx").backend.path == onnx.backend.path
+
+
+def test_no_default_model_says_so(monkeypatch, tmp_path):
+    import kompress.compressor as comp
+
+    monkeypatch.delenv("KOMPRESS_MODEL", raising=False)
+    monkeypatch.setattr(comp, "DEFAULT_MODEL_DIR", tmp_path / "missing")
+    with pytest.raises(comp.NoTrainedModel, match="no trained default model"):
+        Compressor.load()
+
+
+def test_modernbert_compressor(tiny_modernbert, tmp_path):
+    from kompress.model import KompressConfig, KompressModel
+
+    KompressModel(KompressConfig(backbone=str(tiny_modernbert))).save_pretrained(tmp_path)
+    c = Compressor.load(tmp_path)
+    r = c.compress(CRASH, rate=0.5, granularity="word")
+    _words_in_order(r.text, CRASH)
+    assert "SIGSEGV" in r.text
+    assert re.search(r"crash\.c:6", r.text)
