@@ -10,7 +10,7 @@ PY=${PYTHON:-python3}
 PIP=".venv/bin/python -m pip --disable-pip-version-check -q"
 $PIP install "torch==2.13.0"
 if [ "${1:-}" = "--dev" ]; then
-  $PIP install -e ".[export,proxy,eval,dev]"
+  $PIP install -e ".[export,proxy,eval,train,integrations,dev]"
 else
   $PIP install -e .
 fi
