@@ -88,9 +88,9 @@ def test_deterministic_byte_identical(minilm_compressor, minilm_dir):
 
 
 def test_long_input_is_windowed_and_every_word_scored(minilm_compressor, monkeypatch):
-    import kompress.compressor as comp
+    import kompress.windows as windows
 
-    monkeypatch.setattr(comp, "BLOCK_CHARS", 2000)  # many blocks, many windows
+    monkeypatch.setattr(windows, "BLOCK_CHARS", 2000)  # many blocks, many windows
     text = "\n".join(f"line {i}: worker-{i % 7} processed item {i * 13} status ok" for i in range(600)) + "\n"
     ws = minilm_compressor.score_words(text, "log")
     assert (ws.n_tokens > 0).all()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -18,9 +17,9 @@ from .domains import detect, get_domain, resolve_granularity
 from .labels import is_critical_line, is_must_keep
 from .render import render
 from .units import line_spans, word_spans, words_to_lines
+from .windows import Window, Windower
 
 DEFAULT_MODEL_DIR = Path(__file__).parent / "default_model"
-BLOCK_CHARS = 32_000  # text per tokenizer call; bounds memory on 10 MB inputs
 
 
 class NoTrainedModel(RuntimeError):
@@ -71,10 +70,7 @@ class Compressor:
         self.model_dir = model_dir
         self.batch_size = batch_size
         self.max_length = min(max_length or config.max_length, config.max_length)
-        self._prefix_ids: dict[str, list[int]] = {}
-        self.cls_id = tokenizer.cls_token_id if tokenizer.cls_token_id is not None else tokenizer.bos_token_id
-        self.sep_id = tokenizer.sep_token_id if tokenizer.sep_token_id is not None else tokenizer.eos_token_id
-        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        self.windower = Windower(tokenizer, self.max_length, config.domain_prefixes)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -121,76 +117,31 @@ class Compressor:
 
     # ------------------------------------------------------------------ scoring
     def prefix_ids(self, domain: str) -> list[int]:
-        if domain not in self._prefix_ids:
-            prefix = self.config.domain_prefixes.get(domain) or get_domain(domain).prefix
-            self._prefix_ids[domain] = self.tokenizer(prefix, add_special_tokens=False)["input_ids"]
-        return self._prefix_ids[domain]
+        return self.windower.prefix_ids(domain)
 
     def count_tokens(self, text: str, stop_at: int | None = None) -> int:
         """Model tokens of ``text`` (no specials); stops early once ``stop_at`` is reached."""
-        n = 0
-        for _, block in _blocks(text):
-            n += len(self.tokenizer(block, add_special_tokens=False)["input_ids"])
-            if stop_at is not None and n >= stop_at:
-                break
-        return n
-
-    def _windows(self, text: str, domain: str, starts: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, int, int]]:
-        """Yield (token ids, word index per token, first used, end used) for each window."""
-        prefix = self.prefix_ids(domain)
-        width = self.max_length - len(prefix) - 3
-        if width < 16:
-            raise ValueError(f"max_length {self.max_length} too small for prefix {prefix}")
-        overlap = width // 8
-        step = width - 2 * overlap
-        for offset, block in _blocks(text):
-            enc = self.tokenizer(block, add_special_tokens=False, return_offsets_mapping=True)
-            ids = np.asarray(enc["input_ids"], dtype=np.int64)
-            if len(ids) == 0:
-                continue
-            tok_start = np.asarray([s for s, _ in enc["offset_mapping"]], dtype=np.int64) + offset
-            word_of = np.searchsorted(starts, tok_start, side="right") - 1
-            n = len(ids)
-            s = 0
-            while True:
-                e = min(s + width, n)
-                use_from = 0 if s == 0 else overlap
-                use_to = (e - s) if e == n else (e - s - overlap)
-                yield ids[s:e], word_of[s:e], use_from, use_to
-                if e == n:
-                    break
-                s += step
+        return self.windower.count_tokens(text, stop_at)
 
     def score_words(self, text: str, domain: str) -> WordScores:
         """Mean final score and token count of every word of ``text``."""
         starts, ends = word_spans(text)
         sums = np.zeros(len(starts), dtype=np.float64)
         counts = np.zeros(len(starts), dtype=np.int64)
-        prefix = self.prefix_ids(domain)
-        batch: list[tuple[np.ndarray, np.ndarray, int, int]] = []
+        base = self.windower.content_offset(domain)
 
-        def run(batch: list) -> None:
-            # Sort by length so padding stays small; order is a function of the input only.
-            order = sorted(range(len(batch)), key=lambda i: -len(batch[i][0]))
-            L = len(prefix) + 3 + len(batch[order[0]][0])
-            ids = np.full((len(batch), L), self.pad_id, dtype=np.int64)
-            mask = np.zeros_like(ids)
-            types = np.zeros_like(ids)
-            for row, i in enumerate(order):
-                chunk = batch[i][0]
-                seq = [self.cls_id, *prefix, self.sep_id, *chunk.tolist(), self.sep_id]
-                ids[row, : len(seq)] = seq
-                mask[row, : len(seq)] = 1
-                types[row, len(prefix) + 2 : len(seq)] = 1
+        def run(batch: list[Window]) -> None:
+            # Longest first so padding stays small; the order depends on the input only.
+            batch = sorted(batch, key=lambda w: -len(w.ids))
+            ids, mask, types = self.windower.assemble([w.ids for w in batch], domain)
             scores = self.backend.scores(ids, mask, types)
-            base = len(prefix) + 2
-            for row, i in enumerate(order):
-                _, word_of, a, b = batch[i]
-                s = scores[row, base + a : base + b]
-                np.add.at(sums, word_of[a:b], s)
-                np.add.at(counts, word_of[a:b], 1)
+            for row, w in enumerate(batch):
+                a, b = w.use_from, w.use_to
+                np.add.at(sums, w.word_of[a:b], scores[row, base + a : base + b])
+                np.add.at(counts, w.word_of[a:b], 1)
 
-        for win in self._windows(text, domain, starts):
+        batch: list[Window] = []
+        for win in self.windower.windows(text, domain, starts):
             batch.append(win)
             if len(batch) == self.batch_size:
                 run(batch)
@@ -200,8 +151,7 @@ class Compressor:
         scores = np.divide(sums, np.maximum(counts, 1))
         # Words the tokenizer maps to nothing (e.g. U+FFFD, zero-width characters) follow
         # their left neighbour, so they are never silently lost from a kept phrase.
-        empty = np.flatnonzero(counts == 0)
-        for i in empty:
+        for i in np.flatnonzero(counts == 0):
             scores[i] = scores[i - 1] if i > 0 else (scores[counts > 0][0] if (counts > 0).any() else 1.0)
         return WordScores(starts, ends, scores.astype(np.float32), counts)
 
@@ -238,8 +188,25 @@ class Compressor:
         if min_tokens and self.count_tokens(text, stop_at=min_tokens) < min_tokens:
             n = self.count_tokens(text)
             return CompressResult(text, 1.0, domain, n, n, [(0, len(text))], gran)
+        return self.decide(text, self.score_words(text, domain), domain, threshold, rate, gran, guard, markers)
+
+    def decide(
+        self,
+        text: str,
+        ws: WordScores,
+        domain: str,
+        threshold: float | None = None,
+        rate: float | None = None,
+        granularity: str = "word",
+        guard: bool = True,
+        markers: bool = True,
+    ) -> CompressResult:
+        """Turn word scores into kept words/lines and render them (no encoder work).
+
+        Separate from :meth:`compress` so a threshold sweep scores each text once.
+        """
         thr = self.config.threshold if threshold is None else threshold
-        ws = self.score_words(text, domain)
+        gran = resolve_granularity(granularity, domain)
         must = np.fromiter((is_must_keep(text[s:e]) for s, e in zip(ws.starts, ws.ends)), dtype=bool, count=len(ws.starts))
         l_starts, l_ends = line_spans(text)
         w_line = words_to_lines(ws.starts, l_starts)
@@ -293,26 +260,3 @@ def _select(scores: np.ndarray, weights: np.ndarray, threshold: float, rate: flo
         keep[order[: int(np.searchsorted(cum, budget, side="right"))]] = True
     return keep
 
-
-def _blocks(text: str) -> Iterator[tuple[int, str]]:
-    """Cut text at newlines (or whitespace) into ~BLOCK_CHARS pieces: (offset, piece)."""
-    n = len(text)
-    pos = 0
-    while pos < n:
-        end = min(pos + BLOCK_CHARS, n)
-        if end < n:
-            cut = text.rfind("\n", pos + BLOCK_CHARS // 2, end)
-            if cut == -1:
-                cut = max(text.rfind(" ", pos + BLOCK_CHARS // 2, end), text.rfind("\t", pos + BLOCK_CHARS // 2, end))
-            if cut != -1:
-                end = cut + 1
-            else:
-                # No whitespace at all: never cut inside a word's tokens mid-way; extend to the next.
-                nxt = len(text)
-                for ch in (" ", "\n", "\t"):
-                    j = text.find(ch, end)
-                    if j != -1:
-                        nxt = min(nxt, j + 1)
-                end = nxt
-        yield pos, text[pos:end]
-        pos = end
