@@ -160,3 +160,17 @@ def test_modernbert_compressor(tiny_modernbert, tmp_path):
     _words_in_order(r.text, CRASH)
     assert "SIGSEGV" in r.text
     assert re.search(r"crash\.c:6", r.text)
+
+
+def test_short_dropped_runs_are_kept_not_elided():
+    from kompress.compressor import _short_dropped_runs
+    from kompress.units import line_spans, words_to_lines
+
+    text = '  "a": 1,\n  },\n  "b": 2,\n' + "\n".join(f'  "long_key_{i}": "some long value {i}",' for i in range(3)) + "\n}\n"
+    ws, _ = word_spans(text)
+    ls, le = line_spans(text)
+    wl = words_to_lines(ws, ls)
+    keep = np.zeros(len(ws), dtype=bool)
+    keep[wl == 0] = keep[wl == 2] = keep[wl == 6] = True  # drop "}," (1 short line) and the 3 long lines
+    restored = _short_dropped_runs(keep, wl, ls, le)
+    assert restored.tolist() == [False, True, False, False, False, False, False]

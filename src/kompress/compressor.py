@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from .domains import detect, get_domain, resolve_granularity
-from .labels import is_critical_line, is_must_keep
-from .render import render
+from .labels import is_critical_line, must_keep_mask
+from .render import marker, render
 from .units import line_spans, word_spans, words_to_lines
 from .windows import Window, Windower
 
@@ -207,7 +207,7 @@ class Compressor:
         """
         thr = self.config.threshold if threshold is None else threshold
         gran = resolve_granularity(granularity, domain)
-        must = np.fromiter((is_must_keep(text[s:e]) for s, e in zip(ws.starts, ws.ends)), dtype=bool, count=len(ws.starts))
+        must = must_keep_mask(text, ws.starts, ws.ends)
         l_starts, l_ends = line_spans(text)
         w_line = words_to_lines(ws.starts, l_starts)
         line_keep = None
@@ -227,6 +227,12 @@ class Compressor:
                         line_keep[li] = True
             raw = line_raw[w_line]
             keep = line_keep[w_line]
+        if markers:
+            restored = _short_dropped_runs(keep, w_line, l_starts, l_ends)
+            if restored.any():
+                keep = keep | restored[w_line]
+                if line_keep is not None:
+                    line_keep = line_keep | restored
         out, spans = render(text, ws.starts, ws.ends, keep, l_starts, l_ends, w_line, line_keep, markers)
         tokens_in = int(ws.n_tokens.sum())
         tokens_out = int(ws.n_tokens[keep].sum())
@@ -242,6 +248,32 @@ class Compressor:
             word_keep_raw=raw,
             word_scores=ws.scores,
         )
+
+
+def _short_dropped_runs(keep: np.ndarray, w_line: np.ndarray, l_starts: np.ndarray, l_ends: np.ndarray) -> np.ndarray:
+    """Lines of dropped runs shorter than the marker that would replace them.
+
+    Eliding ``},`` behind ``[... 1 line omitted ...]`` costs more than it saves, so such
+    runs are kept verbatim instead (they are real lines: still faithful).
+    """
+    n = len(l_starts)
+    has_words = np.bincount(w_line, minlength=n) > 0
+    dropped = has_words & ~(np.bincount(w_line, weights=keep.astype(np.float64), minlength=n) > 0)
+    restore = np.zeros(n, dtype=bool)
+    i = 0
+    while i < n:
+        if not dropped[i]:
+            i += 1
+            continue
+        j = last = i
+        while j + 1 < n and (dropped[j + 1] or not has_words[j + 1]):
+            j += 1
+            if dropped[j]:
+                last = j
+        if l_ends[last] - l_starts[i] <= len(marker(last - i + 1)):
+            restore[i : last + 1] = True
+        i = last + 1
+    return restore
 
 
 def _select(scores: np.ndarray, weights: np.ndarray, threshold: float, rate: float | None, by_count: bool) -> np.ndarray:

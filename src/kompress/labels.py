@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 MUST_KEEP_WEIGHT = 3.0
 
 MUST_KEEP = re.compile(
@@ -92,3 +94,8 @@ def is_critical_line(line: str) -> bool:
     if CRITICAL.search(line):
         return True
     return any(is_polarity(w) for w in line.split())
+
+
+def must_keep_mask(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """:func:`is_must_keep` of every word span ``text[start:end]``, as a bool array."""
+    return np.fromiter((is_must_keep(text[s:e]) for s, e in zip(starts, ends)), dtype=bool, count=len(starts))

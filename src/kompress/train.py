@@ -104,27 +104,17 @@ class TrainWindow:
     hidden: torch.Tensor | None = None  # cached input of the first trained layer (fp16)
 
 
-REQUIRED = ("text", "domain", "words", "labels")
-
-
 def read_jsonl(paths: Iterable[str]) -> list[dict]:
-    """Labelled examples from JSONL files (see DESIGN: labelled example schema)."""
+    """Labelled examples from JSONL files (schema and file:line errors: :mod:`kompress.data`)."""
+    from dataclasses import asdict as _asdict
+
+    from .data import read_examples
+
     out: list[dict] = []
     for p in paths:
         if not Path(p).is_file():
             raise FileNotFoundError(f"{p}: training data not found (build it with `kompress data build`)")
-        with open(p, encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    e = json.loads(line)
-                except json.JSONDecodeError as err:
-                    raise ValueError(f"{p}:{n}: not valid JSON ({err.msg})") from None
-                missing = [k for k in REQUIRED if k not in e]
-                if missing or len(e["words"]) != len(e["labels"]):
-                    raise ValueError(f"{p}:{n}: not a labelled example (missing {missing} or words/labels differ)")
-                out.append(e)
+        out.extend(_asdict(ex) for ex in read_examples(p))
     return out
 
 
