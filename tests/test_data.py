@@ -127,7 +127,9 @@ def test_label_items_with_raw_items():
                      "tests/t.py F\nE   assert 1 == 2\n1 failed in 0.01s\n", "test")]
     exs = label_items(items)
     assert [e.id for e in exs] == ["app-log-x-0000", "pytest-y-0000"]
-    assert exs[0].labels == rule_labels(LOG, "log").tolist() and exs[0].teacher == "rules"
+    # line domain: no must-keep override inside dropped lines, weight 1.0 where dropped
+    assert exs[0].labels == rule_labels(LOG, "log", override=False).tolist() and exs[0].teacher == "rules"
+    assert all(w == 1.0 for w, lab in zip(exs[0].weights, exs[0].labels) if not lab)
     assert exs[0].source == "corpus:app-log/x" and exs[0].questions == []
     assert exs[1].split == "test" and exs[1].questions  # questions on the test split
     assert all(q["answer"] in exs[1].text for q in exs[1].questions)
@@ -145,7 +147,7 @@ def test_build_dataset_real_corpus(tmp_path, capsys):
     for split, exs in by_split.items():
         for ex in exs:
             assert ex.split == split and ex.teacher == "rules"
-            assert ex.labels == rule_labels(ex.text, ex.domain).tolist()
+            assert ex.labels == rule_labels(ex.text, ex.domain, override=False).tolist()  # line domains
             if split != "test":
                 assert ex.questions == []
             assert all(q["answer"] in ex.text for q in ex.questions)
