@@ -1,0 +1,335 @@
+"""The proxy's parts on their own: redaction, finding/splicing tool outputs, the pair store
+(SQLite and PostgreSQL), configuration, and the ``kompress original`` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import uuid
+
+import pytest
+
+from kompress.cli import main
+from kompress.proxy.config import ProxyConfig
+from kompress.proxy.redact import redact, redact_pair
+from kompress.proxy.rewrite import api_for_path, find_tool_texts, splice
+from kompress.proxy.store import PairStore, content_hash, normalize_url
+
+PG_URL = os.environ.get("KOMPRESS_TEST_PG_URL", "postgresql+psycopg://kompress:kompress@127.0.0.1:5432/kompress")
+
+# Fake but well-formed secrets of every kind the store must never keep.
+SECRETS = {
+    "openai": "sk-proj-Q1w2E3r4T5y6U7i8O9p0AaSsDdFf",
+    "anthropic": "sk-ant-api03-ZzXxCcVvBbNnMm1234567890",
+    "aws": "AKIAIOSFODNN7EXAMPLE",
+    "github": "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789",
+    "github_pat": "github_pat_11ABCDEFG0123456789_abcdefghijklmnop",
+    "jwt": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    "bearer": "abc123def456ghi789jkl",
+    "header": "hunter2-very-secret-value",
+}
+
+
+def secret_text(tag: str = "") -> str:
+    """A tool output (env dump + curl trace) carrying every kind of secret."""
+    return (
+        f"$ env | sort   {tag}\n"
+        f"OPENAI_API_KEY={SECRETS['openai']}\n"
+        f"ANTHROPIC_API_KEY={SECRETS['anthropic']}\n"
+        f"AWS_ACCESS_KEY_ID={SECRETS['aws']}\n"
+        f"GITHUB_TOKEN={SECRETS['github']}\n"
+        f"GH_PAT={SECRETS['github_pat']}\n"
+        f"SESSION={SECRETS['jwt']}\n"
+        "$ curl -v https://api.example.com/items\n"
+        f"> Authorization: Bearer {SECRETS['bearer']}\n"
+        f"> x-api-key: {SECRETS['header']}\n"
+        "< HTTP/1.1 200 OK\n"
+    )
+
+
+def assert_no_secret(blob: str | bytes) -> None:
+    for kind, value in SECRETS.items():
+        needle = value.encode() if isinstance(blob, bytes) else value
+        assert needle not in blob, f"{kind} secret leaked"
+
+
+# ---------------------------------------------------------------------- redaction
+def test_redact_removes_every_secret_kind_and_keeps_the_rest():
+    out = redact(secret_text())
+    assert_no_secret(out)
+    # Structure and non-secret words survive; header names stay, values go.
+    assert "OPENAI_API_KEY=[REDACTED:openai-key]" in out
+    assert "ANTHROPIC_API_KEY=[REDACTED:anthropic-key]" in out
+    assert "AWS_ACCESS_KEY_ID=[REDACTED:aws-key-id]" in out
+    assert "GITHUB_TOKEN=[REDACTED:github-token]" in out
+    assert "SESSION=[REDACTED:jwt]" in out
+    assert "> Authorization: [REDACTED:header]" in out
+    assert "> x-api-key: [REDACTED:header]" in out
+    assert "< HTTP/1.1 200 OK" in out and "$ curl -v https://api.example.com/items" in out
+    assert redact(out) == out  # idempotent
+
+
+def test_redact_bearer_inline_and_private_key_and_leaves_lookalikes():
+    text = 'curl -H "X: 1" --oauth2-bearer x; token: Bearer abcdefABCDEF0123456789.xyz done'
+    assert "abcdefABCDEF0123456789" not in redact(text)
+    pem = "key:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\nafter"
+    assert redact(pem) == "key:\n[REDACTED:private-key]\nafter"
+    benign = "import sklearn  # sk-learn task-force AKIA ghp_short eyJ only bearer-less mask-rcnn"
+    assert redact(benign) == benign
+
+
+def test_redact_pair_scrubs_secrets_that_lost_their_context():
+    original = secret_text()
+    # Word-level compression kept the tokens but dropped the words that identified them.
+    compressed = f"env {SECRETS['bearer']} {SECRETS['header']} ok"
+    assert redact(compressed) == compressed  # on its own, nothing looks like a secret
+    red_original, red_compressed = redact_pair(original, compressed)
+    assert red_original == redact(original)
+    assert red_compressed == "env [REDACTED] [REDACTED] ok"
+
+
+# ---------------------------------------------------------------------- finding tool outputs
+def test_api_for_path():
+    assert api_for_path("/v1/chat/completions", "openai") == "openai-chat"
+    assert api_for_path("/v1/responses", "openai") == "openai-responses"
+    assert api_for_path("/v1/messages", "anthropic") == "anthropic-messages"
+    assert api_for_path("/v1/messages/count_tokens", "anthropic") == "anthropic-messages"
+    assert api_for_path("/v1/models", "openai") is None
+    assert api_for_path("/v1/messages/batches", "anthropic") is None
+
+
+def test_routing_and_url_joining():
+    from kompress.proxy.app import _is_anthropic, _join
+
+    assert _is_anthropic("/v1/messages", {}) and _is_anthropic("/v1/models", {"anthropic-version": "2023-06-01"})
+    assert not _is_anthropic("/v1/models", {}) and not _is_anthropic("/v1/chat/completions", {})
+    assert _join("https://api.openai.com", "/v1/chat/completions", "") == "https://api.openai.com/v1/chat/completions"
+    assert _join("https://h/v1/", "/v1/models", "a=1") == "https://h/v1/models?a=1"  # no second /v1
+    assert _join("https://h/openai", "/v1/models", "") == "https://h/openai/v1/models"
+
+
+def test_find_openai_chat_tool_messages_with_names():
+    body = {
+        "messages": [
+            {"role": "system", "content": "sys"},
+            {"role": "assistant", "content": None, "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": "bash", "arguments": "{}"}},
+                {"id": "c2", "type": "function", "function": {"name": "read_file", "arguments": "{}"}},
+            ]},
+            {"role": "tool", "tool_call_id": "c1", "content": "out one"},
+            {"role": "tool", "tool_call_id": "c2", "content": [
+                {"type": "text", "text": "part a"}, {"type": "image_url", "image_url": {"url": "data:"}},
+                {"type": "text", "text": "part b"}]},
+            {"role": "tool", "tool_call_id": "unknown", "content": "orphan"},
+            {"role": "function", "name": "legacy", "content": "old style"},
+            {"role": "tool", "content": 42},  # wrong type: skipped, no error
+            "not a message",
+        ]
+    }
+    found = [(t.path, t.text, t.tool_name) for t in find_tool_texts("openai-chat", body)]
+    assert found == [
+        (("messages", 2, "content"), "out one", "bash"),
+        (("messages", 3, "content", 0, "text"), "part a", "read_file"),
+        (("messages", 3, "content", 2, "text"), "part b", "read_file"),
+        (("messages", 4, "content"), "orphan", None),
+        (("messages", 5, "content"), "old style", "legacy"),
+    ]
+
+
+def test_find_openai_responses_function_call_outputs():
+    body = {"input": [
+        {"role": "user", "content": "hi"},
+        {"type": "function_call", "call_id": "k1", "name": "grep", "arguments": "{}"},
+        {"type": "function_call_output", "call_id": "k1", "output": "grep result"},
+        {"type": "function_call_output", "call_id": "k9", "output": [
+            {"type": "input_text", "text": "listed"}, {"type": "input_image", "image_url": "x"}]},
+    ]}
+    found = [(t.path, t.text, t.tool_name) for t in find_tool_texts("openai-responses", body)]
+    assert found == [(("input", 2, "output"), "grep result", "grep"),
+                     (("input", 3, "output", 0, "text"), "listed", None)]
+    assert find_tool_texts("openai-responses", {"input": "just a string"}) == []
+
+
+def test_find_anthropic_tool_results():
+    body = {"messages": [
+        {"role": "user", "content": "do it"},
+        {"role": "assistant", "content": [{"type": "text", "text": "ok"},
+                                          {"type": "tool_use", "id": "tu1", "name": "bash", "input": {}}]},
+        {"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": "tu1", "content": "plain"},
+            {"type": "tool_result", "tool_use_id": "tu1", "content": [
+                {"type": "text", "text": "block"}, {"type": "image", "source": {}}]},
+            {"type": "text", "text": "user words are never touched"},
+        ]},
+    ]}
+    found = [(t.path, t.text, t.tool_name) for t in find_tool_texts("anthropic-messages", body)]
+    assert found == [(("messages", 2, "content", 0, "content"), "plain", "bash"),
+                     (("messages", 2, "content", 1, "content", 0, "text"), "block", "bash")]
+
+
+def test_splice_changes_only_the_target_literals():
+    raw = ('{ "a" : "caf\\u00e9 \\"q\\"",\n  "messages": [ {"role":"tool", "content": "x\\ny\\t\\u2603"},'
+           ' {"content": "keep \\/ me"} ], "n": 1.50e+1, "u": "\\ud83d\\ude00" }')
+    tree = json.loads(raw)
+    start = raw.index('"x\\ny')
+    end = raw.index('"}', start) + 1
+    out = splice(raw, {("messages", 0, "content"): "NEW \"text\" ✓\n"})
+    assert out[:start] == raw[:start] and out[-(len(raw) - end):] == raw[end:]
+    expected = dict(tree)
+    expected["messages"] = [{"role": "tool", "content": "NEW \"text\" ✓\n"}, {"content": "keep / me"}]
+    assert json.loads(out) == expected
+    # Lone surrogates stay escaped, so the body still encodes as UTF-8.
+    out2 = splice(raw, {("a",): "bad \ud800 half"})
+    assert json.loads(out2.encode("utf-8"))["a"] == "bad \ud800 half"
+    with pytest.raises(ValueError):
+        splice(raw, {("n",): "not a string"})
+
+
+# ---------------------------------------------------------------------- store
+@pytest.fixture(scope="module")
+def pg_url():
+    """A throw-away PostgreSQL database (dropped afterwards). Outside CI, skipped when no
+    server answers; in CI (.ci/services.sh starts one) it must run."""
+    sqlalchemy = pytest.importorskip("sqlalchemy")
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except sqlalchemy.exc.OperationalError as e:
+        admin.dispose()
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"no PostgreSQL at {make_url(PG_URL).render_as_string()} (run .ci/services.sh): "
+                    f"{str(e).splitlines()[0]}")
+    name = f"kompress_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request, tmp_path):
+    if request.param == "sqlite":
+        return str(tmp_path / "pairs.db")  # a plain path means SQLite
+    return request.getfixturevalue("pg_url")
+
+
+def _add(store: PairStore, original: str, **kw) -> str:
+    args = dict(compressed="c", domain="log", model_id="m@1", keep_rate=0.5, latency_ms=3.0,
+                request_id="r1", api="openai-chat", tool_name="bash")
+    args.update(kw)
+    return store.add(original=original, **args)
+
+
+def test_store_round_trip_dedup_and_redaction(store_url):
+    with PairStore(store_url) as store:
+        tag = uuid.uuid4().hex  # the Postgres database is shared by the module's tests
+        original = secret_text(tag)
+        h = _add(store, original, compressed=f"{original.splitlines()[1]}\n[... 9 lines omitted ...]\n")
+        assert h == content_hash(original) and len(h) == 16
+        assert _add(store, original, request_id="r2") == h  # same original, same model: stored once
+        _add(store, original, model_id="m@2")  # another model: a new pair
+        rows = [r for r in store.iter_pairs() if r["hash"] == h]
+        assert [r["model_id"] for r in rows] == ["m@1", "m@2"]
+        row = rows[0]
+        assert set(row) >= {"hash", "original", "compressed", "domain", "model_id", "keep_rate", "latency_ms",
+                            "created_at", "request_id", "api", "tool_name"}
+        assert (row["domain"], row["keep_rate"], row["latency_ms"], row["request_id"], row["api"], row["tool_name"]) == (
+            "log", 0.5, 3.0, "r1", "openai-chat", "bash")
+        assert row["created_at"].endswith("+00:00")
+        assert row["original"] == redact(original) and tag in row["original"]
+        assert row["compressed"] == "OPENAI_API_KEY=[REDACTED:openai-key]\n[... 9 lines omitted ...]\n"
+        for r in rows:
+            assert_no_secret(json.dumps(r))
+        assert store.get_original(h) == redact(original)
+        assert store.get_original("0" * 16) is None
+
+
+def test_store_concurrent_writers_lose_nothing(store_url):
+    with PairStore(store_url) as store:
+        before = store.count()
+        tag = uuid.uuid4().hex
+
+        def writer(w: int) -> None:
+            for i in range(25):
+                _add(store, f"{tag} writer {w} item {i}\n" * 3)
+
+        threads = [threading.Thread(target=writer, args=(w,)) for w in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert store.count() - before == 200
+        assert len({r["hash"] for r in store.iter_pairs(batch=37) if tag in r["original"]}) == 200
+
+
+def test_sqlite_store_is_wal_and_urls_normalise(tmp_path):
+    path = tmp_path / "sub" / "log.db"
+    PairStore(str(path)).close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert normalize_url(str(path)) == f"sqlite:///{path}"
+    assert normalize_url("postgres://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
+    assert normalize_url("sqlite:///:memory:") == "sqlite:///:memory:"
+    with PairStore("sqlite:///:memory:") as mem:
+        h = _add(mem, "in memory\n")
+        assert mem.get_original(h) == "in memory\n"
+
+
+# ---------------------------------------------------------------------- config
+def test_config_from_env_then_flags():
+    env = {"KOMPRESS_PROXY_MIN_TOKENS": "300", "KOMPRESS_PROXY_MODE": "shadow", "KOMPRESS_PROXY_EXCLUDE_TOOLS": "a, b",
+           "KOMPRESS_PROXY_NOTE": "0", "KOMPRESS_PROXY_RATE": "0.4", "KOMPRESS_MODEL": "/m"}
+    cfg = ProxyConfig.from_env(env, mode="compress", port=None)
+    assert (cfg.min_tokens, cfg.mode, cfg.exclude_tools, cfg.note, cfg.rate, cfg.model, cfg.port) == (
+        300, "compress", frozenset({"a", "b"}), False, 0.4, "/m", 8787)
+    assert ProxyConfig.from_env({}).min_tokens == 500  # the issue's floor
+    with pytest.raises(ValueError, match="mode"):
+        ProxyConfig.from_env({"KOMPRESS_PROXY_MODE": "loud"})
+    with pytest.raises(ValueError, match="rate or threshold"):
+        ProxyConfig(rate=0.5, threshold=0.5)
+
+
+# ---------------------------------------------------------------------- CLI
+def test_cli_original_prints_the_stored_original(tmp_path, capsys):
+    db = tmp_path / "log.db"
+    with PairStore(str(db)) as store:
+        h = _add(store, "line one\nline two\n")
+    assert main(["original", h, "--db", str(db)]) == 0
+    assert capsys.readouterr().out == "line one\nline two\n"
+    assert main(["original", h.upper(), "--db", f"sqlite:///{db}"]) == 0
+    assert capsys.readouterr().out == "line one\nline two\n"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["original", "abc", "--db", "x.db"], "not a content hash"),
+    (["original", "0123456789abcdef", "--db", "missing.db"], "no such database file"),
+    (["original", "0123456789abcdef"], "give the pair store"),
+])
+def test_cli_original_errors(argv, message, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("KOMPRESS_PROXY_LOG_DB", raising=False)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_cli_original_unknown_hash(tmp_path, capsys):
+    db = tmp_path / "log.db"
+    PairStore(str(db)).close()
+    assert main(["original", "0123456789abcdef", "--db", str(db)]) == 2
+    assert "no original with hash 0123456789abcdef" in capsys.readouterr().err
+
+
+def test_cli_proxy_bad_model_is_a_one_line_error(tmp_path, capsys):
+    assert main(["proxy", "--model", str(tmp_path / "nope"), "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "not a Kompress model folder" in err and err.startswith("kompress proxy: error:")
