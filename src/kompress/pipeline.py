@@ -119,7 +119,8 @@ def run_pipeline(cfg: PipelineConfig) -> dict[str, Any]:
     else:
         from .evaluate import evaluate_model
 
-        evaluate_model(model_dir, data_dir / "test.jsonl", out_dir=eval_dir, limit=cfg.eval_limit, sim_model=cfg.sim_model)
+        evaluate_model(model_dir, data_dir / "test.jsonl", out_dir=eval_dir, limit=cfg.eval_limit, sim_model=cfg.sim_model,
+                       progress=True)
         shutil.copy(eval_dir / "eval.json", model_dir / "eval.json")
         print((eval_dir / "eval.md").read_text())
     summary["stages"]["eval"] = {"seconds": round(time.time() - t, 1), "dir": str(eval_dir)}
