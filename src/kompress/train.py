@@ -339,6 +339,9 @@ def train(cfg: TrainConfig) -> Path:
     val_ex = select_examples(read_jsonl(cfg.val_data), cfg) if cfg.val_data else [e for e in examples if e.get("split") == "val"]
     if not train_ex:
         raise ValueError(f"no training examples in {cfg.data} (after the domain/teacher mix)")
+    # Files come sorted by family; shuffle (seeded) so a token budget samples every domain.
+    random.Random(cfg.seed).shuffle(train_ex)
+    random.Random(cfg.seed + 1).shuffle(val_ex)
 
     model = KompressModel(KompressConfig(backbone=cfg.backbone, max_length=cfg.max_length, threshold=cfg.threshold), seed=cfg.seed)
     n_layers = num_layers(model.encoder)
@@ -353,7 +356,7 @@ def train(cfg: TrainConfig) -> Path:
     windower = Windower(load_tokenizer(cfg.backbone), cfg.max_length, model.config.domain_prefixes)
     t0 = time.time()
     train_w = make_windows(train_ex, windower, cfg)
-    val_w = make_windows(val_ex, windower, TrainConfig(**{**asdict(cfg), "max_train_tokens": None}))[:2000]
+    val_w = make_windows(val_ex, windower, TrainConfig(**{**asdict(cfg), "max_train_tokens": 100_000}))
     n_tokens = int(sum((w.labels != -100).sum() for w in train_w))
     if main:
         print(f"train: {len(train_ex)} examples -> {len(train_w)} windows, {n_tokens} labelled tokens; "
