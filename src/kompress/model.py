@@ -170,17 +170,30 @@ class KompressModel(nn.Module):
         attention_mask: torch.Tensor,
         token_type_ids: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
+        return self.heads(self.encode(input_ids, attention_mask, token_type_ids), attention_mask)
+
+    def encode(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        token_type_ids: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Encoder states ``[B, L, H]`` (the part a server may share across requests)."""
         kwargs = {"input_ids": input_ids, "attention_mask": attention_mask}
         if token_type_ids is not None and self._encoder_takes_token_types:
             kwargs["token_type_ids"] = token_type_ids
-        hidden = self.encoder(**kwargs).last_hidden_state
-        return self.heads(hidden)
+        return self.encoder(**kwargs).last_hidden_state
 
-    def heads(self, hidden: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Apply both heads to encoder states ``[B, L, H]``."""
+    def heads(self, hidden: torch.Tensor, attention_mask: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Apply both heads to encoder states ``[B, L, H]``.
+
+        Padding is zeroed before the span convolution, so a token's span score never
+        depends on how much padding its batch happens to have (determinism across batching).
+        """
         token_logits = self.token_head(self.token_dropout(hidden))
         token_prob = torch.softmax(token_logits, dim=-1)[..., 1]
-        span_score = self.span_conv(hidden.transpose(1, 2)).squeeze(1)
+        span_in = hidden if attention_mask is None else hidden * attention_mask.unsqueeze(-1).to(hidden.dtype)
+        span_score = self.span_conv(span_in.transpose(1, 2)).squeeze(1)
         final = token_prob * (0.5 + 0.5 * span_score)
         return {"token_logits": token_logits, "token_prob": token_prob, "span_score": span_score, "final": final}
 

@@ -35,6 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     out.add_argument("--json", action="store_true", help="print {text, keep_rate, domain, tokens_in, tokens_out}")
     out.add_argument("--show", action="store_true", help="print the original with dropped words struck through")
     p.add_argument("--stats", action="store_true", help="print a one-line summary to stderr")
+    p.add_argument("--server", metavar="URL",
+                   help="compress with a running `kompress serve` (e.g. http://127.0.0.1:8719) instead of "
+                   "loading the model here (--model and --backend are then the server's)")
     p.set_defaults(func=run)
 
 
@@ -44,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps({"text": "", "keep_rate": 1.0, "domain": args.domain or "text", "tokens_in": 0, "tokens_out": 0}))
         return 0
+    if args.server:
+        return _run_remote(args, text)
     from ..compressor import Compressor, NoTrainedModel
     from ..model import BackboneNotFound
 
@@ -67,4 +72,28 @@ def run(args: argparse.Namespace) -> int:
         saved = r.tokens_in - r.tokens_out
         print(f"[kompress] domain={r.domain} granularity={r.granularity} tokens {r.tokens_in} -> {r.tokens_out} "
               f"(keep_rate {r.keep_rate:.3f}, saved {saved})", file=sys.stderr)
+    return 0
+
+
+def _run_remote(args: argparse.Namespace, text: str) -> int:
+    """``--server URL``: the same options and output, compressed by a running ``kompress serve``."""
+    from ..server import ServerError, remote_compress
+
+    if args.show:
+        raise CliError("--show needs the model here; drop --server")
+    try:
+        d = remote_compress(
+            args.server, text, domain=args.domain, threshold=args.threshold, rate=args.rate,
+            granularity=args.granularity, guard=not args.no_guard, min_tokens=args.min_tokens,
+        )
+    except ServerError as e:
+        raise CliError(str(e)) from e
+    if args.json:
+        print(json.dumps(d, ensure_ascii=False))
+    else:
+        sys.stdout.write(d["text"])
+    if args.stats:
+        saved = d["tokens_in"] - d["tokens_out"]
+        print(f"[kompress] domain={d['domain']} via {args.server} tokens {d['tokens_in']} -> {d['tokens_out']} "
+              f"(keep_rate {d['keep_rate']:.3f}, saved {saved})", file=sys.stderr)
     return 0

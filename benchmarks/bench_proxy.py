@@ -1,0 +1,500 @@
+"""Proxy latency benchmark: what ``kompress proxy`` adds to a request, against a direct call
+to the same local upstream, measured in the same run.
+
+    .venv/bin/python benchmarks/bench_proxy.py [--model DIR | --untrained] [--n 200] [--n-miss 10]
+                                               [--out benchmarks/proxy_results.json]
+
+Three processes: this client (one persistent ``httpx.Client``), a local upstream (Starlette
+under uvicorn, a subprocess, answering ``POST /v1/chat/completions`` at once with a fixed
+small completion) and ``kompress proxy`` (the real CLI, a subprocess) pointed at it. So the
+client, the upstream and the proxy never share a GIL. Scenarios, each request timed from
+send to the last response byte, direct and proxied requests interleaved so that load
+drifts (a shared machine) hit both alike:
+
+* **pass-through**: a small chat request without tool output (the proxy parses the JSON,
+  finds nothing to compress, relays).
+* **5k tool output**: a ``role: "tool"`` message of ~5,000 model tokens made of the real
+  outputs in ``samples/*.txt``. ``cold``: the first one (a model compression, the first of
+  the process). ``cache hit``: the same output again (``--n`` times). ``cache miss``: a
+  different output each time (a number varied in the text; ``--n-miss`` times). Direct
+  baselines carry the same bodies.
+* **memory**: the proxy's peak RSS (``VmHWM`` in ``/proc/PID/status``) after it has
+  compressed a ~100,000-token tool output once.
+
+Added latency = proxy percentile minus direct percentile (p50 and p95 of each
+distribution). The proxy runs with ``--budget-ms`` raised (default 600000) so that every
+compression finishes and is measured instead of failing open at the product's 5 s budget;
+the proxy's own counters (``/metrics``) are checked so that each scenario did what it says
+(compressed, cache hits, no fail-open). An untrained model (``--untrained``, or a folder
+whose config says ``"trained": false``) runs with ``--rate 0.5`` so that compression
+really happens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAT_BYTES = (b'{"id": "chatcmpl-1", "object": "chat.completion", "created": 1700000000, "model": "gpt-test", '
+              b'"choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}], '
+              b'"usage": {"prompt_tokens": 10, "completion_tokens": 1, "total_tokens": 11}}')
+HEADERS = {"content-type": "application/json", "authorization": "Bearer sk-bench-0123456789"}
+CHAT_PATH = "/v1/chat/completions"
+
+
+# ---------------------------------------------------------------------- the upstream (subprocess)
+def serve_upstream(fd: int) -> None:
+    """Run the stand-in OpenAI API on the listening socket ``fd`` (inherited from the parent)."""
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    async def chat(request: Request) -> Response:
+        await request.body()
+        return Response(CHAT_BYTES, media_type="application/json")
+
+    async def healthz(request: Request) -> Response:
+        return Response(b'{"status": "ok"}', media_type="application/json")
+
+    app = Starlette(routes=[Route(CHAT_PATH, chat, methods=["POST"]), Route("/healthz", healthz, methods=["GET"])])
+    sock = socket.socket(fileno=fd)
+    config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False, server_header=False,
+                            date_header=False, timeout_graceful_shutdown=5)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+# ---------------------------------------------------------------------- processes
+class Proc:
+    """A subprocess with its output in a log file; stopped (TERM, then KILL) by ``stop``."""
+
+    def __init__(self, name: str, argv: list[str], log: Path, env: dict, pass_fds: tuple = ()) -> None:
+        self.name, self.log = name, log
+        self._f = open(log, "wb")
+        self.p = subprocess.Popen(argv, stdout=self._f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                                  pass_fds=pass_fds)
+
+    @property
+    def pid(self) -> int:
+        return self.p.pid
+
+    def alive(self) -> bool:
+        return self.p.poll() is None
+
+    def tail(self, n: int = 15) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(15)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait(15)
+        self._f.close()
+
+
+def wait_healthy(proc: Proc, url: str, timeout: float, ready=lambda j: True) -> dict:
+    """Poll ``url``/healthz until it answers 200 and ``ready(json)``; fail if ``proc`` dies."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if not proc.alive():
+            raise RuntimeError(f"{proc.name} exited with {proc.p.returncode}:\n{proc.tail()}")
+        try:
+            r = httpx.get(url + "/healthz", timeout=5, trust_env=False)
+            if r.status_code == 200 and ready(r.json()):
+                return r.json()
+            last = f"{r.status_code} {r.text[:200]}"
+        except httpx.HTTPError as e:
+            last = type(e).__name__
+        time.sleep(0.1)
+    raise RuntimeError(f"{proc.name} not healthy after {timeout:.0f} s (last: {last}):\n{proc.tail()}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def clean_env() -> dict:
+    """This environment without KOMPRESS_PROXY_* / KOMPRESS_MODEL: the flags alone configure the proxy."""
+    return {k: v for k, v in os.environ.items() if not (k.startswith("KOMPRESS_PROXY_") or k == "KOMPRESS_MODEL")}
+
+
+def start_upstream(tmp: Path) -> tuple[Proc, str]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    try:
+        proc = Proc("upstream", [sys.executable, __file__, "--serve-upstream", str(sock.fileno())], tmp / "upstream.log",
+                    clean_env(), pass_fds=(sock.fileno(),))
+    finally:
+        sock.close()  # the child holds its own copy
+    return proc, url
+
+
+def start_proxy(tmp: Path, model: str, upstream: str, rate: float | None, budget_ms: float) -> tuple[Proc, str]:
+    """``kompress proxy`` (the CLI) on a free port; a few tries in case the port gets taken."""
+    for attempt in range(3):
+        port = free_port()
+        argv = [sys.executable, "-m", "kompress.cli", "proxy", "--model", model, "--upstream-openai", upstream,
+                "--upstream-anthropic", upstream, "--host", "127.0.0.1", "--port", str(port), "--mode", "compress",
+                "--min-tokens", "500", "--budget-ms", str(budget_ms), "--log-level", "warning"]
+        if rate is not None:
+            argv += ["--rate", str(rate)]
+        proc = Proc("kompress proxy", argv, tmp / f"proxy{attempt}.log", clean_env())
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_healthy(proc, url, timeout=300, ready=lambda j: j.get("model") == "loaded")
+            return proc, url
+        except BaseException as e:  # also SystemExit (TERM) / KeyboardInterrupt: never leave it running
+            proc.stop()
+            if isinstance(e, RuntimeError) and "address already in use" in proc.tail(50).lower() and attempt < 2:
+                continue
+            raise
+    raise AssertionError("unreachable")
+
+
+def proc_status(pid: int) -> dict[str, int]:
+    """VmRSS / VmHWM of ``pid`` in MiB (Linux ``/proc``; empty elsewhere)."""
+    out = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, val = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                out[key] = round(int(val.split()[0]) / 1024)
+    except OSError:
+        pass
+    return out
+
+
+# ---------------------------------------------------------------------- inputs
+def make_tool_output(tokens: int, count, variant: int = 0) -> str:
+    """The real outputs in samples/ repeated up to ~``tokens`` model tokens (trimmed by lines).
+    ``variant`` goes into the numbers of every block, so each variant has its own content hash."""
+    parts = [p.read_text() for p in sorted((ROOT / "samples").glob("*.txt"))]
+    if not parts:
+        raise SystemExit(f"no samples/*.txt under {ROOT}")
+    out: list[str] = []
+    i = total = 0
+    while total < tokens * 1.05 or i % len(parts):  # whole rounds of the samples, a little over
+        block = parts[i % len(parts)].replace("0x0000", f"0x{variant % 256:02x}{i % 256:02x}")
+        block = block.replace("test_calc.py:", f"test_calc_{variant}.py:")
+        out.append(block)
+        total += count(block)
+        i += 1
+    lines = "".join(out).splitlines(keepends=True)
+    lo, hi = 1, len(lines)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if count("".join(lines[:mid])) < tokens:
+            lo = mid + 1
+        else:
+            hi = mid
+    return "".join(lines[:lo])
+
+
+def chat_body(tool_output: str | None) -> bytes:
+    messages: list[dict] = [{"role": "system", "content": "You are a coding agent."},
+                            {"role": "user", "content": "Why did the run fail?"}]
+    if tool_output is not None:
+        messages += [{"role": "assistant", "content": None, "tool_calls": [
+            {"id": "call_1", "type": "function", "function": {"name": "bash", "arguments": '{"cmd": "make test"}'}}]},
+            {"role": "tool", "tool_call_id": "call_1", "content": tool_output}]
+    return json.dumps({"model": "gpt-test", "messages": messages, "max_tokens": 64}).encode()
+
+
+# ---------------------------------------------------------------------- measuring
+def timed_post(client, url: str, body: bytes) -> float:
+    """Seconds from send to the last response byte; the response must be the upstream's."""
+    t0 = time.perf_counter()
+    r = client.post(url + CHAT_PATH, content=body, headers=HEADERS)
+    dt = time.perf_counter() - t0
+    if r.status_code != 200 or r.content != CHAT_BYTES:
+        raise RuntimeError(f"POST {url}{CHAT_PATH}: {r.status_code} {r.content[:300]!r}")
+    return dt
+
+
+def paired(client, direct: str, proxy: str, bodies: list[bytes]) -> tuple[list[float], list[float]]:
+    """Direct and proxied requests with the same bodies, interleaved (order alternating)."""
+    d, p = [], []
+    for i, body in enumerate(bodies):
+        if i % 2 == 0:
+            d.append(timed_post(client, direct, body))
+            p.append(timed_post(client, proxy, body))
+        else:
+            p.append(timed_post(client, proxy, body))
+            d.append(timed_post(client, direct, body))
+    return d, p
+
+
+def metrics(client, proxy: str) -> dict[str, float]:
+    """The proxy's counters, flattened: ``name{label="v"}`` -> value."""
+    r = client.get(proxy + "/metrics")
+    r.raise_for_status()
+    out = {}
+    for line in r.text.splitlines():
+        if line and not line.startswith("#"):
+            key, _, val = line.rpartition(" ")
+            out[key] = float(val)
+    return out
+
+
+def delta(after: dict, before: dict, key: str) -> float:
+    return after.get(key, 0.0) - before.get(key, 0.0)
+
+
+COMPRESSED = "kompress_proxy_tool_outputs_compressed_total"
+HITS = "kompress_proxy_cache_hits_total"
+TOKENS_IN, TOKENS_OUT = "kompress_proxy_tokens_in_total", "kompress_proxy_tokens_out_total"
+SECONDS_SUM, SECONDS_COUNT = "kompress_proxy_compression_seconds_sum", "kompress_proxy_compression_seconds_count"
+
+
+def errors(m: dict) -> float:
+    return sum(v for k, v in m.items() if k.startswith("kompress_proxy_errors_total"))
+
+
+def ms(x: float) -> float:
+    return round(1000 * x, 2)
+
+
+def row(scenario: str, direct: list[float], proxy: list[float], tokens: int | None, **extra) -> dict:
+    d50, d95 = np.percentile(direct, [50, 95])
+    p50, p95 = np.percentile(proxy, [50, 95])
+    return {"scenario": scenario, "n": len(proxy), "n_direct": len(direct), "tool_tokens": tokens,
+            "direct_p50_ms": ms(d50), "direct_p95_ms": ms(d95), "proxy_p50_ms": ms(p50), "proxy_p95_ms": ms(p95),
+            "added_p50_ms": ms(p50 - d50), "added_p95_ms": ms(p95 - d95), **extra,
+            "direct_ms": [ms(x) for x in direct], "proxy_ms": [ms(x) for x in proxy]}
+
+
+# ---------------------------------------------------------------------- model
+def resolve_model(args, tmp: Path) -> tuple[str, bool]:
+    """(model folder, trained?)."""
+    if args.untrained:
+        folder = tmp / "untrained-model"
+        code = ("import sys; from kompress.model import KompressModel, KompressConfig; "
+                "KompressModel(KompressConfig()).save_pretrained(sys.argv[1])")
+        subprocess.run([sys.executable, "-c", code, str(folder)], check=True, env=clean_env())
+        return str(folder), False
+    if args.model:
+        folder = Path(args.model)
+    else:
+        from kompress.compressor import DEFAULT_MODEL_DIR
+
+        folder = Path(DEFAULT_MODEL_DIR)
+        if not (folder / "config.json").is_file():
+            raise SystemExit(f"no shipped model at {folder} (no config.json): pass --model DIR or --untrained")
+    if not (folder / "config.json").is_file():
+        raise SystemExit(f"--model {folder}: no config.json there")
+    trained = bool(json.loads((folder / "config.json").read_text()).get("trained", False))
+    return str(folder), trained
+
+
+def token_counter(model: str):
+    from kompress.model import load_tokenizer
+
+    backbone = json.loads((Path(model) / "config.json").read_text())["backbone"]
+    tok = load_tokenizer(backbone)
+    return lambda text: len(tok(text, add_special_tokens=False)["input_ids"])
+
+
+# ---------------------------------------------------------------------- main
+def machine() -> dict:
+    cpus = os.cpu_count()
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = cpus
+    try:
+        load = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        load = None
+    return {"platform": platform.platform(), "machine": platform.machine(), "processor": platform.processor(),
+            "python": platform.python_version(), "cpu_count": cpus, "cpus_usable": usable, "loadavg_start": load}
+
+
+def run(args) -> dict:
+    import httpx
+
+    result: dict = {"machine": machine()}
+    with tempfile.TemporaryDirectory(prefix="bench_proxy_") as tmp_s:
+        tmp = Path(tmp_s)
+        model, trained = resolve_model(args, tmp)
+        rate = None if trained else 0.5
+        count = token_counter(model)
+        print(f"model {model} ({'trained' if trained else 'untrained: --rate 0.5'}); building inputs", flush=True)
+        out5k = make_tool_output(args.tokens, count)
+        misses = [make_tool_output(args.tokens, count, variant=k + 1) for k in range(args.n_miss)]
+        out100k = make_tool_output(args.big_tokens, count, variant=255)
+        tok5k, tok100k = count(out5k), count(out100k)
+        small, body5k = chat_body(None), chat_body(out5k)
+        miss_bodies = [chat_body(t) for t in misses]
+        assert len({*misses, out5k}) == args.n_miss + 1, "miss variants must all differ"
+
+        upstream = proxy = None
+        try:
+            upstream, up_url = start_upstream(tmp)
+            wait_healthy(upstream, up_url, timeout=60)
+            print(f"upstream on {up_url} (pid {upstream.pid}); starting kompress proxy", flush=True)
+            t0 = time.perf_counter()
+            proxy, px_url = start_proxy(tmp, model, up_url, rate, args.budget_ms)
+            startup_s = time.perf_counter() - t0
+            print(f"proxy on {px_url} (pid {proxy.pid}), up in {startup_s:.1f} s", flush=True)
+            timeout = httpx.Timeout(args.timeout, connect=10)
+            with httpx.Client(timeout=timeout, trust_env=False, http2=False) as client:
+                for _ in range(5):  # connections (client->both, proxy->upstream), first-request paths
+                    timed_post(client, up_url, small)
+                    timed_post(client, px_url, small)
+                rss_idle = proc_status(proxy.pid)
+                rows = []
+
+                # (a)/(b) pass-through
+                d, p = paired(client, up_url, px_url, [small] * args.n)
+                rows.append(row("pass-through (no tool output)", d, p, None))
+                print(f"pass-through: p50 +{rows[-1]['added_p50_ms']} ms", flush=True)
+
+                # (c) 5k tool output: cold, then hits, then misses
+                m0 = metrics(client, px_url)
+                cold = timed_post(client, px_url, body5k)
+                m1 = metrics(client, px_url)
+                if delta(m1, m0, COMPRESSED) != 1:
+                    raise RuntimeError(f"the cold 5k request was not compressed (metrics delta {delta(m1, m0, COMPRESSED)})")
+                cold_tokens = (int(delta(m1, m0, TOKENS_IN)), int(delta(m1, m0, TOKENS_OUT)))
+                d, p = paired(client, up_url, px_url, [body5k] * args.n)
+                m2 = metrics(client, px_url)
+                hits = int(delta(m2, m1, HITS))
+                rows.append(row("5k tool output, cache hit", d, p, tok5k, cache_hits=hits))
+                print(f"5k hit: p50 +{rows[-1]['added_p50_ms']} ms", flush=True)
+                direct5k = d
+                d, p = paired(client, up_url, px_url, miss_bodies)
+                m3 = metrics(client, px_url)
+                n_comp = int(delta(m3, m2, COMPRESSED))
+                comp_mean = delta(m3, m2, SECONDS_SUM) / max(1.0, delta(m3, m2, SECONDS_COUNT))
+                rows.append(row("5k tool output, cache miss (new output each)", d, p, tok5k, compressed=n_comp,
+                                model_ms_mean=ms(comp_mean)))
+                print(f"5k miss: p50 +{rows[-1]['added_p50_ms']} ms", flush=True)
+                d50 = float(np.percentile(direct5k, 50))
+                cold_row = {"scenario": "5k tool output, cold (first request)", "n": 1, "tool_tokens": tok5k,
+                            "proxy_ms": ms(cold), "direct_p50_ms": ms(d50), "added_ms": ms(cold - d50),
+                            "proxy_tokens_in": cold_tokens[0], "proxy_tokens_out": cold_tokens[1]}
+                rss_5k = proc_status(proxy.pid)
+
+                # (d) memory: one ~100k-token output
+                m4 = metrics(client, px_url)
+                big = timed_post(client, px_url, chat_body(out100k))
+                m5 = metrics(client, px_url)
+                if delta(m5, m4, COMPRESSED) != 1:
+                    raise RuntimeError("the 100k request was not compressed")
+                rss_100k = proc_status(proxy.pid)
+                memory = {"tool_tokens": tok100k, "proxy_tokens_in": int(delta(m5, m4, TOKENS_IN)),
+                          "proxy_tokens_out": int(delta(m5, m4, TOKENS_OUT)), "request_s": round(big, 2),
+                          "rss_idle_mib": rss_idle.get("VmRSS"), "peak_rss_before_100k_mib": rss_5k.get("VmHWM"),
+                          "peak_rss_after_100k_mib": rss_100k.get("VmHWM"), "rss_after_100k_mib": rss_100k.get("VmRSS")}
+                m_end = metrics(client, px_url)
+
+            if errors(m_end):
+                raise RuntimeError(f"the proxy counted errors (fail-open, upstream ...): "
+                                   f"{ {k: v for k, v in m_end.items() if k.startswith('kompress_proxy_errors') and v} }")
+            if hits != args.n or n_comp != args.n_miss:
+                raise RuntimeError(f"expected {args.n} cache hits and {args.n_miss} compressions, got {hits} and {n_comp}")
+        finally:
+            for proc in (proxy, upstream):
+                if proc is not None:
+                    proc.stop()
+
+    try:
+        result["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        pass
+    result["config"] = {"model": model if not args.untrained else "untrained (seeded heads, MiniLM backbone)",
+                        "trained": trained, "rate": rate, "budget_ms": args.budget_ms, "n": args.n,
+                        "n_miss": args.n_miss, "proxy_startup_s": round(startup_s, 2),
+                        "proxy": "kompress proxy CLI subprocess", "upstream": "Starlette/uvicorn subprocess",
+                        "client": f"httpx {httpx.__version__} Client, keep-alive"}
+    result["rows"] = rows
+    result["cold"] = cold_row
+    result["memory"] = memory
+    return result
+
+
+def markdown(res: dict) -> str:
+    m, c = res["machine"], res["config"]
+    lines = [f"Machine: {m['platform']}, {m['cpu_count']} CPUs ({m['cpus_usable']} usable), Python {m['python']}, "
+             f"load avg {m.get('loadavg_start')} -> {m.get('loadavg_end')}",
+             f"Model: {c['model']}; rate {c['rate']}; budget {c['budget_ms']:.0f} ms; N={c['n']}, misses={c['n_miss']}",
+             "",
+             "| scenario | n | tool tokens | direct p50 ms | direct p95 ms | proxy p50 ms | proxy p95 ms "
+             "| added p50 ms | added p95 ms |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    cold = res["cold"]
+    cold_line = (f"| {cold['scenario']} | 1 | {cold['tool_tokens']} | {cold['direct_p50_ms']} | - | {cold['proxy_ms']} "
+                 f"| - | {cold['added_ms']} | - |")
+    for i, r in enumerate(res["rows"]):
+        if i == 1:
+            lines.append(cold_line)
+        lines.append(f"| {r['scenario']} | {r['n']} | {r['tool_tokens'] or '-'} | {r['direct_p50_ms']} | "
+                     f"{r['direct_p95_ms']} | {r['proxy_p50_ms']} | {r['proxy_p95_ms']} | {r['added_p50_ms']} | "
+                     f"{r['added_p95_ms']} |")
+    mem = res["memory"]
+    lines += ["", "| memory | tool tokens | request s | proxy RSS idle MiB | peak RSS before MiB | peak RSS after 100k MiB |",
+              "|---|---|---|---|---|---|",
+              f"| one ~{round(mem['tool_tokens'], -3) // 1000:.0f}k-token tool output, compressed once | {mem['tool_tokens']} | {mem['request_s']} | "
+              f"{mem['rss_idle_mib']} | {mem['peak_rss_before_100k_mib']} | {mem['peak_rss_after_100k_mib']} |"]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    g = ap.add_mutually_exclusive_group()
+    g.add_argument("--model", metavar="DIR", help="model folder (default: the shipped model, if installed)")
+    g.add_argument("--untrained", action="store_true",
+                   help="use a seeded untrained model made in a temporary folder (runs with --rate 0.5)")
+    ap.add_argument("--n", type=int, default=200, help="requests per scenario (pass-through, cache hit)")
+    ap.add_argument("--n-miss", type=int, default=10, help="cache-miss requests (a new 5k output each)")
+    ap.add_argument("--tokens", type=int, default=5000, help="tool output size, model tokens (default 5000)")
+    ap.add_argument("--big-tokens", type=int, default=100_000, help="memory test output size (default 100000)")
+    ap.add_argument("--budget-ms", type=float, default=600_000.0,
+                    help="the proxy's --budget-ms (default 600000: every compression completes and is timed)")
+    ap.add_argument("--timeout", type=float, default=600.0, help="per-request timeout, seconds")
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "proxy_results.json"))
+    ap.add_argument("--serve-upstream", type=int, metavar="FD", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.serve_upstream is not None:
+        serve_upstream(args.serve_upstream)
+        return
+    if args.n < 1 or args.n_miss < 1:
+        ap.error("--n and --n-miss must be at least 1")
+    # A TERM (CI timeout, kill) unwinds through the finally blocks that stop the subprocesses.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    result = run(args)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    print("\n" + markdown(result))
+    print(f"\nwrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

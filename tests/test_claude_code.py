@@ -1,0 +1,297 @@
+"""The Claude Code hook: settings merge, which outputs it touches, and the hook run as Claude Code runs it.
+
+Fixtures in tests/fixtures/claude_code/ follow the documented PostToolUse input
+(session_id, transcript_path, cwd, permission_mode, hook_event_name, tool_name,
+tool_input, tool_response, tool_use_id), with Bash responses shaped as Claude Code sends
+them ({stdout, stderr, interrupted, isImage}) and MCP responses as content blocks.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kompress.cli import main
+from kompress.integrations import claude_code as cc
+from kompress.server import create_app, serve_in_thread
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "claude_code"
+RATE = 0.5
+
+
+def load(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text())
+
+
+@pytest.fixture(scope="module")
+def compress(minilm_compressor):
+    """In-process compression at RATE, memoised: the same fixture texts recur across tests."""
+    return functools.lru_cache(maxsize=None)(lambda text: minilm_compressor.compress(text, rate=RATE).to_dict())
+
+
+# ---------------------------------------------------------------- which outputs are touched
+@pytest.mark.parametrize("command,reads", [
+    ("cat src/app.py", True),
+    ("cat -n src/app.py | head -50", True),
+    ("head -n 40 x.py", True),
+    ("tail -f log.txt", True),
+    ("cat < a.py", True),
+    ("git diff", True),
+    ("git --no-pager diff HEAD~1 -- src", True),
+    ("git show HEAD:src/a.py", True),
+    ("cd repo && git diff --stat", True),
+    ("git log -p -3", True),
+    ("sed -n '1,80p' src/a.py", True),
+    ("grep -rn TODO src", True),
+    ("grep -n foo a.py", True),
+    ("rg needle", True),
+    ("find . -name '*.py' | xargs cat", True),
+    ('echo "$(cat secret.py)"', True),
+    ("pytest -x\ncat out.log", True),
+    ("timeout 10 cat x.txt", True),
+    ("jq . data.json", True),
+    ("awk '{print $1}' access.log", True),
+    ("diff a.txt b.txt", True),
+    ("git log --oneline -20", False),
+    ("git status", False),
+    ("ls -la | grep foo", False),
+    ("cargo build 2>&1 | rg error", False),
+    ("python -m pytest -q 2>&1 | tail -50", False),
+    ("npm test 2>&1 | tail -n 100", False),
+    ("docker logs web | tail -200", False),
+    ("ls -laR /usr/lib", False),
+    ("make -j4", False),
+    ("FOO=1 make test", False),
+    ("curl -s api | jq .items", False),
+    ("ps aux | awk '{print $2}'", False),
+])
+def test_reads_files(command, reads):
+    assert cc.reads_files(command) is reads
+
+
+def test_unparsable_command_counts_as_reading():
+    assert cc.reads_files("cat 'unterminated") is True
+    assert cc.reads_files("make 'unterminated") is False
+
+
+@pytest.mark.parametrize("fixture,touched", [
+    ("bash_pytest.json", True),
+    ("bash_build.json", True),
+    ("mcp_sentry_events.json", True),
+    ("bash_cat_file.json", False),      # cat: file content the agent may edit
+    ("bash_git_diff.json", False),      # git diff
+    ("read_tool.json", False),          # Read
+    ("grep_tool.json", False),          # Grep
+    ("mcp_filesystem_read.json", False),  # an MCP file reader
+    ("bash_image.json", False),         # isImage
+    ("bash_small.json", False),         # under the size floor
+])
+def test_which_fixtures_are_compressed(fixture, touched, compress, tmp_path):
+    out = cc.handle(load(fixture), compress, cc.HookConfig(store_dir=tmp_path))
+    assert (out is not None) is touched
+    if not touched:
+        assert not any(tmp_path.rglob("*.txt"))  # nothing saved either
+
+
+# ---------------------------------------------------------------- what the hook answers
+def _check_field(value: str, original: str, expected_text: str, field: str) -> Path:
+    note, _, body = value.partition("\n")
+    assert note.startswith(f"[kompress] {field} compressed ") and "full original: " in note
+    assert body == expected_text  # the compressor's output, byte for byte
+    saved = Path(note.split("full original: ", 1)[1])
+    assert saved.read_text() == original  # the full original is where the note says
+    assert saved.stat().st_mode & 0o777 == 0o600
+    return saved
+
+
+def test_bash_output_replaced_in_its_own_shape(compress, tmp_path):
+    event = load("bash_build.json")
+    before = copy.deepcopy(event)
+    out = cc.handle(event, compress, cc.HookConfig(store_dir=tmp_path))
+    assert event == before  # the event is not modified
+    spec = out["hookSpecificOutput"]
+    assert spec["hookEventName"] == "PostToolUse" and "updatedMCPToolOutput" not in spec
+    new, old = spec["updatedToolOutput"], event["tool_response"]
+    assert set(new) == set(old) and new["interrupted"] is False and new["isImage"] is False
+    saved = {_check_field(new[f], old[f], compress(old[f])["text"], f) for f in ("stdout", "stderr")}
+    assert len(saved) == 2 and all(p.parent == tmp_path / event["session_id"] for p in saved)
+    # What the agent needs survived: the error line and the failing make target.
+    assert "error: 'struct order' has no member named 'totl'" in new["stdout"]
+    assert len(new["stdout"]) < len(old["stdout"])
+
+
+def test_mcp_content_blocks(compress, tmp_path):
+    event = load("mcp_sentry_events.json")
+    out = cc.handle(event, compress, cc.HookConfig(store_dir=tmp_path))["hookSpecificOutput"]
+    new = out["updatedToolOutput"]
+    assert out["updatedMCPToolOutput"] == new  # older Claude Code reads the MCP-only name
+    assert isinstance(new, list) and len(new) == 1 and new[0]["type"] == "text"
+    text = event["tool_response"][0]["text"]
+    _check_field(new[0]["text"], text, compress(text)["text"], "output")
+
+
+def test_plain_string_and_result_object_responses(compress, tmp_path):
+    base = load("mcp_sentry_events.json")
+    text = base["tool_response"][0]["text"]
+    for response in (text, {"content": [{"type": "text", "text": text}], "isError": False}):
+        out = cc.handle({**base, "tool_response": response}, compress, cc.HookConfig(store_dir=tmp_path))
+        new = out["hookSpecificOutput"]["updatedToolOutput"]
+        assert type(new) is type(response)
+        if isinstance(new, dict):
+            assert new["isError"] is False and new["content"][0]["text"].startswith("[kompress] output compressed")
+
+
+def test_small_saving_or_errors_pass_through(compress, tmp_path):
+    event = load("bash_pytest.json")
+    r = compress(event["tool_response"]["stdout"])
+    saving = 1 - r["tokens_out"] / r["tokens_in"]
+    assert cc.handle(event, compress, cc.HookConfig(store_dir=tmp_path, min_saving=saving + 0.01)) is None
+    assert cc.handle(event, compress, cc.HookConfig(store_dir=tmp_path, min_saving=saving - 0.01)) is not None
+
+    def broken(text):
+        raise RuntimeError("model exploded")
+
+    with pytest.raises(RuntimeError):  # handle raises; main() turns that into a pass-through
+        cc.handle(event, broken, cc.HookConfig(store_dir=tmp_path))
+    assert cc.handle({**event, "hook_event_name": "PreToolUse"}, compress) is None
+
+
+def _run_hook(args: list[str], stdin: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", cc.HOOK_MODULE, *args], input=stdin, capture_output=True,
+                          text=True, timeout=180, env={**os.environ, **(env_extra or {})})
+
+
+def test_hook_process_via_server(minilm_compressor, minilm_dir, tmp_path, compress):
+    """The hook as Claude Code runs it, talking to a running server."""
+    event = load("bash_pytest.json")
+    expected = cc.handle(event, compress, cc.HookConfig(store_dir=tmp_path / "direct"))
+    with serve_in_thread(create_app(minilm_compressor)) as url:
+        p = _run_hook(["--server", url, "--rate", str(RATE), "--store", str(tmp_path / "hook")], json.dumps(event))
+    assert p.returncode == 0, p.stderr
+    got = json.loads(p.stdout)
+    # Same compressed text as in-process; only the folder of the saved original differs.
+    assert got == json.loads(json.dumps(expected).replace(str(tmp_path / "direct"), str(tmp_path / "hook")))
+
+
+def test_hook_process_passes_through_on_errors(minilm_compressor, tmp_path):
+    event = json.dumps(load("bash_pytest.json"))
+    # A server that refuses the output (over its size limit): the original goes through.
+    with serve_in_thread(create_app(minilm_compressor, max_bytes=1000, verify_batching=False)) as url:
+        p = _run_hook(["--server", url, "--store", str(tmp_path)], event)
+    assert p.returncode == 0 and p.stdout == "" and "request body too large" in p.stderr
+    for args, stdin in [
+        (["--server", "none"], "{not json"),       # not an event
+        (["--server", "none", "--bogus"], event),  # bad arguments
+    ]:
+        p = _run_hook(args + ["--store", str(tmp_path)], stdin)
+        assert p.returncode == 0 and p.stdout == ""
+    assert not any(tmp_path.rglob("*.txt"))
+
+
+# ---------------------------------------------------------------- settings: install/uninstall
+USER_SETTINGS = {
+    "permissions": {"allow": ["Bash(npm run test:*)"], "deny": ["Read(./.env)"]},
+    "env": {"FOO": "bar"},
+    "hooks": {
+        "PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "~/bin/audit-bash.sh"}]}],
+        "PostToolUse": [
+            {"matcher": "Write|Edit", "hooks": [{"type": "command", "command": "npx prettier --write \"$FILE\""}]},
+            {"matcher": "Bash", "hooks": [{"type": "command", "command": "~/bin/log-bash.sh", "timeout": 5}]},
+        ],
+    },
+}
+
+
+def _ours(settings: dict) -> list[dict]:
+    groups = settings.get("hooks", {}).get("PostToolUse", [])
+    return [h for g in groups for h in g["hooks"] if cc.HOOK_MODULE in h["command"]]
+
+
+def test_install_merges_backs_up_and_is_idempotent(tmp_path, capsys):
+    path = tmp_path / "settings.json"
+    original = json.dumps(USER_SETTINGS, indent=4) + "\n"
+    path.write_text(original)
+    assert main(["install", "claude-code", "--settings", str(path), "--server", "http://127.0.0.1:9999"]) == 0
+    data = json.loads(path.read_text())
+    backups = list(tmp_path.glob("settings.json.kompress-backup-*"))
+    assert len(backups) == 1 and backups[0].read_text() == original  # byte-identical backup
+    # Everything that was there is still there, in order; ours is one new group.
+    assert data["permissions"] == USER_SETTINGS["permissions"] and data["env"] == USER_SETTINGS["env"]
+    assert data["hooks"]["PreToolUse"] == USER_SETTINGS["hooks"]["PreToolUse"]
+    assert data["hooks"]["PostToolUse"][:2] == USER_SETTINGS["hooks"]["PostToolUse"]
+    assert data["hooks"]["PostToolUse"][2]["matcher"] == cc.DEFAULT_MATCHER
+    (hook,) = _ours(data)
+    assert hook["type"] == "command" and hook["command"].startswith(sys.executable)
+    assert "--server http://127.0.0.1:9999" in hook["command"]
+
+    # Again: nothing changes, no new backup.
+    capsys.readouterr()
+    assert main(["install", "claude-code", "--settings", str(path), "--server", "http://127.0.0.1:9999"]) == 0
+    assert "nothing changed" in capsys.readouterr().out
+    assert json.loads(path.read_text()) == data and len(list(tmp_path.glob("settings.json.kompress-backup-*"))) == 1
+
+    # Different options: our entry is updated in place, never duplicated.
+    assert main(["install", "claude-code", "--settings", str(path), "--min-chars", "500"]) == 0
+    data2 = json.loads(path.read_text())
+    (hook2,) = _ours(data2)
+    assert "--min-chars 500" in hook2["command"] and len(data2["hooks"]["PostToolUse"]) == 3
+
+    # Uninstall: the user's settings exactly as they were.
+    assert main(["uninstall", "claude-code", "--settings", str(path)]) == 0
+    assert json.loads(path.read_text()) == USER_SETTINGS
+    capsys.readouterr()
+    assert main(["uninstall", "claude-code", "--settings", str(path)]) == 0
+    assert "nothing changed" in capsys.readouterr().out
+
+
+def test_install_creates_settings_in_claude_config_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "claude"))
+    assert main(["install", "claude-code"]) == 0
+    path = tmp_path / "claude" / "settings.json"
+    data = json.loads(path.read_text())
+    assert list(data) == ["hooks"] and len(_ours(data)) == 1
+    assert not list(path.parent.glob("*.kompress-backup-*"))  # nothing to back up
+    assert main(["uninstall", "claude-code"]) == 0
+    assert json.loads(path.read_text()) == {}
+
+
+def test_install_refuses_broken_settings(tmp_path, capsys):
+    path = tmp_path / "settings.json"
+    path.write_text('{"hooks": {,}')
+    assert main(["install", "claude-code", "--settings", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "not valid JSON" in err and "Traceback" not in err
+    assert path.read_text() == '{"hooks": {,}'
+
+
+def test_hook_shared_group_is_split_not_rewritten():
+    # Someone moved our hook into their own group: their matcher is left alone.
+    theirs = {"type": "command", "command": "~/bin/log-bash.sh"}
+    settings = {"hooks": {"PostToolUse": [{"matcher": "Bash", "hooks": [theirs, {"type": "command",
+                                                                                  "command": cc.hook_command()}]}]}}
+    assert cc.merge_hook(settings, cc.hook_command()) is True
+    groups = settings["hooks"]["PostToolUse"]
+    assert groups[0] == {"matcher": "Bash", "hooks": [theirs]} and groups[1]["matcher"] == cc.DEFAULT_MATCHER
+    assert cc.remove_hook(settings) is True
+    assert settings == {"hooks": {"PostToolUse": [{"matcher": "Bash", "hooks": [theirs]}]}}
+
+
+def test_installed_command_runs_in_process(tmp_path, minilm_dir, compress):
+    """Install, then run the exact command from the settings as Claude Code would (no server: in-process)."""
+    path = tmp_path / "settings.json"
+    assert main(["install", "claude-code", "--settings", str(path), "--server", "none", "--model", str(minilm_dir),
+                 "--rate", str(RATE)]) == 0
+    (hook,) = _ours(json.loads(path.read_text()))
+    event = load("mcp_sentry_events.json")
+    p = subprocess.run(hook["command"], shell=True, input=json.dumps(event), capture_output=True, text=True,
+                       timeout=180, env={**os.environ, "KOMPRESS_HOOK_DIR": str(tmp_path / "store")})
+    assert p.returncode == 0, p.stderr
+    expected = cc.handle(event, compress, cc.HookConfig(store_dir=tmp_path / "store"))
+    assert json.loads(p.stdout) == expected
