@@ -174,12 +174,7 @@ class Compressor:
         ``guard`` never drops must-keep words (word granularity) or critical lines (line
         granularity). Inputs under ``min_tokens`` model tokens come back unchanged.
         """
-        if threshold is not None and rate is not None:
-            raise ValueError("give threshold or rate, not both")
-        if rate is not None and not 0.0 < rate <= 1.0:
-            raise ValueError(f"rate must be in (0, 1], got {rate}")
-        if threshold is not None and not 0.0 <= threshold <= 1.0:
-            raise ValueError(f"threshold must be in [0, 1], got {threshold}")
+        check_options(threshold, rate)
         domain = domain or detect(text)
         get_domain(domain)
         gran = resolve_granularity(granularity, domain)
@@ -248,6 +243,16 @@ class Compressor:
             word_keep_raw=raw,
             word_scores=ws.scores,
         )
+
+
+def check_options(threshold: float | None, rate: float | None) -> None:
+    """Validate the decision options shared by every Compressor-compatible class."""
+    if threshold is not None and rate is not None:
+        raise ValueError("give threshold or rate, not both")
+    if rate is not None and not 0.0 < rate <= 1.0:
+        raise ValueError(f"rate must be in (0, 1], got {rate}")
+    if threshold is not None and not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must be in [0, 1], got {threshold}")
 
 
 def _short_dropped_runs(keep: np.ndarray, w_line: np.ndarray, l_starts: np.ndarray, l_ends: np.ndarray) -> np.ndarray:

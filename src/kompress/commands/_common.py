@@ -50,11 +50,32 @@ def unit_float(name: str, low_open: bool = False):
     return parse
 
 
-def non_negative_int(value: str) -> int:
+def _number(value: str, kind: type, low: float, strict: bool) -> float:
+    """Parse ``value`` as ``kind`` (int or float) that is > ``low`` (``strict``) or >= ``low``."""
     try:
-        x = int(value)
+        x = kind(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
-    if x < 0:
-        raise argparse.ArgumentTypeError(f"expected >= 0, got {x}")
+        raise argparse.ArgumentTypeError(f"expected {'a whole number' if kind is int else 'a number'}, got {value!r}") from None
+    if x < low or (strict and x == low):
+        raise argparse.ArgumentTypeError(f"expected {'>' if strict else '>='} {low:g}, got {value}")
     return x
+
+
+def non_negative_int(value: str) -> int:
+    """argparse type: a whole number >= 0."""
+    return int(_number(value, int, 0, strict=False))
+
+
+def positive_int(value: str) -> int:
+    """argparse type: a whole number >= 1."""
+    return int(_number(value, int, 0, strict=True))
+
+
+def non_negative_float(value: str) -> float:
+    """argparse type: a number >= 0."""
+    return _number(value, float, 0, strict=False)
+
+
+def positive_float(value: str) -> float:
+    """argparse type: a number > 0."""
+    return _number(value, float, 0, strict=True)

@@ -15,17 +15,8 @@ import sys
 from pathlib import Path
 
 from ..errors import CliError
-from ._common import non_negative_int
+from ._common import non_negative_int, positive_float
 
-
-def _positive_float(value: str) -> float:
-    try:
-        x = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
-    if not x > 0:
-        raise argparse.ArgumentTypeError(f"expected > 0, got {value}")
-    return x
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "add questions to the test split; writes train/val/test.jsonl and summary.{json,md}.")
     b.add_argument("--out", default="data", help="output folder (default: data/)")
     b.add_argument("--seed", type=non_negative_int, default=0)
-    b.add_argument("--scale", type=_positive_float, default=1.0, help="corpus size multiplier (default 1.0)")
+    b.add_argument("--scale", type=positive_float, default=1.0, help="corpus size multiplier (default 1.0)")
     b.add_argument("--families", help="comma-separated corpus families (default: all)")
     b.set_defaults(func=run_build)
 

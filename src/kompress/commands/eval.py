@@ -9,17 +9,8 @@ from pathlib import Path
 
 from ..domains import GRANULARITIES
 from ..errors import CliError
-from ._common import non_negative_int, unit_float
+from ._common import non_negative_int, positive_int, unit_float
 
-
-def _positive_int(value: str) -> int:
-    try:
-        x = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
-    if x < 1:
-        raise argparse.ArgumentTypeError(f"expected >= 1, got {x}")
-    return x
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--threshold", type=unit_float("--threshold"), metavar="T", help="operating threshold (default: the model's)")
     p.add_argument("--granularity", choices=GRANULARITIES, default="auto",
                    help="decide per word or per whole line (auto: each domain's default)")
-    p.add_argument("--limit", type=_positive_int, metavar="N", help="evaluate only the first N examples")
+    p.add_argument("--limit", type=positive_int, metavar="N", help="evaluate only the first N examples")
     p.add_argument("--sim-model", metavar="NAME_OR_PATH", default="default",
                    help="sentence encoder for sem_sim (default: the embedded all-MiniLM-L6-v2, mean pooled; "
                    "e.g. a local bge-small-en folder; 'none' to skip sem_sim)")

@@ -8,24 +8,9 @@ import socket
 import sys
 
 from ..errors import CliError
-from ._common import non_negative_int
+from ._common import non_negative_float, non_negative_int, positive_int
 
 
-def _positive_int(value: str) -> int:
-    n = non_negative_int(value)
-    if n == 0:
-        raise argparse.ArgumentTypeError("expected a whole number >= 1, got 0")
-    return n
-
-
-def _non_negative_float(value: str) -> float:
-    try:
-        x = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
-    if x < 0:
-        raise argparse.ArgumentTypeError(f"expected >= 0, got {value}")
-    return x
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,13 +29,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=non_negative_int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     p.add_argument("--model", metavar="DIR", help="model folder (default: the shipped model)")
     p.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], default="torch")
-    p.add_argument("--max-bytes", type=_positive_int, default=DEFAULT_MAX_BYTES,
+    p.add_argument("--max-bytes", type=positive_int, default=DEFAULT_MAX_BYTES,
                    help=f"largest request body accepted; larger ones get 413 (default {DEFAULT_MAX_BYTES})")
-    p.add_argument("--max-batch", type=_positive_int, default=DEFAULT_MAX_BATCH,
+    p.add_argument("--max-batch", type=positive_int, default=DEFAULT_MAX_BATCH,
                    help=f"most token windows in one shared encoder pass (default {DEFAULT_MAX_BATCH})")
-    p.add_argument("--max-wait-ms", type=_non_negative_float, default=DEFAULT_MAX_WAIT_MS,
+    p.add_argument("--max-wait-ms", type=non_negative_float, default=DEFAULT_MAX_WAIT_MS,
                    help=f"how long a pass waits for other in-flight requests (default {DEFAULT_MAX_WAIT_MS})")
-    p.add_argument("--concurrency", type=_positive_int, default=DEFAULT_CONCURRENCY,
+    p.add_argument("--concurrency", type=positive_int, default=DEFAULT_CONCURRENCY,
                    help=f"requests compressed at once; more wait in line (default {DEFAULT_CONCURRENCY})")
     p.add_argument("--no-batching", action="store_true", help="never merge requests into shared passes")
     p.add_argument("--log-level", choices=["critical", "error", "warning", "info", "debug"], default="info")

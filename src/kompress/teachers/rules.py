@@ -46,7 +46,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..compressor import CompressResult, Compressor, WordScores
+from ..compressor import CompressResult, Compressor, WordScores, check_options
 from ..labels import must_keep_mask
 from ..domains import detect, get_domain, resolve_granularity
 from ..labels import CRITICAL, is_critical_line
@@ -651,12 +651,7 @@ class RuleCompressor:
         markers: bool = True,
     ) -> CompressResult:
         """Compress ``text`` by the domain rules; same options and result as ``Compressor.compress``."""
-        if threshold is not None and rate is not None:
-            raise ValueError("give threshold or rate, not both")
-        if rate is not None and not 0.0 < rate <= 1.0:
-            raise ValueError(f"rate must be in (0, 1], got {rate}")
-        if threshold is not None and not 0.0 <= threshold <= 1.0:
-            raise ValueError(f"threshold must be in [0, 1], got {threshold}")
+        check_options(threshold, rate)
         domain = domain or detect(text)
         gran = resolve_granularity(granularity, domain)
         if not text.strip():
