@@ -68,7 +68,7 @@ def non_negative_int(value: str) -> int:
 
 def positive_int(value: str) -> int:
     """argparse type: a whole number >= 1."""
-    return int(_number(value, int, 0, strict=True))
+    return int(_number(value, int, 1, strict=False))
 
 
 def non_negative_float(value: str) -> float:
