@@ -55,3 +55,9 @@ def test_render_words_join():
     out, spans = render(text, ws, we, keep, ls, le, words_to_lines(ws, ls))
     assert out == "  alpha beta delta\n"
     assert [text[s:e] for s, e in spans] == ["  alpha beta", "delta"]
+
+
+def test_log_with_traceback_is_a_log():
+    text = (SAMPLES / "service_log.txt").read_text()
+    assert "Traceback (most recent call last):" in text
+    assert detect(text) == "log"

@@ -97,6 +97,10 @@ def detect(text: str) -> str:
                 return "json"
     if len(_DIFF.findall(head)) >= 2:
         return "diff"
+    n = len(lines)
+    # Mostly timestamped/levelled lines: a log, even when it carries tracebacks or crashes.
+    if sum(bool(_LOG_LINE.match(ln)) for ln in lines) >= max(2, 0.5 * n):
+        return "log"
     if _TEST.search(head):
         return "test"
     if _CRASH.search(head):
@@ -105,9 +109,6 @@ def detect(text: str) -> str:
         return "traceback"
     if _BUILD.search(head):
         return "build"
-    n = len(lines)
-    if sum(bool(_LOG_LINE.match(ln)) for ln in lines) >= max(2, 0.5 * n):
-        return "log"
     if sum(bool(_GREP.match(ln)) for ln in lines) >= max(2, 0.6 * n):
         return "grep"
     if sum(bool(_TREE_LINE.match(ln.strip() if ln[:1] in " \t" else ln)) for ln in lines) >= max(2, 0.6 * n):

@@ -129,8 +129,12 @@ def load_tokenizer(name_or_path: str):
 def _quiet_transformers() -> None:
     # Library progress bars and "sequence longer than max length" warnings would only
     # confuse users: we window long inputs ourselves.
+    import warnings
+
     from transformers.utils import logging as hf_logging
 
+    # peft calls a deprecated transformers property on load; nothing for users to act on.
+    warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
 
