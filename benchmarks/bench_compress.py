@@ -80,7 +80,7 @@ def worker(spec: dict) -> dict:
         t = time.perf_counter()
         r = comp.compress(text)
         lat.append(time.perf_counter() - t)
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_mb = peak_rss_mb()
     return {
         **spec, "tokens": n_tok, "load_s": round(load_s, 3), "first_call_s": round(first_s, 3),
         "load_plus_first_s": round(load_s + first_s, 3),
@@ -88,6 +88,16 @@ def worker(spec: dict) -> dict:
         "p95_ms": round(1000 * float(np.percentile(lat, 95)), 1),
         "tokens_per_s": round(n_tok / statistics.median(lat)), "peak_rss_mb": round(rss_mb), "keep_rate": round(r.keep_rate, 3),
     }
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS. VmHWM, not ru_maxrss: Linux keeps ru_maxrss across execve,
+    so a worker would report its parent's peak."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def modernbert_base_folder(tmp: Path) -> Path:
