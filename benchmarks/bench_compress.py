@@ -40,8 +40,11 @@ def make_input(tokens: int, count) -> str:  # type: ignore[no-untyped-def]
             text = "".join(out)
             if count(text) >= tokens:
                 break
-    # Trim to the size by lines.
-    lines = text.splitlines(keepends=True)
+    return trim_to_tokens(text.splitlines(keepends=True), tokens, count)
+
+
+def trim_to_tokens(lines: list[str], tokens: int, count) -> str:  # type: ignore[no-untyped-def]
+    """The shortest prefix of ``lines`` with at least ``tokens`` tokens (binary search)."""
     lo, hi = 1, len(lines)
     while lo < hi:
         mid = (lo + hi) // 2

@@ -206,15 +206,9 @@ def make_tool_output(tokens: int, count, variant: int = 0) -> str:
         out.append(block)
         total += count(block)
         i += 1
-    lines = "".join(out).splitlines(keepends=True)
-    lo, hi = 1, len(lines)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if count("".join(lines[:mid])) < tokens:
-            lo = mid + 1
-        else:
-            hi = mid
-    return "".join(lines[:lo])
+    from bench_compress import trim_to_tokens  # same folder: run as a script
+
+    return trim_to_tokens("".join(out).splitlines(keepends=True), tokens, count)
 
 
 def chat_body(tool_output: str | None) -> bytes:

@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from .model import DEFAULT_BACKBONE, KompressConfig, KompressModel, load_tokenizer, num_layers
+from .model import DEFAULT_BACKBONE, KompressConfig, KompressModel, _forward_params, load_tokenizer, num_layers
 from .windows import Windower
 
 
@@ -215,7 +215,7 @@ def cache_hidden(base: nn.Module, windows: list[TrainWindow], start: int, window
             idx = order[b : b + batch_size]
             ids, mask, types = _pad([windows[i] for i in idx], windower.pad_id)
             kwargs = {"input_ids": ids.to(device), "attention_mask": mask.to(device)}
-            if "token_type_ids" in _params(base):
+            if "token_type_ids" in _forward_params(base):
                 kwargs["token_type_ids"] = types.to(device)
             captured.clear()
             try:
@@ -227,12 +227,6 @@ def cache_hidden(base: nn.Module, windows: list[TrainWindow], start: int, window
                 windows[i].hidden = h[row, : len(windows[i].ids)].clone()
     finally:
         handle.remove()
-
-
-def _params(m: nn.Module) -> set[str]:
-    import inspect
-
-    return set(inspect.signature(m.forward).parameters)
 
 
 def _pad(windows: list[TrainWindow], pad_id: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
