@@ -542,7 +542,9 @@ static void *$F1(void *arg)
         pthread_cond_signal(&all_parked);
         ${N}_park(job->id);
     }
-    while (parked < nthreads - 1)
+    /* Crash only once every other worker AND main are parked in cond_wait, so the
+       backtraces of all threads are the same on every run (no thread mid-clone). */
+    while (parked < nthreads)
         pthread_cond_wait(&all_parked, &lock);
     pthread_mutex_unlock(&lock);
     long s = job->data[job->len - 1];
@@ -567,6 +569,8 @@ int main(int argc, char **argv)
         pthread_create(&tid[i], NULL, $F1, &jobs[i]);
     }
     pthread_mutex_lock(&lock);
+    parked++;
+    pthread_cond_signal(&all_parked);
     ${N}_park(16);
     printf("total %ld\n", total);
     return 0;
