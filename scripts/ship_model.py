@@ -1,7 +1,11 @@
 """Copy a trained model folder into the package as the default model (no ONNX files:
-they are rebuilt on first use into the cache), with the chosen threshold.
+they are rebuilt on first use into the cache), with the chosen decision settings.
 
-    .venv/bin/python scripts/ship_model.py runs/v1/model --threshold 0.4
+    .venv/bin/python scripts/ship_model.py runs/v2/train/model --threshold 0.5 \\
+        --eval-fp32 runs/v2/eval/eval.json --eval-int8 runs/v2/eval-int8/eval.json
+
+With both eval reports, ``Compressor.load()``'s ``auto`` backend uses int8 only when its
+answer survival and exact_keep_pct are within 0.5 points of fp32 on the same test split.
 """
 
 from __future__ import annotations
@@ -12,22 +16,46 @@ import shutil
 from pathlib import Path
 
 DEST = Path(__file__).resolve().parent.parent / "src" / "kompress" / "default_model"
+INT8_TOLERANCE = 0.005  # the issue's rule: within 0.5 points of fp32
+_CHECKED = ("answer_survival", "exact_keep_pct")
+
+
+def int8_check(fp32_report: Path, int8_report: Path) -> dict:
+    """Compare the guarded model's overall figures of two eval reports of the same data."""
+    a, b = (json.loads(p.read_text()) for p in (fp32_report, int8_report))
+    if a["data"] != b["data"] or a["items"] != b["items"]:
+        raise SystemExit(f"{fp32_report} and {int8_report} evaluate different data")
+    fa, fb = a["systems"]["model"]["overall"], b["systems"]["model"]["overall"]
+    deltas = {k: round(fb[k] - fa[k], 4) for k in _CHECKED}
+    return {"fp32": {k: fa[k] for k in _CHECKED}, "int8": {k: fb[k] for k in _CHECKED}, "delta": deltas,
+            "backends": [a.get("backend"), b.get("backend")],
+            "ok": all(abs(d) <= INT8_TOLERANCE or d > 0 for d in deltas.values())}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model", type=Path)
     ap.add_argument("--threshold", type=float, required=True)
+    ap.add_argument("--line-score", help="line granularity's score: mean, max or topK (default: keep the model's)")
+    ap.add_argument("--eval-fp32", type=Path, help="eval.json of the fp32 model (ONNX or torch)")
+    ap.add_argument("--eval-int8", type=Path, help="eval.json of the int8 ONNX model on the same data")
     args = ap.parse_args()
     if not (args.model / "config.json").is_file():
         raise SystemExit(f"{args.model}: not a Kompress model folder")
+    check = int8_check(args.eval_fp32, args.eval_int8) if args.eval_fp32 and args.eval_int8 else None
     if DEST.exists():
         shutil.rmtree(DEST)
     shutil.copytree(args.model, DEST, ignore=shutil.ignore_patterns("*.onnx", "*.onnx.tmp", "checkpoints"))
     cfg = json.loads((DEST / "config.json").read_text())
     cfg["threshold"] = args.threshold
+    if args.line_score:
+        cfg["line_score"] = args.line_score
+    if check is not None:
+        cfg.setdefault("extra", {})["int8_check"] = check
+        cfg["extra"]["int8_ok"] = check["ok"]
     (DEST / "config.json").write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
-    print(f"shipped {args.model} -> {DEST} (threshold {args.threshold})")
+    print(f"shipped {args.model} -> {DEST} (threshold {args.threshold}"
+          + (f", int8 {'validated' if check['ok'] else 'rejected'}: {check['delta']}" if check else "") + ")")
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ def minilm_dir(tmp_path_factory) -> Path:
 def minilm_compressor(minilm_dir):
     from kompress import Compressor
 
-    return Compressor.load(minilm_dir)
+    return Compressor.load(minilm_dir, backend="torch")
 
 
 def make_tiny_modernbert(out: Path) -> Path:

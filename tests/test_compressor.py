@@ -82,7 +82,7 @@ def test_line_mode_lines_are_whole_and_drops_announced(minilm_compressor):
 def test_deterministic_byte_identical(minilm_compressor, minilm_dir):
     a = minilm_compressor.compress(CRASH * 3, rate=0.5)
     b = minilm_compressor.compress(CRASH * 3, rate=0.5)
-    c = Compressor.load(minilm_dir).compress(CRASH * 3, rate=0.5)
+    c = Compressor.load(minilm_dir, backend="torch").compress(CRASH * 3, rate=0.5)
     assert a.text == b.text == c.text
     assert a.text.encode() == c.text.encode()
 

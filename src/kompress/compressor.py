@@ -71,16 +71,24 @@ class Compressor:
         self.batch_size = batch_size
         self.max_length = min(max_length or config.max_length, config.max_length)
         self.windower = Windower(tokenizer, self.max_length, config.domain_prefixes)
+        self.line_score = getattr(config, "line_score", "mean")
+        self.backend_name = type(backend).__name__
 
     # ------------------------------------------------------------------ loading
     @classmethod
-    def load(cls, path: str | os.PathLike | None = None, backend: str = "torch", **kwargs) -> "Compressor":
+    def load(cls, path: str | os.PathLike | None = None, backend: str = "auto", **kwargs) -> "Compressor":
         """Load a model folder (default: the trained model shipped with the package).
 
-        ``backend="onnx"`` uses the folder's ``model.onnx`` or exports one on first use
-        into the cache (``~/.cache/kompress/onnx/<model hash>/``).
+        ``backend``: ``"onnx"`` / ``"onnx-int8"`` run ONNX Runtime on the folder's
+        ``model.onnx`` or on an export made once on first use and cached
+        (``~/.cache/kompress/onnx/<model hash>/``); ``"torch"`` runs the PyTorch model;
+        ``"auto"`` (default) is ONNX, int8 when the folder's evaluation validated it.
+        The choice depends on the installation only, so outputs never change between runs.
         """
-        from .model import KompressConfig, KompressModel, load_tokenizer
+        import json
+
+        from .config import KompressConfig
+        from .tokenizer import load_tokenizer
 
         if path is None:
             path = os.environ.get("KOMPRESS_MODEL") or DEFAULT_MODEL_DIR
@@ -90,22 +98,24 @@ class Compressor:
                     "or pass a model folder (--model DIR / Compressor.load(path))"
                 )
         path = Path(path)
+        if not (path / "config.json").is_file():
+            raise FileNotFoundError(f"{path} is not a Kompress model folder (no config.json)")
+        config = KompressConfig.from_dict(json.loads((path / "config.json").read_text()))
+        backend = resolve_backend(backend, config)
         if backend == "torch":
             from .backends import TorchBackend
+            from .model import KompressModel
 
             model = KompressModel.from_pretrained(path, merge=True)
             config, be = model.config, TorchBackend(model)
-        elif backend in ("onnx", "onnx-int8"):
-            import json
-
-            from .backends import OnnxBackend
-            from .export import onnx_for_folder
-
-            config = KompressConfig.from_dict(json.loads((path / "config.json").read_text()))
-            be = OnnxBackend(onnx_for_folder(path, int8=backend == "onnx-int8"))
         else:
-            raise ValueError(f"backend must be 'torch', 'onnx' or 'onnx-int8', got {backend!r}")
-        return cls(be, load_tokenizer(config.backbone), config, model_dir=path, **kwargs)
+            from .backends import OnnxBackend
+            from .onnx_cache import onnx_for_folder
+
+            be = OnnxBackend(onnx_for_folder(path, int8=backend == "onnx-int8"))
+        comp = cls(be, load_tokenizer(config.backbone), config, model_dir=path, **kwargs)
+        comp.backend_name = backend
+        return comp
 
     @classmethod
     def from_model(cls, model, tokenizer=None, **kwargs) -> "Compressor":
@@ -211,8 +221,7 @@ class Compressor:
             keep = raw | must if guard else raw.copy()
         else:
             tok_per_line = np.bincount(w_line, weights=ws.n_tokens, minlength=len(l_starts))
-            sum_per_line = np.bincount(w_line, weights=ws.scores * ws.n_tokens, minlength=len(l_starts))
-            line_score = np.divide(sum_per_line, np.maximum(tok_per_line, 1))
+            line_score = line_scores(ws, w_line, len(l_starts), self.line_score)
             has_words = np.bincount(w_line, minlength=len(l_starts)) > 0
             line_raw = _select(line_score, tok_per_line, thr, rate, by_count=False) & has_words
             line_keep = line_raw.copy()
@@ -243,6 +252,43 @@ class Compressor:
             word_keep_raw=raw,
             word_scores=ws.scores,
         )
+
+
+BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
+
+
+def resolve_backend(name: str, config) -> str:  # type: ignore[no-untyped-def]
+    """Map ``auto`` to a concrete backend for this installation and model folder."""
+    if name not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}; got {name!r}")
+    if name != "auto":
+        return name
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return "torch"
+    return "onnx-int8" if config.extra.get("int8_ok") else "onnx"
+
+
+def line_scores(ws: WordScores, w_line: np.ndarray, n_lines: int, how: str = "mean") -> np.ndarray:
+    """One score per line from its words' scores (``mean`` weighs words by their tokens)."""
+    if how == "mean":
+        tok = np.bincount(w_line, weights=ws.n_tokens, minlength=n_lines)
+        return np.divide(np.bincount(w_line, weights=ws.scores * ws.n_tokens, minlength=n_lines), np.maximum(tok, 1))
+    out = np.zeros(n_lines, dtype=np.float64)
+    if how == "max":
+        np.maximum.at(out, w_line, ws.scores)
+        return out
+    if how.startswith("top"):
+        k = int(how[3:])
+        order = np.lexsort((-ws.scores, w_line))
+        sw, sl = ws.scores[order], w_line[order]
+        first = np.searchsorted(sl, sl, side="left")
+        rank = np.arange(len(sl)) - first
+        sel = rank < k
+        cnt = np.bincount(sl[sel], minlength=n_lines)
+        return np.divide(np.bincount(sl[sel], weights=sw[sel], minlength=n_lines), np.maximum(cnt, 1))
+    raise ValueError(f"line_score must be 'mean', 'max' or 'topK' (e.g. 'top2'), got {how!r}")
 
 
 def check_options(threshold: float | None, rate: float | None) -> None:

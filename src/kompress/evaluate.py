@@ -643,7 +643,7 @@ def evaluate_model(
     model: str | os.PathLike | None,
     data: str | os.PathLike,
     out_dir: str | os.PathLike | None = None,
-    backend: str = "torch",
+    backend: str = "auto",
     limit: int | None = None,
     sim_model: str | None = "default",
     **kwargs: Any,
@@ -659,7 +659,7 @@ def evaluate_model(
     # The sim model before the compressor: a bad name fails in a second, not after a load.
     embedder = Embedder(sim_model) if sim_model and sim_model.lower() != "none" else None
     comp = Compressor.load(model, backend=backend)
-    run = evaluate(comp, items, embedder=embedder, meta=run_meta(comp, backend, data), **kwargs)
+    run = evaluate(comp, items, embedder=embedder, meta=run_meta(comp, comp.backend_name, data), **kwargs)
     if out_dir is not None:
         from .report import write_report
 

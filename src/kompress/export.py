@@ -1,8 +1,13 @@
-"""ONNX export of the whole dual-head model, with a parity check against torch."""
+"""ONNX export of the whole dual-head model, with a parity check against torch.
+
+BERT-family encoders are exported with eager attention and then fused by ONNX Runtime's
+transformer optimizer (one ``Attention``, ``SkipLayerNormalization`` and ``BiasGelu`` op
+per layer instead of dozens of small ones): the scores are unchanged (parity-checked)
+and the model runs ~20% faster. The fused graph uses ONNX Runtime's contrib ops.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import warnings
 from pathlib import Path
@@ -11,7 +16,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .model import ADAPTER_DIR, CONFIG_NAME, ENCODER_NAME, HEADS_NAME, KompressModel, resolve_backbone
+from .model import KompressModel
+from .onnx_cache import onnx_for_folder  # noqa: F401  (re-exported)
 
 
 class _FinalScores(nn.Module):
@@ -26,15 +32,28 @@ class _FinalScores(nn.Module):
         return self.model(input_ids, attention_mask, token_type_ids if self.with_token_types else None)["final"]
 
 
-def export_onnx(model: KompressModel, out_path: str | os.PathLike, opset: int = 17, dynamo: bool = False) -> Path:
+#: Encoders whose exported graph ONNX Runtime's transformer optimizer knows how to fuse.
+FUSABLE = {"bert": "bert"}
+
+
+def export_onnx(model: KompressModel, out_path: str | os.PathLike, opset: int = 17, dynamo: bool = False,
+                optimize: bool = True) -> Path:
     """Export ``model`` (LoRA merged) to ``out_path`` with dynamic batch and length.
 
     The legacy exporter (``dynamo=False``) is ~10x faster and gives the same scores.
+    ``optimize`` fuses BERT-family graphs with ONNX Runtime's transformer optimizer.
     """
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     model.merge_adapter()
     model.eval()
+    base = model.encoder.get_base_model() if model.has_adapter() else model.encoder
+    enc_cfg = base.config
+    fuse = FUSABLE.get(getattr(enc_cfg, "model_type", "")) if optimize else None
+    previous = getattr(enc_cfg, "_attn_implementation", None)
+    if fuse:
+        # The optimizer recognises the eager attention pattern, not SDPA's.
+        base.set_attn_implementation("eager")
     with_tt = model._encoder_takes_token_types
     wrapper = _FinalScores(model, with_tt).eval()
     ids = torch.full((2, 16), 5, dtype=torch.long)
@@ -44,67 +63,47 @@ def export_onnx(model: KompressModel, out_path: str | os.PathLike, opset: int = 
     axes = {n: {0: "batch", 1: "length"} for n in names}
     axes["final"] = {0: "batch", 1: "length"}
     tmp = out.with_suffix(".onnx.tmp")
-    with torch.no_grad(), warnings.catch_warnings():
-        # The tracer warns about Python-side shape checks in HF attention code; the
-        # parity check (kompress export) is what proves the graph right.
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            wrapper, args, str(tmp), input_names=names, output_names=["final"],
-            dynamic_axes=axes, opset_version=opset, dynamo=dynamo,
-        )
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            # The tracer warns about Python-side shape checks in HF attention code; the
+            # parity check (kompress export) is what proves the graph right.
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                wrapper, args, str(tmp), input_names=names, output_names=["final"],
+                dynamic_axes=axes, opset_version=opset, dynamo=dynamo,
+            )
+    finally:
+        if fuse and previous:
+            base.set_attn_implementation(previous)
+    if fuse:
+        from onnxruntime.transformers import optimizer
+
+        opt = optimizer.optimize_model(str(tmp), model_type=fuse, num_heads=enc_cfg.num_attention_heads,
+                                       hidden_size=enc_cfg.hidden_size)
+        opt.save_model_to_file(str(tmp))
     os.replace(tmp, out)  # never leave a half-written model where the cache looks
     return out
 
 
 def quantize_int8(fp32_path: str | os.PathLike, out_path: str | os.PathLike) -> Path:
-    """Dynamic int8 quantisation of the MatMul weights (scores change: evaluate it)."""
+    """Dynamic int8 quantisation, per output channel, of the encoder's weights.
+
+    The heads stay fp32: their two tiny matmuls cost nothing and quantising them moved
+    scores by up to 0.6 (vs ~0.18 without). Per-channel scales, likewise, halve the
+    number of words whose decision flips. Scores still change: evaluate before trusting.
+    """
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(fp32_path), str(out_path), weight_type=QuantType.QInt8)
+    graph = onnx.load(str(fp32_path), load_external_data=False).graph
+    heads = [n.name for n in graph.node if n.op_type in ("MatMul", "Gemm", "Conv")
+             and ("token_head" in n.name or "span_conv" in n.name)]
+    tmp = Path(str(out_path) + ".tmp")
+    quantize_dynamic(str(fp32_path), str(tmp), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=heads,
+                     # fused contrib ops defeat shape inference; their tensors are float
+                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    os.replace(tmp, out_path)
     return Path(out_path)
-
-
-def model_fingerprint(model_dir: str | os.PathLike) -> str:
-    """Hash of everything that determines a folder's scores (for the ONNX cache key)."""
-    d = Path(model_dir)
-    h = hashlib.sha256()
-    for name in (CONFIG_NAME, HEADS_NAME, ENCODER_NAME):
-        if (d / name).is_file():
-            h.update(name.encode() + (d / name).read_bytes())
-    if (d / ADAPTER_DIR).is_dir():
-        for f in sorted((d / ADAPTER_DIR).rglob("*")):
-            if f.is_file():
-                h.update(f.name.encode() + f.read_bytes())
-    import json
-
-    backbone = json.loads((d / CONFIG_NAME).read_text()).get("backbone", "")
-    h.update(resolve_backbone(backbone).encode())
-    return h.hexdigest()[:16]
-
-
-def cache_dir() -> Path:
-    """Where ONNX exports made on first use are kept (``KOMPRESS_CACHE`` overrides)."""
-    base = os.environ.get("KOMPRESS_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "kompress"
-    )
-    return Path(base)
-
-
-def onnx_for_folder(model_dir: str | os.PathLike, int8: bool = False) -> Path:
-    """The ONNX file for a model folder: its own ``model.onnx`` or a cached export."""
-    d = Path(model_dir)
-    own = d / ("model.int8.onnx" if int8 else "model.onnx")
-    if own.is_file():
-        return own
-    target = cache_dir() / "onnx" / model_fingerprint(d) / ("model.int8.onnx" if int8 else "model.onnx")
-    if target.is_file():
-        return target
-    fp32 = target.with_name("model.onnx")
-    if not fp32.is_file():
-        export_onnx(KompressModel.from_pretrained(d), fp32)
-    if int8:
-        quantize_int8(fp32, target)
-    return target
 
 
 def check_parity(model_dir: str | os.PathLike, onnx_path: str | os.PathLike, texts: list[str],

@@ -54,6 +54,8 @@ CRITICAL = re.compile(
   | \b[A-Z_]*EXC_[A-Z_]+\b               # mach exceptions
   | \b\w*(?:Error|Exception|Warning)\b   # exception class names
   | ^(?:error|warning|fatal)\b | \berror:
+  | \b\d+\ (?:passed|failed|errors?|failures?|skipped|xfailed|xpassed|deselected|tests?)\b  # outcome counts
+  | \btest\ result:                     # cargo test summary
     """,
     re.VERBOSE,
 )

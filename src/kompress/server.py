@@ -511,7 +511,7 @@ def create_app(
             "status": "ok",
             "version": __version__,
             "model": str(compressor.model_dir) if compressor.model_dir else None,
-            "backend": backend_name or type(compressor.backend).__name__,
+            "backend": backend_name or compressor.backend_name,
             "batching": batching_note,
             "max_batch": max_batch,
             "max_bytes": max_bytes,

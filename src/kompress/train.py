@@ -31,6 +31,8 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .model import DEFAULT_BACKBONE, KompressConfig, KompressModel, _forward_params, load_tokenizer, num_layers
+from .domains import resolve_granularity
+from .units import line_spans, words_to_lines
 from .windows import Windower
 
 
@@ -65,6 +67,10 @@ class TrainConfig:
     domains: list[str] | None = None  # domain mix: only these domains
     teachers: list[str] | None = None  # only examples from these teachers
     max_per_domain: int | None = None  # domain mix: cap examples per domain
+    # In line-granularity domains a word takes its line's label (a line is kept when the
+    # teacher keeps any word of it): the model then learns the decision line mode makes,
+    # not the word drops inside kept lines (timestamps, ls columns) that line mode never uses.
+    line_labels: bool = True
     threshold: float = 0.5
     seed: int = 0
     cache_hidden: bool = True
@@ -151,6 +157,8 @@ def make_windows(examples: list[dict], windower: Windower, cfg: TrainConfig) -> 
         if len(starts) == 0:
             continue
         labels = np.asarray(e["labels"], dtype=np.int64)
+        if cfg.line_labels and resolve_granularity("auto", e["domain"]) == "line":
+            labels = line_labels(e["text"], starts, labels)
         must = np.asarray(e.get("must_keep") or [False] * len(labels), dtype=bool)
         weights = np.asarray(e.get("weights") or [1.0] * len(labels), dtype=np.float32)
         weights = np.where(must, cfg.must_keep_weight, weights).astype(np.float32)
@@ -170,6 +178,13 @@ def make_windows(examples: list[dict], windower: Windower, cfg: TrainConfig) -> 
         if cfg.max_train_tokens and total >= cfg.max_train_tokens:
             break
     return out
+
+
+def line_labels(text: str, word_starts: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Every word labelled 1 when any word of its line is labelled 1."""
+    w_line = words_to_lines(word_starts, line_spans(text)[0])
+    line_keep = np.bincount(w_line, weights=labels, minlength=int(w_line.max()) + 1) > 0
+    return line_keep[w_line].astype(np.int64)
 
 
 # ---------------------------------------------------------------------- model surgery

@@ -27,7 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="decide per word or per whole line (auto: the domain's default)")
     p.add_argument("--no-guard", action="store_true", help="let the model drop must-keep words / critical lines")
     p.add_argument("--min-tokens", type=non_negative_int, default=0, help="return inputs shorter than this unchanged")
-    p.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], default="torch")
+    p.add_argument("--backend", choices=["auto", "torch", "onnx", "onnx-int8"], default="auto",
+                   help="scoring backend: auto (default: ONNX Runtime, int8 when the model's eval validated it; exported once on first use), onnx, onnx-int8 or torch")
     p.add_argument("--model", metavar="DIR", help="model folder (default: the shipped model)")
     p.add_argument("--errors", choices=["strict", "replace"], default="strict",
                    help="invalid UTF-8: stop with an error (strict) or substitute U+FFFD (replace)")

@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", metavar="DIR", help="model folder (default: the shipped model)")
     p.add_argument("--data", metavar="FILE", required=True, help="labelled examples, e.g. data/test.jsonl")
     p.add_argument("--out", metavar="DIR", default="runs/eval", help="output folder (default: runs/eval)")
-    p.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], default="torch")
+    p.add_argument("--backend", choices=["auto", "torch", "onnx", "onnx-int8"], default="auto",
+                   help="scoring backend: auto (default: ONNX Runtime, int8 when the model's eval validated it; exported once on first use), onnx, onnx-int8 or torch")
     p.add_argument("--threshold", type=unit_float("--threshold"), metavar="T", help="operating threshold (default: the model's)")
     p.add_argument("--granularity", choices=GRANULARITIES, default="auto",
                    help="decide per word or per whole line (auto: each domain's default)")

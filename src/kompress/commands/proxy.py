@@ -36,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="store every compressed output as a pair: SQLAlchemy URL or SQLite file path")
     p.add_argument("--exclude-tools", metavar="NAME,...", help="never compress the outputs of these tools")
     p.add_argument("--model", metavar="DIR", help="model folder (default: the shipped model, or $KOMPRESS_MODEL)")
-    p.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], help="inference backend (default torch)")
+    p.add_argument("--backend", choices=["auto", "torch", "onnx", "onnx-int8"],
+                   help="inference backend: auto (default: ONNX Runtime, int8 when the model's eval validated it; exported once on first use), onnx, onnx-int8 or torch")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--threshold", type=unit_float("--threshold"), help="keep units scoring above T (default: model's)")
     g.add_argument("--rate", type=unit_float("--rate", low_open=True), help="keep the top R share by score instead")

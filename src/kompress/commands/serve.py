@@ -28,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
     p.add_argument("--port", type=non_negative_int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     p.add_argument("--model", metavar="DIR", help="model folder (default: the shipped model)")
-    p.add_argument("--backend", choices=["torch", "onnx", "onnx-int8"], default="torch")
+    p.add_argument("--backend", choices=["auto", "torch", "onnx", "onnx-int8"], default="auto",
+                   help="scoring backend: auto (default: ONNX Runtime, int8 when the model's eval validated it; exported once on first use), onnx, onnx-int8 or torch")
     p.add_argument("--max-bytes", type=positive_int, default=DEFAULT_MAX_BYTES,
                    help=f"largest request body accepted; larger ones get 413 (default {DEFAULT_MAX_BYTES})")
     p.add_argument("--max-batch", type=positive_int, default=DEFAULT_MAX_BATCH,
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(str(e)) from e
     app = create_app(
         comp, max_bytes=args.max_bytes, batching=not args.no_batching, max_batch=args.max_batch,
-        max_wait_ms=args.max_wait_ms, concurrency=args.concurrency, backend_name=args.backend,
+        max_wait_ms=args.max_wait_ms, concurrency=args.concurrency, backend_name=comp.backend_name,
     )
     server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level))
     port = sock.getsockname()[1]

@@ -40,11 +40,14 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--seed", type=int, help="random seed (0)")
     g.add_argument("--no-cache", dest="cache_hidden", action="store_const", const=False,
                    help="do not cache the frozen lower layers' outputs (slower, same result)")
+    g.add_argument("--word-labels", dest="line_labels", action="store_const", const=False,
+                   help="keep the teachers' word labels in line-granularity domains (default: a word takes "
+                        "its line's label, the decision line mode makes)")
 
 
 TRAIN_FIELDS = ("backbone", "layers", "r", "alpha", "epochs", "lr", "head_lr", "batch_size", "max_length",
                 "must_keep_weight", "span_weight", "max_train_tokens", "domains", "teachers", "max_per_domain",
-                "seed", "cache_hidden")
+                "seed", "cache_hidden", "line_labels")
 
 
 def config_from_args(args: argparse.Namespace, **fixed):  # type: ignore[no-untyped-def]

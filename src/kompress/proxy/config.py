@@ -46,7 +46,7 @@ class ProxyConfig:
     log_db: str | None = None  # SQLAlchemy URL or SQLite path; None: store nothing
     exclude_tools: frozenset[str] = field(default_factory=frozenset)
     model: str | None = None  # model folder; None: Compressor.load() default
-    backend: str = "torch"
+    backend: str = "auto"
     rate: float | None = None
     threshold: float | None = None
     granularity: str = "auto"

@@ -275,6 +275,7 @@ def _tree(lines: list[str]) -> np.ndarray:
     ``find`` lines are paths already; a line is kept if one of its paths is not noise."""
     keep = np.zeros(len(lines), dtype=bool)
     section = ""  # current `ls -R` directory
+    seen_total = False
     stack: list[str] = []  # `tree` drawing: the entry at each depth so far
     entries: list[tuple[int, list[str], tuple | None]] = []  # (line, paths, ls -l date key)
 
@@ -283,7 +284,11 @@ def _tree(lines: list[str]) -> np.ndarray:
 
     for i, raw in enumerate(lines):
         line = raw.rstrip()
-        if not line.strip() or re.match(r"^total \d", line):
+        if not line.strip():
+            continue
+        if re.match(r"^total \d", line):
+            keep[i] = not seen_total  # the first listing's total: the size at a glance
+            seen_total = True
             continue
         m = _LS_LONG.match(line)
         if m:
@@ -310,10 +315,37 @@ def _tree(lines: list[str]) -> np.ndarray:
             entries.append((i, [join(n) for n in s.split()], None))
     dated = [k for _, _, k in entries if k is not None]
     newest = max(dated) if dated else None
+    revealed: set[str] = set()
     for i, paths, key in entries:
         recent = key is not None and key == newest and not _always_noise(paths[0])
         keep[i] = recent or any(not noise_path(p) for p in paths)
+        if keep[i]:
+            # A kept entry naming a noise directory (``.git``) already reveals it.
+            revealed |= {k for k in map(noise_key, paths) if k == "/".join(_parts(paths[0]))}
+        else:
+            # The first line inside each noise directory stays: the agent learns that a
+            # .git/, .venv/.../site-packages or __pycache__ exists; the marker counts the rest.
+            new = {noise_key(p) for p in paths} - revealed
+            if new:
+                keep[i] = True
+                revealed |= new
     return keep
+
+
+def noise_key(path: str) -> str:
+    """The noise directory or cache a noise path sits in (one line per key survives)."""
+    parts = _parts(path)
+    # A noise directory's own entry names a new key (it reveals that directory).
+    dirs = [i for i, p in enumerate(parts) if p in NOISE_DIRS or p.endswith(".egg-info")]
+    if dirs:
+        return "/".join(parts[: dirs[-1] + 1])  # the deepest: .venv/lib/python3.11/site-packages
+    for p in parts:
+        if p in NOISE_ENTRIES:
+            return p
+    if parts and parts[-1].endswith((".pyc", ".pyo")):
+        return "*.pyc"
+    m = _STDLIB.search("/".join(parts) + "/")
+    return m.group(0) if m else "/".join(parts[:-1])
 
 
 def _tree_words(line: str) -> list[tuple[int, int]]:
@@ -617,7 +649,8 @@ class RuleCompressor:
     totals are truncated to whole tokens.
     """
 
-    decide = Compressor.decide  # needs only ``self.config.threshold``
+    decide = Compressor.decide  # needs only ``self.config.threshold`` and ``self.line_score``
+    line_score = "mean"  # every word of a line carries the line's score: any aggregate agrees
 
     def __init__(self, tokenizer=None) -> None:
         self.tokenizer = tokenizer
