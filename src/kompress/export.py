@@ -8,6 +8,7 @@ and the model runs ~20% faster. The fused graph uses ONNX Runtime's contrib ops.
 
 from __future__ import annotations
 
+import logging
 import os
 import warnings
 from pathlib import Path
@@ -99,9 +100,16 @@ def quantize_int8(fp32_path: str | os.PathLike, out_path: str | os.PathLike) -> 
     heads = [n.name for n in graph.node if n.op_type in ("MatMul", "Gemm", "Conv")
              and ("token_head" in n.name or "span_conv" in n.name)]
     tmp = Path(str(out_path) + ".tmp")
-    quantize_dynamic(str(fp32_path), str(tmp), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=heads,
-                     # fused contrib ops defeat shape inference; their tensors are float
-                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # the quantizer logs shape-inference chatter on the root logger
+    try:
+        quantize_dynamic(str(fp32_path), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
+                         nodes_to_exclude=heads,
+                         # fused contrib ops defeat shape inference; their tensors are float
+                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    finally:
+        root.setLevel(level)
     os.replace(tmp, out_path)
     return Path(out_path)
 
@@ -113,7 +121,7 @@ def check_parity(model_dir: str | os.PathLike, onnx_path: str | os.PathLike, tex
     from .compressor import Compressor
     from .domains import detect
 
-    torch_c = Compressor.load(model_dir)
+    torch_c = Compressor.load(model_dir, backend="torch")
     onnx_c = Compressor(OnnxBackend(onnx_path), torch_c.tokenizer, torch_c.config, model_dir=Path(model_dir))
     thr = torch_c.config.threshold if threshold is None else threshold
     max_diff, agree, total = 0.0, 0, 0

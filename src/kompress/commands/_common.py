@@ -79,3 +79,13 @@ def non_negative_float(value: str) -> float:
 def positive_float(value: str) -> float:
     """argparse type: a number > 0."""
     return _number(value, float, 0, strict=True)
+
+
+def add_backend_argument(p: argparse.ArgumentParser, default: str | None = "auto") -> None:
+    """The ``--backend`` option shared by every command that loads a model (``default=None``
+    where a config file may set it)."""
+    from ..compressor import BACKENDS
+
+    p.add_argument("--backend", choices=BACKENDS, default=default,
+                   help="auto (default): ONNX Runtime, int8 when the model's eval validated it, exported "
+                        "once on first use and cached; or onnx, onnx-int8, torch")

@@ -8,7 +8,7 @@ import sys
 
 from ..errors import CliError
 from ..domains import DOMAINS, GRANULARITIES
-from ._common import non_negative_int, read_input, unit_float
+from ._common import add_backend_argument, non_negative_int, read_input, unit_float
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,8 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="decide per word or per whole line (auto: the domain's default)")
     p.add_argument("--no-guard", action="store_true", help="let the model drop must-keep words / critical lines")
     p.add_argument("--min-tokens", type=non_negative_int, default=0, help="return inputs shorter than this unchanged")
-    p.add_argument("--backend", choices=["auto", "torch", "onnx", "onnx-int8"], default="auto",
-                   help="scoring backend: auto (default: ONNX Runtime, int8 when the model's eval validated it; exported once on first use), onnx, onnx-int8 or torch")
+    add_backend_argument(p)
     p.add_argument("--model", metavar="DIR", help="model folder (default: the shipped model)")
     p.add_argument("--errors", choices=["strict", "replace"], default="strict",
                    help="invalid UTF-8: stop with an error (strict) or substitute U+FFFD (replace)")
@@ -51,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     if args.server:
         return _run_remote(args, text)
     from ..compressor import Compressor, NoTrainedModel
-    from ..model import BackboneNotFound
+    from ..config import BackboneNotFound
 
     try:
         comp = Compressor.load(args.model, backend=args.backend)

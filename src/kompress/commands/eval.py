@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..domains import GRANULARITIES
 from ..errors import CliError
-from ._common import non_negative_int, positive_int, unit_float
+from ._common import add_backend_argument, non_negative_int, positive_int, unit_float
 
 
 
@@ -26,8 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", metavar="DIR", help="model folder (default: the shipped model)")
     p.add_argument("--data", metavar="FILE", required=True, help="labelled examples, e.g. data/test.jsonl")
     p.add_argument("--out", metavar="DIR", default="runs/eval", help="output folder (default: runs/eval)")
-    p.add_argument("--backend", choices=["auto", "torch", "onnx", "onnx-int8"], default="auto",
-                   help="scoring backend: auto (default: ONNX Runtime, int8 when the model's eval validated it; exported once on first use), onnx, onnx-int8 or torch")
+    add_backend_argument(p)
     p.add_argument("--threshold", type=unit_float("--threshold"), metavar="T", help="operating threshold (default: the model's)")
     p.add_argument("--granularity", choices=GRANULARITIES, default="auto",
                    help="decide per word or per whole line (auto: each domain's default)")
@@ -45,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from ..compressor import NoTrainedModel
     from ..data import DataError
     from ..evaluate import DEFAULT_SWEEP, SimModelError, evaluate_model
-    from ..model import BackboneNotFound
+    from ..config import BackboneNotFound
     from ..report import write_report
 
     out = Path(args.out)

@@ -8,7 +8,7 @@ import sys
 
 from ..domains import GRANULARITIES
 from ..errors import CliError
-from ._common import non_negative_int, unit_float
+from ._common import add_backend_argument, non_negative_int, unit_float
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,8 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="store every compressed output as a pair: SQLAlchemy URL or SQLite file path")
     p.add_argument("--exclude-tools", metavar="NAME,...", help="never compress the outputs of these tools")
     p.add_argument("--model", metavar="DIR", help="model folder (default: the shipped model, or $KOMPRESS_MODEL)")
-    p.add_argument("--backend", choices=["auto", "torch", "onnx", "onnx-int8"],
-                   help="inference backend: auto (default: ONNX Runtime, int8 when the model's eval validated it; exported once on first use), onnx, onnx-int8 or torch")
+    add_backend_argument(p, default=None)
     g = p.add_mutually_exclusive_group()
     g.add_argument("--threshold", type=unit_float("--threshold"), help="keep units scoring above T (default: model's)")
     g.add_argument("--rate", type=unit_float("--rate", low_open=True), help="keep the top R share by score instead")
@@ -76,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         # Load now, not on the first request: a missing model is a start-up error, not a
         # silent pass-through.
         from ..compressor import Compressor, NoTrainedModel
-        from ..model import BackboneNotFound
+        from ..config import BackboneNotFound
 
         try:
             compressor = Compressor.load(config.model, backend=config.backend)

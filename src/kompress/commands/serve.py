@@ -8,7 +8,7 @@ import socket
 import sys
 
 from ..errors import CliError
-from ._common import non_negative_float, non_negative_int, positive_int
+from ._common import add_backend_argument, non_negative_float, non_negative_int, positive_int
 
 
 
@@ -28,8 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
     p.add_argument("--port", type=non_negative_int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     p.add_argument("--model", metavar="DIR", help="model folder (default: the shipped model)")
-    p.add_argument("--backend", choices=["auto", "torch", "onnx", "onnx-int8"], default="auto",
-                   help="scoring backend: auto (default: ONNX Runtime, int8 when the model's eval validated it; exported once on first use), onnx, onnx-int8 or torch")
+    add_backend_argument(p)
     p.add_argument("--max-bytes", type=positive_int, default=DEFAULT_MAX_BYTES,
                    help=f"largest request body accepted; larger ones get 413 (default {DEFAULT_MAX_BYTES})")
     p.add_argument("--max-batch", type=positive_int, default=DEFAULT_MAX_BATCH,
@@ -52,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ..compressor import Compressor, NoTrainedModel
-    from ..model import BackboneNotFound
+    from ..config import BackboneNotFound
     from ..server import create_app
 
     try:
