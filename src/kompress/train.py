@@ -30,8 +30,8 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from .model import DEFAULT_BACKBONE, KompressConfig, KompressModel, _forward_params, load_tokenizer, num_layers
 from .domains import resolve_granularity
+from .model import DEFAULT_BACKBONE, KompressConfig, KompressModel, _forward_params, load_tokenizer, num_layers
 from .units import line_spans, words_to_lines
 from .windows import Windower
 
