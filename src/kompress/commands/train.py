@@ -18,6 +18,14 @@ def _str_list(value: str) -> list[str]:
     return [x.strip() for x in value.split(",") if x.strip()]
 
 
+def _weights(value: str) -> dict[str, float]:
+    try:
+        pairs = [x.split("=", 1) for x in value.split(",") if x.strip()]
+        return {k.strip(): float(v) for k, v in pairs}
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected domain=weight pairs such as tree=3,log=1, got {value!r}") from None
+
+
 def add_train_options(p: argparse.ArgumentParser) -> None:
     """Training flags (shared with ``kompress pipeline``); None means 'config file or default'."""
     g = p.add_argument_group("training")
@@ -36,6 +44,8 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--max-train-tokens", type=int, help="stop adding windows after this many labelled tokens")
     g.add_argument("--domains", type=_str_list, help="domain mix: only these domains (comma-separated)")
     g.add_argument("--teachers", type=_str_list, help="only examples labelled by these teachers")
+    g.add_argument("--domain-weights", type=_weights, metavar="D=W,...",
+                   help="domain mix: scale these domains' token loss weights, e.g. tree=3")
     g.add_argument("--max-per-domain", type=int, help="domain mix: at most N examples per domain")
     g.add_argument("--seed", type=int, help="random seed (0)")
     g.add_argument("--no-cache", dest="cache_hidden", action="store_const", const=False,
@@ -47,7 +57,7 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
 
 TRAIN_FIELDS = ("backbone", "layers", "r", "alpha", "epochs", "lr", "head_lr", "batch_size", "max_length",
                 "must_keep_weight", "span_weight", "max_train_tokens", "domains", "teachers", "max_per_domain",
-                "seed", "cache_hidden", "line_labels")
+                "seed", "cache_hidden", "line_labels", "domain_weights")
 
 
 def config_from_args(args: argparse.Namespace, **fixed):  # type: ignore[no-untyped-def]
