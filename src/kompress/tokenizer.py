@@ -43,6 +43,10 @@ class FastTokenizer:
                 tok = tok.get("content")
             setattr(self, f"{key}_id", self.tokenizer.token_to_id(tok) if tok else None)
 
+    @property
+    def vocab_size(self) -> int:
+        return self.tokenizer.get_vocab_size(with_added_tokens=False)
+
     def __call__(self, text: str, add_special_tokens: bool = True, return_offsets_mapping: bool = False,
                  **_: Any) -> dict[str, list]:
         enc = self.tokenizer.encode(text, add_special_tokens=add_special_tokens)
