@@ -659,7 +659,7 @@ def evaluate_model(
     # The sim model before the compressor: a bad name fails in a second, not after a load.
     embedder = Embedder(sim_model) if sim_model and sim_model.lower() != "none" else None
     comp = Compressor.load(model, backend=backend)
-    run = evaluate(comp, items, embedder=embedder, meta=run_meta(comp, comp.backend_name, data), **kwargs)
+    run = evaluate(comp, items, embedder=embedder, meta=run_meta(comp, data), **kwargs)
     if out_dir is not None:
         from .report import write_report
 
@@ -667,7 +667,7 @@ def evaluate_model(
     return run
 
 
-def run_meta(compressor: Compressor, backend: str, data: str | os.PathLike) -> dict[str, Any]:
+def run_meta(compressor: Compressor, data: str | os.PathLike) -> dict[str, Any]:
     """What the report says about the run's model and data."""
     from . import __version__
 
@@ -675,6 +675,6 @@ def run_meta(compressor: Compressor, backend: str, data: str | os.PathLike) -> d
         "kompress_version": __version__,
         "model": str(compressor.model_dir) if compressor.model_dir else None,
         "model_trained": bool(getattr(compressor.config, "trained", False)),
-        "backend": backend,
+        "backend": compressor.backend_name,
         "data": str(data),
     }

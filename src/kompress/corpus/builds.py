@@ -13,6 +13,7 @@ import re
 import shlex
 import shutil
 from collections.abc import Callable
+from pathlib import Path
 from string import Template
 
 from ._runtime import NOUNS, VERBS, Family, Sample, TaskCtx
@@ -788,14 +789,20 @@ def _c_project(ctx: TaskCtx, i: int) -> tuple[dict[str, str], str, list[str]]:
     return files, prefix, names
 
 
+def _write_c_project(ctx: TaskCtx, i: int) -> tuple[Path, str]:
+    """Write project ``i``'s C sources under ``p{i}/``; returns that folder and the module name."""
+    files, mod, _ = _c_project(ctx, i)
+    base = ctx.dir / f"p{i}"
+    for rel, text in files.items():
+        ctx.write(rel, text, base=base)
+    return base, mod
+
+
 def produce_gcc(ctx: TaskCtx) -> list[Sample]:
     out = []
     for i in range(ctx.n):
         rng = ctx.rng
-        files, mod, _ = _c_project(ctx, i)
-        base = ctx.dir / f"p{i}"
-        for rel, text in files.items():
-            ctx.write(rel, text, base=base)
+        base, mod = _write_c_project(ctx, i)
         (base / "build").mkdir()
         cc = rng.choice(["gcc", "gcc", "cc"])
         warn = rng.choice([["-Wall"], ["-Wall", "-Wextra"], ["-Wall", "-Wextra", "-Wpedantic"],
@@ -822,10 +829,7 @@ def produce_make(ctx: TaskCtx) -> list[Sample]:
     out = []
     for i in range(ctx.n):
         rng = ctx.rng
-        files, mod, _ = _c_project(ctx, i)
-        base = ctx.dir / f"p{i}"
-        for rel, text in files.items():
-            ctx.write(rel, text, base=base)
+        base, mod = _write_c_project(ctx, i)
         app = rng.choice([mod, "app", f"{mod}_cli", "bin/" + mod])
         cflags = rng.choice(["-Wall -Wextra -O2", "-Wall -g", "-Wall -Wextra -std=c11 -g", "-O2 -Wall -Werror"])
         ctx.write("Makefile", f"CC ?= gcc\nCFLAGS ?= {cflags}\nLDLIBS = -lm\nBUILD = build\n"
