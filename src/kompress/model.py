@@ -37,8 +37,13 @@ from .config import (  # noqa: F401  (re-exported: the model folder's names live
 from .tokenizer import load_tokenizer  # noqa: F401
 
 
-def load_encoder(name_or_path: str, attn_implementation: str | None = None, random_init: bool = False) -> nn.Module:
-    """Load a Hugging Face encoder by local path or hub id, with a clear error offline."""
+def load_encoder(name_or_path: str, attn_implementation: str | None = None, random_init: bool = False,
+                 layers: int | None = None) -> nn.Module:
+    """Load a Hugging Face encoder by local path or hub id, with a clear error offline.
+
+    ``layers`` keeps only the first N transformer layers (a faster, shallower encoder;
+    the weights of the layers above are simply not loaded).
+    """
     from transformers import AutoConfig, AutoModel
 
     _quiet_transformers()
@@ -47,10 +52,19 @@ def load_encoder(name_or_path: str, attn_implementation: str | None = None, rand
     if attn_implementation:
         kwargs["attn_implementation"] = attn_implementation
     try:
+        cfg = AutoConfig.from_pretrained(path)
+    except (OSError, ValueError) as e:
+        raise _hub_error(path, e) from e
+    if layers:
+        if not 1 <= layers <= _config_layers(cfg):
+            raise ValueError(f"encoder_layers must be 1..{_config_layers(cfg)} for {name_or_path!r}, got {layers}")
+        cfg.num_hidden_layers = layers
+        if getattr(cfg, "layer_types", None):  # ModernBERT: per-layer local/global attention
+            cfg.layer_types = cfg.layer_types[:layers]
+    try:
         if random_init:
-            cfg = AutoConfig.from_pretrained(path)
             return AutoModel.from_config(cfg, **kwargs)
-        return AutoModel.from_pretrained(path, **kwargs)
+        return AutoModel.from_pretrained(path, config=cfg, **kwargs)
     except (OSError, ValueError) as e:
         raise _hub_error(path, e) from e
 
@@ -84,7 +98,8 @@ class KompressModel(nn.Module):
     def __init__(self, config: KompressConfig, encoder: nn.Module | None = None, seed: int = 0) -> None:
         super().__init__()
         self.config = config
-        self.encoder = encoder if encoder is not None else load_encoder(config.backbone, config.attn_implementation)
+        self.encoder = encoder if encoder is not None else load_encoder(
+            config.backbone, config.attn_implementation, layers=config.encoder_layers)
         hidden = getattr(self.encoder.config, "hidden_size", config.hidden_size)
         config.hidden_size = hidden
         # Heads are initialised from a fixed seed so untrained models are still deterministic.
@@ -207,7 +222,8 @@ class KompressModel(nn.Module):
         if backbone:
             config.backbone = backbone
         encoder_file = p / ENCODER_NAME
-        encoder = load_encoder(config.backbone, config.attn_implementation, random_init=encoder_file.is_file())
+        encoder = load_encoder(config.backbone, config.attn_implementation, random_init=encoder_file.is_file(),
+                               layers=config.encoder_layers)
         if encoder_file.is_file():
             encoder.load_state_dict(load_file(str(encoder_file)), strict=False)
         model = cls(config, encoder=encoder)
@@ -275,7 +291,11 @@ def attention_targets(encoder: nn.Module) -> tuple[list[str], str]:
 
 
 def num_layers(encoder: nn.Module) -> int:
-    cfg = encoder.config
+    """Transformer layers of a loaded encoder."""
+    return _config_layers(encoder.config)
+
+
+def _config_layers(cfg: Any) -> int:
     return int(getattr(cfg, "num_hidden_layers"))
 
 

@@ -34,6 +34,9 @@ class PipelineConfig:
     train: TrainConfig = field(default_factory=TrainConfig)
     eval_limit: int | None = None
     sim_model: str | None = "default"
+    # Per-domain thresholds picked on the val split (answer survival >= this); None: one
+    # global threshold.
+    min_answer: float | None = 0.98
     int8: bool = False
     push_to_hub: str | None = None
     hf_token: str | None = None
@@ -105,6 +108,9 @@ def run_pipeline(cfg: PipelineConfig) -> dict[str, Any]:
         if model_dir.exists():
             shutil.rmtree(model_dir)
         shutil.copytree(trained, model_dir)
+        val = data_dir / "val.jsonl"
+        if cfg.min_answer is not None and val.is_file():
+            calibrate_folder(model_dir, val, cfg.min_answer, run / "calibration.md")
     summary["stages"]["train"] = {"seconds": round(time.time() - t, 1)}
     log = train_dir / "train_log.json"
     if log.is_file():
@@ -146,6 +152,19 @@ def run_pipeline(cfg: PipelineConfig) -> dict[str, Any]:
     (run / "summary.md").write_text(summary_markdown(summary, eval_dir / "eval.json"))
     print((run / "summary.md").read_text())
     return summary
+
+
+def calibrate_folder(model_dir: Path, val: Path, min_answer: float, report: Path) -> None:
+    """Choose per-domain thresholds on ``val`` and write them into the model folder."""
+    from .calibrate import calibrate, calibration_table
+    from .commands.calibrate import write_domain_thresholds
+    from .compressor import Compressor
+    from .evaluate import load_examples
+
+    result = calibrate(Compressor.load(model_dir), load_examples(val), min_answer=min_answer, progress=True)
+    write_domain_thresholds(model_dir, {d: c.threshold for d, c in result.items() if c.threshold is not None})
+    report.write_text(calibration_table(result, min_answer) + "\n")
+    print(report.read_text())
 
 
 def summary_markdown(summary: dict[str, Any], eval_json: Path) -> str:

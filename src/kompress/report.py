@@ -61,7 +61,7 @@ def to_markdown(report: dict[str, Any]) -> str:
         f"Model `{report.get('model')}` (backend {report.get('backend', '?')}"
         + ("" if report.get("model_trained", True) else ", **untrained heads**")
         + f"), data `{report.get('data')}`: {report['items']} items, {k['questions']} questions; "
-        f"threshold {report['threshold']}, granularity {report['granularity']}, seed {report['seed']}."
+        f"threshold {_threshold_text(report)}, granularity {report['granularity']}, seed {report['seed']}."
     )
     lines.append("")
     lines.append(f"sem_sim model: {report['sim_model'] or 'not computed'}.")
@@ -147,7 +147,7 @@ def plot_sweep(report: dict[str, Any], path: str | os.PathLike) -> Path:
         op = systems["model"]["overall"]
         if op[key] is not None:
             ax.plot([op["keep_rate"]], [op[key]], "*", color="#1f77b4", markersize=15,
-                    label=f"kompress at threshold {report['threshold']:g}")
+                    label=f"kompress at threshold {_threshold_text(report)}")
         for s, (marker, colour) in BASELINE_STYLE.items():
             if s in systems and systems[s]["overall"][key] is not None:
                 m = systems[s]["overall"]
@@ -166,6 +166,15 @@ def plot_sweep(report: dict[str, Any], path: str | os.PathLike) -> Path:
     # No software/version metadata, so the same run gives the same bytes.
     fig.savefig(out, format="png", metadata={"Software": None})
     return out
+
+
+def _threshold_text(report: dict) -> str:
+    """``0.4``, or ``0.4 (per domain: json 0.7, log 0.3)`` for a calibrated model."""
+    per = report.get("domain_thresholds") or {}
+    base = f"{report['threshold']:g}"
+    if not per:
+        return base
+    return base + " (per domain: " + ", ".join(f"{d} {t:g}" for d, t in sorted(per.items())) + ")"
 
 
 def _threshold_labels(sweep: list[dict], xs: list[float], ys: list[float], near: float = 0.02) -> list[tuple[float, float, str]]:

@@ -44,6 +44,7 @@ class TrainConfig:
     val_data: list[str] = field(default_factory=list)
     out: str = "runs/train"
     backbone: str = DEFAULT_BACKBONE
+    encoder_layers: int | None = None  # use only the backbone's first N layers (None = all)
     # None = the top `top_layers` layers. MiniLM has 6: LoRA on the top 2 keeps the
     # seed's spirit (adapt the task-specific upper layers, not the syntax below) and lets
     # the hidden cache skip 4 of 6 layers per step.
@@ -357,7 +358,8 @@ def train(cfg: TrainConfig) -> Path:
     random.Random(cfg.seed).shuffle(train_ex)
     random.Random(cfg.seed + 1).shuffle(val_ex)
 
-    model = KompressModel(KompressConfig(backbone=cfg.backbone, max_length=cfg.max_length, threshold=cfg.threshold), seed=cfg.seed)
+    model = KompressModel(KompressConfig(backbone=cfg.backbone, encoder_layers=cfg.encoder_layers,
+                                          max_length=cfg.max_length, threshold=cfg.threshold), seed=cfg.seed)
     n_layers = num_layers(model.encoder)
     top = cfg.top_layers or (2 if n_layers <= 8 else 4)
     layers = cfg.layers if cfg.layers is not None else list(range(n_layers - top, n_layers))

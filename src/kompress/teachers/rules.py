@@ -41,12 +41,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Callable
 
 import numpy as np
 
 from ..compressor import CompressResult, Compressor, WordScores, check_options
+from ..config import KompressConfig
 from ..labels import must_keep_mask
 from ..domains import detect, get_domain, resolve_granularity
 from ..labels import CRITICAL, is_critical_line
@@ -649,12 +649,12 @@ class RuleCompressor:
     totals are truncated to whole tokens.
     """
 
-    decide = Compressor.decide  # needs only ``self.config.threshold`` and ``self.line_score``
+    decide = Compressor.decide  # needs only ``self.config`` (its thresholds) and ``self.line_score``
     line_score = "mean"  # every word of a line carries the line's score: any aggregate agrees
 
     def __init__(self, tokenizer=None) -> None:
         self.tokenizer = tokenizer
-        self.config = SimpleNamespace(threshold=0.5)
+        self.config = KompressConfig(threshold=0.5)
 
     def word_tokens(self, text: str, starts: np.ndarray) -> np.ndarray:
         """Tokens per word: the tokenizer's count, or :data:`TOKENS_PER_WORD` each."""

@@ -1,0 +1,185 @@
+"""Per-domain thresholds, chosen on held-out data (the val split), never on the test split.
+
+One global threshold fits the domains badly: the model is confident on logs and listings
+and hesitant on JSON, diffs, build output and prose, so the threshold low enough to keep
+every error line of a traceback keeps nearly all of a JSON blob. For each domain we pick
+the highest threshold at which the compressor (guard on, the domain's granularity) still
+answers at least ``min_answer`` of the domain's eval questions
+(:func:`kompress.questions.derive_questions`, asked of val items exactly as of test items).
+Higher thresholds compress more, so this is the most compression that keeps what an agent
+asks about. Domains without questions keep the global threshold.
+
+The report also gives, per threshold, the share of the teacher's kept words the model keeps
+(teacher recall; line-projected in line granularity, as in training) and the word keep-rate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import numpy as np
+
+from .compressor import Compressor
+from .domains import resolve_granularity
+from .evaluate import Item, project_keep
+from .questions import derive_questions
+from .units import line_spans, words_to_lines
+
+#: Thresholds tried: 0.05, 0.10, ... 0.95.
+GRID: tuple[float, ...] = tuple(round(0.05 * i, 2) for i in range(1, 20))
+DEFAULT_MIN_ANSWER = 0.98
+DEFAULT_DOMAIN_FLOOR = 0.95
+
+
+@dataclass
+class DomainCurve:
+    """Per threshold of the grid, what the compressor keeps of one domain's items."""
+
+    grid: list[float]
+    answered: np.ndarray  # questions whose answer survives
+    teacher_kept: np.ndarray  # teacher-kept words kept
+    kept: np.ndarray  # words kept
+    questions: int = 0
+    teacher_words: int = 0
+    words: int = 0
+    items: int = 0
+
+    def answer_survival(self) -> np.ndarray:
+        return self.answered / max(1, self.questions)
+
+    def recall(self) -> np.ndarray:
+        return self.teacher_kept / max(1, self.teacher_words)
+
+    def word_keep(self) -> np.ndarray:
+        return self.kept / max(1, self.words)
+
+
+@dataclass
+class DomainCalibration:
+    """The threshold chosen for one domain and its figures there."""
+
+    domain: str
+    threshold: float | None  # None: no questions, the global threshold stays
+    answer_survival: float | None
+    recall: float
+    word_keep: float
+    items: int
+    questions: int
+    curve: DomainCurve | None = field(default=None, repr=False)
+
+
+def teacher_keep(item: Item, granularity: str) -> np.ndarray:
+    """The teacher's keep decision per data word (line-projected in line granularity)."""
+    labels = item.labels.astype(bool)
+    if granularity != "line" or not len(labels):
+        return labels
+    w_line = words_to_lines(item.word_starts, line_spans(item.text)[0])
+    return (np.bincount(w_line, weights=labels, minlength=int(w_line.max()) + 1) > 0)[w_line]
+
+
+def domain_curves(compressor: Compressor, items: Iterable[Item], grid: Iterable[float] = GRID,
+                  progress: bool = False) -> dict[str, DomainCurve]:
+    """Score every item once and re-decide it at every threshold of ``grid``."""
+    grid = sorted(float(t) for t in grid)
+    curves: dict[str, DomainCurve] = {}
+    items = list(items)
+    iterator: Iterable[Item] = items
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(items, desc="calibrate", unit="item", dynamic_ncols=True)
+    for item in iterator:
+        if not item.text.strip():
+            continue
+        domain = item.domain
+        gran = resolve_granularity("auto", domain)
+        questions = item.questions or derive_questions(item.text, domain)
+        ws = compressor.score_words(item.text, domain)
+        teacher = project_keep(item.word_starts, item.word_ends, teacher_keep(item, gran),
+                               ws.starts, ws.ends, len(item.text))
+        c = curves.get(domain)
+        if c is None:
+            c = curves[domain] = DomainCurve(grid, *(np.zeros(len(grid), dtype=np.int64) for _ in range(3)))
+        c.items += 1
+        c.questions += len(questions)
+        c.teacher_words += int(teacher.sum())
+        c.words += len(teacher)
+        for i, t in enumerate(grid):
+            res = compressor.decide(item.text, ws, domain, threshold=t, granularity=gran, guard=True)
+            c.answered[i] += sum(q["answer"] in res.text for q in questions)
+            c.teacher_kept[i] += int((res.word_keep & teacher).sum())
+            c.kept[i] += int(res.word_keep.sum())
+    return curves
+
+
+def choose_thresholds(curves: dict[str, DomainCurve], min_answer: float = DEFAULT_MIN_ANSWER,
+                      domain_floor: float = DEFAULT_DOMAIN_FLOOR) -> dict[str, DomainCalibration]:
+    """Per-domain thresholds that keep the fewest words in all while answering at least
+    ``min_answer`` of all questions, and at least ``domain_floor`` of each domain's.
+
+    Exact: a knapsack over the questions one may lose (dynamic programming over domains;
+    ties go to fewer lost questions, then to lower thresholds). A domain whose every
+    threshold answers less than the floor gets the grid's lowest.
+    """
+    for name, x in (("min_answer", min_answer), ("domain_floor", domain_floor)):
+        if not 0.0 < x <= 1.0:
+            raise ValueError(f"{name} must be in (0, 1], got {x}")
+    asked = {d: c for d, c in curves.items() if c.questions}
+    total_q = sum(c.questions for c in asked.values())
+    budget = int(np.floor(total_q * (1.0 - min_answer) + 1e-9))  # questions that may be lost
+    # best[lost] = (words kept, choices) over the domains seen so far
+    best: dict[int, tuple[int, dict[str, int]]] = {0: (0, {})}
+    for domain in sorted(asked):
+        c = asked[domain]
+        lost = c.questions - c.answered
+        options = [i for i in range(len(c.grid)) if c.answered[i] >= domain_floor * c.questions - 1e-9] or [0]
+        nxt: dict[int, tuple[int, dict[str, int]]] = {}
+        for used, (kept, choice) in sorted(best.items()):
+            for i in options:
+                u = used + int(lost[i])
+                cand = (kept + int(c.kept[i]), {**choice, domain: i})
+                if u not in nxt or cand[0] < nxt[u][0]:
+                    nxt[u] = cand
+        best = nxt
+    feasible = [u for u in best if u <= budget] or [min(best)]
+    choice = best[min(feasible, key=lambda u: (best[u][0], u))][1]
+    out: dict[str, DomainCalibration] = {}
+    for domain in sorted(curves):
+        c = curves[domain]
+        if domain not in choice:
+            out[domain] = DomainCalibration(domain, None, None, float("nan"), float("nan"), c.items, 0, c)
+            continue
+        i = choice[domain]
+        out[domain] = DomainCalibration(domain, c.grid[i], float(c.answer_survival()[i]), float(c.recall()[i]),
+                                        float(c.word_keep()[i]), c.items, c.questions, c)
+    return out
+
+
+def calibrate(compressor: Compressor, items: Iterable[Item], min_answer: float = DEFAULT_MIN_ANSWER,
+              domain_floor: float = DEFAULT_DOMAIN_FLOOR, grid: Iterable[float] = GRID,
+              progress: bool = False) -> dict[str, DomainCalibration]:
+    """:func:`domain_curves` then :func:`choose_thresholds`."""
+    return choose_thresholds(domain_curves(compressor, items, grid, progress), min_answer, domain_floor)
+
+
+def calibration_table(result: dict[str, DomainCalibration], min_answer: float,
+                      domain_floor: float = DEFAULT_DOMAIN_FLOOR) -> str:
+    """A Markdown table of the chosen thresholds, with the totals."""
+    cals = [c for c in result.values() if c.threshold is not None and c.curve is not None]
+    q = sum(c.questions for c in cals)
+    answered = sum(round(c.answer_survival * c.questions) for c in cals)
+    words = sum(c.curve.words for c in cals)
+    kept = sum(c.word_keep * c.curve.words for c in cals)
+    rows = [f"Per-domain thresholds: fewest words kept with answer survival >= {min_answer:.2f} overall and "
+            f">= {domain_floor:.2f} in each domain (guard on, held-out data). All domains: answer survival "
+            f"{answered / max(1, q):.3f}, word keep {kept / max(1, words):.3f}.", "",
+            "| domain | items | questions | threshold | answer survival | teacher recall | word keep |",
+            "|---|---:|---:|---:|---:|---:|---:|"]
+    for c in result.values():
+        if c.threshold is None:
+            rows.append(f"| {c.domain} | {c.items} | 0 | global | n/a | n/a | n/a |")
+            continue
+        rows.append(f"| {c.domain} | {c.items} | {c.questions} | {c.threshold:.2f} | {c.answer_survival:.3f} | "
+                    f"{c.recall:.3f} | {c.word_keep:.3f} |")
+    return "\n".join(rows)

@@ -1,0 +1,66 @@
+"""``kompress calibrate``: per-domain thresholds chosen on held-out labelled data."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+from ..errors import CliError
+from ._common import add_backend_argument, positive_int, unit_float
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "calibrate",
+        help="choose a threshold per domain on held-out data (e.g. the val split)",
+        description="Score labelled examples (use the val split, never the test split) and pick, per domain, "
+        "the thresholds that keep the fewest words while the model (guard on) still answers --min-answer of "
+        "all eval questions and --domain-floor of each domain's (questions derived from each text as for "
+        "the test split). Prints the table; --write stores the "
+        "thresholds in the model folder's config.json (`domain_thresholds`), where Compressor.compress uses "
+        "them unless a threshold or rate is given.",
+    )
+    p.add_argument("--model", metavar="DIR", required=True, help="model folder to calibrate")
+    p.add_argument("--data", metavar="FILE", required=True, help="labelled examples, e.g. data/val.jsonl")
+    add_backend_argument(p)
+    p.add_argument("--min-answer", type=unit_float("--min-answer", low_open=True), default=0.98, metavar="A",
+                   help="answer survival over all domains (default 0.98)")
+    p.add_argument("--domain-floor", type=unit_float("--domain-floor", low_open=True), default=0.95, metavar="F",
+                   help="answer survival every domain must keep (default 0.95)")
+    p.add_argument("--limit", type=positive_int, metavar="N", help="use only the first N examples")
+    p.add_argument("--write", action="store_true", help="write the thresholds into DIR/config.json")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..calibrate import calibrate, calibration_table
+    from ..compressor import Compressor
+    from ..data import DataError
+    from ..evaluate import load_examples
+
+    model = Path(args.model)
+    if not (model / "config.json").is_file():
+        raise CliError(f"{model}: not a Kompress model folder (no config.json)")
+    try:
+        items = load_examples(args.data, limit=args.limit)
+    except DataError as e:
+        raise CliError(str(e)) from e
+    comp = Compressor.load(model, backend=args.backend)
+    result = calibrate(comp, items, min_answer=args.min_answer, domain_floor=args.domain_floor, progress=True)
+    print(calibration_table(result, args.min_answer, args.domain_floor))
+    if args.write:
+        write_domain_thresholds(model, {d: c.threshold for d, c in result.items() if c.threshold is not None})
+        print(f"wrote domain_thresholds to {model / 'config.json'}")
+    return 0
+
+
+def write_domain_thresholds(model_dir: Path, thresholds: dict[str, float]) -> None:
+    """Store ``thresholds`` in the folder's config.json (atomically: never half-written)."""
+    path = model_dir / "config.json"
+    cfg = json.loads(path.read_text())
+    cfg["domain_thresholds"] = dict(sorted(thresholds.items()))
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, path)
