@@ -35,7 +35,8 @@ def int8_check(fp32_report: Path, int8_report: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model", type=Path)
-    ap.add_argument("--threshold", type=float, required=True)
+    ap.add_argument("--threshold", type=float, help="global threshold (default: keep the model's; calibrated "
+                    "per-domain thresholds in its config win for their domains)")
     ap.add_argument("--line-score", help="line granularity's score: mean, max or topK (default: keep the model's)")
     ap.add_argument("--eval-fp32", type=Path, help="eval.json of the fp32 model (ONNX or torch)")
     ap.add_argument("--eval-int8", type=Path, help="eval.json of the int8 ONNX model on the same data")
@@ -47,14 +48,15 @@ def main() -> None:
         shutil.rmtree(DEST)
     shutil.copytree(args.model, DEST, ignore=shutil.ignore_patterns("*.onnx", "*.onnx.tmp", "checkpoints"))
     cfg = json.loads((DEST / "config.json").read_text())
-    cfg["threshold"] = args.threshold
+    if args.threshold is not None:
+        cfg["threshold"] = args.threshold
     if args.line_score:
         cfg["line_score"] = args.line_score
     if check is not None:
         cfg.setdefault("extra", {})["int8_check"] = check
         cfg["extra"]["int8_ok"] = check["ok"]
     (DEST / "config.json").write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
-    print(f"shipped {args.model} -> {DEST} (threshold {args.threshold}"
+    print(f"shipped {args.model} -> {DEST} (threshold {cfg['threshold']}, per domain {cfg.get('domain_thresholds') or 'none'}"
           + (f", int8 {'validated' if check['ok'] else 'rejected'}: {check['delta']}" if check else "") + ")")
 
 
