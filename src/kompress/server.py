@@ -300,33 +300,41 @@ def run_jobs(backend, split: _TorchSplit | None, jobs: list[_Job]) -> list[np.nd
     return out
 
 
+#: Padded lengths and job shapes (rows per job) the start-up probe merges. BLAS libraries
+#: (oneDNN on AMX/AVX-512 machines especially) pick kernels by matrix size, so a merge can be
+#: exact at one length or row count and not at the next: the probe covers the range.
+PROBE_LENGTHS = (16, 24, 40, 64, 96, 128, 256)
+PROBE_SHAPES = ((1, 2), (1, 2, 1))
+
+
 def check_row_invariance(backend, max_length: int, vocab_size: int, lengths: tuple[int, ...] | None = None) -> bool:
     """Do merged passes give every job bit-identical scores on this machine's kernels?
 
-    Jobs of 1 and 2 rows (the last with padding) at a few padded lengths are scored alone
-    and merged; any differing bit means merging must stay off. Short lengths are probed
-    because small matrix products are where BLAS libraries switch code paths; the probe
-    stays cheap (a fraction of a second) so every server start can afford it.
+    Jobs (the last row of each padded, as the compressor makes them) are scored alone and
+    merged, for the lengths of :data:`PROBE_LENGTHS` up to ``max_length`` and the job shapes
+    of :data:`PROBE_SHAPES`; any differing bit means merging must stay off. It costs up to
+    ~2 s on 2 CPU cores (MiniLM, when every merge is exact), once per server start.
     """
     split = _TorchSplit(backend) if _is_torch_backend(backend) else None
     rng = np.random.default_rng(0)
-    for L in lengths or (DEFAULT_MIN_MERGE_LEN, 64):
+    for L in lengths or PROBE_LENGTHS:
         if L > max_length:
             continue
-        jobs = []
-        for rows in (1, 2):
-            ids = rng.integers(0, vocab_size, size=(rows, L)).astype(np.int64)
-            mask = np.ones_like(ids)
-            types = np.zeros_like(ids)
-            types[:, L // 4 :] = 1
-            ids[-1, L - L // 3 :] = 0  # one padded row per job, as the compressor makes them
-            mask[-1, L - L // 3 :] = 0
-            types[-1, L - L // 3 :] = 0
-            jobs.append(_Job(ids, mask, types))
-        alone = [backend.scores(j.ids, j.mask, j.types) for j in jobs]
-        merged = run_jobs(backend, split, jobs)
-        if not all(np.array_equal(a, m) for a, m in zip(alone, merged)):
-            return False
+        for shape in PROBE_SHAPES:
+            jobs = []
+            for rows in shape:
+                ids = rng.integers(0, vocab_size, size=(rows, L)).astype(np.int64)
+                mask = np.ones_like(ids)
+                types = np.zeros_like(ids)
+                types[:, L // 4 :] = 1
+                ids[-1, L - L // 3 :] = 0
+                mask[-1, L - L // 3 :] = 0
+                types[-1, L - L // 3 :] = 0
+                jobs.append(_Job(ids, mask, types))
+            alone = [backend.scores(j.ids, j.mask, j.types) for j in jobs]
+            merged = run_jobs(backend, split, jobs)
+            if not all(np.array_equal(a, m) for a, m in zip(alone, merged)):
+                return False
     return True
 
 
