@@ -96,8 +96,9 @@ def test_train_tiny_modernbert_resume_and_load(tiny_modernbert, data_file, tmp_p
     from kompress import Compressor
     from kompress.train import TrainConfig, train
 
+    # A shallow encoder (the first 3 of the tiny model's 4 layers), as the shipped model uses.
     cfg = TrainConfig(data=[str(data_file)], out=str(tmp_path / "run"), backbone=str(tiny_modernbert),
-                      epochs=1, batch_size=8, max_length=128, progress=False)
+                      encoder_layers=3, epochs=1, batch_size=8, max_length=128, progress=False)
     final = train(cfg)
     log = json.loads((tmp_path / "run" / "train_log.json").read_text())
     assert log["epochs"][0]["epoch"] == 1 and (tmp_path / "run" / "checkpoints" / "epoch-1" / "trainer_state.pt").is_file()
@@ -108,6 +109,7 @@ def test_train_tiny_modernbert_resume_and_load(tiny_modernbert, data_file, tmp_p
     assert [e["epoch"] for e in log["epochs"]] == [2]
     conf = json.loads((final / "config.json").read_text())
     assert conf["trained"] is True and conf["max_length"] == 128
+    assert conf["encoder_layers"] == 3 and conf["extra"]["train"]["layers"] == [1, 2]  # the top 2 of 3
     targets = json.loads((final / "adapter" / "adapter_config.json").read_text())["target_modules"]
     assert set(targets) == {"attn.Wqkv", "attn.Wo"}
     r = Compressor.load(final).compress((SAMPLES / "gdb_segfault.txt").read_text())
