@@ -100,3 +100,17 @@ def test_cli_writes_thresholds_the_compressor_then_uses(minilm_dir, tmp_path, ca
 def test_cli_calibrate_errors(tmp_path, capsys):
     assert main(["calibrate", "--model", str(tmp_path), "--data", "x.jsonl"]) == 2
     assert "not a Kompress model folder" in capsys.readouterr().err
+
+
+def test_pipeline_calibration_step(minilm_dir, tmp_path):
+    from kompress.pipeline import calibrate_folder
+
+    model = tmp_path / "model"
+    shutil.copytree(minilm_dir, model)
+    val = tmp_path / "val.jsonl"
+    val.write_text("".join(json.dumps({**r, "split": "val"}) + "\n" for r in RECORDS))
+    calibrate_folder(model, val, 0.98, tmp_path / "calibration.md")
+    per = json.loads((model / "config.json").read_text())["domain_thresholds"]
+    assert set(per) == {r["domain"] for r in RECORDS}
+    table = (tmp_path / "calibration.md").read_text()
+    assert all(f"| {d} |" in table for d in per)
