@@ -188,10 +188,15 @@ class Run:
 # Text the kernel/tools print with a process id in it; each is replaced by a seeded fake pid.
 _PID_PATTERNS = [
     re.compile(r"==(\d+)=="),                         # valgrind, AddressSanitizer
-    re.compile(r"line \d+: +(\d+) "),                  # bash: line 1: 1234 Segmentation fault
     re.compile(r"\(process (\d+)\)"),                  # gdb: [Inferior 1 (process 1234) exited]
     re.compile(r"\(LWP (\d+)\)"),                      # gdb threads
-    re.compile(r"^\s*(\d+) (?:Segmentation fault|Aborted|Floating point|Illegal|Bus error)", re.M),
+]
+# The shell prints a killed job's pid right-aligned in a field, so the padding depends on the
+# real pid's digit count: the padding (group 1 holds it with the pid) is rewritten too, as a
+# pid of the fake's width would be printed (`line 1:  4521 Aborted`).
+_PADDED_PID_PATTERNS = [
+    (re.compile(r"line \d+:( +\d+) "), " "),          # bash: line 1: 1234 Segmentation fault
+    (re.compile(r"^([ \t]*\d+) (?:Segmentation fault|Aborted|Floating point|Illegal|Bus error)", re.M), ""),
 ]
 _DURATIONS = [
     (re.compile(r"\bin (\d+\.\d+)s\b"), 2),                   # pytest "in 0.12s"
@@ -290,15 +295,20 @@ class TaskCtx:
         rng = task_rng(self.seed, "scrub", self.family.name, self.template, item_key)
         pid_map: dict[str, str] = {}
 
-        def fake_pid(m: re.Match) -> str:
-            real = m.group(1)
+        def pid_for(real: str) -> str:
             if real not in pid_map:
                 pid_map[real] = str(rng.randint(1200, 98000))
+            return pid_map[real]
+
+        def fake_pid(m: re.Match, lead: str | None = None) -> str:
             s, e = m.span(1)
-            return m.group(0)[: s - m.start()] + pid_map[real] + m.group(0)[e - m.start():]
+            field = pid_for(m.group(1)) if lead is None else lead + f"{pid_for(m.group(1).strip()):>5}"
+            return m.group(0)[: s - m.start()] + field + m.group(0)[e - m.start():]
 
         for pat in _PID_PATTERNS:
             text = pat.sub(fake_pid, text)
+        for pat, lead in _PADDED_PID_PATTERNS:
+            text = pat.sub(lambda m, lead=lead: fake_pid(m, lead), text)
 
         for pat, scale in _DURATIONS:
             def fake_dur(m: re.Match, scale: float = scale) -> str:
