@@ -2,20 +2,23 @@
 
 One global threshold fits the domains badly: the model is confident on logs and listings
 and hesitant on JSON, diffs, build output and prose, so the threshold low enough to keep
-every error line of a traceback keeps nearly all of a JSON blob. For each domain we pick
-the highest threshold at which the compressor (guard on, the domain's granularity) still
-answers at least ``min_answer`` of the domain's eval questions
+every error line of a traceback keeps nearly all of a JSON blob. We score the val items
+once, re-decide them (guard on, each domain's granularity) at every threshold of a grid,
+and pick one threshold per domain: the set that keeps the fewest words while answering at
+least ``min_answer`` of all eval questions and ``domain_floor`` of each domain's
 (:func:`kompress.questions.derive_questions`, asked of val items exactly as of test items).
-Higher thresholds compress more, so this is the most compression that keeps what an agent
-asks about. Domains without questions keep the global threshold.
+Domains without questions keep the global threshold.
 
-The report also gives, per threshold, the share of the teacher's kept words the model keeps
-(teacher recall; line-projected in line granularity, as in training) and the word keep-rate.
+The report also gives the share of the teacher's kept words the model keeps (teacher
+recall; line-projected in line granularity, as in training) and the word keep-rate.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterable
 
 import numpy as np
@@ -24,7 +27,7 @@ from .compressor import Compressor
 from .domains import resolve_granularity
 from .evaluate import Item, project_keep
 from .questions import derive_questions
-from .units import line_spans, words_to_lines
+from .units import line_labels
 
 #: Thresholds tried: 0.05, 0.10, ... 0.95.
 GRID: tuple[float, ...] = tuple(round(0.05 * i, 2) for i in range(1, 20))
@@ -71,11 +74,9 @@ class DomainCalibration:
 
 def teacher_keep(item: Item, granularity: str) -> np.ndarray:
     """The teacher's keep decision per data word (line-projected in line granularity)."""
-    labels = item.labels.astype(bool)
-    if granularity != "line" or not len(labels):
-        return labels
-    w_line = words_to_lines(item.word_starts, line_spans(item.text)[0])
-    return (np.bincount(w_line, weights=labels, minlength=int(w_line.max()) + 1) > 0)[w_line]
+    if granularity != "line":
+        return item.labels.astype(bool)
+    return line_labels(item.text, item.word_starts, item.labels).astype(bool)
 
 
 def domain_curves(compressor: Compressor, items: Iterable[Item], grid: Iterable[float] = GRID,
@@ -183,3 +184,13 @@ def calibration_table(result: dict[str, DomainCalibration], min_answer: float,
         rows.append(f"| {c.domain} | {c.items} | {c.questions} | {c.threshold:.2f} | {c.answer_survival:.3f} | "
                     f"{c.recall:.3f} | {c.word_keep:.3f} |")
     return "\n".join(rows)
+
+
+def write_domain_thresholds(model_dir: str | os.PathLike, thresholds: dict[str, float]) -> None:
+    """Store ``thresholds`` in the folder's config.json (atomically: never half-written)."""
+    path = Path(model_dir) / "config.json"
+    cfg = json.loads(path.read_text())
+    cfg["domain_thresholds"] = dict(sorted(thresholds.items()))
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, path)

@@ -34,8 +34,8 @@ class PipelineConfig:
     train: TrainConfig = field(default_factory=TrainConfig)
     eval_limit: int | None = None
     sim_model: str | None = "default"
-    # Per-domain thresholds picked on the val split (answer survival >= this); None: one
-    # global threshold.
+    # Per-domain thresholds picked on the val split (the fewest words kept with at least this
+    # answer survival overall; see kompress.calibrate); None: one global threshold.
     min_answer: float | None = 0.98
     int8: bool = False
     push_to_hub: str | None = None
@@ -156,8 +156,7 @@ def run_pipeline(cfg: PipelineConfig) -> dict[str, Any]:
 
 def calibrate_folder(model_dir: Path, val: Path, min_answer: float, report: Path) -> None:
     """Choose per-domain thresholds on ``val`` and write them into the model folder."""
-    from .calibrate import calibrate, calibration_table
-    from .commands.calibrate import write_domain_thresholds
+    from .calibrate import calibrate, calibration_table, write_domain_thresholds
     from .compressor import Compressor
     from .evaluate import load_examples
 

@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 
 from .domains import resolve_granularity
 from .model import DEFAULT_BACKBONE, KompressConfig, KompressModel, _forward_params, load_tokenizer, num_layers
-from .units import line_spans, words_to_lines
+from .units import line_labels
 from .windows import Windower
 
 
@@ -182,13 +182,6 @@ def make_windows(examples: list[dict], windower: Windower, cfg: TrainConfig) -> 
         if cfg.max_train_tokens and total >= cfg.max_train_tokens:
             break
     return out
-
-
-def line_labels(text: str, word_starts: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Every word labelled 1 when any word of its line is labelled 1."""
-    w_line = words_to_lines(word_starts, line_spans(text)[0])
-    line_keep = np.bincount(w_line, weights=labels, minlength=int(w_line.max()) + 1) > 0
-    return line_keep[w_line].astype(np.int64)
 
 
 # ---------------------------------------------------------------------- model surgery

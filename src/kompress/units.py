@@ -35,3 +35,13 @@ def line_spans(text: str) -> tuple[np.ndarray, np.ndarray]:
 def words_to_lines(word_starts: np.ndarray, line_starts: np.ndarray) -> np.ndarray:
     """Index of the line holding each word."""
     return np.searchsorted(line_starts, word_starts, side="right") - 1
+
+
+def line_labels(text: str, word_starts: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Every word labelled 1 when any word of its line is labelled 1 (the decision line
+    granularity makes; used for training labels and for the teacher in calibration)."""
+    if not len(word_starts):
+        return np.zeros(0, dtype=np.int64)
+    w_line = words_to_lines(word_starts, line_spans(text)[0])
+    line_keep = np.bincount(w_line, weights=labels, minlength=int(w_line.max()) + 1) > 0
+    return line_keep[w_line].astype(np.int64)

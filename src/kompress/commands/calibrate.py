@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-import os
 from pathlib import Path
 
 from ..errors import CliError
@@ -35,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..calibrate import calibrate, calibration_table
+    from ..calibrate import calibrate, calibration_table, write_domain_thresholds
     from ..compressor import Compressor
     from ..data import DataError
     from ..evaluate import load_examples
@@ -54,13 +52,3 @@ def run(args: argparse.Namespace) -> int:
         write_domain_thresholds(model, {d: c.threshold for d, c in result.items() if c.threshold is not None})
         print(f"wrote domain_thresholds to {model / 'config.json'}")
     return 0
-
-
-def write_domain_thresholds(model_dir: Path, thresholds: dict[str, float]) -> None:
-    """Store ``thresholds`` in the folder's config.json (atomically: never half-written)."""
-    path = model_dir / "config.json"
-    cfg = json.loads(path.read_text())
-    cfg["domain_thresholds"] = dict(sorted(thresholds.items()))
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)

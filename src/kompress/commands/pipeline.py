@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import CliError
+from ._common import unit_float
 from .train import add_train_options, config_from_args
 
 STAGES = ("data", "train", "eval", "export")
@@ -25,9 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data-from-log", metavar="URL", help="also train on the proxy's logged pairs (dogfood loop)")
     p.add_argument("--eval-limit", type=int, help="evaluate on the first N test items only")
     p.add_argument("--sim-model", default="default", help="sentence model for sem_sim ('none' to skip)")
-    p.add_argument("--min-answer", type=float, default=0.98, metavar="A",
-                   help="after training, pick a threshold per domain on the val split: the highest whose answer "
-                   "survival is >= A (default 0.98; see `kompress calibrate`)")
+    p.add_argument("--min-answer", type=unit_float("--min-answer", low_open=True), default=0.98, metavar="A",
+                   help="after training, pick a threshold per domain on the val split: the fewest words kept with "
+                   "answer survival >= A overall and >= 0.95 per domain (default 0.98; see `kompress calibrate`)")
     p.add_argument("--no-calibrate", dest="min_answer", action="store_const", const=None,
                    help="keep one global threshold for every domain")
     p.add_argument("--int8", action="store_true", help="also export and check an int8 ONNX model")
@@ -50,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
     cfg = PipelineConfig(
         run_dir=args.run_dir, seed=args.seed or 0, scale=args.scale, families=args.families, data_dir=args.data_dir,
         data_from_log=args.data_from_log, train=config_from_args(args), eval_limit=args.eval_limit,
-        sim_model=args.sim_model, min_answer=args.min_answer, int8=args.int8, push_to_hub=args.push_to_hub, hf_token=args.hf_token,
+        sim_model=args.sim_model, min_answer=args.min_answer, int8=args.int8, push_to_hub=args.push_to_hub,
+        hf_token=args.hf_token,
         skip=args.skip, force=args.force,
     )
     try:
