@@ -303,7 +303,7 @@ def run_jobs(backend, split: _TorchSplit | None, jobs: list[_Job]) -> list[np.nd
 #: Padded lengths and job shapes (rows per job) the start-up probe merges. BLAS libraries
 #: (oneDNN on AMX/AVX-512 machines especially) pick kernels by matrix size, so a merge can be
 #: exact at one length or row count and not at the next: the probe covers the range.
-PROBE_LENGTHS = (16, 24, 40, 64, 96, 128, 256)
+PROBE_LENGTHS = (DEFAULT_MIN_MERGE_LEN, 24, 40, 64, 96, 128, 256)  # from the shortest length ever merged
 PROBE_SHAPES = ((1, 2), (1, 2, 1))
 
 
