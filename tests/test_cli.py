@@ -65,3 +65,20 @@ def test_empty_input_empty_output(tmp_path):
 def test_help_lists_compress():
     p = subprocess.run([sys.executable, "-m", "kompress.cli", "--help"], capture_output=True, text=True)
     assert p.returncode == 0 and "compress" in p.stdout
+
+
+def test_coverage_option_keeps_more_values(minilm_dir, capsys):
+    from kompress.labels import must_keep_matches
+
+    path = SAMPLES / "service_log.txt"
+    text = path.read_text()
+    outs = []
+    for extra in ([], ["--coverage", "0.95"]):
+        assert main(["compress", str(path), "--model", str(minilm_dir), "--domain", "log", "--threshold", "0.99", *extra]) == 0
+        outs.append(capsys.readouterr().out)
+    ms = must_keep_matches(text)
+    exact = [sum(m in o for m in ms) / len(ms) for o in outs]
+    assert exact[1] >= 0.95 > exact[0]
+    with pytest.raises(SystemExit):
+        main(["compress", str(path), "--model", str(minilm_dir), "--coverage", "2"])
+    assert "--coverage must be in" in capsys.readouterr().err

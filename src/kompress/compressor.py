@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .domains import detect, get_domain, resolve_granularity
-from .labels import is_critical_line, must_keep_mask
+from .labels import coverage_guard, frame_guard, is_critical_line, must_keep_mask
 from .render import marker, render
 from .units import line_spans, word_spans, words_to_lines
 from .windows import Window, Windower
@@ -176,6 +176,7 @@ class Compressor:
         guard: bool = True,
         min_tokens: int = 0,
         markers: bool = True,
+        coverage: float | None = None,
     ) -> CompressResult:
         """Compress one tool output.
 
@@ -183,9 +184,12 @@ class Compressor:
         the model folder has calibrated ones); ``rate`` keeps
         the top fraction of words (or of tokens, by whole lines) by score instead.
         ``guard`` never drops must-keep words (word granularity) or critical lines (line
-        granularity). Inputs under ``min_tokens`` model tokens come back unchanged.
+        granularity). ``coverage`` (line granularity with the guard on; default: the
+        model's ``coverage_floor``, 0 = off) adds dropped lines until that share of the
+        text's must-keep matches (numbers, ids, paths ...) survives. Inputs under
+        ``min_tokens`` model tokens come back unchanged.
         """
-        check_options(threshold, rate)
+        check_options(threshold, rate, coverage)
         domain = domain or detect(text)
         get_domain(domain)
         gran = resolve_granularity(granularity, domain)
@@ -194,7 +198,7 @@ class Compressor:
         if min_tokens and self.count_tokens(text, stop_at=min_tokens) < min_tokens:
             n = self.count_tokens(text)
             return CompressResult(text, 1.0, domain, n, n, [(0, len(text))], gran)
-        return self.decide(text, self.score_words(text, domain), domain, threshold, rate, gran, guard, markers)
+        return self.decide(text, self.score_words(text, domain), domain, threshold, rate, gran, guard, markers, coverage)
 
     def decide(
         self,
@@ -206,11 +210,14 @@ class Compressor:
         granularity: str = "word",
         guard: bool = True,
         markers: bool = True,
+        coverage: float | None = None,
     ) -> CompressResult:
         """Turn word scores into kept words/lines and render them (no encoder work).
 
         Separate from :meth:`compress` so a threshold sweep scores each text once.
+        ``coverage`` overrides the model's ``coverage_floor`` (0 = off).
         """
+        floor = self.config.coverage_floor if coverage is None else coverage
         thr = self.config.threshold_for(domain) if threshold is None else threshold
         gran = resolve_granularity(granularity, domain)
         must = must_keep_mask(text, ws.starts, ws.ends)
@@ -230,6 +237,10 @@ class Compressor:
                 for li in np.flatnonzero(~line_keep & has_words):
                     if is_critical_line(text[l_starts[li] : l_ends[li]]):
                         line_keep[li] = True
+                lines = [text[a:b] for a, b in zip(l_starts, l_ends)]
+                line_keep |= frame_guard(lines, line_keep) & has_words
+                if floor:
+                    line_keep |= coverage_guard(lines, line_keep, floor)
             raw = line_raw[w_line]
             keep = line_keep[w_line]
         if markers:
@@ -292,8 +303,10 @@ def line_scores(ws: WordScores, w_line: np.ndarray, n_lines: int, how: str = "me
     raise ValueError(f"line_score must be 'mean', 'max' or 'topK' (e.g. 'top2'), got {how!r}")
 
 
-def check_options(threshold: float | None, rate: float | None) -> None:
+def check_options(threshold: float | None, rate: float | None, coverage: float | None = None) -> None:
     """Validate the decision options shared by every Compressor-compatible class."""
+    if coverage is not None and not 0.0 <= coverage <= 1.0:
+        raise ValueError(f"coverage must be in [0, 1], got {coverage}")
     if threshold is not None and rate is not None:
         raise ValueError("give threshold or rate, not both")
     if rate is not None and not 0.0 < rate <= 1.0:

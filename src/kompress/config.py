@@ -40,6 +40,10 @@ class KompressConfig:
     # Per-domain thresholds (chosen on the val split by `kompress calibrate`); a domain
     # not named here uses ``threshold``.
     domain_thresholds: dict[str, float] = field(default_factory=dict)
+    # Line granularity with the guard on: add dropped lines (those carrying the most
+    # must-keep values per word first) until this share of the text's must-keep matches
+    # survives (the exact_keep metric, per text); None = off.
+    coverage_floor: float | None = None
     # How line granularity scores a line from its words: "mean" (token-weighted), "max",
     # or "topK" (mean of the K best words).
     line_score: str = "mean"

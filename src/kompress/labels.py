@@ -12,6 +12,7 @@ of non-whitespace). Our differences from the seed, on purpose:
 
 from __future__ import annotations
 
+import heapq
 import re
 
 import numpy as np
@@ -96,6 +97,75 @@ def is_critical_line(line: str) -> bool:
     if CRITICAL.search(line):
         return True
     return any(is_polarity(w) for w in line.split())
+
+
+#: A Python traceback frame header: ``  File "/app/x.py", line 46, in handle``.
+FRAME = re.compile(r'^\s*File "[^"]*", line \d+')
+
+
+def frame_guard(lines: list[str], keep: np.ndarray) -> np.ndarray:
+    """Lines of Python traceback frames the guard adds to the kept ``lines``.
+
+    A frame is its ``File "...", line N`` header plus the indented lines under it (source,
+    carets). A kept line of a frame brings its header (kept code is never left without the
+    file and line it came from), and the innermost frame of a traceback whose exception
+    line is kept is kept whole: it names where the error was raised.
+    """
+    add = np.zeros(len(lines), dtype=bool)
+    i = 0
+    while i < len(lines):
+        if not FRAME.match(lines[i]):
+            i += 1
+            continue
+        indent = len(lines[i]) - len(lines[i].lstrip())
+        j = i + 1
+        while j < len(lines) and not FRAME.match(lines[j]) and len(lines[j]) - len(lines[j].lstrip()) > indent:
+            j += 1
+        # frame = lines[i:j]; lines[j] is the next frame, or the exception line when innermost
+        if keep[i + 1 : j].any():
+            add[i] = True
+        if j < len(lines) and not FRAME.match(lines[j]) and keep[j] and lines[j].strip():
+            add[i:j] = True
+        i = j
+    return add & ~keep
+
+
+def coverage_guard(lines: list[str], keep: np.ndarray, floor: float) -> np.ndarray:
+    """Dropped lines to add so that >= ``floor`` of the must-keep matches survive.
+
+    Counts as :func:`must_keep_matches` does for the exact_keep metric (with repeats): a
+    match survives when a kept line holds the same string. While the kept lines cover less
+    than ``floor`` of the text's matches, the dropped line that uncovers the most match
+    occurrences per word is added (ties: the earlier line), so the values an agent may need
+    (ids, sizes, paths of otherwise identical lines) stay as real lines, and the cheapest
+    lines carrying them go first.
+    """
+    matches = [set(must_keep_matches(x)) for x in lines]
+    occ: dict[str, int] = {}
+    for x in lines:
+        for m in must_keep_matches(x):
+            occ[m] = occ.get(m, 0) + 1
+    total = sum(occ.values())
+    covered: set[str] = set().union(*(matches[i] for i in np.flatnonzero(keep)))
+    missing = sum(n for m, n in occ.items() if m not in covered) - (1.0 - floor) * total
+    add = np.zeros(len(lines), dtype=bool)
+    if missing <= 0:
+        return add
+    words = [max(len(x.split()), 1) for x in lines]
+    heap = [(-sum(occ[m] for m in matches[i]) / words[i], i) for i in range(len(lines)) if not keep[i] and matches[i]]
+    heapq.heapify(heap)
+    while heap and missing > 0:
+        _, i = heapq.heappop(heap)
+        gain = sum(occ[m] for m in matches[i] - covered)
+        if gain == 0:
+            continue
+        if heap and (-gain / words[i], i) > heap[0]:
+            heapq.heappush(heap, (-gain / words[i], i))  # stale priority: re-queue
+            continue
+        add[i] = True
+        covered |= matches[i]
+        missing -= gain
+    return add
 
 
 def must_keep_mask(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:

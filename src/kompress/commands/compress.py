@@ -26,6 +26,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--granularity", choices=GRANULARITIES, default="auto",
                    help="decide per word or per whole line (auto: the domain's default)")
     p.add_argument("--no-guard", action="store_true", help="let the model drop must-keep words / critical lines")
+    p.add_argument("--coverage", type=unit_float("--coverage"), metavar="F",
+                   help="line granularity: also keep dropped lines (those with the most numbers, ids, paths per "
+                   "word first) until F of the must-keep matches survive, e.g. 0.97 (default: the model's "
+                   "coverage_floor, off for the shipped model; 0 = off)")
     p.add_argument("--min-tokens", type=non_negative_int, default=0, help="return inputs shorter than this unchanged")
     add_backend_argument(p)
     p.add_argument("--model", metavar="DIR", help="model folder (default: the shipped model)")
@@ -59,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     r = comp.compress(
         text, domain=args.domain, threshold=args.threshold, rate=args.rate,
         granularity=args.granularity, guard=not args.no_guard, min_tokens=args.min_tokens,
+        coverage=args.coverage,
     )
     if args.json:
         print(json.dumps(r.to_dict(), ensure_ascii=False))
@@ -85,6 +90,7 @@ def _run_remote(args: argparse.Namespace, text: str) -> int:
         d = remote_compress(
             args.server, text, domain=args.domain, threshold=args.threshold, rate=args.rate,
             granularity=args.granularity, guard=not args.no_guard, min_tokens=args.min_tokens,
+            coverage=args.coverage,
         )
     except ServerError as e:
         raise CliError(str(e)) from e

@@ -682,9 +682,10 @@ class RuleCompressor:
         guard: bool = True,
         min_tokens: int = 0,
         markers: bool = True,
+        coverage: float | None = None,
     ) -> CompressResult:
         """Compress ``text`` by the domain rules; same options and result as ``Compressor.compress``."""
-        check_options(threshold, rate)
+        check_options(threshold, rate, coverage)
         domain = domain or detect(text)
         gran = resolve_granularity(granularity, domain)
         if not text.strip():
@@ -699,4 +700,4 @@ class RuleCompressor:
         else:
             scores = (0.25 + 0.5 * d.line_keep)[d.w_line]
         ws = WordScores(d.starts, d.ends, scores.astype(np.float32), n_tokens)
-        return self.decide(text, ws, domain, threshold, rate, gran, guard, markers)
+        return self.decide(text, ws, domain, threshold, rate, gran, guard, markers, coverage)
