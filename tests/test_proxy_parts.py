@@ -296,6 +296,9 @@ def test_config_from_env_then_flags():
         ProxyConfig.from_env({"KOMPRESS_PROXY_MODE": "loud"})
     with pytest.raises(ValueError, match="rate or threshold"):
         ProxyConfig(rate=0.5, threshold=0.5)
+    assert ProxyConfig.from_env({"KOMPRESS_PROXY_COVERAGE": "0.97"}).coverage == 0.97
+    with pytest.raises(ValueError, match="coverage"):
+        ProxyConfig(coverage=1.2)
 
 
 # ---------------------------------------------------------------------- CLI

@@ -41,6 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--threshold", type=unit_float("--threshold"), help="keep units scoring above T (default: model's)")
     g.add_argument("--rate", type=unit_float("--rate", low_open=True), help="keep the top R share by score instead")
     p.add_argument("--granularity", choices=GRANULARITIES, help="word, line, or auto: the domain's default (default)")
+    p.add_argument("--coverage", type=unit_float("--coverage"), metavar="F",
+                   help="line mode: bring back dropped lines until F of the must-keep matches survive (default: model's)")
     p.add_argument("--budget-ms", type=float, metavar="MS",
                    help="compression time per request before forwarding the original (default 5000)")
     p.add_argument("--cache-entries", type=non_negative_int, metavar="N", help="content-hash cache size (default 4096)")
@@ -63,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
 
     overrides = {k: getattr(args, k) for k in (
         "upstream_openai", "upstream_anthropic", "host", "port", "mode", "min_tokens", "log_db", "exclude_tools",
-        "model", "backend", "threshold", "rate", "granularity", "budget_ms", "cache_entries", "upstream_timeout",
+        "model", "backend", "threshold", "rate", "granularity", "coverage", "budget_ms", "cache_entries", "upstream_timeout",
         "note")}
     try:
         config = ProxyConfig.from_env(**overrides)

@@ -50,6 +50,7 @@ class ProxyConfig:
     rate: float | None = None
     threshold: float | None = None
     granularity: str = "auto"
+    coverage: float | None = None  # line mode: keep >= this share of must-keep matches (None: model's)
     budget_ms: float = 5000.0  # compression time allowed per request before failing open
     cache_entries: int = 4096  # content-hash LRU size (results, and originals for the endpoint)
     cache_chars: int = 64_000_000  # ... and its bound in characters held
@@ -65,6 +66,8 @@ class ProxyConfig:
             raise ValueError(f"rate must be in (0, 1], got {self.rate}")
         if self.threshold is not None and not 0.0 <= self.threshold <= 1.0:
             raise ValueError(f"threshold must be in [0, 1], got {self.threshold}")
+        if self.coverage is not None and not 0.0 <= self.coverage <= 1.0:
+            raise ValueError(f"coverage must be in [0, 1], got {self.coverage}")
         if self.min_tokens < 0:
             raise ValueError(f"min_tokens must be >= 0, got {self.min_tokens}")
         if self.budget_ms <= 0:
@@ -96,7 +99,7 @@ def parse_tool_list(value) -> frozenset[str]:
 def _convert(name: str, raw: str):
     if name in ("port", "min_tokens", "cache_entries", "cache_chars"):
         return int(raw)
-    if name in ("rate", "threshold", "budget_ms", "upstream_timeout"):
+    if name in ("rate", "threshold", "coverage", "budget_ms", "upstream_timeout"):
         return float(raw)
     if name == "note":
         return raw.strip().lower() not in ("0", "false", "no", "off")
