@@ -220,13 +220,12 @@ class Compressor:
         floor = self.config.coverage_floor if coverage is None else coverage
         thr = self.config.threshold_for(domain) if threshold is None else threshold
         gran = resolve_granularity(granularity, domain)
-        must = must_keep_mask(text, ws.starts, ws.ends)
         l_starts, l_ends = line_spans(text)
         w_line = words_to_lines(ws.starts, l_starts)
         line_keep = None
         if gran == "word":
             raw = _select(ws.scores, np.ones_like(ws.n_tokens), thr, rate, by_count=True)
-            keep = raw | must if guard else raw.copy()
+            keep = raw | must_keep_mask(text, ws.starts, ws.ends) if guard else raw.copy()
         else:
             tok_per_line = np.bincount(w_line, weights=ws.n_tokens, minlength=len(l_starts))
             line_score = line_scores(ws, w_line, len(l_starts), self.line_score)
