@@ -16,7 +16,7 @@ import numpy as np
 from .domains import detect, get_domain, resolve_granularity
 from .labels import coverage_guard, frame_guard, is_critical_line, must_keep_mask
 from .render import marker, render
-from .units import line_spans, word_spans, words_to_lines
+from .units import LineView, line_spans, word_spans, words_to_lines
 from .windows import Window, Windower
 
 DEFAULT_MODEL_DIR = Path(__file__).parent / "default_model"
@@ -236,8 +236,9 @@ class Compressor:
                 for li in np.flatnonzero(~line_keep & has_words):
                     if is_critical_line(text[l_starts[li] : l_ends[li]]):
                         line_keep[li] = True
-                lines = [text[a:b] for a, b in zip(l_starts, l_ends)]
-                line_keep |= frame_guard(lines, line_keep) & has_words
+                lines = LineView(text, l_starts, l_ends)
+                if 'File "' in text:
+                    line_keep |= frame_guard(lines, line_keep) & has_words
                 if floor:
                     line_keep |= coverage_guard(lines, line_keep, floor)
             raw = line_raw[w_line]

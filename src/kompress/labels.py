@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 import re
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -103,7 +104,7 @@ def is_critical_line(line: str) -> bool:
 FRAME = re.compile(r'^\s*File "[^"]*", line \d+')
 
 
-def frame_guard(lines: list[str], keep: np.ndarray) -> np.ndarray:
+def frame_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
     """Lines of Python traceback frames the guard adds to the kept ``lines``.
 
     A frame is its ``File "...", line N`` header plus the indented lines under it (source,
@@ -130,7 +131,7 @@ def frame_guard(lines: list[str], keep: np.ndarray) -> np.ndarray:
     return add & ~keep
 
 
-def coverage_guard(lines: list[str], keep: np.ndarray, floor: float) -> np.ndarray:
+def coverage_guard(lines: Sequence[str], keep: np.ndarray, floor: float) -> np.ndarray:
     """Dropped lines to add so that >= ``floor`` of the must-keep matches survive.
 
     Counts as :func:`must_keep_matches` does for the exact_keep metric (with repeats): a

@@ -7,6 +7,7 @@ inference agree on what "a word" is.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -30,6 +31,22 @@ def line_spans(text: str) -> tuple[np.ndarray, np.ndarray]:
         starts.pop()
         ends.pop()
     return np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
+
+
+class LineView(Sequence):
+    """The lines of ``text`` given by their spans, sliced on access: rules can walk every
+    line of a 10 MB output without holding a copy of each."""
+
+    def __init__(self, text: str, starts: np.ndarray, ends: np.ndarray) -> None:
+        self.text, self.starts, self.ends = text, starts, ends
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def, override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return self.text[self.starts[i] : self.ends[i]]
 
 
 def words_to_lines(word_starts: np.ndarray, line_starts: np.ndarray) -> np.ndarray:
