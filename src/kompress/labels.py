@@ -141,10 +141,11 @@ def coverage_guard(lines: Sequence[str], keep: np.ndarray, floor: float) -> np.n
     (ids, sizes, paths of otherwise identical lines) stay as real lines, and the cheapest
     lines carrying them go first.
     """
-    matches = [set(must_keep_matches(x)) for x in lines]
+    per_line = [must_keep_matches(x) for x in lines]
+    matches = [set(ms) for ms in per_line]
     occ: dict[str, int] = {}
-    for x in lines:
-        for m in must_keep_matches(x):
+    for ms in per_line:
+        for m in ms:
             occ[m] = occ.get(m, 0) + 1
     total = sum(occ.values())
     covered: set[str] = set().union(*(matches[i] for i in np.flatnonzero(keep)))
