@@ -169,7 +169,7 @@ def start_proxy(tmp: Path, model: str, upstream: str, rate: float | None, budget
                 "--min-tokens", "500", "--budget-ms", str(budget_ms), "--log-level", "warning"]
         if rate is not None:
             argv += ["--rate", str(rate)]
-        elif threshold is not None:
+        if threshold is not None:
             argv += ["--threshold", str(threshold)]
         proc = Proc("kompress proxy", argv, tmp / f"proxy{attempt}.log", clean_env())
         url = f"http://127.0.0.1:{port}"
@@ -344,6 +344,7 @@ def run(args) -> dict:
         tmp = Path(tmp_s)
         model, trained = resolve_model(args, tmp)
         rate = None if trained else 0.5
+        threshold = args.threshold if trained else None
         count = token_counter(model)
         print(f"model {model} ({'trained' if trained else 'untrained: --rate 0.5'}); building inputs", flush=True)
         out5k = make_tool_output(args.tokens, count)
@@ -360,7 +361,7 @@ def run(args) -> dict:
             wait_healthy(upstream, up_url, timeout=60)
             print(f"upstream on {up_url} (pid {upstream.pid}); starting kompress proxy", flush=True)
             t0 = time.perf_counter()
-            proxy, px_url = start_proxy(tmp, model, up_url, rate, args.budget_ms, args.threshold)
+            proxy, px_url = start_proxy(tmp, model, up_url, rate, args.budget_ms, threshold)
             startup_s = time.perf_counter() - t0
             print(f"proxy on {px_url} (pid {proxy.pid}), up in {startup_s:.1f} s", flush=True)
             timeout = httpx.Timeout(args.timeout, connect=10)
@@ -431,7 +432,7 @@ def run(args) -> dict:
     except OSError:
         pass
     result["config"] = {"model": model if not args.untrained else "untrained (seeded heads, MiniLM backbone)",
-                        "trained": trained, "rate": rate, "threshold": None if rate is not None else args.threshold,
+                        "trained": trained, "rate": rate, "threshold": threshold,
                         "budget_ms": args.budget_ms, "n": args.n,
                         "n_miss": args.n_miss, "proxy_startup_s": round(startup_s, 2),
                         "proxy": "kompress proxy CLI subprocess", "upstream": "Starlette/uvicorn subprocess",

@@ -186,6 +186,11 @@ def calibration_table(result: dict[str, DomainCalibration], min_answer: float,
     return "\n".join(rows)
 
 
+def chosen_thresholds(result: dict[str, DomainCalibration]) -> dict[str, float]:
+    """The per-domain thresholds of a calibration (domains without questions left out)."""
+    return {d: c.threshold for d, c in result.items() if c.threshold is not None}
+
+
 def write_domain_thresholds(model_dir: str | os.PathLike, thresholds: dict[str, float]) -> None:
     """Store ``thresholds`` in the folder's config.json (atomically: never half-written)."""
     path = Path(model_dir) / "config.json"

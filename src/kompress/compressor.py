@@ -233,10 +233,10 @@ class Compressor:
             line_raw = _select(line_score, tok_per_line, thr, rate, by_count=False) & has_words
             line_keep = line_raw.copy()
             if guard:
-                for li in np.flatnonzero(~line_keep & has_words):
-                    if is_critical_line(text[l_starts[li] : l_ends[li]]):
-                        line_keep[li] = True
                 lines = LineView(text, l_starts, l_ends)
+                for li in np.flatnonzero(~line_keep & has_words):
+                    if is_critical_line(lines[li]):
+                        line_keep[li] = True
                 if 'File "' in text:
                     line_keep |= frame_guard(lines, line_keep) & has_words
                 if floor:

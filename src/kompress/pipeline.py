@@ -156,12 +156,12 @@ def run_pipeline(cfg: PipelineConfig) -> dict[str, Any]:
 
 def calibrate_folder(model_dir: Path, val: Path, min_answer: float, report: Path) -> None:
     """Choose per-domain thresholds on ``val`` and write them into the model folder."""
-    from .calibrate import calibrate, calibration_table, write_domain_thresholds
+    from .calibrate import calibrate, calibration_table, chosen_thresholds, write_domain_thresholds
     from .compressor import Compressor
     from .evaluate import load_examples
 
     result = calibrate(Compressor.load(model_dir), load_examples(val), min_answer=min_answer, progress=True)
-    write_domain_thresholds(model_dir, {d: c.threshold for d, c in result.items() if c.threshold is not None})
+    write_domain_thresholds(model_dir, chosen_thresholds(result))
     report.write_text(calibration_table(result, min_answer) + "\n")
     print(report.read_text())
 

@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..calibrate import calibrate, calibration_table, write_domain_thresholds
+    from ..calibrate import calibrate, calibration_table, chosen_thresholds, write_domain_thresholds
     from ..compressor import Compressor
     from ..data import DataError
     from ..evaluate import load_examples
@@ -49,6 +49,6 @@ def run(args: argparse.Namespace) -> int:
     result = calibrate(comp, items, min_answer=args.min_answer, domain_floor=args.domain_floor, progress=True)
     print(calibration_table(result, args.min_answer, args.domain_floor))
     if args.write:
-        write_domain_thresholds(model, {d: c.threshold for d, c in result.items() if c.threshold is not None})
+        write_domain_thresholds(model, chosen_thresholds(result))
         print(f"wrote domain_thresholds to {model / 'config.json'}")
     return 0
