@@ -512,7 +512,9 @@ int main(int argc, char **argv)
 }
 """, lambda rng: [str(rng.randint(5, 50))]),
 
-    Program("thread-worker", PRELUDE + r"""#include <pthread.h>
+    Program("thread-worker", PRELUDE + r"""#include <dirent.h>
+#include <pthread.h>
+#include <unistd.h>
 
 struct $S {
     int id;
@@ -533,6 +535,38 @@ static void ${N}_park(int slot)
         pthread_cond_wait(&park[slot], &lock);
 }
 
+/* "Parked" is counted just before cond_wait releases the lock: a thread can still be in
+   that call's wake-up of the lock's waiters (a different backtrace) when the counter is
+   full. Wait until every other thread of the process sleeps, three checks in a row. */
+static void ${N}_settle(void)
+{
+    char link[64] = "", path[300], buf[512];
+    ssize_t n = readlink("/proc/thread-self", link, sizeof link - 1);  /* "PID/task/TID" */
+    link[n > 0 ? n : 0] = 0;
+    const char *self = strrchr(link, '/') != NULL ? strrchr(link, '/') + 1 : link;
+    for (int calm = 0; calm < 3;) {
+        usleep(2000);
+        int busy = 0;
+        DIR *d = opendir("/proc/self/task");
+        struct dirent *e;
+        while (d != NULL && (e = readdir(d)) != NULL) {
+            if (e->d_name[0] == '.' || strcmp(e->d_name, self) == 0)
+                continue;
+            snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+            FILE *f = fopen(path, "r");
+            if (f != NULL && fgets(buf, sizeof buf, f) != NULL) {
+                char *p = strrchr(buf, ')');
+                busy |= p == NULL || p[1] == 0 || p[2] != 'S';
+            }
+            if (f != NULL)
+                fclose(f);
+        }
+        if (d != NULL)
+            closedir(d);
+        calm = busy ? 0 : calm + 1;
+    }
+}
+
 static void *$F1(void *arg)
 {
     struct $S *job = arg;
@@ -547,6 +581,7 @@ static void *$F1(void *arg)
     while (parked < nthreads)
         pthread_cond_wait(&all_parked, &lock);
     pthread_mutex_unlock(&lock);
+    ${N}_settle();
     long s = job->data[job->len - 1];
     total += s;
     return NULL;
