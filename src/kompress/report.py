@@ -64,6 +64,15 @@ def to_markdown(report: dict[str, Any]) -> str:
         f"threshold {_threshold_text(report)}, granularity {report['granularity']}, seed {report['seed']}."
     )
     lines.append("")
+    det = report.get("domain_detection")
+    if det:
+        wrong = ", ".join(f"{k} ({v})" for k, v in det["misdetected"].items()) or "none"
+        lines.append(f"Domains: detected from the text, as `Compressor.compress` does (detection agrees with the "
+                     f"labelled domain on {fmt(det['accuracy'])} of items; misdetected: {wrong}). "
+                     "Per-domain rows are by labelled domain.")
+    elif report.get("domains") == "gold":
+        lines.append("Domains: the items' labelled domains (perfect detection assumed).")
+    lines.append("")
     lines.append(f"sem_sim model: {report['sim_model'] or 'not computed'}.")
     lines += ["", "## Overall", ""]
     lines += _table(

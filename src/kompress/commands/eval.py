@@ -34,6 +34,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sim-model", metavar="NAME_OR_PATH", default="default",
                    help="sentence encoder for sem_sim (default: the embedded all-MiniLM-L6-v2, mean pooled; "
                    "e.g. a local bge-small-en folder; 'none' to skip sem_sim)")
+    p.add_argument("--domains", choices=("detect", "gold"), default="detect",
+                   help="run on the domain detected from each text, as compress does (default), or on "
+                        "the items' labelled domain (perfect detection)")
     p.add_argument("--no-sweep", action="store_true", help="skip the threshold sweep 0.1 ... 0.9 and its plot")
     p.add_argument("--seed", type=int, default=0, help="seed of the random baseline (default 0)")
     p.add_argument("--html-items", type=non_negative_int, default=8, metavar="N", help="test items on examples.html (default 8)")
@@ -57,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         result = evaluate_model(
             args.model, args.data, backend=args.backend, limit=args.limit, sim_model=args.sim_model,
             threshold=args.threshold, granularity=args.granularity, sweep=None if args.no_sweep else DEFAULT_SWEEP,
-            seed=args.seed, html_items=args.html_items, progress=True,
+            seed=args.seed, html_items=args.html_items, progress=True, domains=args.domains,
         )
     except (DataError, SimModelError, NoTrainedModel, BackboneNotFound, FileNotFoundError) as e:
         raise CliError(str(e)) from e
