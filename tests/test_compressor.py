@@ -5,7 +5,7 @@ import pytest
 
 from kompress import MARKER_RE, Compressor
 from kompress.labels import coverage_guard, frame_guard, is_critical_line, is_must_keep, must_keep_matches
-from kompress.units import word_spans
+from kompress.units import line_spans, word_spans, words_to_lines
 
 from .conftest import SAMPLES
 
@@ -13,7 +13,10 @@ CRASH = (SAMPLES / "gdb_segfault.txt").read_text()
 PYTEST = (SAMPLES / "pytest_failure.txt").read_text()
 PROSE = (
     "The Process exited with SIGILL (illegal instruction) at address 0x7fff2038 in "
-    "libsystem_kernel.dylib and the file does not exist.\nMemory was 4.2GB RSS before the crash.\n"
+    "libsystem_kernel.dylib and the file does not exist.\n"
+    "The operator had started the nightly job in the morning and it had been running for a long while "
+    "with the usual amount of chatter in the console before anything unusual happened to it.\n"
+    "Memory was 4.2GB RSS before the crash.\n"
 )
 
 
@@ -52,10 +55,16 @@ def test_guard_never_drops_must_keep(minilm_compressor):
     r = minilm_compressor.compress(PROSE, granularity="word", threshold=1.0)  # model keeps nothing
     assert not r.word_keep_raw.any()
     starts, ends = word_spans(PROSE)
-    for s, e, k in zip(starts, ends, r.word_keep):
-        assert k == is_must_keep(PROSE[s:e])
+    lines = words_to_lines(starts, line_spans(PROSE)[0])
+    # Whole lines: the first names the crash (SIGILL), the last is the outcome; the filler
+    # line in between keeps only its must-keep words.
+    whole = {0, int(lines[-1])}
+    assert lines[-1] == 2
+    for s, e, k, li in zip(starts, ends, r.word_keep, lines):
+        assert k == (is_must_keep(PROSE[s:e]) or li in whole), PROSE[s:e]
+    assert "operator" not in r.text and "nightly" not in r.text
     off = minilm_compressor.compress(PROSE, granularity="word", threshold=1.0, guard=False)
-    assert off.text == "[... 2 lines omitted ...]\n" and off.tokens_out == 0
+    assert off.text == "[... 3 lines omitted ...]\n" and off.tokens_out == 0
 
 
 def test_threshold_zero_keeps_everything(minilm_compressor):
@@ -252,3 +261,28 @@ def test_compress_coverage_floor_is_met_and_lines_stay_real(minilm_compressor):
     assert minilm_compressor.compress(text, domain="log", threshold=0.99, coverage=0).text == base.text
     with pytest.raises(ValueError, match="coverage"):
         minilm_compressor.compress(text, coverage=1.5)
+
+
+def test_guard_keeps_crash_report_lines_whole(minilm_compressor):
+    text = (
+        "dispatch-worker pc=139 top=103 depth=36\n"
+        "the worker loaded the next instruction from the program buffer as usual\n"
+        "#0  0x000055d1c0a3 in reduce_message (msg=0x0) at src/vm.c:88\n"
+        "#1  0x000055d1c0b7 in main () at src/main.c:12\n"
+        "bash: line 1: 46829 Illegal instruction     ./build/node_cli 40 38\n"
+        "cc1: all warnings being treated as errors\n"
+        "the run is over now\n"
+    )
+    r = minilm_compressor.compress(text, domain="crash", threshold=1.0, granularity="word")  # model keeps nothing
+    out = r.text.splitlines()
+    for whole in ("#0  0x000055d1c0a3 in reduce_message (msg=0x0) at src/vm.c:88",  # where it crashed
+                  "bash: line 1: 46829 Illegal instruction     ./build/node_cli 40 38",  # how it died
+                  "cc1: all warnings being treated as errors", "the run is over now"):  # last line: the outcome
+        assert whole in out
+    assert "reduce_message" in r.text and "main ()" not in r.text  # frame #1 keeps its must-keep words only
+    assert "worker loaded" not in r.text
+    # Whole lines (crash's default): the same lines, and frame #1 goes whole.
+    lines = minilm_compressor.compress(text, domain="crash", threshold=1.0)
+    assert lines.granularity == "line"
+    assert [x for x in lines.text.splitlines() if not MARKER_RE.match(x)] == [
+        x for x in text.splitlines() if x.startswith(("#0", "bash:", "cc1:", "the run"))]

@@ -505,11 +505,13 @@ def test_rule_compressor_outputs_whole_lines_or_markers(domain):
         assert 0 < r.keep_rate < 1 and r.tokens_out < r.tokens_in == int(len(word_spans(text)[0]) * TOKENS_PER_WORD)
         out = [x for x in r.text.splitlines() if x.strip() and not MARKER_RE.match(x)]
         # The rules' lines, plus dropped runs too short to be worth a marker (kept verbatim)
-        # and, with the guard, critical lines (errors, exception names, negations).
+        # and, with the guard, critical lines (errors, exception names, negations) and the
+        # last line (the outcome).
         short = len(marker(1))
         assert set(out) >= set(kept) - {""}
         extra = set(out) - set(kept)
-        assert all(len(x) <= short or (guard and is_critical_line(x)) for x in extra)
+        last = text.rstrip("\n").splitlines()[-1]
+        assert all(len(x) <= short or (guard and (is_critical_line(x) or x == last)) for x in extra)
         if not guard:
             assert [x for x in out if len(x) > short] == [x for x in kept if x.strip() and len(x) > short]
 
@@ -525,7 +527,10 @@ def test_rule_compressor_options():
     none = rc.compress(LOG, domain="log", threshold=1.0, guard=False)
     assert all(MARKER_RE.match(x) for x in none.text.splitlines()) and none.tokens_out == 0
     guarded = rc.compress(LOG, domain="log", threshold=1.0)
-    assert "ERROR" in guarded.text and "INFO" not in guarded.text.replace("ERROR", "")
+    # the guard's lines only: critical ones and the last line (the outcome)
+    last = LOG.rstrip("\n").splitlines()[-1]
+    assert "INFO" in last and guarded.text.endswith(last + "\n")
+    assert "ERROR" in guarded.text and "INFO" not in guarded.text.replace("ERROR", "").replace(last, "")
     plain = rc.compress(LOG, domain="log", markers=False)
     assert not any(MARKER_RE.match(x) for x in plain.text.splitlines())
     assert rc.compress(LOG, domain="log", min_tokens=10_000).text == LOG
@@ -537,7 +542,8 @@ def test_rule_compressor_options():
 
 
 def test_rule_compressor_word_granularity_crash():
-    r = RuleCompressor().compress(GDB)  # detected: crash, word granularity by default
+    assert RuleCompressor().compress(GDB).granularity == "line"  # detected: crash, whole lines by default
+    r = RuleCompressor().compress(GDB, granularity="word")
     assert r.domain == "crash" and r.granularity == "word"
     assert "SIGSEGV" in r.text and "GNU gdb" not in r.text
     starts, ends = word_spans(GDB)

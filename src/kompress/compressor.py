@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .domains import detect, get_domain, resolve_granularity
-from .labels import coverage_guard, frame_guard, is_critical_line, must_keep_mask
+from .labels import coverage_guard, critical_line_indices, frame_guard, is_critical_line, must_keep_mask
 from .render import marker, render
 from .units import LineView, line_spans, word_spans, words_to_lines
 from .windows import Window, Windower
@@ -183,8 +183,8 @@ class Compressor:
         ``threshold`` keeps units scoring above it (default: the model's, per domain when
         the model folder has calibrated ones); ``rate`` keeps
         the top fraction of words (or of tokens, by whole lines) by score instead.
-        ``guard`` never drops must-keep words (word granularity) or critical lines (line
-        granularity). ``coverage`` (line granularity with the guard on; default: the
+        ``guard`` never drops the last line or a critical line (an error, signal, exit
+        status: kept whole in either granularity), nor a must-keep word (word granularity). ``coverage`` (line granularity with the guard on; default: the
         model's ``coverage_floor``, 0 = off) adds dropped lines until that share of the
         text's must-keep matches (numbers, ids, paths ...) survives. Inputs under
         ``min_tokens`` model tokens come back unchanged.
@@ -225,7 +225,17 @@ class Compressor:
         line_keep = None
         if gran == "word":
             raw = _select(ws.scores, np.ones_like(ws.n_tokens), thr, rate, by_count=True)
-            keep = raw | must_keep_mask(text, ws.starts, ws.ends) if guard else raw.copy()
+            keep = raw.copy()
+            if guard:
+                keep |= must_keep_mask(text, ws.starts, ws.ends)
+                # A line that names the problem (signal report, error, exit status) stays
+                # whole: "Illegal instruction" is the crash, though neither word is must-keep.
+                critical = np.zeros(len(l_starts), dtype=bool)
+                critical[critical_line_indices(text, l_starts)] = True
+                keep |= critical[w_line]
+                # The last line is the outcome (final message, summary, exit status).
+                if len(w_line):
+                    keep |= w_line == w_line[-1]
         else:
             tok_per_line = np.bincount(w_line, weights=ws.n_tokens, minlength=len(l_starts))
             line_score = line_scores(ws, w_line, len(l_starts), self.line_score)
@@ -233,6 +243,8 @@ class Compressor:
             line_raw = _select(line_score, tok_per_line, thr, rate, by_count=False) & has_words
             line_keep = line_raw.copy()
             if guard:
+                if has_words.any():
+                    line_keep[np.flatnonzero(has_words)[-1]] = True  # the outcome, as in word mode
                 lines = LineView(text, l_starts, l_ends)
                 for li in np.flatnonzero(~line_keep & has_words):
                     if is_critical_line(lines[li]):

@@ -32,7 +32,7 @@ DOMAINS: dict[str, Domain] = {
         Domain("traceback", "TRACE:", "line", "Python/Node/Java tracebacks"),
         Domain("build", "BUILD:", "line", "compiler and build-tool output"),
         Domain("test", "TEST:", "line", "test-runner output (pytest, unittest, jest)"),
-        Domain("crash", "CRASH:", "word", "crash reports: signals, gdb, valgrind, sanitizers"),
+        Domain("crash", "CRASH:", "line", "crash reports: signals, gdb, valgrind, sanitizers"),
         Domain("text", "TEXT:", "word", "prose, --help and man text, anything else"),
     ]
 }

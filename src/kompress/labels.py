@@ -50,7 +50,11 @@ _STRIP = "\"'`.,;:!?()[]{}<>*"
 CRITICAL = re.compile(
     r"""
     \b(?:ERROR|FATAL|CRITICAL|PANIC|WARN(?:ING)?|FAIL(?:ED|URE)?|Traceback|Segmentation
-       |Aborted|core\ dumped|AddressSanitizer|exit\ (?:code|status)|returned\ non-zero)\b
+       |Aborted|core\ dumped|AddressSanitizer|exit\ (?:code|status)|returned\ non-zero
+       |Illegal\ instruction|Bus\ error|Floating\ point\ exception|Trace/breakpoint\ trap|Killed
+       |runtime\ error|panicked\ at|terminate\ called)\b          # the shell's and runtimes' crash reports
+  | \bAssertion\ .*\ failed | warnings\ being\ treated\ as\ errors
+  | ^\s*\#0\s+\S                       # a backtrace's innermost frame: where it crashed
   | \bSIG[A-Z]{2,}\b                     # signal names
   | \bE[A-Z]{3,}\b                       # errno names: ENOENT, EACCES
   | \b[A-Z_]*EXC_[A-Z_]+\b               # mach exceptions
@@ -102,6 +106,16 @@ def is_critical_line(line: str) -> bool:
 
 #: A Python traceback frame header: ``  File "/app/x.py", line 46, in handle``.
 FRAME = re.compile(r'^\s*File "[^"]*", line \d+')
+
+
+_CRITICAL_IN_TEXT = re.compile(CRITICAL.pattern, CRITICAL.flags | re.M)
+
+
+def critical_line_indices(text: str, line_starts: np.ndarray) -> np.ndarray:
+    """Indices of the lines of ``text`` that name an error, signal or exit status (the
+    :data:`CRITICAL` pattern; polarity words alone do not count), found in one pass."""
+    hits = [m.start() for m in _CRITICAL_IN_TEXT.finditer(text)]
+    return np.unique(np.searchsorted(line_starts, np.asarray(hits, dtype=np.int64), side="right") - 1)
 
 
 def frame_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
