@@ -184,7 +184,8 @@ class Compressor:
         the model folder has calibrated ones); ``rate`` keeps
         the top fraction of words (or of tokens, by whole lines) by score instead.
         ``guard`` never drops the last line or a critical line (an error, signal, exit
-        status: kept whole in either granularity), nor a must-keep word (word granularity). ``coverage`` (line granularity with the guard on; default: the
+        status: kept whole in either granularity), nor a must-keep word (word granularity).
+        ``coverage`` (line granularity with the guard on; default: the
         model's ``coverage_floor``, 0 = off) adds dropped lines until that share of the
         text's must-keep matches (numbers, ids, paths ...) survives. Inputs under
         ``min_tokens`` model tokens come back unchanged.

@@ -101,11 +101,14 @@ def detect(text: str) -> str:
     Reads the first 200 and the last 50 non-blank lines: crash reports and tracebacks
     announce themselves at the end (the shell's ``Illegal instruction``, the exception).
     """
-    all_lines = text.splitlines()
-    head_lines = [ln for ln in all_lines[:200] if ln.strip()]
+    # Slices, not the whole text: detection runs on every input, 10 MB ones too.
+    head_lines = [ln for ln in text[:20000].splitlines()[:200] if ln.strip()]
     if not head_lines:
         return "text"
-    tail_lines = [ln for ln in all_lines[max(200, len(all_lines) - 50):] if ln.strip()]
+    tail = text[-8000:].splitlines()
+    if len(text) > 8000:
+        tail = tail[1:]  # the first line of the slice may be cut
+    tail_lines = [ln for ln in tail[-50:] if ln.strip()]
     head = "\n".join(head_lines)
     sample = "\n".join(head_lines + tail_lines)
     stripped = text.lstrip()
