@@ -132,3 +132,19 @@ LOOP_LINES = "".join(f"vm pc={i:03d} top={i * 7} depth={i % 9}\n" for i in range
 ])
 def test_detect_dialects(domain, text):
     assert detect(text) == domain
+
+
+def test_critical_line_indices_match_the_per_line_check():
+    from kompress.labels import CRITICAL, critical_line_indices
+
+    text = ("Program received signal SIGSEGV, Segmentation fault.\nvisiting nodes\n\n"
+            "#0  0x000055555555515d in walk (n=0x0) at crash.c:6\n  \n   #0 indented frame\n"
+            "see frame #0 above\nbash: line 1: 123 Bus error  ./x\ncc1: all warnings being treated as errors\n"
+            "the file does not exist\nexit code: 139\n")
+    starts = line_spans(text)[0]
+    lines = text.split("\n")
+    # One pass over the text finds exactly the lines the per-line pattern finds (no match
+    # may start on a blank line above a frame #0); polarity words are the line mode's extra.
+    assert critical_line_indices(text, starts).tolist() == [
+        i for i, x in enumerate(lines[: len(starts)]) if CRITICAL.search(x)] == [0, 3, 5, 7, 8, 10]
+    assert is_critical_line(lines[9]) and 9 not in critical_line_indices(text, starts)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .domains import detect, get_domain, resolve_granularity
-from .labels import coverage_guard, critical_line_indices, frame_guard, is_critical_line, must_keep_mask
+from .labels import coverage_guard, critical_line_indices, frame_guard, has_polarity, must_keep_mask
 from .render import marker, render
 from .units import LineView, line_spans, word_spans, words_to_lines
 from .windows import Window, Windower
@@ -224,15 +224,16 @@ class Compressor:
         l_starts, l_ends = line_spans(text)
         w_line = words_to_lines(ws.starts, l_starts)
         line_keep = None
+        if guard:
+            # A line that names the problem (signal report, error, exit status) stays
+            # whole: "Illegal instruction" is the crash, though neither word is must-keep.
+            critical = np.zeros(len(l_starts), dtype=bool)
+            critical[critical_line_indices(text, l_starts)] = True
         if gran == "word":
             raw = _select(ws.scores, np.ones_like(ws.n_tokens), thr, rate, by_count=True)
             keep = raw.copy()
             if guard:
                 keep |= must_keep_mask(text, ws.starts, ws.ends)
-                # A line that names the problem (signal report, error, exit status) stays
-                # whole: "Illegal instruction" is the crash, though neither word is must-keep.
-                critical = np.zeros(len(l_starts), dtype=bool)
-                critical[critical_line_indices(text, l_starts)] = True
                 keep |= critical[w_line]
                 # The last line is the outcome (final message, summary, exit status).
                 if len(w_line):
@@ -246,9 +247,11 @@ class Compressor:
             if guard:
                 if has_words.any():
                     line_keep[np.flatnonzero(has_words)[-1]] = True  # the outcome, as in word mode
+                line_keep |= critical & has_words
                 lines = LineView(text, l_starts, l_ends)
+                # In line mode a polarity word ("not", "failed") makes a line critical too.
                 for li in np.flatnonzero(~line_keep & has_words):
-                    if is_critical_line(lines[li]):
+                    if has_polarity(lines[li]):
                         line_keep[li] = True
                 if 'File "' in text:
                     line_keep |= frame_guard(lines, line_keep) & has_words

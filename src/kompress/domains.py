@@ -123,8 +123,9 @@ def detect(text: str) -> str:
             or _DIFFSTAT.search(head) and _DIFFSTAT_FILE.search(head)):
         return "diff"
     n = len(head_lines)
-    stamped = sum(bool(_LOG_STAMP.match(ln)) for ln in head_lines)
-    levelled = sum(bool(_LOG_STAMP.match(ln) or _LOG_LEVEL.search(ln)) for ln in head_lines)
+    is_stamped = [bool(_LOG_STAMP.match(ln)) for ln in head_lines]
+    stamped = sum(is_stamped)
+    levelled = stamped + sum(not st and bool(_LOG_LEVEL.search(ln)) for st, ln in zip(is_stamped, head_lines))
     # Timestamped lines make a log even when it carries tracebacks; bare "INFO x:" lines
     # before a traceback are a script's chatter, and the traceback is what it reports.
     if stamped >= max(2, 0.3 * n) or (levelled >= max(2, 0.5 * n) and not _TRACEBACK.search(sample)):

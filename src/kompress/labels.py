@@ -54,7 +54,7 @@ CRITICAL = re.compile(
        |Illegal\ instruction|Bus\ error|Floating\ point\ exception|Trace/breakpoint\ trap|Killed
        |runtime\ error|panicked\ at|terminate\ called)\b          # the shell's and runtimes' crash reports
   | \bAssertion\ .*\ failed | warnings\ being\ treated\ as\ errors
-  | ^\s*\#0\s+\S                       # a backtrace's innermost frame: where it crashed
+  | ^[\ \t]*\#0[\ \t]+\S              # a backtrace's innermost frame: where it crashed
   | \bSIG[A-Z]{2,}\b                     # signal names
   | \bE[A-Z]{3,}\b                       # errno names: ENOENT, EACCES
   | \b[A-Z_]*EXC_[A-Z_]+\b               # mach exceptions
@@ -99,8 +99,11 @@ def must_keep_matches(text: str) -> list[str]:
 
 def is_critical_line(line: str) -> bool:
     """True for lines naming an error, signal, failure or negation (line-mode guard)."""
-    if CRITICAL.search(line):
-        return True
+    return CRITICAL.search(line) is not None or has_polarity(line)
+
+
+def has_polarity(line: str) -> bool:
+    """True when a word of ``line`` is a polarity word (:func:`is_polarity`)."""
     return any(is_polarity(w) for w in line.split())
 
 
@@ -113,7 +116,8 @@ _CRITICAL_IN_TEXT = re.compile(CRITICAL.pattern, CRITICAL.flags | re.M)
 
 def critical_line_indices(text: str, line_starts: np.ndarray) -> np.ndarray:
     """Indices of the lines of ``text`` that name an error, signal or exit status (the
-    :data:`CRITICAL` pattern; polarity words alone do not count), found in one pass."""
+    :data:`CRITICAL` pattern; polarity words alone do not count), found in one pass.
+    (No alternative of the pattern matches across a newline, so a match's start is its line.)"""
     hits = [m.start() for m in _CRITICAL_IN_TEXT.finditer(text)]
     return np.unique(np.searchsorted(line_starts, np.asarray(hits, dtype=np.int64), side="right") - 1)
 
