@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from kompress import Compressor
-from kompress.calibrate import DomainCurve, GRID, choose_thresholds, domain_curves
+from kompress.calibrate import DomainCurve, GRID, NoveltyPoint, choose_novelty, choose_thresholds, domain_curves
 from kompress.cli import main
 from kompress.evaluate import evaluate, to_item
 
@@ -114,3 +114,28 @@ def test_pipeline_calibration_step(minilm_dir, tmp_path):
     assert set(per) == {r["domain"] for r in RECORDS}
     table = (tmp_path / "calibration.md").read_text()
     assert all(f"| {d} |" in table for d in per)
+
+
+def test_novelty_rate_is_the_lowest_within_the_word_budget():
+    def point(rate: float, kept: int) -> NoveltyPoint:
+        return NoveltyPoint(rate, 1000, kept, 10, 10, 100, 50 + kept // 20)
+
+    points = [point(0.0, 500), point(2.0, 520), point(1.0, 560), point(0.5, 610), point(0.25, 700)]
+    assert choose_novelty(points, 0.60).rate == 1.0
+    assert choose_novelty(points, 0.61).rate == 0.5
+    assert choose_novelty(points, 0.51) is None  # even the highest rate spends too much
+    assert choose_novelty(points, 1.0).rate == 0.25
+
+
+def test_cli_calibrate_with_a_word_budget_writes_the_novelty_rate(minilm_dir, tmp_path, capsys):
+    model = tmp_path / "model"
+    shutil.copytree(minilm_dir, model)
+    data = tmp_path / "val.jsonl"
+    data.write_text("".join(json.dumps({**r, "split": "val"}) + "\n" for r in RECORDS))
+    assert main(["calibrate", "--model", str(model), "--data", str(data), "--backend", "torch", "--write",
+                 "--max-word-keep", "1.0"]) == 0
+    out = capsys.readouterr().out
+    assert "| novelty |" in out and "**chosen**" in out and "and novelty" in out
+    cfg = json.loads((model / "config.json").read_text())
+    assert cfg["novelty"] == 0.1  # a budget of every word: the lowest rate of the grid
+    assert Compressor.load(model, backend="torch").config.novelty == 0.1

@@ -82,3 +82,8 @@ def test_coverage_option_keeps_more_values(minilm_dir, capsys):
     with pytest.raises(SystemExit):
         main(["compress", str(path), "--model", str(minilm_dir), "--coverage", "2"])
     assert "--coverage must be in" in capsys.readouterr().err
+    assert main(["compress", str(path), "--model", str(minilm_dir), "--domain", "log", "--threshold", "0.99",
+                 "--novelty", "0.3"]) == 0
+    with_novelty = capsys.readouterr().out
+    assert sum(m in with_novelty for m in ms) / len(ms) > exact[0]
+    assert set(outs[0].splitlines()) <= set(with_novelty.splitlines()) | {x for x in outs[0].splitlines() if "omitted" in x}

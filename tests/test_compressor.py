@@ -250,6 +250,43 @@ def test_coverage_guard_adds_lines_with_the_most_new_values_per_word():
     assert not coverage_guard(lines, np.array([True, True, True, False]), 1.0).any()
 
 
+def test_novelty_adds_lines_with_new_values_and_not_their_repeats():
+    lines = [
+        "INFO GET /api/v1/reports/55239 200 127ms req=15633f",
+        "INFO GET /api/v1/reports/55239 200 127ms req=15633f",  # a repeat: nothing new
+        "INFO GET /api/v1/reports/90117 200 84ms req=2b7c01",  # new path, latency
+        "INFO the worker is still waiting for the next batch to arrive",  # no values
+        "ERROR upstream timed out",
+    ]
+    keep = np.array([False, False, False, False, True])
+    assert coverage_guard(lines, keep, novelty=0.2).tolist() == [True, False, True, False, False]
+    # A high rate takes only lines nearly all values; a line once kept makes its repeats stale.
+    assert coverage_guard(lines, keep, novelty=5.0).tolist() == [False] * 5
+    kept_first = np.array([True, False, False, False, True])
+    assert coverage_guard(lines, kept_first, novelty=0.2).tolist() == [False, False, True, False, False]
+    assert not coverage_guard(lines, keep, None, 0).any()
+
+
+def test_compress_novelty_keeps_new_values_as_real_lines(minilm_compressor):
+    text = (SAMPLES / "service_log.txt").read_text()
+    base = minilm_compressor.compress(text, domain="log", threshold=0.99)
+    r = minilm_compressor.compress(text, domain="log", threshold=0.99, novelty=0.3)
+    assert _exact(text, r.text) > _exact(text, base.text)
+    assert set(base.text.splitlines()) - {x for x in base.text.splitlines() if MARKER_RE.match(x)} <= set(
+        r.text.splitlines())  # novelty only adds lines
+    src = set(text.splitlines())
+    assert all(x in src or MARKER_RE.match(x) for x in r.text.splitlines())
+    # The model's own rate applies when none is given; 0 turns it off.
+    minilm_compressor.config.novelty = 0.3
+    try:
+        assert minilm_compressor.compress(text, domain="log", threshold=0.99).text == r.text
+        assert minilm_compressor.compress(text, domain="log", threshold=0.99, novelty=0).text == base.text
+    finally:
+        minilm_compressor.config.novelty = None
+    with pytest.raises(ValueError, match="novelty"):
+        minilm_compressor.compress(text, novelty=-1)
+
+
 def test_compress_coverage_floor_is_met_and_lines_stay_real(minilm_compressor):
     text = (SAMPLES / "service_log.txt").read_text()
     base = minilm_compressor.compress(text, domain="log", threshold=0.99)

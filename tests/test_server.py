@@ -75,6 +75,7 @@ def test_healthz(server, minilm_compressor):
     ("short", {"min_tokens": 50}),
     ("   \n", {}),
     (GDB_OUT, {"threshold": 0.99, "granularity": "line", "coverage": 0.9}),
+    (GDB_OUT, {"threshold": 0.99, "granularity": "line", "novelty": 0.3}),
 ])
 def test_compress_is_the_library_result(server, minilm_compressor, text, options):
     url, _ = server

@@ -12,12 +12,19 @@ Domains without questions keep the global threshold. Items are grouped by the do
 
 The report also gives the share of the teacher's kept words the model keeps (teacher
 recall; line-projected in line granularity, as in training) and the word keep-rate.
+
+Then, given a word budget (``max_word_keep``), the novelty rate (see
+:func:`kompress.labels.coverage_guard`): at the chosen thresholds, the lowest rate of
+:data:`NOVELTY_GRID` whose val word keep stays within the budget. Novelty only adds lines,
+so it can only raise answer survival and exact_keep; it spends the words the thresholds
+left unspent on lines that carry values not kept yet.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -27,6 +34,7 @@ import numpy as np
 from .compressor import Compressor
 from .domains import detect, resolve_granularity
 from .evaluate import Item, project_keep
+from .labels import must_keep_matches
 from .questions import derive_questions
 from .units import line_labels
 
@@ -34,6 +42,8 @@ from .units import line_labels
 GRID: tuple[float, ...] = tuple(round(0.05 * i, 2) for i in range(1, 20))
 DEFAULT_MIN_ANSWER = 0.98
 DEFAULT_DOMAIN_FLOOR = 0.95
+#: Novelty rates tried (must-keep values per word; a higher rate adds fewer lines).
+NOVELTY_GRID: tuple[float, ...] = (2.0, 1.5, 1.0, 0.75, 0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1)
 
 
 @dataclass
@@ -80,40 +90,125 @@ def teacher_keep(item: Item, granularity: str) -> np.ndarray:
     return line_labels(item.text, item.word_starts, item.labels).astype(bool)
 
 
-def domain_curves(compressor: Compressor, items: Iterable[Item], grid: Iterable[float] = GRID,
-                  progress: bool = False) -> dict[str, DomainCurve]:
-    """Score every item once and re-decide it at every threshold of ``grid``."""
-    grid = sorted(float(t) for t in grid)
-    curves: dict[str, DomainCurve] = {}
-    items = list(items)
+@dataclass
+class ScoredItem:
+    """One val item scored once, with what every later decision is measured against."""
+
+    item: Item
+    domain: str  # detected, as at run time
+    granularity: str
+    questions: list[dict[str, str]]
+    ws: object  # the compressor's WordScores
+    teacher: np.ndarray  # teacher's keep per compressor word
+    matches: Counter  # must-keep matches with repeats (the exact_keep metric)
+
+
+def score_items(compressor: Compressor, items: Iterable[Item], progress: bool = False) -> list[ScoredItem]:
+    """Score every non-empty item once (the encoder work of a calibration)."""
+    items = [it for it in items if it.text.strip()]
     iterator: Iterable[Item] = items
     if progress:
         from tqdm import tqdm
 
         iterator = tqdm(items, desc="calibrate", unit="item", dynamic_ncols=True)
+    out = []
     for item in iterator:
-        if not item.text.strip():
-            continue
         # The threshold serves the domain the compressor will detect at run time.
         domain = detect(item.text)
         gran = resolve_granularity("auto", domain)
-        questions = item.questions or derive_questions(item.text, item.domain)
         ws = compressor.score_words(item.text, domain)
         teacher = project_keep(item.word_starts, item.word_ends, teacher_keep(item, gran),
                                ws.starts, ws.ends, len(item.text))
-        c = curves.get(domain)
+        out.append(ScoredItem(item, domain, gran, item.questions or derive_questions(item.text, item.domain), ws,
+                              teacher, Counter(must_keep_matches(item.text))))
+    return out
+
+
+def domain_curves(compressor: Compressor, items: Iterable[Item], grid: Iterable[float] = GRID,
+                  progress: bool = False, scored: list[ScoredItem] | None = None) -> dict[str, DomainCurve]:
+    """Score every item once (or take ``scored``) and re-decide it at every threshold of ``grid``
+    (novelty off: thresholds are chosen first, novelty spends what they leave)."""
+    grid = sorted(float(t) for t in grid)
+    curves: dict[str, DomainCurve] = {}
+    for s in scored if scored is not None else score_items(compressor, items, progress):
+        c = curves.get(s.domain)
         if c is None:
-            c = curves[domain] = DomainCurve(grid, *(np.zeros(len(grid), dtype=np.int64) for _ in range(3)))
+            c = curves[s.domain] = DomainCurve(grid, *(np.zeros(len(grid), dtype=np.int64) for _ in range(3)))
         c.items += 1
-        c.questions += len(questions)
-        c.teacher_words += int(teacher.sum())
-        c.words += len(teacher)
+        c.questions += len(s.questions)
+        c.teacher_words += int(s.teacher.sum())
+        c.words += len(s.teacher)
         for i, t in enumerate(grid):
-            res = compressor.decide(item.text, ws, domain, threshold=t, granularity=gran, guard=True)
-            c.answered[i] += sum(q["answer"] in res.text for q in questions)
-            c.teacher_kept[i] += int((res.word_keep & teacher).sum())
+            res = compressor.decide(s.item.text, s.ws, s.domain, threshold=t, granularity=s.granularity,
+                                    guard=True, novelty=0.0)
+            c.answered[i] += sum(q["answer"] in res.text for q in s.questions)
+            c.teacher_kept[i] += int((res.word_keep & s.teacher).sum())
             c.kept[i] += int(res.word_keep.sum())
     return curves
+
+
+@dataclass
+class NoveltyPoint:
+    """All val items at the chosen thresholds and one novelty rate."""
+
+    rate: float  # 0 = off
+    words: int
+    kept: int
+    questions: int
+    answered: int
+    exact_total: int
+    exact_kept: int
+
+    @property
+    def word_keep(self) -> float:
+        return self.kept / max(1, self.words)
+
+    @property
+    def answer_survival(self) -> float:
+        return self.answered / max(1, self.questions)
+
+    @property
+    def exact_keep(self) -> float:
+        return self.exact_kept / max(1, self.exact_total)
+
+
+def novelty_points(compressor: Compressor, scored: list[ScoredItem], thresholds: dict[str, float],
+                   rates: Iterable[float] = NOVELTY_GRID) -> list[NoveltyPoint]:
+    """Word keep, answer survival and exact_keep of ``scored`` at ``thresholds`` (a domain
+    not named: the model's threshold) for novelty off and every rate of ``rates``."""
+    points = []
+    for rate in (0.0, *rates):
+        p = NoveltyPoint(float(rate), 0, 0, 0, 0, 0, 0)
+        for s in scored:
+            res = compressor.decide(s.item.text, s.ws, s.domain, threshold=thresholds.get(s.domain),
+                                    granularity=s.granularity, guard=True, novelty=rate)
+            p.words += len(res.word_keep)
+            p.kept += int(res.word_keep.sum())
+            p.questions += len(s.questions)
+            p.answered += sum(q["answer"] in res.text for q in s.questions)
+            p.exact_total += sum(s.matches.values())
+            p.exact_kept += sum(n for m, n in s.matches.items() if m in res.text)
+        points.append(p)
+    return points
+
+
+def choose_novelty(points: list[NoveltyPoint], max_word_keep: float) -> NoveltyPoint | None:
+    """The point with the lowest novelty rate (most values kept) whose word keep is within
+    ``max_word_keep``; None when every rate (or novelty off already) exceeds it."""
+    fits = [p for p in points if p.rate > 0 and p.word_keep <= max_word_keep + 1e-12]
+    return min(fits, key=lambda p: p.rate) if fits else None
+
+
+def novelty_table(points: list[NoveltyPoint], chosen: NoveltyPoint | None, max_word_keep: float) -> str:
+    """A Markdown table of the novelty rates tried and the one chosen."""
+    rows = [f"Novelty rate: the lowest whose word keep stays <= {max_word_keep:.3f} at the thresholds above "
+            f"(held-out data): {'off (none fits)' if chosen is None else f'{chosen.rate:g}'}.", "",
+            "| novelty | word keep | answer survival | exact_keep |", "|---|---:|---:|---:|"]
+    for p in points:
+        mark = " **chosen**" if chosen is not None and p.rate == chosen.rate else ""
+        rows.append(f"| {'off' if p.rate == 0 else f'{p.rate:g}'}{mark} | {p.word_keep:.3f} | "
+                    f"{p.answer_survival:.3f} | {p.exact_keep:.3f} |")
+    return "\n".join(rows)
 
 
 def choose_thresholds(curves: dict[str, DomainCurve], min_answer: float = DEFAULT_MIN_ANSWER,
@@ -166,6 +261,29 @@ def calibrate(compressor: Compressor, items: Iterable[Item], min_answer: float =
     return choose_thresholds(domain_curves(compressor, items, grid, progress), min_answer, domain_floor)
 
 
+def calibrate_folder(model_dir: str | os.PathLike, items: Iterable[Item], backend: str = "auto",
+                     min_answer: float = DEFAULT_MIN_ANSWER, domain_floor: float = DEFAULT_DOMAIN_FLOOR,
+                     max_word_keep: float | None = None, write: bool = False, progress: bool = False) -> str:
+    """Calibrate the model folder on ``items``: per-domain thresholds, then (with
+    ``max_word_keep``) the novelty rate. Returns the Markdown report; ``write`` stores both
+    in the folder's config.json (novelty off when no ``max_word_keep`` or none fits)."""
+    if max_word_keep is not None and not 0.0 < max_word_keep <= 1.0:
+        raise ValueError(f"max_word_keep must be in (0, 1], got {max_word_keep}")
+    compressor = Compressor.load(model_dir, backend=backend)
+    scored = score_items(compressor, items, progress)
+    result = choose_thresholds(domain_curves(compressor, (), scored=scored), min_answer, domain_floor)
+    thresholds = chosen_thresholds(result)
+    report = calibration_table(result, min_answer, domain_floor)
+    chosen = None
+    if max_word_keep is not None:
+        points = novelty_points(compressor, scored, thresholds)
+        chosen = choose_novelty(points, max_word_keep)
+        report += "\n\n" + novelty_table(points, chosen, max_word_keep)
+    if write:
+        write_domain_thresholds(model_dir, thresholds, None if chosen is None else chosen.rate)
+    return report
+
+
 def calibration_table(result: dict[str, DomainCalibration], min_answer: float,
                       domain_floor: float = DEFAULT_DOMAIN_FLOOR) -> str:
     """A Markdown table of the chosen thresholds, with the totals."""
@@ -193,11 +311,18 @@ def chosen_thresholds(result: dict[str, DomainCalibration]) -> dict[str, float]:
     return {d: c.threshold for d, c in result.items() if c.threshold is not None}
 
 
-def write_domain_thresholds(model_dir: str | os.PathLike, thresholds: dict[str, float]) -> None:
-    """Store ``thresholds`` in the folder's config.json (atomically: never half-written)."""
+_UNSET = object()
+
+
+def write_domain_thresholds(model_dir: str | os.PathLike, thresholds: dict[str, float],
+                            novelty: float | None | object = _UNSET) -> None:
+    """Store ``thresholds`` (and ``novelty`` when given; None = off) in the folder's
+    config.json (atomically: never half-written)."""
     path = Path(model_dir) / "config.json"
     cfg = json.loads(path.read_text())
     cfg["domain_thresholds"] = dict(sorted(thresholds.items()))
+    if novelty is not _UNSET:
+        cfg["novelty"] = novelty
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
     os.replace(tmp, path)

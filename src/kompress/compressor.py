@@ -177,6 +177,7 @@ class Compressor:
         min_tokens: int = 0,
         markers: bool = True,
         coverage: float | None = None,
+        novelty: float | None = None,
     ) -> CompressResult:
         """Compress one tool output.
 
@@ -187,10 +188,13 @@ class Compressor:
         status: kept whole in either granularity), nor a must-keep word (word granularity).
         ``coverage`` (line granularity with the guard on; default: the
         model's ``coverage_floor``, 0 = off) adds dropped lines until that share of the
-        text's must-keep matches (numbers, ids, paths ...) survives. Inputs under
+        text's must-keep matches (numbers, ids, paths ...) survives; ``novelty`` (same
+        conditions; default: the model's calibrated ``novelty``, 0 = off) adds every
+        dropped line carrying at least that many not-yet-kept must-keep values per word,
+        so a log line with a new request id stays while its repeats go. Inputs under
         ``min_tokens`` model tokens come back unchanged.
         """
-        check_options(threshold, rate, coverage)
+        check_options(threshold, rate, coverage, novelty)
         domain = domain or detect(text)
         get_domain(domain)
         gran = resolve_granularity(granularity, domain)
@@ -199,7 +203,8 @@ class Compressor:
         if min_tokens and self.count_tokens(text, stop_at=min_tokens) < min_tokens:
             n = self.count_tokens(text)
             return CompressResult(text, 1.0, domain, n, n, [(0, len(text))], gran)
-        return self.decide(text, self.score_words(text, domain), domain, threshold, rate, gran, guard, markers, coverage)
+        return self.decide(text, self.score_words(text, domain), domain, threshold, rate, gran, guard, markers, coverage,
+                           novelty)
 
     def decide(
         self,
@@ -212,13 +217,16 @@ class Compressor:
         guard: bool = True,
         markers: bool = True,
         coverage: float | None = None,
+        novelty: float | None = None,
     ) -> CompressResult:
         """Turn word scores into kept words/lines and render them (no encoder work).
 
         Separate from :meth:`compress` so a threshold sweep scores each text once.
-        ``coverage`` overrides the model's ``coverage_floor`` (0 = off).
+        ``coverage`` overrides the model's ``coverage_floor``, ``novelty`` its ``novelty``
+        (0 = off).
         """
         floor = self.config.coverage_floor if coverage is None else coverage
+        nov = self.config.novelty if novelty is None else novelty
         thr = self.config.threshold_for(domain) if threshold is None else threshold
         gran = resolve_granularity(granularity, domain)
         l_starts, l_ends = line_spans(text)
@@ -255,8 +263,8 @@ class Compressor:
                         line_keep[li] = True
                 if 'File "' in text:
                     line_keep |= frame_guard(lines, line_keep) & has_words
-                if floor:
-                    line_keep |= coverage_guard(lines, line_keep, floor)
+                if floor or nov:
+                    line_keep |= coverage_guard(lines, line_keep, floor, nov)
             raw = line_raw[w_line]
             keep = line_keep[w_line]
         if markers:
@@ -319,8 +327,11 @@ def line_scores(ws: WordScores, w_line: np.ndarray, n_lines: int, how: str = "me
     raise ValueError(f"line_score must be 'mean', 'max' or 'topK' (e.g. 'top2'), got {how!r}")
 
 
-def check_options(threshold: float | None, rate: float | None, coverage: float | None = None) -> None:
+def check_options(threshold: float | None, rate: float | None, coverage: float | None = None,
+                  novelty: float | None = None) -> None:
     """Validate the decision options shared by every Compressor-compatible class."""
+    if novelty is not None and not novelty >= 0.0:
+        raise ValueError(f"novelty must be >= 0 (must-keep values per word), got {novelty}")
     if coverage is not None and not 0.0 <= coverage <= 1.0:
         raise ValueError(f"coverage must be in [0, 1], got {coverage}")
     if threshold is not None and rate is not None:

@@ -44,6 +44,11 @@ class KompressConfig:
     # must-keep values per word first) until this share of the text's must-keep matches
     # survives (the exact_keep metric, per text); None = off.
     coverage_floor: float | None = None
+    # Line granularity with the guard on: also add every dropped line that carries at least
+    # this many must-keep occurrences per word not yet kept (new ids, sizes, paths; a line
+    # repeating kept values carries none); chosen on val by `kompress calibrate
+    # --max-word-keep`; None = off.
+    novelty: float | None = None
     # How line granularity scores a line from its words: "mean" (token-weighted), "max",
     # or "topK" (mean of the K best words).
     line_score: str = "mean"

@@ -149,16 +149,22 @@ def frame_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
     return add & ~keep
 
 
-def coverage_guard(lines: Sequence[str], keep: np.ndarray, floor: float) -> np.ndarray:
-    """Dropped lines to add so that >= ``floor`` of the must-keep matches survive.
+def coverage_guard(lines: Sequence[str], keep: np.ndarray, floor: float | None = None,
+                   novelty: float | None = None) -> np.ndarray:
+    """Dropped lines to add so that the must-keep values of ``lines`` survive.
 
     Counts as :func:`must_keep_matches` does for the exact_keep metric (with repeats): a
-    match survives when a kept line holds the same string. While the kept lines cover less
-    than ``floor`` of the text's matches, the dropped line that uncovers the most match
-    occurrences per word is added (ties: the earlier line), so the values an agent may need
-    (ids, sizes, paths of otherwise identical lines) stay as real lines, and the cheapest
-    lines carrying them go first.
+    match survives when a kept line holds the same string. Dropped lines are taken in order
+    of the match occurrences they uncover per word (ties: the earlier line), so the values an
+    agent may need (ids, sizes, paths of otherwise identical lines) stay as real lines and
+    the cheapest lines carrying them go first. A line is added while the kept lines cover
+    less than ``floor`` of the text's matches, or while it uncovers at least ``novelty``
+    occurrences per word (a line of new ids and numbers; a line repeating values already
+    kept uncovers none). ``None`` or 0 turns either rule off.
     """
+    add = np.zeros(len(lines), dtype=bool)
+    if not floor and not novelty:
+        return add
     per_line = [must_keep_matches(x) for x in lines]
     matches = [set(ms) for ms in per_line]
     occ: dict[str, int] = {}
@@ -167,14 +173,12 @@ def coverage_guard(lines: Sequence[str], keep: np.ndarray, floor: float) -> np.n
             occ[m] = occ.get(m, 0) + 1
     total = sum(occ.values())
     covered: set[str] = set().union(*(matches[i] for i in np.flatnonzero(keep)))
-    missing = sum(n for m, n in occ.items() if m not in covered) - (1.0 - floor) * total
-    add = np.zeros(len(lines), dtype=bool)
-    if missing <= 0:
-        return add
+    missing = sum(n for m, n in occ.items() if m not in covered) - (1.0 - (floor or 0.0)) * total
+    rate_floor = novelty or float("inf")
     words = [max(len(x.split()), 1) for x in lines]
     heap = [(-sum(occ[m] for m in matches[i]) / words[i], i) for i in range(len(lines)) if not keep[i] and matches[i]]
     heapq.heapify(heap)
-    while heap and missing > 0:
+    while heap and (missing > 0 or -heap[0][0] >= rate_floor):
         _, i = heapq.heappop(heap)
         gain = sum(occ[m] for m in matches[i] - covered)
         if gain == 0:
@@ -182,6 +186,8 @@ def coverage_guard(lines: Sequence[str], keep: np.ndarray, floor: float) -> np.n
         if heap and (-gain / words[i], i) > heap[0]:
             heapq.heappush(heap, (-gain / words[i], i))  # stale priority: re-queue
             continue
+        if missing <= 0 and gain / words[i] < rate_floor:
+            break  # the best line left is below the novelty rate and the floor is met
         add[i] = True
         covered |= matches[i]
         missing -= gain

@@ -37,6 +37,9 @@ class PipelineConfig:
     # Per-domain thresholds picked on the val split (the fewest words kept with at least this
     # answer survival overall; see kompress.calibrate); None: one global threshold.
     min_answer: float | None = 0.98
+    # Then the novelty rate: the lowest whose val word keep stays within this budget (see
+    # kompress.calibrate); None: novelty off.
+    max_word_keep: float | None = 0.60
     int8: bool = False
     push_to_hub: str | None = None
     hf_token: str | None = None
@@ -110,7 +113,7 @@ def run_pipeline(cfg: PipelineConfig) -> dict[str, Any]:
         shutil.copytree(trained, model_dir)
         val = data_dir / "val.jsonl"
         if cfg.min_answer is not None and val.is_file():
-            calibrate_folder(model_dir, val, cfg.min_answer, run / "calibration.md")
+            calibrate_folder(model_dir, val, cfg.min_answer, run / "calibration.md", cfg.max_word_keep)
     summary["stages"]["train"] = {"seconds": round(time.time() - t, 1)}
     log = train_dir / "train_log.json"
     if log.is_file():
@@ -154,16 +157,17 @@ def run_pipeline(cfg: PipelineConfig) -> dict[str, Any]:
     return summary
 
 
-def calibrate_folder(model_dir: Path, val: Path, min_answer: float, report: Path) -> None:
-    """Choose per-domain thresholds on ``val`` and write them into the model folder."""
-    from .calibrate import calibrate, calibration_table, chosen_thresholds, write_domain_thresholds
-    from .compressor import Compressor
+def calibrate_folder(model_dir: Path, val: Path, min_answer: float, report: Path,
+                     max_word_keep: float | None = None) -> None:
+    """Choose per-domain thresholds (and, with ``max_word_keep``, the novelty rate) on ``val``
+    and write them into the model folder."""
+    from .calibrate import calibrate_folder as calibrate
     from .evaluate import load_examples
 
-    result = calibrate(Compressor.load(model_dir), load_examples(val), min_answer=min_answer, progress=True)
-    write_domain_thresholds(model_dir, chosen_thresholds(result))
-    report.write_text(calibration_table(result, min_answer) + "\n")
-    print(report.read_text())
+    text = calibrate(model_dir, load_examples(val), min_answer=min_answer, max_word_keep=max_word_keep,
+                     write=True, progress=True)
+    report.write_text(text + "\n")
+    print(text)
 
 
 def summary_markdown(summary: dict[str, Any], eval_json: Path) -> str:

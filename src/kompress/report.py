@@ -61,7 +61,8 @@ def to_markdown(report: dict[str, Any]) -> str:
         f"Model `{report.get('model')}` (backend {report.get('backend', '?')}"
         + ("" if report.get("model_trained", True) else ", **untrained heads**")
         + f"), data `{report.get('data')}`: {report['items']} items, {k['questions']} questions; "
-        f"threshold {_threshold_text(report)}, granularity {report['granularity']}, seed {report['seed']}."
+        f"threshold {_threshold_text(report)}, novelty {report.get('novelty') or 'off'}, "
+        f"granularity {report['granularity']}, seed {report['seed']}."
     )
     lines.append("")
     det = report.get("domain_detection")

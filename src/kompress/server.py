@@ -3,7 +3,7 @@
 Endpoints::
 
     POST /compress  {"text", "domain"?, "rate"?, "threshold"?, "granularity"?, "guard"?, "min_tokens"?,
-                     "coverage"?}
+                     "coverage"?, "novelty"?}
                     -> {"text", "keep_rate", "domain", "tokens_in", "tokens_out"}
     GET  /healthz   -> {"status": "ok", "model", "backend", "batching", ...}
     GET  /metrics   -> Prometheus text: requests, tokens in/out/saved, encoder passes
@@ -392,6 +392,7 @@ def _request_model():
         guard: bool = True
         min_tokens: int = Field(0, ge=0)
         coverage: float | None = Field(None, ge=0.0, le=1.0)
+        novelty: float | None = Field(None, ge=0.0)
 
         @model_validator(mode="after")
         def _check(self):
@@ -479,7 +480,7 @@ def create_app(
     def run(req) -> dict:
         r = served.compress(req.text, domain=req.domain, threshold=req.threshold, rate=req.rate,
                             granularity=req.granularity, guard=req.guard, min_tokens=req.min_tokens,
-                            coverage=req.coverage)
+                            coverage=req.coverage, novelty=req.novelty)
         return r.to_dict()
 
     async def compress_endpoint(request: Request) -> Response:
@@ -603,7 +604,7 @@ def remote_compress(url: str, text: str, *, timeout: float = 120.0, **options: A
 
     ``options`` are the :meth:`Compressor.compress` options the server accepts
     (``domain``, ``rate``, ``threshold``, ``granularity``, ``guard``, ``min_tokens``,
-    ``coverage``);
+    ``coverage``, ``novelty``);
     ``None`` values are left out. Returns ``{"text", "keep_rate", "domain",
     "tokens_in", "tokens_out"}``. Raises :class:`ServerUnavailable` when nothing
     answers and :class:`ServerError` (with the server's one-line message) otherwise.

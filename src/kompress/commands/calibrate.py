@@ -18,7 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "all eval questions and --domain-floor of each domain's (questions derived from each text as for "
         "the test split). Prints the table; --write stores the "
         "thresholds in the model folder's config.json (`domain_thresholds`), where Compressor.compress uses "
-        "them unless a threshold or rate is given.",
+        "them unless a threshold or rate is given. With --max-word-keep it then picks the novelty rate: "
+        "the lowest whose word keep stays within that budget, so the words the thresholds leave unspent "
+        "go to dropped lines that carry values (ids, sizes, paths) not kept yet (`novelty` in config.json).",
     )
     p.add_argument("--model", metavar="DIR", required=True, help="model folder to calibrate")
     p.add_argument("--data", metavar="FILE", required=True, help="labelled examples, e.g. data/val.jsonl")
@@ -27,14 +29,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="answer survival over all domains (default 0.98)")
     p.add_argument("--domain-floor", type=unit_float("--domain-floor", low_open=True), default=0.95, metavar="F",
                    help="answer survival every domain must keep (default 0.95)")
+    p.add_argument("--max-word-keep", type=unit_float("--max-word-keep", low_open=True), metavar="W",
+                   help="word budget for the novelty rate (e.g. 0.60); default: no novelty")
     p.add_argument("--limit", type=positive_int, metavar="N", help="use only the first N examples")
     p.add_argument("--write", action="store_true", help="write the thresholds into DIR/config.json")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..calibrate import calibrate, calibration_table, chosen_thresholds, write_domain_thresholds
-    from ..compressor import Compressor
+    from ..calibrate import calibrate_folder
     from ..data import DataError
     from ..evaluate import load_examples
 
@@ -45,10 +48,9 @@ def run(args: argparse.Namespace) -> int:
         items = load_examples(args.data, limit=args.limit)
     except DataError as e:
         raise CliError(str(e)) from e
-    comp = Compressor.load(model, backend=args.backend)
-    result = calibrate(comp, items, min_answer=args.min_answer, domain_floor=args.domain_floor, progress=True)
-    print(calibration_table(result, args.min_answer, args.domain_floor))
+    print(calibrate_folder(model, items, backend=args.backend, min_answer=args.min_answer,
+                           domain_floor=args.domain_floor, max_word_keep=args.max_word_keep, write=args.write,
+                           progress=True))
     if args.write:
-        write_domain_thresholds(model, chosen_thresholds(result))
-        print(f"wrote domain_thresholds to {model / 'config.json'}")
+        print(f"wrote domain_thresholds{' and novelty' if args.max_word_keep else ''} to {model / 'config.json'}")
     return 0

@@ -8,7 +8,7 @@ import sys
 
 from ..errors import CliError
 from ..domains import DOMAINS, GRANULARITIES
-from ._common import add_backend_argument, non_negative_int, read_input, unit_float
+from ._common import add_backend_argument, non_negative_float, non_negative_int, read_input, unit_float
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,6 +30,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="line granularity: also keep dropped lines (those with the most numbers, ids, paths per "
                    "word first) until F of the must-keep matches survive, e.g. 0.97 (default: the model's "
                    "coverage_floor, off for the shipped model; 0 = off)")
+    p.add_argument("--novelty", type=non_negative_float, metavar="R",
+                   help="line granularity: also keep every dropped line carrying at least R must-keep values "
+                   "(numbers, ids, paths) per word that no kept line holds yet (default: the model's calibrated "
+                   "rate; 0 = off)")
     p.add_argument("--min-tokens", type=non_negative_int, default=0, help="return inputs shorter than this unchanged")
     add_backend_argument(p)
     p.add_argument("--model", metavar="DIR", help="model folder (default: the shipped model)")
@@ -63,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     r = comp.compress(
         text, domain=args.domain, threshold=args.threshold, rate=args.rate,
         granularity=args.granularity, guard=not args.no_guard, min_tokens=args.min_tokens,
-        coverage=args.coverage,
+        coverage=args.coverage, novelty=args.novelty,
     )
     if args.json:
         print(json.dumps(r.to_dict(), ensure_ascii=False))
@@ -90,7 +94,7 @@ def _run_remote(args: argparse.Namespace, text: str) -> int:
         d = remote_compress(
             args.server, text, domain=args.domain, threshold=args.threshold, rate=args.rate,
             granularity=args.granularity, guard=not args.no_guard, min_tokens=args.min_tokens,
-            coverage=args.coverage,
+            coverage=args.coverage, novelty=args.novelty,
         )
     except ServerError as e:
         raise CliError(str(e)) from e

@@ -31,6 +31,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "answer survival >= A overall and >= 0.95 per domain (default 0.98; see `kompress calibrate`)")
     p.add_argument("--no-calibrate", dest="min_answer", action="store_const", const=None,
                    help="keep one global threshold for every domain")
+    p.add_argument("--max-word-keep", type=unit_float("--max-word-keep", low_open=True), default=0.60, metavar="W",
+                   help="then pick the novelty rate on the val split: the lowest whose word keep stays <= W, so "
+                   "dropped lines carrying values not kept yet come back (default 0.60)")
+    p.add_argument("--no-novelty", dest="max_word_keep", action="store_const", const=None,
+                   help="leave novelty off")
     p.add_argument("--int8", action="store_true", help="also export and check an int8 ONNX model")
     p.add_argument("--push-to-hub", metavar="REPO", help="upload the final model folder to this hub repo")
     p.add_argument("--hf-token", help="hub token (default: $HF_TOKEN)")
@@ -51,9 +56,8 @@ def run(args: argparse.Namespace) -> int:
     cfg = PipelineConfig(
         run_dir=args.run_dir, seed=args.seed or 0, scale=args.scale, families=args.families, data_dir=args.data_dir,
         data_from_log=args.data_from_log, train=config_from_args(args), eval_limit=args.eval_limit,
-        sim_model=args.sim_model, min_answer=args.min_answer, int8=args.int8, push_to_hub=args.push_to_hub,
-        hf_token=args.hf_token,
-        skip=args.skip, force=args.force,
+        sim_model=args.sim_model, min_answer=args.min_answer, max_word_keep=args.max_word_keep, int8=args.int8,
+        push_to_hub=args.push_to_hub, hf_token=args.hf_token, skip=args.skip, force=args.force,
     )
     try:
         run_pipeline(cfg)

@@ -683,9 +683,10 @@ class RuleCompressor:
         min_tokens: int = 0,
         markers: bool = True,
         coverage: float | None = None,
+        novelty: float | None = None,
     ) -> CompressResult:
         """Compress ``text`` by the domain rules; same options and result as ``Compressor.compress``."""
-        check_options(threshold, rate, coverage)
+        check_options(threshold, rate, coverage, novelty)
         domain = domain or detect(text)
         gran = resolve_granularity(granularity, domain)
         if not text.strip():
@@ -700,4 +701,4 @@ class RuleCompressor:
         else:
             scores = (0.25 + 0.5 * d.line_keep)[d.w_line]
         ws = WordScores(d.starts, d.ends, scores.astype(np.float32), n_tokens)
-        return self.decide(text, ws, domain, threshold, rate, gran, guard, markers, coverage)
+        return self.decide(text, ws, domain, threshold, rate, gran, guard, markers, coverage, novelty)
