@@ -45,3 +45,30 @@ def test_push_to_hub_fails_before_work(tiny_model_dir, monkeypatch, capsys):
 def test_export_rejects_non_model(tmp_path, capsys):
     assert main(["export", "--model", str(tmp_path)]) == 2
     assert "not a Kompress model folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("k", [1, 3, 5])
+def test_span_conv_as_matmul_computes_the_same(k):
+    import torch
+
+    from kompress.export import _ConvAsMatMul
+
+    torch.manual_seed(k)
+    conv = torch.nn.Conv1d(12, 7, k, padding=k // 2)
+    x = torch.randn(3, 12, 9)
+    assert torch.allclose(_ConvAsMatMul(conv)(x), conv(x), atol=1e-5)
+
+
+def test_int8_graph_quantises_the_span_conv_but_not_the_token_head(tiny_model_dir, tmp_path):
+    import onnx
+
+    from kompress.export import export_onnx, quantize_int8
+    from kompress.model import KompressModel
+
+    fp32 = export_onnx(KompressModel.from_pretrained(tiny_model_dir), tmp_path / "m.onnx")
+    nodes = onnx.load(str(quantize_int8(fp32, tmp_path / "m.int8.onnx"))).graph.node
+    float_matmuls = [n.name for n in nodes if n.op_type == "MatMul"]
+    assert any("token_head" in x for x in float_matmuls)
+    assert not any("span_conv" in x for x in float_matmuls)
+    assert any("span_conv" in n.name and n.op_type == "MatMulInteger" for n in nodes)
+    assert [n.op_type for n in nodes if "span_conv" in n.name and n.op_type == "Conv"] == ["Conv"]  # the last conv

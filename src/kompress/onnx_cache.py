@@ -15,7 +15,7 @@ from pathlib import Path
 from .config import ADAPTER_DIR, CONFIG_NAME, ENCODER_NAME, HEADS_NAME, resolve_backbone
 
 #: Bumped whenever the export changes the graph (fusions, quantisation): old caches are not reused.
-EXPORT_VERSION = "3"
+EXPORT_VERSION = "4"
 
 
 def model_fingerprint(model_dir: str | os.PathLike) -> str:
