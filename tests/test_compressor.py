@@ -323,3 +323,19 @@ def test_guard_keeps_crash_report_lines_whole(minilm_compressor):
     assert lines.granularity == "line"
     assert [x for x in lines.text.splitlines() if not MARKER_RE.match(x)] == [
         x for x in text.splitlines() if x.startswith(("#0", "bash:", "cc1:", "the run"))]
+
+
+def test_config_granularity_map_decides_auto(minilm_compressor):
+    text = (SAMPLES / "gdb_segfault.txt").read_text()
+    assert minilm_compressor.compress(text, domain="crash").granularity == "line"  # the built-in default
+    saved = dict(minilm_compressor.config.granularity)
+    minilm_compressor.config.granularity["crash"] = "word"  # e.g. a model trained on per-word crash labels
+    try:
+        assert minilm_compressor.compress(text, domain="crash").granularity == "word"
+        assert minilm_compressor.compress(text, domain="crash", granularity="line").granularity == "line"
+        minilm_compressor.config.granularity["crash"] = "sentence"
+        with pytest.raises(ValueError, match="config.json"):
+            minilm_compressor.compress(text, domain="crash")
+    finally:
+        minilm_compressor.config.granularity.clear()
+        minilm_compressor.config.granularity.update(saved)

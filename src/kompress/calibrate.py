@@ -115,7 +115,7 @@ def score_items(compressor: Compressor, items: Iterable[Item], progress: bool = 
     for item in iterator:
         # The threshold serves the domain the compressor will detect at run time.
         domain = detect(item.text)
-        gran = resolve_granularity("auto", domain)
+        gran = resolve_granularity("auto", domain, compressor.config.granularity)
         ws = compressor.score_words(item.text, domain)
         teacher = project_keep(item.word_starts, item.word_ends, teacher_keep(item, gran),
                                ws.starts, ws.ends, len(item.text))

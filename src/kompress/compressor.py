@@ -197,7 +197,7 @@ class Compressor:
         check_options(threshold, rate, coverage, novelty)
         domain = domain or detect(text)
         get_domain(domain)
-        gran = resolve_granularity(granularity, domain)
+        gran = resolve_granularity(granularity, domain, self.config.granularity)
         if not text.strip():
             return CompressResult(text="", keep_rate=1.0, domain=domain, tokens_in=0, tokens_out=0, granularity=gran)
         if min_tokens and self.count_tokens(text, stop_at=min_tokens) < min_tokens:
@@ -228,7 +228,7 @@ class Compressor:
         floor = self.config.coverage_floor if coverage is None else coverage
         nov = self.config.novelty if novelty is None else novelty
         thr = self.config.threshold_for(domain) if threshold is None else threshold
-        gran = resolve_granularity(granularity, domain)
+        gran = resolve_granularity(granularity, domain, self.config.granularity)
         l_starts, l_ends = line_spans(text)
         w_line = words_to_lines(ws.starts, l_starts)
         line_keep = None

@@ -57,6 +57,8 @@ class KompressConfig:
     # (cost ~ layers) and, fine-tuned as such, keeps most of the quality.
     encoder_layers: int | None = None
     domain_prefixes: dict[str, str] = field(default_factory=lambda: {d.name: d.prefix for d in DOMAINS.values()})
+    # Unit of decision per domain under granularity='auto' (a model keeps the one it was trained
+    # for: crash reports were per word before they became whole lines); a domain not named: the built-in.
     granularity: dict[str, str] = field(default_factory=lambda: {d.name: d.granularity for d in DOMAINS.values()})
     label_scheme: str = "word-keep-v1: 1=keep 0=drop per whitespace word; subwords inherit; -100 special/prefix"
     kompress_version: str = __version__

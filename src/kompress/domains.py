@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -145,10 +146,16 @@ def detect(text: str) -> str:
     return "text"
 
 
-def resolve_granularity(granularity: str, domain: str) -> str:
-    """Map ``auto`` to the domain's default; validate explicit choices."""
+def resolve_granularity(granularity: str, domain: str, defaults: Mapping[str, str] | None = None) -> str:
+    """Map ``auto`` to the domain's default (``defaults``, a model config's ``granularity``
+    map, wins over the built-in one: a model keeps the granularity it was trained for);
+    validate explicit choices."""
     if granularity not in GRANULARITIES:
         raise ValueError(f"granularity must be one of {GRANULARITIES}, got {granularity!r}")
-    if granularity == "auto":
-        return get_domain(domain).granularity
-    return granularity
+    if granularity != "auto":
+        return granularity
+    chosen = (defaults or {}).get(domain) or get_domain(domain).granularity
+    if chosen not in ("word", "line"):
+        raise ValueError(f"granularity of domain {domain!r} must be 'word' or 'line', got {chosen!r} "
+                         "(check the model's config.json)")
+    return chosen

@@ -688,7 +688,7 @@ class RuleCompressor:
         """Compress ``text`` by the domain rules; same options and result as ``Compressor.compress``."""
         check_options(threshold, rate, coverage, novelty)
         domain = domain or detect(text)
-        gran = resolve_granularity(granularity, domain)
+        gran = resolve_granularity(granularity, domain, self.config.granularity)
         if not text.strip():
             return CompressResult(text="", keep_rate=1.0, domain=domain, tokens_in=0, tokens_out=0, granularity=gran)
         d = apply_rules(text, domain)
