@@ -165,22 +165,34 @@ def coverage_guard(lines: Sequence[str], keep: np.ndarray, floor: float | None =
     add = np.zeros(len(lines), dtype=bool)
     if not floor and not novelty:
         return add
-    per_line = [must_keep_matches(x) for x in lines]
-    matches = [set(ms) for ms in per_line]
-    occ: dict[str, int] = {}
-    for ms in per_line:
-        for m in ms:
-            occ[m] = occ.get(m, 0) + 1
-    total = sum(occ.values())
-    covered: set[str] = set().union(*(matches[i] for i in np.flatnonzero(keep)))
-    missing = sum(n for m, n in occ.items() if m not in covered) - (1.0 - (floor or 0.0)) * total
+    # Values as small ints, each line's as a tuple of distinct ids: on a 10 MB log, per-line
+    # sets of strings tripled what the whole compression adds to peak memory.
+    index: dict[str, int] = {}
+    occ: list[int] = []
+    values: list[tuple[int, ...]] = []
+    words: list[int] = []
+    for x in lines:
+        ids = []
+        for m in must_keep_matches(x):
+            j = index.setdefault(m, len(occ))
+            if j == len(occ):
+                occ.append(0)
+            occ[j] += 1
+            ids.append(j)
+        values.append(tuple(dict.fromkeys(ids)))
+        words.append(max(len(x.split()), 1))
+    covered = bytearray(len(occ))
+    for i in np.flatnonzero(keep):
+        for j in values[i]:
+            covered[j] = 1
+    total = sum(occ)
+    missing = sum(n for j, n in enumerate(occ) if not covered[j]) - (1.0 - (floor or 0.0)) * total
     rate_floor = novelty or float("inf")
-    words = [max(len(x.split()), 1) for x in lines]
-    heap = [(-sum(occ[m] for m in matches[i]) / words[i], i) for i in range(len(lines)) if not keep[i] and matches[i]]
+    heap = [(-sum(occ[j] for j in values[i]) / words[i], i) for i in range(len(lines)) if not keep[i] and values[i]]
     heapq.heapify(heap)
     while heap and (missing > 0 or -heap[0][0] >= rate_floor):
         _, i = heapq.heappop(heap)
-        gain = sum(occ[m] for m in matches[i] - covered)
+        gain = sum(occ[j] for j in values[i] if not covered[j])
         if gain == 0:
             continue
         if heap and (-gain / words[i], i) > heap[0]:
@@ -189,7 +201,8 @@ def coverage_guard(lines: Sequence[str], keep: np.ndarray, floor: float | None =
         if missing <= 0 and gain / words[i] < rate_floor:
             break  # the best line left is below the novelty rate and the floor is met
         add[i] = True
-        covered |= matches[i]
+        for j in values[i]:
+            covered[j] = 1
         missing -= gain
     return add
 
