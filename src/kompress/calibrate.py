@@ -31,7 +31,7 @@ from typing import Iterable
 
 import numpy as np
 
-from .compressor import Compressor
+from .compressor import Compressor, WordScores
 from .domains import detect, resolve_granularity
 from .evaluate import Item, project_keep
 from .labels import must_keep_matches
@@ -98,9 +98,9 @@ class ScoredItem:
     domain: str  # detected, as at run time
     granularity: str
     questions: list[dict[str, str]]
-    ws: object  # the compressor's WordScores
+    ws: WordScores
     teacher: np.ndarray  # teacher's keep per compressor word
-    matches: Counter  # must-keep matches with repeats (the exact_keep metric)
+    matches: Counter[str]  # must-keep matches with repeats (the exact_keep metric)
 
 
 def score_items(compressor: Compressor, items: Iterable[Item], progress: bool = False) -> list[ScoredItem]:
