@@ -299,6 +299,25 @@ def test_config_from_env_then_flags():
     assert ProxyConfig.from_env({"KOMPRESS_PROXY_COVERAGE": "0.97"}).coverage == 0.97
     with pytest.raises(ValueError, match="coverage"):
         ProxyConfig(coverage=1.2)
+    assert ProxyConfig.from_env({"KOMPRESS_PROXY_NOVELTY": "0.5"}).novelty == 0.5
+    with pytest.raises(ValueError, match="novelty"):
+        ProxyConfig(novelty=-1)
+
+
+def test_engine_compresses_with_the_configured_novelty(minilm_compressor):
+    from pathlib import Path
+
+    from kompress.proxy.engine import CompressionEngine
+
+    text = (Path(__file__).resolve().parent.parent / "samples" / "service_log.txt").read_text()
+    outs = []
+    for novelty in (0.0, 0.3):
+        engine = CompressionEngine(ProxyConfig(threshold=0.99, novelty=novelty, min_tokens=0, note=False),
+                                   compressor=minilm_compressor)
+        outcome, _ = engine._work(content_hash(text), text, None, "openai", "req-1")
+        assert outcome.text == minilm_compressor.compress(text, threshold=0.99, novelty=novelty).text
+        outs.append(outcome.text)
+    assert outs[0] != outs[1]  # the option reaches the compressor
 
 
 # ---------------------------------------------------------------------- CLI

@@ -8,7 +8,7 @@ import sys
 
 from ..domains import GRANULARITIES
 from ..errors import CliError
-from ._common import add_backend_argument, non_negative_int, unit_float
+from ._common import add_backend_argument, non_negative_float, non_negative_int, unit_float
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,6 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--granularity", choices=GRANULARITIES, help="word, line, or auto: the domain's default (default)")
     p.add_argument("--coverage", type=unit_float("--coverage"), metavar="F",
                    help="line mode: bring back dropped lines until F of the must-keep matches survive (default: model's)")
+    p.add_argument("--novelty", type=non_negative_float, metavar="R",
+                   help="line mode: bring back dropped lines carrying >= R must-keep values per word not kept yet "
+                   "(default: model's; 0 = off)")
     p.add_argument("--budget-ms", type=float, metavar="MS",
                    help="compression time per request before forwarding the original (default 5000)")
     p.add_argument("--cache-entries", type=non_negative_int, metavar="N", help="content-hash cache size (default 4096)")
@@ -65,8 +68,8 @@ def run(args: argparse.Namespace) -> int:
 
     overrides = {k: getattr(args, k) for k in (
         "upstream_openai", "upstream_anthropic", "host", "port", "mode", "min_tokens", "log_db", "exclude_tools",
-        "model", "backend", "threshold", "rate", "granularity", "coverage", "budget_ms", "cache_entries", "upstream_timeout",
-        "note")}
+        "model", "backend", "threshold", "rate", "granularity", "coverage", "novelty", "budget_ms", "cache_entries",
+        "upstream_timeout", "note")}
     try:
         config = ProxyConfig.from_env(**overrides)
     except ValueError as e:  # also a bad KOMPRESS_PROXY_* value

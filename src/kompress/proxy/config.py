@@ -51,6 +51,7 @@ class ProxyConfig:
     threshold: float | None = None
     granularity: str = "auto"
     coverage: float | None = None  # line mode: keep >= this share of must-keep matches (None: model's)
+    novelty: float | None = None  # line mode: keep lines with >= this many new must-keep values per word (None: model's)
     budget_ms: float = 5000.0  # compression time allowed per request before failing open
     cache_entries: int = 4096  # content-hash LRU size (results, and originals for the endpoint)
     cache_chars: int = 64_000_000  # ... and its bound in characters held
@@ -68,6 +69,8 @@ class ProxyConfig:
             raise ValueError(f"threshold must be in [0, 1], got {self.threshold}")
         if self.coverage is not None and not 0.0 <= self.coverage <= 1.0:
             raise ValueError(f"coverage must be in [0, 1], got {self.coverage}")
+        if self.novelty is not None and not self.novelty >= 0.0:
+            raise ValueError(f"novelty must be >= 0, got {self.novelty}")
         if self.min_tokens < 0:
             raise ValueError(f"min_tokens must be >= 0, got {self.min_tokens}")
         if self.budget_ms <= 0:
@@ -99,7 +102,7 @@ def parse_tool_list(value) -> frozenset[str]:
 def _convert(name: str, raw: str):
     if name in ("port", "min_tokens", "cache_entries", "cache_chars"):
         return int(raw)
-    if name in ("rate", "threshold", "coverage", "budget_ms", "upstream_timeout"):
+    if name in ("rate", "threshold", "coverage", "novelty", "budget_ms", "upstream_timeout"):
         return float(raw)
     if name == "note":
         return raw.strip().lower() not in ("0", "false", "no", "off")

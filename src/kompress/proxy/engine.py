@@ -307,7 +307,8 @@ class CompressionEngine:
         with _COMPRESS_LOCK:
             t0 = time.perf_counter()
             r = comp.compress(text, threshold=cfg.threshold, rate=cfg.rate, granularity=cfg.granularity,
-                              min_tokens=cfg.min_tokens, coverage=cfg.coverage)
+                              min_tokens=cfg.min_tokens, coverage=cfg.coverage,
+                              novelty=cfg.novelty)
             seconds = time.perf_counter() - t0
         self.metrics.latency.observe(seconds)
         if not (r.tokens_out < r.tokens_in and r.text != text):
