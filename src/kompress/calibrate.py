@@ -173,11 +173,16 @@ class NoveltyPoint:
 
 
 def novelty_points(compressor: Compressor, scored: list[ScoredItem], thresholds: dict[str, float],
-                   rates: Iterable[float] = NOVELTY_GRID) -> list[NoveltyPoint]:
+                   rates: Iterable[float] = NOVELTY_GRID, progress: bool = False) -> list[NoveltyPoint]:
     """Word keep, answer survival and exact_keep of ``scored`` at ``thresholds`` (a domain
     not named: the model's threshold) for novelty off and every rate of ``rates``."""
     points = []
-    for rate in (0.0, *rates):
+    ladder: Iterable[float] = (0.0, *rates)
+    if progress:
+        from tqdm import tqdm
+
+        ladder = tqdm(list(ladder), desc="novelty rates", unit="rate", dynamic_ncols=True)
+    for rate in ladder:
         p = NoveltyPoint(float(rate), 0, 0, 0, 0, 0, 0)
         for s in scored:
             res = compressor.decide(s.item.text, s.ws, s.domain, threshold=thresholds.get(s.domain),
@@ -276,7 +281,7 @@ def calibrate_folder(model_dir: str | os.PathLike, items: Iterable[Item], backen
     report = calibration_table(result, min_answer, domain_floor)
     chosen = None
     if max_word_keep is not None:
-        points = novelty_points(compressor, scored, thresholds)
+        points = novelty_points(compressor, scored, thresholds, progress=progress)
         chosen = choose_novelty(points, max_word_keep)
         report += "\n\n" + novelty_table(points, chosen, max_word_keep)
     if write:
