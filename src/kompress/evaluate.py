@@ -607,7 +607,7 @@ def evaluate(
         **(meta or {}),
         "threshold": compressor.config.threshold if thr is None else thr,
         "domain_thresholds": dict(compressor.config.domain_thresholds) if thr is None else {},
-        "novelty": getattr(compressor.config, "novelty", None),
+        "novelty": compressor.config.novelty,
         "granularity": granularity,
         "seed": seed,
         "items": n_items,

@@ -161,11 +161,11 @@ def calibrate_folder(model_dir: Path, val: Path, min_answer: float, report: Path
                      max_word_keep: float | None = None) -> None:
     """Choose per-domain thresholds (and, with ``max_word_keep``, the novelty rate) on ``val``
     and write them into the model folder."""
-    from .calibrate import calibrate_folder as calibrate
+    from . import calibrate
     from .evaluate import load_examples
 
-    text = calibrate(model_dir, load_examples(val), min_answer=min_answer, max_word_keep=max_word_keep,
-                     write=True, progress=True)
+    text = calibrate.calibrate_folder(model_dir, load_examples(val), min_answer=min_answer,
+                                      max_word_keep=max_word_keep, write=True, progress=True)
     report.write_text(text + "\n")
     print(text)
 
