@@ -294,8 +294,10 @@ def test_config_from_env_then_flags():
     assert ProxyConfig.from_env({}).min_tokens == 500  # the floor
     with pytest.raises(ValueError, match="mode"):
         ProxyConfig.from_env({"KOMPRESS_PROXY_MODE": "loud"})
-    with pytest.raises(ValueError, match="rate or threshold"):
+    with pytest.raises(ValueError, match="not both"):
         ProxyConfig(rate=0.5, threshold=0.5)
+    with pytest.raises(ValueError, match=r"threshold must be in \[0, 1\]"):
+        ProxyConfig(threshold=1.5)
     assert ProxyConfig.from_env({"KOMPRESS_PROXY_COVERAGE": "0.97"}).coverage == 0.97
     with pytest.raises(ValueError, match="coverage"):
         ProxyConfig(coverage=1.2)

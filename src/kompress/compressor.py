@@ -15,6 +15,7 @@ import numpy as np
 
 from .domains import detect, get_domain, resolve_granularity
 from .labels import coverage_guard, critical_line_indices, frame_guard, has_polarity, must_keep_mask
+from .options import check_options
 from .render import marker, render
 from .units import LineView, line_spans, word_spans, words_to_lines
 from .windows import Window, Windower
@@ -325,21 +326,6 @@ def line_scores(ws: WordScores, w_line: np.ndarray, n_lines: int, how: str = "me
         cnt = np.bincount(sl[sel], minlength=n_lines)
         return np.divide(np.bincount(sl[sel], weights=sw[sel], minlength=n_lines), np.maximum(cnt, 1))
     raise ValueError(f"line_score must be 'mean', 'max' or 'topK' (e.g. 'top2'), got {how!r}")
-
-
-def check_options(threshold: float | None, rate: float | None, coverage: float | None = None,
-                  novelty: float | None = None) -> None:
-    """Validate the decision options shared by every Compressor-compatible class."""
-    if novelty is not None and not novelty >= 0.0:
-        raise ValueError(f"novelty must be >= 0 (must-keep values per word), got {novelty}")
-    if coverage is not None and not 0.0 <= coverage <= 1.0:
-        raise ValueError(f"coverage must be in [0, 1], got {coverage}")
-    if threshold is not None and rate is not None:
-        raise ValueError("give threshold or rate, not both")
-    if rate is not None and not 0.0 < rate <= 1.0:
-        raise ValueError(f"rate must be in (0, 1], got {rate}")
-    if threshold is not None and not 0.0 <= threshold <= 1.0:
-        raise ValueError(f"threshold must be in [0, 1], got {threshold}")
 
 
 def _short_dropped_runs(keep: np.ndarray, w_line: np.ndarray, l_starts: np.ndarray, l_ends: np.ndarray) -> np.ndarray:

@@ -380,6 +380,7 @@ def _request_model():
     from pydantic import BaseModel, ConfigDict, Field, model_validator
 
     from .domains import DOMAINS
+    from .options import check_options
 
     class CompressRequest(BaseModel):
         model_config = ConfigDict(extra="forbid")
@@ -396,8 +397,7 @@ def _request_model():
 
         @model_validator(mode="after")
         def _check(self):
-            if self.rate is not None and self.threshold is not None:
-                raise ValueError("give rate or threshold, not both")
+            check_options(self.threshold, self.rate, self.coverage, self.novelty)
             if self.domain is not None and self.domain not in DOMAINS:
                 raise ValueError(f"unknown domain {self.domain!r}; choose one of: {', '.join(DOMAINS)}")
             return self

@@ -16,6 +16,8 @@ KOMPRESS_PROXY_EXCLUDE_TOOLS       --exclude-tools              (none)
 KOMPRESS_PROXY_RATE                --rate                       (the model's threshold)
 KOMPRESS_PROXY_THRESHOLD           --threshold                  (the model's threshold)
 KOMPRESS_PROXY_GRANULARITY         --granularity                auto
+KOMPRESS_PROXY_COVERAGE            --coverage                   (the model's coverage_floor)
+KOMPRESS_PROXY_NOVELTY             --novelty                    (the model's novelty)
 KOMPRESS_PROXY_BUDGET_MS           --budget-ms                  5000
 KOMPRESS_PROXY_CACHE_ENTRIES       --cache-entries              4096
 KOMPRESS_PROXY_UPSTREAM_TIMEOUT    --upstream-timeout           600
@@ -29,6 +31,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields
 from typing import Mapping
+
+from ..options import check_options
 
 MODES = ("compress", "shadow", "off")
 
@@ -61,16 +65,7 @@ class ProxyConfig:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
-        if self.rate is not None and self.threshold is not None:
-            raise ValueError("give rate or threshold, not both")
-        if self.rate is not None and not 0.0 < self.rate <= 1.0:
-            raise ValueError(f"rate must be in (0, 1], got {self.rate}")
-        if self.threshold is not None and not 0.0 <= self.threshold <= 1.0:
-            raise ValueError(f"threshold must be in [0, 1], got {self.threshold}")
-        if self.coverage is not None and not 0.0 <= self.coverage <= 1.0:
-            raise ValueError(f"coverage must be in [0, 1], got {self.coverage}")
-        if self.novelty is not None and not self.novelty >= 0.0:
-            raise ValueError(f"novelty must be >= 0, got {self.novelty}")
+        check_options(self.threshold, self.rate, self.coverage, self.novelty)
         if self.min_tokens < 0:
             raise ValueError(f"min_tokens must be >= 0, got {self.min_tokens}")
         if self.budget_ms <= 0:

@@ -45,7 +45,8 @@ from typing import Callable
 
 import numpy as np
 
-from ..compressor import CompressResult, Compressor, WordScores, check_options
+from ..compressor import CompressResult, Compressor, WordScores
+from ..options import check_options
 from ..config import KompressConfig
 from ..labels import must_keep_mask
 from ..domains import detect, get_domain, resolve_granularity
