@@ -325,6 +325,21 @@ def test_guard_keeps_crash_report_lines_whole(minilm_compressor):
         x for x in text.splitlines() if x.startswith(("#0", "bash:", "cc1:", "the run"))]
 
 
+def test_guard_keeps_a_test_sessions_header(minilm_compressor):
+    header = ["platform linux -- Python 3.11.7, pytest-9.2.0, pluggy-1.7.0 -- /srv/nova/.venv/bin/python",
+              "rootdir: /srv/nova"]
+    text = "\n".join(["======================= test session starts =======================", *header,
+                      "configfile: pytest.ini", "collected 6 items", "",
+                      "tests/test_report.py ......                                   [100%]", "",
+                      "======================= 6 passed in 1.94s ========================"]) + "\n"
+    for gran in ("line", "word"):
+        r = minilm_compressor.compress(text, domain="test", threshold=1.0, granularity=gran)  # model keeps nothing
+        out = r.text.splitlines()
+        assert all(h in out for h in header), gran  # which Python, which checkout: whole lines
+        assert "configfile: pytest.ini" not in r.text
+    assert "rootdir" not in minilm_compressor.compress(text, domain="test", threshold=1.0, guard=False).text
+
+
 def test_config_granularity_map_decides_auto(minilm_compressor):
     text = (SAMPLES / "gdb_segfault.txt").read_text()
     assert minilm_compressor.compress(text, domain="crash").granularity == "line"  # the built-in default

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from kompress.data import DataError, must_keep_mask
-from kompress.labels import is_critical_line
+from kompress.labels import SESSION_HEADER, is_critical_line
 from kompress.render import MARKER_RE, marker
 from kompress.teachers import RuleCompressor, align_labels, read_pairs, rule_labels, silver_labels
 from kompress.teachers.rules import TOKENS_PER_WORD, apply_rules, normalise_event
@@ -505,13 +505,14 @@ def test_rule_compressor_outputs_whole_lines_or_markers(domain):
         assert 0 < r.keep_rate < 1 and r.tokens_out < r.tokens_in == int(len(word_spans(text)[0]) * TOKENS_PER_WORD)
         out = [x for x in r.text.splitlines() if x.strip() and not MARKER_RE.match(x)]
         # The rules' lines, plus dropped runs too short to be worth a marker (kept verbatim)
-        # and, with the guard, critical lines (errors, exception names, negations) and the
-        # last line (the outcome).
+        # and, with the guard, critical lines (errors, exception names, negations), a test
+        # session's header and the last line (the outcome).
         short = len(marker(1))
         assert set(out) >= set(kept) - {""}
         extra = set(out) - set(kept)
         last = text.rstrip("\n").splitlines()[-1]
-        assert all(len(x) <= short or (guard and (is_critical_line(x) or x == last)) for x in extra)
+        assert all(len(x) <= short or (guard and (is_critical_line(x) or SESSION_HEADER.match(x) or x == last))
+                   for x in extra)
         if not guard:
             assert [x for x in out if len(x) > short] == [x for x in kept if x.strip() and len(x) > short]
 

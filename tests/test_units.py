@@ -134,8 +134,8 @@ def test_detect_dialects(domain, text):
     assert detect(text) == domain
 
 
-def test_critical_line_indices_match_the_per_line_check():
-    from kompress.labels import CRITICAL, critical_line_indices
+def test_guard_line_indices_match_the_per_line_check():
+    from kompress.labels import CRITICAL, guard_line_indices
 
     text = ("Program received signal SIGSEGV, Segmentation fault.\nvisiting nodes\n\n"
             "#0  0x000055555555515d in walk (n=0x0) at crash.c:6\n  \n   #0 indented frame\n"
@@ -145,6 +145,18 @@ def test_critical_line_indices_match_the_per_line_check():
     lines = text.split("\n")
     # One pass over the text finds exactly the lines the per-line pattern finds (no match
     # may start on a blank line above a frame #0); polarity words are the line mode's extra.
-    assert critical_line_indices(text, starts).tolist() == [
+    assert guard_line_indices(text, starts).tolist() == [
         i for i, x in enumerate(lines[: len(starts)]) if CRITICAL.search(x)] == [0, 3, 5, 7, 8, 10]
-    assert is_critical_line(lines[9]) and 9 not in critical_line_indices(text, starts)
+    assert is_critical_line(lines[9]) and 9 not in guard_line_indices(text, starts)
+
+
+def test_guard_lines_include_a_test_sessions_header():
+    from kompress.labels import guard_line_indices
+
+    text = ("=================== test session starts ===================\n"
+            "platform linux -- Python 3.11.7, pytest-9.2.0, pluggy-1.7.0 -- /srv/nova/.venv/bin/python\n"
+            "rootdir: /srv/nova\nconfigfile: pytest.ini\ncollected 6 items\n\n"
+            "tests/test_a.py ......                                    [100%]\n"
+            "  rootdir: /not/at/line/start  platform x -- Python 3\n")
+    starts = line_spans(text)[0]
+    assert guard_line_indices(text, starts).tolist() == [1, 2]  # not the indented look-alike

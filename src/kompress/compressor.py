@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .domains import detect, get_domain, resolve_granularity
-from .labels import coverage_guard, critical_line_indices, frame_guard, has_polarity, must_keep_mask
+from .labels import coverage_guard, frame_guard, guard_line_indices, has_polarity, must_keep_mask
 from .options import check_options
 from .render import marker, render
 from .units import LineView, line_spans, word_spans, words_to_lines
@@ -235,9 +235,10 @@ class Compressor:
         line_keep = None
         if guard:
             # A line that names the problem (signal report, error, exit status) stays
-            # whole: "Illegal instruction" is the crash, though neither word is must-keep.
+            # whole: "Illegal instruction" is the crash, though neither word is must-keep;
+            # so does a test session's header (which Python, which checkout).
             critical = np.zeros(len(l_starts), dtype=bool)
-            critical[critical_line_indices(text, l_starts)] = True
+            critical[guard_line_indices(text, l_starts)] = True
         if gran == "word":
             raw = _select(ws.scores, np.ones_like(ws.n_tokens), thr, rate, by_count=True)
             keep = raw.copy()

@@ -107,19 +107,27 @@ def has_polarity(line: str) -> bool:
     return any(is_polarity(w) for w in line.split())
 
 
-#: A Python traceback frame header: ``  File "/app/x.py", line 46, in handle``.
-FRAME = re.compile(r'^\s*File "[^"]*", line \d+')
-
-
 _CRITICAL_IN_TEXT = re.compile(CRITICAL.pattern, CRITICAL.flags | re.M)
 
+#: Lines that say what ran and where: a test session's interpreter, versions and project root
+#: (pytest's header). Two short lines that settle "the wrong venv? the wrong checkout?"; the
+#: guard keeps them as it keeps critical lines.
+SESSION_HEADER = re.compile(r"^(?:platform \S+ -- Python \S+|rootdir: \S)", re.M)
 
-def critical_line_indices(text: str, line_starts: np.ndarray) -> np.ndarray:
-    """Indices of the lines of ``text`` that name an error, signal or exit status (the
-    :data:`CRITICAL` pattern; polarity words alone do not count), found in one pass.
-    (No alternative of the pattern matches across a newline, so a match's start is its line.)"""
+
+def guard_line_indices(text: str, line_starts: np.ndarray) -> np.ndarray:
+    """Indices of the lines of ``text`` the guard keeps whole: those that name an error,
+    signal or exit status (the :data:`CRITICAL` pattern; polarity words alone do not count)
+    and test-session headers (:data:`SESSION_HEADER`), found in one pass per pattern.
+    (No alternative of either pattern matches across a newline, so a match's start is its line.)"""
     hits = [m.start() for m in _CRITICAL_IN_TEXT.finditer(text)]
+    if "rootdir: " in text or " -- Python " in text:
+        hits += [m.start() for m in SESSION_HEADER.finditer(text)]
     return np.unique(np.searchsorted(line_starts, np.asarray(hits, dtype=np.int64), side="right") - 1)
+
+
+#: A Python traceback frame header: ``  File "/app/x.py", line 46, in handle``.
+FRAME = re.compile(r'^\s*File "[^"]*", line \d+')
 
 
 def frame_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
