@@ -26,7 +26,7 @@ import numpy as np
 
 from kompress.compressor import Compressor
 from kompress.domains import detect
-from kompress.evaluate import load_examples
+from kompress.evaluate import answerable_questions, exact_kept, load_examples
 from kompress.labels import must_keep_matches
 from kompress.teachers.rules import RuleCompressor
 from kompress.units import line_spans, words_to_lines
@@ -35,22 +35,17 @@ RATES = (0.0, 1.0, 0.75, 0.5, 0.3, 0.2, 0.1)
 MARKS = (0.9, 0.95, 0.97, 0.98)
 
 
-def answerable(item) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
-    return [q for q in item.questions if q["answer"] and q["answer"] in item.text]
-
-
 def teacher_curve(items) -> list[tuple[float, float, float, float]]:  # type: ignore[no-untyped-def]
     """(rate, word keep, exact_keep, answer survival) of the rule teacher per novelty rate."""
     rc = RuleCompressor()
+    facts = [(it.text, detect(it.text), Counter(must_keep_matches(it.text)), answerable_questions(it)) for it in items]
     rows = []
     for rate in RATES:
         v = np.zeros(6)
-        for it in items:
-            matches = Counter(must_keep_matches(it.text))
-            qs = answerable(it)
-            r = rc.compress(it.text, domain=detect(it.text), novelty=rate)
-            v += [len(r.word_keep), r.word_keep.sum(), sum(matches.values()),
-                  sum(n for m, n in matches.items() if m in r.text), len(qs), sum(q["answer"] in r.text for q in qs)]
+        for text, domain, matches, qs in facts:
+            r = rc.compress(text, domain=domain, novelty=rate)
+            v += [len(r.word_keep), r.word_keep.sum(), sum(matches.values()), exact_kept(matches, r.text),
+                  len(qs), sum(q["answer"] in r.text for q in qs)]
         rows.append((rate, v[1] / v[0], v[3] / v[2], v[5] / max(v[4], 1)))
     return rows
 
@@ -66,33 +61,35 @@ def oracle_marks(compressor: Compressor, items) -> list[tuple[float, float]]:  #
         guard_only = compressor.decide(it.text, ws, d, threshold=1.0, granularity="line", coverage=0.0, novelty=0.0)
         starts, ends = line_spans(it.text)
         lines = [it.text[a:b] for a, b in zip(starts, ends)]
+        n_words = [max(len(x.split()), 1) for x in lines]
         keep = np.zeros(len(lines), dtype=bool)
         keep[np.unique(words_to_lines(ws.starts, starts)[guard_only.word_keep])] = True
-        for q in answerable(it):
+        for q in answerable_questions(it):
             if not any(q["answer"] in lines[i] for i in np.flatnonzero(keep)):
                 holders = [i for i, x in enumerate(lines) if q["answer"] in x]
                 if holders:
-                    keep[min(holders, key=lambda i: len(lines[i].split()))] = True
-        values = [set(must_keep_matches(x)) for x in lines]
-        occ = Counter(must_keep_matches(it.text))
+                    keep[min(holders, key=lambda i: n_words[i])] = True
+        per_line = [must_keep_matches(x) for x in lines]
+        values = [set(ms) for ms in per_line]
+        occ = Counter(m for ms in per_line for m in ms)
         cov: set[str] = set().union(*(values[i] for i in np.flatnonzero(keep)))
         words_total += len(ws.starts)
-        kept_words += sum(len(lines[i].split()) for i in np.flatnonzero(keep))
+        kept_words += sum(n_words[i] for i in np.flatnonzero(keep))
         covered += sum(occ[m] for m in cov)
         total += sum(occ.values())
-        state.append((lines, values, occ, cov))
+        state.append((n_words, values, occ, cov))
         for i in np.flatnonzero(~keep):
             gain = sum(occ[m] for m in values[i] - cov)
             if gain:
-                heap.append((-gain / max(len(lines[i].split()), 1), k, int(i)))
+                heap.append((-gain / n_words[i], k, int(i)))
     heapq.heapify(heap)
     out = []
     marks = [m for m in MARKS if covered / total < m]
     out += [(m, kept_words / words_total) for m in MARKS if covered / total >= m]
     while heap and marks:
         _, k, i = heapq.heappop(heap)
-        lines, values, occ, cov = state[k]
-        n = max(len(lines[i].split()), 1)
+        n_words, values, occ, cov = state[k]
+        n = n_words[i]
         gain = sum(occ[m] for m in values[i] - cov)
         if gain == 0:
             continue
@@ -101,7 +98,7 @@ def oracle_marks(compressor: Compressor, items) -> list[tuple[float, float]]:  #
             continue
         cov |= values[i]
         covered += gain
-        kept_words += len(lines[i].split())
+        kept_words += n
         while marks and covered / total >= marks[0]:
             out.append((marks.pop(0), kept_words / words_total))
     return out

@@ -33,7 +33,7 @@ import numpy as np
 
 from .compressor import Compressor, WordScores
 from .domains import detect, resolve_granularity
-from .evaluate import Item, project_keep
+from .evaluate import Item, exact_kept, project_keep
 from .labels import must_keep_matches
 from .questions import derive_questions
 from .units import line_labels
@@ -192,7 +192,7 @@ def novelty_points(compressor: Compressor, scored: list[ScoredItem], thresholds:
             p.questions += len(s.questions)
             p.answered += sum(q["answer"] in res.text for q in s.questions)
             p.exact_total += sum(s.matches.values())
-            p.exact_kept += sum(n for m, n in s.matches.items() if m in res.text)
+            p.exact_kept += exact_kept(s.matches, res.text)
         points.append(p)
     return points
 

@@ -271,6 +271,17 @@ class Tally:
         }
 
 
+def exact_kept(matches: Counter[str], text: str) -> int:
+    """The exact_keep numerator: must-keep match occurrences of the input (``matches``, with
+    repeats, from :func:`kompress.labels.must_keep_matches`) whose string is in ``text``."""
+    return sum(n for m, n in matches.items() if m in text)
+
+
+def answerable_questions(item: Item) -> list[dict[str, str]]:
+    """The item's questions whose answer is in its input (no compression can keep the others)."""
+    return [q for q in item.questions if q["answer"] and q["answer"] in item.text]
+
+
 class ItemFacts:
     """What the metrics need from an item's input, computed once per item."""
 
@@ -283,8 +294,7 @@ class ItemFacts:
             (is_polarity(text[s:e]) for s, e in zip(ws.starts, ws.ends)), dtype=bool, count=len(ws.starts)
         )
         self.ws = ws
-        # Questions whose answer is not in the input cannot survive any compression: ignored.
-        self.questions = [q for q in item.questions if q["answer"] and q["answer"] in text]
+        self.questions = answerable_questions(item)
         self.bad_questions = len(item.questions) - len(self.questions)
 
 
@@ -303,10 +313,8 @@ def item_tally(facts: ItemFacts, out: Output, sim: float | None = None) -> Tally
         t.f1_words = len(gold)
         t.polarity = int(facts.polarity.sum())
         t.polarity_kept = int((facts.polarity & keep).sum())
-    for m, n in facts.matches.items():
-        t.exact_total += n
-        if m in out.text:
-            t.exact_kept += n
+    t.exact_total = sum(facts.matches.values())
+    t.exact_kept = exact_kept(facts.matches, out.text)
     t.questions = len(facts.questions)
     t.answers_kept = sum(q["answer"] in out.text for q in facts.questions)
     if sim is not None:
