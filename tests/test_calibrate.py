@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from kompress import Compressor
-from kompress.calibrate import DomainCurve, GRID, NoveltyPoint, choose_novelty, choose_thresholds, domain_curves
+from kompress.evaluation.calibrate import DomainCurve, GRID, NoveltyPoint, choose_novelty, choose_thresholds, domain_curves
 from kompress.cli import main
-from kompress.evaluate import evaluate, to_item
+from kompress.evaluation.evaluate import evaluate, to_item
 
 from .test_evaluate import RECORDS, record
 
@@ -89,8 +89,8 @@ def test_cli_writes_thresholds_the_compressor_then_uses(minilm_dir, tmp_path, ca
     comp = Compressor.load(model, backend="torch")
     text = RECORDS[0]["text"]
     domain = RECORDS[0]["domain"]
-    assert comp.config.threshold_for(domain) == per[domain]
-    assert comp.config.threshold_for("no-such-domain") == comp.config.threshold
+    assert comp.policy.threshold_for(domain) == per[domain]
+    assert comp.policy.threshold_for("no-such-domain") == comp.policy.threshold
     # No threshold given: the domain's own; an explicit one still wins.
     assert comp.compress(text, domain=domain).text == comp.compress(text, domain=domain, threshold=per[domain]).text
     report = evaluate(comp, [to_item(RECORDS[0])], sweep=None, rules=None).report
@@ -103,7 +103,7 @@ def test_cli_calibrate_errors(tmp_path, capsys):
 
 
 def test_pipeline_calibration_step(minilm_dir, tmp_path):
-    from kompress.pipeline import calibrate_folder
+    from kompress.training.pipeline import calibrate_folder
 
     model = tmp_path / "model"
     shutil.copytree(minilm_dir, model)
@@ -138,4 +138,4 @@ def test_cli_calibrate_with_a_word_budget_writes_the_novelty_rate(minilm_dir, tm
     assert "| novelty |" in out and "**chosen**" in out and "and novelty" in out
     cfg = json.loads((model / "config.json").read_text())
     assert cfg["novelty"] == 0.1  # a budget of every word: the lowest rate of the grid
-    assert Compressor.load(model, backend="torch").config.novelty == 0.1
+    assert Compressor.load(model, backend="torch").policy.novelty == 0.1

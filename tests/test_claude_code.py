@@ -20,7 +20,7 @@ import pytest
 
 from kompress.cli import main
 from kompress.integrations import claude_code as cc
-from kompress.server import create_app, serve_in_thread
+from kompress.serving.server import create_app, serve_in_thread
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "claude_code"
 RATE = 0.5

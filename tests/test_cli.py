@@ -26,7 +26,7 @@ def test_show_strikes_dropped(minilm_dir, capsys):
 @pytest.mark.parametrize("args,msg", [
     (["missing.txt"], "no such file"),
     ([str(SAMPLES)], "is a directory"),
-    (["--rate", "0"], "--rate must be in"),
+    (["--rate", "0"], "rate must be in (0, 1], got 0"),
     (["--threshold", "abc"], "must be a number"),
 ])
 def test_bad_input_one_line_error(args, msg, capsys):
@@ -68,7 +68,7 @@ def test_help_lists_compress():
 
 
 def test_coverage_option_keeps_more_values(minilm_dir, capsys):
-    from kompress.labels import must_keep_matches
+    from kompress.decision.mustkeep import must_keep_matches
 
     path = SAMPLES / "service_log.txt"
     text = path.read_text()
@@ -81,7 +81,7 @@ def test_coverage_option_keeps_more_values(minilm_dir, capsys):
     assert exact[1] >= 0.95 > exact[0]
     with pytest.raises(SystemExit):
         main(["compress", str(path), "--model", str(minilm_dir), "--coverage", "2"])
-    assert "--coverage must be in" in capsys.readouterr().err
+    assert "coverage must be in [0, 1], got 2" in capsys.readouterr().err
     assert main(["compress", str(path), "--model", str(minilm_dir), "--domain", "log", "--threshold", "0.99",
                  "--novelty", "0.3"]) == 0
     with_novelty = capsys.readouterr().out

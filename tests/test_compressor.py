@@ -1,11 +1,13 @@
+import dataclasses
 import re
 
 import numpy as np
 import pytest
 
 from kompress import MARKER_RE, Compressor
-from kompress.labels import coverage_guard, frame_guard, is_critical_line, is_must_keep, must_keep_matches
-from kompress.units import line_spans, word_spans, words_to_lines
+from kompress.decision.mustkeep import is_must_keep, must_keep_matches
+from kompress.decision.guards import coverage_guard, frame_guard, is_critical_line
+from kompress.structure.units import line_spans, word_spans, words_to_lines
 
 from .conftest import SAMPLES
 
@@ -97,7 +99,7 @@ def test_deterministic_byte_identical(minilm_compressor, minilm_dir):
 
 
 def test_long_input_is_windowed_and_every_word_scored(minilm_compressor, monkeypatch):
-    import kompress.windows as windows
+    import kompress.scoring.windows as windows
 
     monkeypatch.setattr(windows, "BLOCK_CHARS", 2000)  # many blocks, many windows
     text = "\n".join(f"line {i}: worker-{i % 7} processed item {i * 13} status ok" for i in range(600)) + "\n"
@@ -161,7 +163,7 @@ def test_no_default_model_says_so(monkeypatch, tmp_path):
 
 
 def test_modernbert_compressor(tiny_modernbert, tmp_path):
-    from kompress.model import KompressConfig, KompressModel
+    from kompress.modeling.model import KompressConfig, KompressModel
 
     KompressModel(KompressConfig(backbone=str(tiny_modernbert))).save_pretrained(tmp_path)
     c = Compressor.load(tmp_path)
@@ -172,8 +174,8 @@ def test_modernbert_compressor(tiny_modernbert, tmp_path):
 
 
 def test_short_dropped_runs_are_kept_not_elided():
-    from kompress.compressor import _short_dropped_runs
-    from kompress.units import line_spans, words_to_lines
+    from kompress.decision.decide import short_dropped_runs as _short_dropped_runs
+    from kompress.structure.units import line_spans, words_to_lines
 
     text = '  "a": 1,\n  },\n  "b": 2,\n' + "\n".join(f'  "long_key_{i}": "some long value {i}",' for i in range(3)) + "\n}\n"
     ws, _ = word_spans(text)
@@ -277,12 +279,13 @@ def test_compress_novelty_keeps_new_values_as_real_lines(minilm_compressor):
     src = set(text.splitlines())
     assert all(x in src or MARKER_RE.match(x) for x in r.text.splitlines())
     # The model's own rate applies when none is given; 0 turns it off.
-    minilm_compressor.config.novelty = 0.3
+    saved_policy = minilm_compressor.policy
+    minilm_compressor.policy = dataclasses.replace(saved_policy, novelty=0.3)
     try:
         assert minilm_compressor.compress(text, domain="log", threshold=0.99).text == r.text
         assert minilm_compressor.compress(text, domain="log", threshold=0.99, novelty=0).text == base.text
     finally:
-        minilm_compressor.config.novelty = None
+        minilm_compressor.policy = saved_policy
     with pytest.raises(ValueError, match="novelty"):
         minilm_compressor.compress(text, novelty=-1)
 
@@ -343,14 +346,14 @@ def test_guard_keeps_a_test_sessions_header(minilm_compressor):
 def test_config_granularity_map_decides_auto(minilm_compressor):
     text = (SAMPLES / "gdb_segfault.txt").read_text()
     assert minilm_compressor.compress(text, domain="crash").granularity == "line"  # the built-in default
-    saved = dict(minilm_compressor.config.granularity)
-    minilm_compressor.config.granularity["crash"] = "word"  # e.g. a model trained on per-word crash labels
+    saved = minilm_compressor.policy
+    # e.g. a model trained on per-word crash labels
+    minilm_compressor.policy = dataclasses.replace(saved, granularity={**saved.granularity, "crash": "word"})
     try:
         assert minilm_compressor.compress(text, domain="crash").granularity == "word"
         assert minilm_compressor.compress(text, domain="crash", granularity="line").granularity == "line"
-        minilm_compressor.config.granularity["crash"] = "sentence"
+        minilm_compressor.policy = dataclasses.replace(saved, granularity={**saved.granularity, "crash": "sentence"})
         with pytest.raises(ValueError, match="config.json"):
             minilm_compressor.compress(text, domain="crash")
     finally:
-        minilm_compressor.config.granularity.clear()
-        minilm_compressor.config.granularity.update(saved)
+        minilm_compressor.policy = saved

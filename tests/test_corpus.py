@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from kompress import corpus
-from kompress.corpus import FAMILIES, RawItem, assign_splits, generate, plan
-from kompress.domains import DOMAINS
+from kompress.data import corpus
+from kompress.data.corpus import FAMILIES, RawItem, assign_splits, generate, plan
+from kompress.structure.domains import DOMAINS
 
 # One family (or two) per domain, cheap ones where there is a choice; scale keeps 1-4 items each.
 SMALL_FAMILIES = ["gdb-crash", "asan-crash", "gcc", "python-traceback", "unittest", "git-diff", "app-log",

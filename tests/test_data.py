@@ -11,15 +11,15 @@ import numpy as np
 import pytest
 
 from kompress.cli import main
-from kompress.corpus import RawItem
-from kompress.data import (
+from kompress.data.corpus import RawItem
+from kompress.data.dataset import (
     DataError, Example, assign_split, build_dataset, examples_from_log, examples_from_pairs, label_items,
     make_example, read_examples, summarize, summary_markdown, write_examples,
 )
-from kompress.labels import MUST_KEEP_WEIGHT
-from kompress.teachers import RuleCompressor, rule_labels, silver_labels
-from kompress.teachers.silver import read_pairs
-from kompress.units import word_spans
+from kompress.decision.mustkeep import MUST_KEEP_WEIGHT
+from kompress.data.teachers import RuleCompressor, rule_labels, silver_labels
+from kompress.data.teachers.silver import read_pairs
+from kompress.structure.units import word_spans
 
 PAIRS = Path(__file__).parent / "fixtures" / "pairs.jsonl"
 LOG = ("2024-03-02 10:15:01 INFO  [api] GET /users/1 200 12ms\n"
@@ -184,7 +184,7 @@ def test_examples_from_log_rows():
 
 
 def test_from_log_cli_with_real_pair_store(tmp_path, capsys):
-    from kompress.proxy.store import PairStore
+    from kompress.serving.proxy.store import PairStore
 
     db = tmp_path / "pairs.db"
     r = RuleCompressor().compress(LOG, domain="log", rate=0.3)

@@ -10,9 +10,9 @@ import pytest
 
 from kompress import Compressor
 from kompress.cli import main
-from kompress.compressor import WordScores
-from kompress.data import DataError
-from kompress.evaluate import (
+from kompress.scoring.scores import WordScores
+from kompress.data.schema import DataError
+from kompress.evaluation.evaluate import (
     DEFAULT_SWEEP,
     Embedder,
     Item,
@@ -26,9 +26,9 @@ from kompress.evaluate import (
     random_keep,
     to_item,
 )
-from kompress.labels import is_must_keep
-from kompress.report import to_markdown, write_report
-from kompress.units import word_spans
+from kompress.decision.mustkeep import is_must_keep
+from kompress.evaluation.report import to_markdown, write_report
+from kompress.structure.units import word_spans
 
 
 def record(id_: str, domain: str, text: str, keep_words: set[str], questions: list[tuple[str, str]],
@@ -334,7 +334,7 @@ def test_cli_eval_bad_option(capsys):
 
 
 def test_sweep_labels_merge_coinciding_thresholds():
-    from kompress.report import _threshold_labels
+    from kompress.evaluation.report import _threshold_labels
 
     sweep = [{"threshold": t} for t in (0.1, 0.2, 0.3, 0.4, 0.5)]
     xs, ys = [1.0, 1.0, 0.8, 0.5, 0.505], [1.0, 1.0, 0.9, 0.7, 0.7]

@@ -7,7 +7,7 @@ from kompress.cli import main
 
 @pytest.fixture(scope="module")
 def tiny_model_dir(tiny_modernbert, tmp_path_factory):
-    from kompress.model import KompressConfig, KompressModel
+    from kompress.modeling.model import KompressConfig, KompressModel
 
     d = tmp_path_factory.mktemp("tiny-kompress")
     m = KompressModel(KompressConfig(backbone=str(tiny_modernbert)), seed=2)
@@ -51,7 +51,7 @@ def test_export_rejects_non_model(tmp_path, capsys):
 def test_span_conv_as_matmul_computes_the_same(k):
     import torch
 
-    from kompress.export import _ConvAsMatMul
+    from kompress.modeling.export import _ConvAsMatMul
 
     torch.manual_seed(k)
     conv = torch.nn.Conv1d(12, 7, k, padding=k // 2)
@@ -62,8 +62,8 @@ def test_span_conv_as_matmul_computes_the_same(k):
 def test_int8_graph_quantises_the_span_conv_but_not_the_token_head(tiny_model_dir, tmp_path):
     import onnx
 
-    from kompress.export import export_onnx, quantize_int8
-    from kompress.model import KompressModel
+    from kompress.modeling.export import export_onnx, quantize_int8
+    from kompress.modeling.model import KompressModel
 
     fp32 = export_onnx(KompressModel.from_pretrained(tiny_model_dir), tmp_path / "m.onnx")
     nodes = onnx.load(str(quantize_int8(fp32, tmp_path / "m.int8.onnx"))).graph.node

@@ -9,7 +9,7 @@ import pytest
 
 from kompress import MARKER_RE
 from kompress.cli import main
-from kompress.labels import is_polarity
+from kompress.decision.mustkeep import is_polarity
 
 from .conftest import SAMPLES
 
@@ -22,8 +22,8 @@ def _run(cmd, cwd=ROOT):
 
 @pytest.fixture(scope="module")
 def grep_output():
-    out = _run(["grep", "-rn", "def ", "src/kompress/render.py", "src/kompress/units.py", "src/kompress/domains.py",
-                "src/kompress/windows.py", "src/kompress/labels.py"])
+    out = _run(["grep", "-rn", "def ", "src/kompress/rendering/render.py", "src/kompress/structure/units.py", "src/kompress/structure/domains.py",
+                "src/kompress/scoring/windows.py", "src/kompress/decision/mustkeep.py"])
     assert out.count("\n") > 10
     return out
 

@@ -6,14 +6,18 @@ import os
 import subprocess
 import sys
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from kompress import Compressor
-from kompress.compressor import WordScores, line_scores, resolve_backend
-from kompress.config import KompressConfig, resolve_backbone
-from kompress.labels import is_critical_line
-from kompress.tokenizer import FastTokenizer, load_tokenizer
+from kompress.compressor import resolve_backend
+from kompress.decision.decide import line_scores
+from kompress.scoring.scores import WordScores
+from kompress.modeling.config import KompressConfig, resolve_backbone
+from kompress.decision.guards import is_critical_line
+from kompress.scoring.tokenizer import FastTokenizer, load_tokenizer
 
 from .conftest import SAMPLES
 
@@ -111,7 +115,7 @@ def test_config_line_score_changes_line_decisions(minilm_dir):
     c = Compressor.load(minilm_dir, backend="torch")
     ws = c.score_words(text, "log")
     mean = c.decide(text, ws, "log", threshold=0.5, granularity="line", guard=False)
-    c.line_score = "max"
+    c.policy = dataclasses.replace(c.policy, line_score="max")
     mx = c.decide(text, ws, "log", threshold=0.5, granularity="line", guard=False)
     # max >= mean line by line, so max keeps a superset of the lines
     assert (mx.word_keep | mean.word_keep == mx.word_keep).all()
@@ -125,8 +129,8 @@ def test_outcome_count_lines_are_critical():
 
 
 def test_line_labels_follow_the_line():
-    from kompress.train import line_labels
-    from kompress.units import word_spans
+    from kompress.training.train import line_labels
+    from kompress.structure.units import word_spans
 
     text = "keep this line\ndrop that one\nts 10:00 ERROR x\n"
     starts, _ = word_spans(text)

@@ -1,9 +1,8 @@
-import os
 
 import pytest
 import torch
 
-from kompress.model import (
+from kompress.modeling.model import (
     BackboneNotFound, KompressConfig, KompressModel, attention_targets, load_encoder,
 )
 

@@ -30,10 +30,12 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from kompress import MARKER_RE
+from kompress.decision.options import CompressOptions
+from kompress.serving.proxy.config import OPTION_NAMES
 from kompress.cli import main
 from kompress.compressor import Compressor
-from kompress.proxy import NOTE_FORMAT, PairStore, ProxyConfig, content_hash, create_app
-from kompress.proxy.redact import redact
+from kompress.serving.proxy import NOTE_FORMAT, PairStore, ProxyConfig, content_hash, create_app
+from kompress.serving.proxy.redact import redact
 
 from .test_proxy_parts import SECRETS, assert_no_secret, pg_url, secret_text  # noqa: F401 - pg_url is a fixture
 
@@ -225,8 +227,9 @@ def start_proxy(upstream, compressor):
     started: list[ServerThread] = []
 
     def start(compressor_=None, store=None, **settings) -> ServerThread:
-        settings = {"upstream_openai": upstream.url, "upstream_anthropic": upstream.url, "rate": 0.5,
-                    "budget_ms": 120_000, **settings}
+        options = {"rate": 0.5, "min_tokens": 500, **{k: settings.pop(k) for k in OPTION_NAMES if k in settings}}
+        settings = {"upstream_openai": upstream.url, "upstream_anthropic": upstream.url,
+                    "budget_ms": 120_000, "options": CompressOptions(**options), **settings}
         app = create_app(ProxyConfig(**settings), compressor=compressor_ or compressor, store=store)
         server = ServerThread(app).__enter__()
         server.app = app

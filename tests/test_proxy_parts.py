@@ -11,11 +11,13 @@ import uuid
 
 import pytest
 
+from kompress.decision.options import CompressOptions
+
 from kompress.cli import main
-from kompress.proxy.config import ProxyConfig
-from kompress.proxy.redact import redact, redact_pair
-from kompress.proxy.rewrite import api_for_path, find_tool_texts, splice
-from kompress.proxy.store import PairStore, content_hash, normalize_url
+from kompress.serving.proxy.config import ProxyConfig
+from kompress.serving.proxy.redact import redact, redact_pair
+from kompress.serving.proxy.rewrite import api_for_path, find_tool_texts, splice
+from kompress.serving.proxy.store import PairStore, content_hash, normalize_url
 
 PG_URL = os.environ.get("KOMPRESS_TEST_PG_URL", "postgresql+psycopg://kompress:kompress@127.0.0.1:5432/kompress")
 
@@ -101,7 +103,7 @@ def test_api_for_path():
 
 
 def test_routing_and_url_joining():
-    from kompress.proxy.app import _is_anthropic, _join
+    from kompress.serving.proxy.app import _is_anthropic, _join
 
     assert _is_anthropic("/v1/messages", {}) and _is_anthropic("/v1/models", {"anthropic-version": "2023-06-01"})
     assert not _is_anthropic("/v1/models", {}) and not _is_anthropic("/v1/chat/completions", {})
@@ -289,32 +291,33 @@ def test_config_from_env_then_flags():
     env = {"KOMPRESS_PROXY_MIN_TOKENS": "300", "KOMPRESS_PROXY_MODE": "shadow", "KOMPRESS_PROXY_EXCLUDE_TOOLS": "a, b",
            "KOMPRESS_PROXY_NOTE": "0", "KOMPRESS_PROXY_RATE": "0.4", "KOMPRESS_MODEL": "/m"}
     cfg = ProxyConfig.from_env(env, mode="compress", port=None)
-    assert (cfg.min_tokens, cfg.mode, cfg.exclude_tools, cfg.note, cfg.rate, cfg.model, cfg.port) == (
+    assert (cfg.options.min_tokens, cfg.mode, cfg.exclude_tools, cfg.note, cfg.options.rate, cfg.model, cfg.port) == (
         300, "compress", frozenset({"a", "b"}), False, 0.4, "/m", 8787)
-    assert ProxyConfig.from_env({}).min_tokens == 500  # the floor
+    assert ProxyConfig.from_env(env, options={"rate": 0.2, "novelty": None}).options.rate == 0.2  # flags win
+    assert ProxyConfig.from_env({}).options.min_tokens == 500  # the floor
     with pytest.raises(ValueError, match="mode"):
         ProxyConfig.from_env({"KOMPRESS_PROXY_MODE": "loud"})
     with pytest.raises(ValueError, match="not both"):
-        ProxyConfig(rate=0.5, threshold=0.5)
-    with pytest.raises(ValueError, match=r"threshold must be in \[0, 1\]"):
-        ProxyConfig(threshold=1.5)
-    assert ProxyConfig.from_env({"KOMPRESS_PROXY_COVERAGE": "0.97"}).coverage == 0.97
-    with pytest.raises(ValueError, match="coverage"):
-        ProxyConfig(coverage=1.2)
-    assert ProxyConfig.from_env({"KOMPRESS_PROXY_NOVELTY": "0.5"}).novelty == 0.5
+        ProxyConfig.from_env({"KOMPRESS_PROXY_RATE": "0.5", "KOMPRESS_PROXY_THRESHOLD": "0.5"})
+    with pytest.raises(ValueError, match=r"KOMPRESS_PROXY_THRESHOLD: threshold must be in \[0, 1\]"):
+        ProxyConfig.from_env({"KOMPRESS_PROXY_THRESHOLD": "1.5"})
+    assert ProxyConfig.from_env({"KOMPRESS_PROXY_COVERAGE": "0.97"}).options.coverage == 0.97
+    assert ProxyConfig.from_env({"KOMPRESS_PROXY_NOVELTY": "0.5"}).options.novelty == 0.5
     with pytest.raises(ValueError, match="novelty"):
-        ProxyConfig(novelty=-1)
+        ProxyConfig.from_env({"KOMPRESS_PROXY_NOVELTY": "-1"})
+    with pytest.raises(ValueError, match="finite"):
+        ProxyConfig.from_env({"KOMPRESS_PROXY_RATE": "nan"})
 
 
 def test_engine_compresses_with_the_configured_novelty(minilm_compressor):
     from pathlib import Path
 
-    from kompress.proxy.engine import CompressionEngine
+    from kompress.serving.proxy.engine import CompressionEngine
 
     text = (Path(__file__).resolve().parent.parent / "samples" / "service_log.txt").read_text()
     outs = []
     for novelty in (0.0, 0.3):
-        engine = CompressionEngine(ProxyConfig(threshold=0.99, novelty=novelty, min_tokens=0, note=False),
+        engine = CompressionEngine(ProxyConfig(options=CompressOptions(threshold=0.99, novelty=novelty), note=False),
                                    compressor=minilm_compressor)
         outcome, _ = engine._work(content_hash(text), text, None, "openai", "req-1")
         assert outcome.text == minilm_compressor.compress(text, threshold=0.99, novelty=novelty).text

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kompress.questions import derive_questions
+from kompress.data.questions import derive_questions
 from tests.test_corpus import small_corpus
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"

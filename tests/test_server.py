@@ -20,7 +20,9 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from kompress.server import (MicroBatcher, check_row_invariance, ServerError, ServerUnavailable, create_app, remote_compress,
+from kompress.decision.options import OptionError
+
+from kompress.serving.server import (MicroBatcher, check_row_invariance, ServerError, ServerUnavailable, create_app, remote_compress,
                              serve_in_thread)
 
 from .conftest import SAMPLES
@@ -231,9 +233,8 @@ def test_metrics_count_requests_and_tokens(server):
 
 def test_client_errors(server):
     url, _ = server
-    with pytest.raises(ServerError) as e:
-        remote_compress(url, "a b", rate=2.0)
-    assert e.value.status == 422 and "rate" in str(e.value)
+    with pytest.raises(OptionError, match=r"rate must be in \(0, 1\], got 2.0"):
+        remote_compress(url, "a b", rate=2.0)  # checked before sending, with the server's own rule
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
@@ -294,7 +295,7 @@ def test_compress_cli_server_option(server, minilm_compressor, capsys):
 def test_modernbert_and_onnx_batching_stay_byte_identical(tiny_modernbert, tmp_path_factory, backend):
     """Another backbone (ModernBERT) and the ONNX Runtime backend: same guarantee."""
     from kompress import Compressor
-    from kompress.model import KompressConfig, KompressModel
+    from kompress.modeling.model import KompressConfig, KompressModel
 
     folder = tmp_path_factory.mktemp(f"modernbert-{backend}")
     KompressModel(KompressConfig(backbone=str(tiny_modernbert))).save_pretrained(folder)

@@ -8,13 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kompress.data import DataError, must_keep_mask
-from kompress.labels import SESSION_HEADER, is_critical_line
-from kompress.render import MARKER_RE, marker
-from kompress.teachers import RuleCompressor, align_labels, read_pairs, rule_labels, silver_labels
-from kompress.teachers.rules import TOKENS_PER_WORD, apply_rules, normalise_event
-from kompress.teachers.silver import keep_pair
-from kompress.units import line_spans, word_spans
+from kompress.data.schema import DataError
+from kompress.decision.mustkeep import must_keep_mask
+from kompress.decision.guards import SESSION_HEADER, is_critical_line
+from kompress.rendering.render import MARKER_RE, marker
+from kompress.data.teachers import RuleCompressor, align_labels, read_pairs, rule_labels, silver_labels
+from kompress.data.teachers.rules import TOKENS_PER_WORD, apply_rules, normalise_event
+from kompress.data.teachers.silver import keep_pair
+from kompress.structure.units import line_spans, word_spans
 
 from .conftest import SAMPLES
 
@@ -556,7 +557,7 @@ def test_rule_compressor_word_granularity_crash():
 
 
 def test_rule_compressor_with_tokenizer():
-    from kompress.model import DEFAULT_BACKBONE, load_tokenizer
+    from kompress.modeling.model import DEFAULT_BACKBONE, load_tokenizer
 
     tok = load_tokenizer(DEFAULT_BACKBONE)
     r = RuleCompressor(tokenizer=tok).compress(LOG, domain="log")

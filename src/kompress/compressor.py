@@ -10,15 +10,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from .domains import detect, get_domain, resolve_granularity
-from .labels import coverage_guard, frame_guard, guard_line_indices, has_polarity, must_keep_mask
-from .options import check_options
-from .render import marker, render
-from .units import LineView, line_spans, word_spans, words_to_lines
-from .windows import Window, Windower
+from kompress.decision.decide import decide
+from kompress.decision.options import CompressOptions
+from kompress.decision.policy import DecisionPolicy
+from kompress.rendering.render import render
+from kompress.scoring.scores import WordScores
+from kompress.scoring.windows import Window, Windower
+from kompress.structure.domains import detect
+from kompress.structure.units import word_spans
 
 DEFAULT_MODEL_DIR = Path(__file__).parent / "default_model"
 
@@ -52,27 +55,20 @@ class CompressResult:
         }
 
 
-@dataclass
-class WordScores:
-    starts: np.ndarray
-    ends: np.ndarray
-    scores: np.ndarray  # mean final score of each word's tokens
-    n_tokens: np.ndarray  # model tokens per word
-
-
 class Compressor:
     """Load once, compress many tool outputs."""
 
     def __init__(self, backend, tokenizer, config, model_dir: Path | None = None, batch_size: int = 8,
-                 max_length: int | None = None) -> None:
+                 max_length: int | None = None, policy: DecisionPolicy | None = None) -> None:
         self.backend = backend
         self.tokenizer = tokenizer
         self.config = config
+        # What the model folder says about keeping and dropping (thresholds, granularity, guards).
+        self.policy = policy or DecisionPolicy.from_dict(vars(config))
         self.model_dir = model_dir
         self.batch_size = batch_size
         self.max_length = min(max_length or config.max_length, config.max_length)
         self.windower = Windower(tokenizer, self.max_length, config.domain_prefixes)
-        self.line_score = getattr(config, "line_score", "mean")
         self.backend_name = type(backend).__name__
 
     # ------------------------------------------------------------------ loading
@@ -88,8 +84,8 @@ class Compressor:
         """
         import json
 
-        from .config import KompressConfig
-        from .tokenizer import load_tokenizer
+        from kompress.modeling.config import KompressConfig
+        from kompress.scoring.tokenizer import load_tokenizer
 
         if path is None:
             path = os.environ.get("KOMPRESS_MODEL") or DEFAULT_MODEL_DIR
@@ -101,28 +97,30 @@ class Compressor:
         path = Path(path)
         if not (path / "config.json").is_file():
             raise FileNotFoundError(f"{path} is not a Kompress model folder (no config.json)")
-        config = KompressConfig.from_dict(json.loads((path / "config.json").read_text()))
+        raw = json.loads((path / "config.json").read_text())
+        config = KompressConfig.from_dict(raw)
         backend = resolve_backend(backend, config)
         if backend == "torch":
-            from .backends import TorchBackend
-            from .model import KompressModel
+            from kompress.scoring.backends import TorchBackend
+            from kompress.modeling.model import KompressModel
 
             model = KompressModel.from_pretrained(path, merge=True)
             config, be = model.config, TorchBackend(model)
         else:
-            from .backends import OnnxBackend
-            from .onnx_cache import onnx_for_folder
+            from kompress.scoring.backends import OnnxBackend
+            from kompress.scoring.onnx_cache import onnx_for_folder
 
             be = OnnxBackend(onnx_for_folder(path, int8=backend == "onnx-int8"))
-        comp = cls(be, load_tokenizer(config.backbone), config, model_dir=path, **kwargs)
+        comp = cls(be, load_tokenizer(config.backbone), config, model_dir=path,
+                   policy=DecisionPolicy.from_folder(path, raw), **kwargs)
         comp.backend_name = backend
         return comp
 
     @classmethod
     def from_model(cls, model, tokenizer=None, **kwargs) -> "Compressor":
         """Wrap an in-memory :class:`KompressModel` (tests, training-time evaluation)."""
-        from .backends import TorchBackend
-        from .model import load_tokenizer
+        from kompress.scoring.backends import TorchBackend
+        from kompress.modeling.model import load_tokenizer
 
         return cls(TorchBackend(model), tokenizer or load_tokenizer(model.config.backbone), model.config, **kwargs)
 
@@ -167,117 +165,38 @@ class Compressor:
         return WordScores(starts, ends, scores.astype(np.float32), counts)
 
     # ------------------------------------------------------------------ compress
-    def compress(
-        self,
-        text: str,
-        domain: str | None = None,
-        threshold: float | None = None,
-        rate: float | None = None,
-        granularity: str = "auto",
-        guard: bool = True,
-        min_tokens: int = 0,
-        markers: bool = True,
-        coverage: float | None = None,
-        novelty: float | None = None,
-    ) -> CompressResult:
+    def compress(self, text: str, options: CompressOptions | None = None, **overrides: Any) -> CompressResult:
         """Compress one tool output.
 
-        ``threshold`` keeps units scoring above it (default: the model's, per domain when
-        the model folder has calibrated ones); ``rate`` keeps
-        the top fraction of words (or of tokens, by whole lines) by score instead.
-        ``guard`` never drops the last line or a critical line (an error, signal, exit
-        status: kept whole in either granularity), nor a must-keep word (word granularity).
-        ``coverage`` (line granularity with the guard on; default: the
-        model's ``coverage_floor``, 0 = off) adds dropped lines until that share of the
-        text's must-keep matches (numbers, ids, paths ...) survives; ``novelty`` (same
-        conditions; default: the model's calibrated ``novelty``, 0 = off) adds every
-        dropped line carrying at least that many not-yet-kept must-keep values per word,
-        so a log line with a new request id stays while its repeats go. Inputs under
-        ``min_tokens`` model tokens come back unchanged.
+        Options (:class:`~kompress.decision.options.CompressOptions`, given as an object or as
+        keywords): ``domain`` (default: detected), ``threshold`` (keep units scoring above it;
+        default: the model's, per domain) or ``rate`` (keep the best share of words, or of
+        tokens by whole lines), ``granularity`` (``auto``: the domain's unit), ``guard``
+        (never drop the last line, a critical line, a must-keep word), ``coverage`` and
+        ``novelty`` (line mode: bring back lines carrying must-keep values; default: the
+        model's), ``min_tokens`` (shorter inputs come back unchanged). A bad value raises
+        :class:`~kompress.decision.options.OptionError` naming it.
         """
-        check_options(threshold, rate, coverage, novelty)
-        domain = domain or detect(text)
-        get_domain(domain)
-        gran = resolve_granularity(granularity, domain, self.config.granularity)
+        opts = CompressOptions.build(options, **overrides)
+        domain = opts.domain or detect(text)
+        gran = self.policy.granularity_for(opts.granularity, domain)
         if not text.strip():
             return CompressResult(text="", keep_rate=1.0, domain=domain, tokens_in=0, tokens_out=0, granularity=gran)
-        if min_tokens and self.count_tokens(text, stop_at=min_tokens) < min_tokens:
+        if opts.min_tokens and self.count_tokens(text, stop_at=opts.min_tokens) < opts.min_tokens:
             n = self.count_tokens(text)
             return CompressResult(text, 1.0, domain, n, n, [(0, len(text))], gran)
-        return self.decide(text, self.score_words(text, domain), domain, threshold, rate, gran, guard, markers, coverage,
-                           novelty)
+        return self.decide(text, self.score_words(text, domain), domain, opts)
 
-    def decide(
-        self,
-        text: str,
-        ws: WordScores,
-        domain: str,
-        threshold: float | None = None,
-        rate: float | None = None,
-        granularity: str = "word",
-        guard: bool = True,
-        markers: bool = True,
-        coverage: float | None = None,
-        novelty: float | None = None,
-    ) -> CompressResult:
-        """Turn word scores into kept words/lines and render them (no encoder work).
-
-        Separate from :meth:`compress` so a threshold sweep scores each text once.
-        ``coverage`` overrides the model's ``coverage_floor``, ``novelty`` its ``novelty``
-        (0 = off).
-        """
-        floor = self.config.coverage_floor if coverage is None else coverage
-        nov = self.config.novelty if novelty is None else novelty
-        thr = self.config.threshold_for(domain) if threshold is None else threshold
-        gran = resolve_granularity(granularity, domain, self.config.granularity)
-        l_starts, l_ends = line_spans(text)
-        w_line = words_to_lines(ws.starts, l_starts)
-        line_keep = None
-        if guard:
-            # A line that names the problem (signal report, error, exit status) stays
-            # whole: "Illegal instruction" is the crash, though neither word is must-keep;
-            # so does a test session's header (which Python, which checkout).
-            critical = np.zeros(len(l_starts), dtype=bool)
-            critical[guard_line_indices(text, l_starts)] = True
-        if gran == "word":
-            raw = _select(ws.scores, np.ones_like(ws.n_tokens), thr, rate, by_count=True)
-            keep = raw.copy()
-            if guard:
-                keep |= must_keep_mask(text, ws.starts, ws.ends)
-                keep |= critical[w_line]
-                # The last line is the outcome (final message, summary, exit status).
-                if len(w_line):
-                    keep |= w_line == w_line[-1]
-        else:
-            tok_per_line = np.bincount(w_line, weights=ws.n_tokens, minlength=len(l_starts))
-            line_score = line_scores(ws, w_line, len(l_starts), self.line_score)
-            has_words = np.bincount(w_line, minlength=len(l_starts)) > 0
-            line_raw = _select(line_score, tok_per_line, thr, rate, by_count=False) & has_words
-            line_keep = line_raw.copy()
-            if guard:
-                if has_words.any():
-                    line_keep[np.flatnonzero(has_words)[-1]] = True  # the outcome, as in word mode
-                line_keep |= critical & has_words
-                lines = LineView(text, l_starts, l_ends)
-                # In line mode a polarity word ("not", "failed") makes a line critical too.
-                for li in np.flatnonzero(~line_keep & has_words):
-                    if has_polarity(lines[li]):
-                        line_keep[li] = True
-                if 'File "' in text:
-                    line_keep |= frame_guard(lines, line_keep) & has_words
-                if floor or nov:
-                    line_keep |= coverage_guard(lines, line_keep, floor, nov)
-            raw = line_raw[w_line]
-            keep = line_keep[w_line]
-        if markers:
-            restored = _short_dropped_runs(keep, w_line, l_starts, l_ends)
-            if restored.any():
-                keep = keep | restored[w_line]
-                if line_keep is not None:
-                    line_keep = line_keep | restored
-        out, spans = render(text, ws.starts, ws.ends, keep, l_starts, l_ends, w_line, line_keep, markers)
+    def decide(self, text: str, ws: WordScores, domain: str, options: CompressOptions | None = None,
+               **overrides: Any) -> CompressResult:
+        """Decide on already scored words and render (no encoder work): a threshold sweep
+        scores each text once. The decision itself is :func:`kompress.decision.decide.decide`."""
+        opts = CompressOptions.build(options, **overrides)
+        d = decide(text, ws, domain, self.policy, opts)
+        out, spans = render(text, ws.starts, ws.ends, d.word_keep, d.line_starts, d.line_ends, d.w_line,
+                            d.line_keep, opts.markers)
         tokens_in = int(ws.n_tokens.sum())
-        tokens_out = int(ws.n_tokens[keep].sum())
+        tokens_out = int(ws.n_tokens[d.word_keep].sum())
         return CompressResult(
             text=out,
             keep_rate=tokens_out / tokens_in if tokens_in else 1.0,
@@ -285,9 +204,9 @@ class Compressor:
             tokens_in=tokens_in,
             tokens_out=tokens_out,
             kept_spans=spans,
-            granularity=gran,
-            word_keep=keep,
-            word_keep_raw=raw,
+            granularity=d.granularity,
+            word_keep=d.word_keep,
+            word_keep_raw=d.word_keep_raw,
             word_scores=ws.scores,
         )
 
@@ -306,68 +225,3 @@ def resolve_backend(name: str, config) -> str:  # type: ignore[no-untyped-def]
     except ImportError:
         return "torch"
     return "onnx-int8" if config.extra.get("int8_ok") else "onnx"
-
-
-def line_scores(ws: WordScores, w_line: np.ndarray, n_lines: int, how: str = "mean") -> np.ndarray:
-    """One score per line from its words' scores (``mean`` weighs words by their tokens)."""
-    if how == "mean":
-        tok = np.bincount(w_line, weights=ws.n_tokens, minlength=n_lines)
-        return np.divide(np.bincount(w_line, weights=ws.scores * ws.n_tokens, minlength=n_lines), np.maximum(tok, 1))
-    out = np.zeros(n_lines, dtype=np.float64)
-    if how == "max":
-        np.maximum.at(out, w_line, ws.scores)
-        return out
-    if how.startswith("top"):
-        k = int(how[3:])
-        order = np.lexsort((-ws.scores, w_line))
-        sw, sl = ws.scores[order], w_line[order]
-        first = np.searchsorted(sl, sl, side="left")
-        rank = np.arange(len(sl)) - first
-        sel = rank < k
-        cnt = np.bincount(sl[sel], minlength=n_lines)
-        return np.divide(np.bincount(sl[sel], weights=sw[sel], minlength=n_lines), np.maximum(cnt, 1))
-    raise ValueError(f"line_score must be 'mean', 'max' or 'topK' (e.g. 'top2'), got {how!r}")
-
-
-def _short_dropped_runs(keep: np.ndarray, w_line: np.ndarray, l_starts: np.ndarray, l_ends: np.ndarray) -> np.ndarray:
-    """Lines of dropped runs shorter than the marker that would replace them.
-
-    Eliding ``},`` behind ``[... 1 line omitted ...]`` costs more than it saves, so such
-    runs are kept verbatim instead (they are real lines: still faithful).
-    """
-    n = len(l_starts)
-    has_words = np.bincount(w_line, minlength=n) > 0
-    dropped = has_words & ~(np.bincount(w_line, weights=keep.astype(np.float64), minlength=n) > 0)
-    restore = np.zeros(n, dtype=bool)
-    i = 0
-    while i < n:
-        if not dropped[i]:
-            i += 1
-            continue
-        j = last = i
-        while j + 1 < n and (dropped[j + 1] or not has_words[j + 1]):
-            j += 1
-            if dropped[j]:
-                last = j
-        if l_ends[last] - l_starts[i] <= len(marker(last - i + 1)):
-            restore[i : last + 1] = True
-        i = last + 1
-    return restore
-
-
-def _select(scores: np.ndarray, weights: np.ndarray, threshold: float, rate: float | None, by_count: bool) -> np.ndarray:
-    """Threshold the scores, or keep the best ``rate`` share (of units or of weight)."""
-    if rate is None:
-        return scores > threshold
-    keep = np.zeros(len(scores), dtype=bool)
-    # Stable sort on -score: ties broken by position, so the choice is deterministic.
-    order = np.argsort(-scores, kind="stable")
-    if by_count:
-        k = int(round(rate * len(scores)))
-        keep[order[:k]] = True
-    else:
-        budget = rate * float(weights.sum())
-        cum = np.cumsum(weights[order])
-        keep[order[: int(np.searchsorted(cum, budget, side="right"))]] = True
-    return keep
-

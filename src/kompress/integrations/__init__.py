@@ -25,7 +25,7 @@ def get_compressor(model: str | None = None, backend: str = "torch"):
     key = (None if model is None else str(model), backend)
     with _LOAD_LOCK:
         if key not in _LOADED:
-            from ..compressor import Compressor
+            from kompress.compressor import Compressor
 
             _LOADED[key] = Compressor.load(model, backend=backend)
         return _LOADED[key]
@@ -47,13 +47,15 @@ def compress_text(
     :meth:`Compressor.compress` (``domain``, ``rate``, ``threshold``, ``granularity``,
     ``guard``, ``min_tokens``); ``None`` values mean the default.
     """
-    options = {k: v for k, v in options.items() if v is not None}
-    if server_url:
-        from ..server import remote_compress
+    from kompress.decision.options import CompressOptions
 
-        return remote_compress(server_url, text, **options)
+    opts = CompressOptions.build(**{k: v for k, v in options.items() if v is not None})
+    if server_url:
+        from kompress.serving.server import remote_compress
+
+        return remote_compress(server_url, text, opts)
     comp = compressor if compressor is not None else get_compressor(model, backend)
-    return comp.compress(text, **options).to_dict()
+    return comp.compress(text, opts).to_dict()
 
 
 def stats_metadata(result: dict) -> dict:

@@ -43,6 +43,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kompress.decision.options import CompressOptions, add_arguments
+
 HOOK_MODULE = "kompress.integrations.claude_code"
 DEFAULT_MATCHER = "Bash|mcp__.*"
 DEFAULT_MIN_CHARS = 2000
@@ -333,22 +335,27 @@ def handle(event: dict, compress: CompressFn, config: HookConfig | None = None) 
     return {"hookSpecificOutput": out}
 
 
-def make_compress(server: str | None, model: str | None = None, backend: str = "torch",
-                  rate: float | None = None, timeout: float = 50.0) -> CompressFn:
+#: The compression options the hook takes as flags (defined in :mod:`kompress.decision.options`).
+HOOK_OPTIONS = ("threshold", "rate", "granularity", "coverage", "novelty")
+
+
+def make_compress(server: str | None, model: str | None = None, backend: str = "auto",
+                  options: CompressOptions | None = None, timeout: float = 50.0) -> CompressFn:
     """Compress through the server at ``server``; in-process when none answers there."""
     state: dict[str, Any] = {"remote": bool(server)}
 
     def compress(text: str) -> dict:
-        from .. import integrations
+        from kompress import integrations
 
         if state["remote"]:
-            from ..server import ServerUnavailable, remote_compress
+            from kompress.serving.server import ServerUnavailable, remote_compress
 
             try:
-                return remote_compress(server, text, rate=rate, timeout=timeout)
+                return remote_compress(server, text, options, timeout=timeout)
             except ServerUnavailable:
                 state["remote"] = False  # nothing listens: load the model here instead
-        return integrations.compress_text(text, model=model, backend=backend, rate=rate)
+        comp = integrations.get_compressor(model, backend)
+        return comp.compress(text, options).to_dict()
 
     return compress
 
@@ -358,14 +365,14 @@ def main(argv: list[str] | None = None) -> int:
 
     Always exits 0: any problem leaves the tool output as it was.
     """
-    from ..server import DEFAULT_URL
+    from kompress.serving.server import DEFAULT_URL
 
     p = argparse.ArgumentParser(prog=f"python -m {HOOK_MODULE}", description="Claude Code PostToolUse hook.")
     p.add_argument("--server", default=os.environ.get("KOMPRESS_SERVER", DEFAULT_URL),
                    help="kompress serve URL ('' or 'none': always in-process)")
     p.add_argument("--model", default=None, help="model folder for in-process compression")
-    p.add_argument("--backend", default="torch", choices=["torch", "onnx", "onnx-int8"])
-    p.add_argument("--rate", type=float, default=None, help="keep this share of tokens (default: model threshold)")
+    p.add_argument("--backend", default="auto", choices=["auto", "torch", "onnx", "onnx-int8"])
+    add_arguments(p, HOOK_OPTIONS)
     p.add_argument("--min-chars", type=int, default=DEFAULT_MIN_CHARS)
     p.add_argument("--store", default=None, help="folder for the full originals")
     try:
@@ -375,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
         config = HookConfig(min_chars=args.min_chars, store_dir=Path(args.store) if args.store else None)
         out = None
         if isinstance(event, dict):
-            out = handle(event, make_compress(server, args.model, args.backend, args.rate), config)
+            out = handle(event, make_compress(server, args.model, args.backend, CompressOptions.from_args(args)), config)
         if out is not None:
             # UTF-8 bytes whatever the locale says; Claude Code reads JSON.
             sys.stdout.buffer.write(json.dumps(out, ensure_ascii=False).encode("utf-8", "surrogatepass"))
@@ -403,15 +410,17 @@ def settings_path(path: str | os.PathLike | None = None) -> Path:
 
 
 def hook_command(python: str | None = None, server: str | None = None, model: str | None = None,
-                 rate: float | None = None, min_chars: int | None = None) -> str:
+                 options: CompressOptions | None = None, min_chars: int | None = None) -> str:
     """The shell command Claude Code runs for the hook (absolute interpreter: no PATH needed)."""
     parts = [python or sys.executable, "-m", HOOK_MODULE]
     if server is not None:
         parts += ["--server", server]
     if model is not None:
         parts += ["--model", str(Path(model).expanduser().resolve())]
-    if rate is not None:
-        parts += ["--rate", repr(float(rate))]
+    for name, value in (options.to_dict() if options else {}).items():
+        if name not in HOOK_OPTIONS:
+            raise ValueError(f"the hook does not take the option {name!r}; it takes {', '.join(HOOK_OPTIONS)}")
+        parts += ["--" + name.replace("_", "-"), repr(value) if isinstance(value, float) else str(value)]
     if min_chars is not None:
         parts += ["--min-chars", str(int(min_chars))]
     return " ".join(shlex.quote(x) for x in parts)

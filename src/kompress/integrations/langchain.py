@@ -25,7 +25,7 @@ from langchain_core.callbacks import Callbacks
 from langchain_core.documents import BaseDocumentCompressor, Document
 from pydantic import ConfigDict, Field
 
-from . import compress_text, stats_metadata
+from kompress.integrations import compress_text, stats_metadata
 
 
 class KompressDocumentCompressor(BaseDocumentCompressor):

@@ -25,7 +25,7 @@ from llama_index.core.bridge.pydantic import Field
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import ImageNode, MetadataMode, NodeWithScore, QueryBundle, TextNode
 
-from . import compress_text, stats_metadata
+from kompress.integrations import compress_text, stats_metadata
 
 
 class KompressNodePostprocessor(BaseNodePostprocessor):

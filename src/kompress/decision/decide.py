@@ -1,0 +1,160 @@
+"""The keep/drop decision: word scores + the model's policy + the call's options -> kept units.
+
+Pure (no encoder, no I/O): the compressor scores a text once and calls :func:`decide`; the
+evaluation's threshold sweep and the rule teacher call it with their own scores. Steps:
+
+1. select units: words (``word`` granularity) or whole lines (``line``) scoring above the
+   domain's threshold, or the best ``rate`` share;
+2. guards (:mod:`kompress.decision.guards`, when ``guard`` is on): critical lines and the last
+   line stay, must-keep words stay (word mode), polarity lines, traceback frames and the
+   optional coverage floor / novelty rule (line mode);
+3. a run of dropped lines shorter than the marker that would replace it is kept verbatim.
+
+Rendering the kept units as text is :mod:`kompress.rendering.render`'s job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kompress.decision.guards import coverage_guard, frame_guard, guard_line_indices
+from kompress.decision.mustkeep import has_polarity, must_keep_mask
+from kompress.decision.options import CompressOptions
+from kompress.decision.policy import DecisionPolicy
+from kompress.rendering.render import marker
+from kompress.scoring.scores import WordScores
+from kompress.structure.units import LineView, line_spans, words_to_lines
+
+
+@dataclass
+class Decision:
+    """Which words and lines stay."""
+
+    granularity: str  # "word" or "line"
+    word_keep: np.ndarray  # final decision per word
+    word_keep_raw: np.ndarray  # the scores' decision alone (no guard, no restored runs)
+    line_keep: np.ndarray | None  # per line, in line granularity
+    w_line: np.ndarray  # line index of each word
+    line_starts: np.ndarray
+    line_ends: np.ndarray
+
+
+def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, options: CompressOptions) -> Decision:
+    """Decide which units of ``text`` stay (see the module docstring)."""
+    floor = policy.coverage_floor if options.coverage is None else options.coverage
+    nov = policy.novelty if options.novelty is None else options.novelty
+    thr = policy.threshold_for(domain) if options.threshold is None else options.threshold
+    rate, guard = options.rate, options.guard
+    gran = policy.granularity_for(options.granularity, domain)
+    l_starts, l_ends = line_spans(text)
+    w_line = words_to_lines(ws.starts, l_starts)
+    line_keep = None
+    if guard:
+        # A line that names the problem (signal report, error, exit status) stays
+        # whole: "Illegal instruction" is the crash, though neither word is must-keep;
+        # so does a test session's header (which Python, which checkout).
+        critical = np.zeros(len(l_starts), dtype=bool)
+        critical[guard_line_indices(text, l_starts)] = True
+    if gran == "word":
+        raw = select(ws.scores, np.ones_like(ws.n_tokens), thr, rate, by_count=True)
+        keep = raw.copy()
+        if guard:
+            keep |= must_keep_mask(text, ws.starts, ws.ends)
+            keep |= critical[w_line]
+            # The last line is the outcome (final message, summary, exit status).
+            if len(w_line):
+                keep |= w_line == w_line[-1]
+    else:
+        tok_per_line = np.bincount(w_line, weights=ws.n_tokens, minlength=len(l_starts))
+        line_score = line_scores(ws, w_line, len(l_starts), policy.line_score)
+        has_words = np.bincount(w_line, minlength=len(l_starts)) > 0
+        line_raw = select(line_score, tok_per_line, thr, rate, by_count=False) & has_words
+        line_keep = line_raw.copy()
+        if guard:
+            if has_words.any():
+                line_keep[np.flatnonzero(has_words)[-1]] = True  # the outcome, as in word mode
+            line_keep |= critical & has_words
+            lines = LineView(text, l_starts, l_ends)
+            # In line mode a polarity word ("not", "failed") makes a line critical too.
+            for li in np.flatnonzero(~line_keep & has_words):
+                if has_polarity(lines[li]):
+                    line_keep[li] = True
+            if 'File "' in text:
+                line_keep |= frame_guard(lines, line_keep) & has_words
+            if floor or nov:
+                line_keep |= coverage_guard(lines, line_keep, floor, nov)
+        raw = line_raw[w_line]
+        keep = line_keep[w_line]
+    if options.markers:
+        restored = short_dropped_runs(keep, w_line, l_starts, l_ends)
+        if restored.any():
+            keep = keep | restored[w_line]
+            if line_keep is not None:
+                line_keep = line_keep | restored
+    return Decision(gran, keep, raw, line_keep, w_line, l_starts, l_ends)
+
+
+def line_scores(ws: WordScores, w_line: np.ndarray, n_lines: int, how: str = "mean") -> np.ndarray:
+    """One score per line from its words' scores (``mean`` weighs words by their tokens)."""
+    if how == "mean":
+        tok = np.bincount(w_line, weights=ws.n_tokens, minlength=n_lines)
+        return np.divide(np.bincount(w_line, weights=ws.scores * ws.n_tokens, minlength=n_lines), np.maximum(tok, 1))
+    out = np.zeros(n_lines, dtype=np.float64)
+    if how == "max":
+        np.maximum.at(out, w_line, ws.scores)
+        return out
+    if how.startswith("top"):
+        k = int(how[3:])
+        order = np.lexsort((-ws.scores, w_line))
+        sw, sl = ws.scores[order], w_line[order]
+        first = np.searchsorted(sl, sl, side="left")
+        rank = np.arange(len(sl)) - first
+        sel = rank < k
+        cnt = np.bincount(sl[sel], minlength=n_lines)
+        return np.divide(np.bincount(sl[sel], weights=sw[sel], minlength=n_lines), np.maximum(cnt, 1))
+    raise ValueError(f"line_score must be 'mean', 'max' or 'topK' (e.g. 'top2'), got {how!r}")
+
+
+def short_dropped_runs(keep: np.ndarray, w_line: np.ndarray, l_starts: np.ndarray, l_ends: np.ndarray) -> np.ndarray:
+    """Lines of dropped runs shorter than the marker that would replace them.
+
+    Eliding ``},`` behind ``[... 1 line omitted ...]`` costs more than it saves, so such
+    runs are kept verbatim instead (they are real lines: still faithful).
+    """
+    n = len(l_starts)
+    has_words = np.bincount(w_line, minlength=n) > 0
+    dropped = has_words & ~(np.bincount(w_line, weights=keep.astype(np.float64), minlength=n) > 0)
+    restore = np.zeros(n, dtype=bool)
+    i = 0
+    while i < n:
+        if not dropped[i]:
+            i += 1
+            continue
+        j = last = i
+        while j + 1 < n and (dropped[j + 1] or not has_words[j + 1]):
+            j += 1
+            if dropped[j]:
+                last = j
+        if l_ends[last] - l_starts[i] <= len(marker(last - i + 1)):
+            restore[i : last + 1] = True
+        i = last + 1
+    return restore
+
+
+def select(scores: np.ndarray, weights: np.ndarray, threshold: float, rate: float | None, by_count: bool) -> np.ndarray:
+    """Threshold the scores, or keep the best ``rate`` share (of units or of weight)."""
+    if rate is None:
+        return scores > threshold
+    keep = np.zeros(len(scores), dtype=bool)
+    # Stable sort on -score: ties broken by position, so the choice is deterministic.
+    order = np.argsort(-scores, kind="stable")
+    if by_count:
+        k = int(round(rate * len(scores)))
+        keep[order[:k]] = True
+    else:
+        budget = rate * float(weights.sum())
+        cum = np.cumsum(weights[order])
+        keep[order[: int(np.searchsorted(cum, budget, side="right"))]] = True
+    return keep

@@ -1,0 +1,149 @@
+"""The guards: lines the decision never drops, whatever the scores say.
+
+Applied by :mod:`kompress.decision.decide` when ``guard`` is on: critical lines (errors, signals,
+exit status, outcome counts), a test session's header, a Python traceback's raising frame and
+the headers of kept frames, and the optional must-keep coverage floor / novelty rule.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from kompress.decision.mustkeep import has_polarity, must_keep_matches
+
+#: Lines that name the problem: the guard keeps them whole in line granularity.
+CRITICAL = re.compile(
+    r"""
+    \b(?:ERROR|FATAL|CRITICAL|PANIC|WARN(?:ING)?|FAIL(?:ED|URE)?|Traceback|Segmentation
+       |Aborted|core\ dumped|AddressSanitizer|exit\ (?:code|status)|returned\ non-zero
+       |Illegal\ instruction|Bus\ error|Floating\ point\ exception|Trace/breakpoint\ trap|Killed
+       |runtime\ error|panicked\ at|terminate\ called)\b          # the shell's and runtimes' crash reports
+  | \bAssertion\ .*\ failed | warnings\ being\ treated\ as\ errors
+  | ^[\ \t]*\#0[\ \t]+\S              # a backtrace's innermost frame: where it crashed
+  | \bSIG[A-Z]{2,}\b                     # signal names
+  | \bE[A-Z]{3,}\b                       # errno names: ENOENT, EACCES
+  | \b[A-Z_]*EXC_[A-Z_]+\b               # mach exceptions
+  | \b\w*(?:Error|Exception|Warning)\b   # exception class names
+  | ^(?:error|warning|fatal)\b | \berror:
+  | \b\d+\ (?:passed|failed|errors?|failures?|skipped|xfailed|xpassed|deselected|tests?)\b  # outcome counts
+  | \btest\ result:                     # cargo test summary
+    """,
+    re.VERBOSE,
+)
+
+
+def is_critical_line(line: str) -> bool:
+    """True for lines naming an error, signal, failure or negation (line-mode guard)."""
+    return CRITICAL.search(line) is not None or has_polarity(line)
+
+
+_CRITICAL_IN_TEXT = re.compile(CRITICAL.pattern, CRITICAL.flags | re.M)
+
+#: Lines that say what ran and where: a test session's interpreter, versions and project root
+#: (pytest's header). Two short lines that settle "the wrong venv? the wrong checkout?"; the
+#: guard keeps them as it keeps critical lines.
+SESSION_HEADER = re.compile(r"^(?:platform \S+ -- Python \S+|rootdir: \S)", re.M)
+
+
+def guard_line_indices(text: str, line_starts: np.ndarray) -> np.ndarray:
+    """Indices of the lines of ``text`` the guard keeps whole: those that name an error,
+    signal or exit status (the :data:`CRITICAL` pattern; polarity words alone do not count)
+    and test-session headers (:data:`SESSION_HEADER`), found in one pass per pattern.
+    (No alternative of either pattern matches across a newline, so a match's start is its line.)"""
+    hits = [m.start() for m in _CRITICAL_IN_TEXT.finditer(text)]
+    if "rootdir: " in text or " -- Python " in text:
+        hits += [m.start() for m in SESSION_HEADER.finditer(text)]
+    return np.unique(np.searchsorted(line_starts, np.asarray(hits, dtype=np.int64), side="right") - 1)
+
+
+#: A Python traceback frame header: ``  File "/app/x.py", line 46, in handle``.
+FRAME = re.compile(r'^\s*File "[^"]*", line \d+')
+
+
+def frame_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
+    """Lines of Python traceback frames the guard adds to the kept ``lines``.
+
+    A frame is its ``File "...", line N`` header plus the indented lines under it (source,
+    carets). A kept line of a frame brings its header (kept code is never left without the
+    file and line it came from), and the innermost frame of a traceback whose exception
+    line is kept is kept whole: it names where the error was raised.
+    """
+    add = np.zeros(len(lines), dtype=bool)
+    i = 0
+    while i < len(lines):
+        if not FRAME.match(lines[i]):
+            i += 1
+            continue
+        indent = len(lines[i]) - len(lines[i].lstrip())
+        j = i + 1
+        while j < len(lines) and not FRAME.match(lines[j]) and len(lines[j]) - len(lines[j].lstrip()) > indent:
+            j += 1
+        # frame = lines[i:j]; lines[j] is the next frame, or the exception line when innermost
+        if keep[i + 1 : j].any():
+            add[i] = True
+        if j < len(lines) and not FRAME.match(lines[j]) and keep[j] and lines[j].strip():
+            add[i:j] = True
+        i = j
+    return add & ~keep
+
+
+def coverage_guard(lines: Sequence[str], keep: np.ndarray, floor: float | None = None,
+                   novelty: float | None = None) -> np.ndarray:
+    """Dropped lines to add so that the must-keep values of ``lines`` survive.
+
+    Counts as :func:`must_keep_matches` does for the exact_keep metric (with repeats): a
+    match survives when a kept line holds the same string. Dropped lines are taken in order
+    of the match occurrences they uncover per word (ties: the earlier line), so the values an
+    agent may need (ids, sizes, paths of otherwise identical lines) stay as real lines and
+    the cheapest lines carrying them go first. A line is added while the kept lines cover
+    less than ``floor`` of the text's matches, or while it uncovers at least ``novelty``
+    occurrences per word (a line of new ids and numbers; a line repeating values already
+    kept uncovers none). ``None`` or 0 turns either rule off.
+    """
+    add = np.zeros(len(lines), dtype=bool)
+    if not floor and not novelty:
+        return add
+    # Values as small ints, each line's as a tuple of distinct ids: on a 10 MB log, per-line
+    # sets of strings tripled what the whole compression adds to peak memory.
+    index: dict[str, int] = {}
+    occ: list[int] = []
+    values: list[tuple[int, ...]] = []
+    words: list[int] = []
+    for x in lines:
+        ids = []
+        for m in must_keep_matches(x):
+            j = index.setdefault(m, len(occ))
+            if j == len(occ):
+                occ.append(0)
+            occ[j] += 1
+            ids.append(j)
+        values.append(tuple(dict.fromkeys(ids)))
+        words.append(max(len(x.split()), 1))
+    covered = bytearray(len(occ))
+    for i in np.flatnonzero(keep):
+        for j in values[i]:
+            covered[j] = 1
+    total = sum(occ)
+    missing = sum(n for j, n in enumerate(occ) if not covered[j]) - (1.0 - (floor or 0.0)) * total
+    rate_floor = novelty or float("inf")
+    heap = [(-sum(occ[j] for j in values[i]) / words[i], i) for i in range(len(lines)) if not keep[i] and values[i]]
+    heapq.heapify(heap)
+    while heap and (missing > 0 or -heap[0][0] >= rate_floor):
+        _, i = heapq.heappop(heap)
+        gain = sum(occ[j] for j in values[i] if not covered[j])
+        if gain == 0:
+            continue
+        if heap and (-gain / words[i], i) > heap[0]:
+            heapq.heappush(heap, (-gain / words[i], i))  # stale priority: re-queue
+            continue
+        if missing <= 0 and gain / words[i] < rate_floor:
+            break  # the best line left is below the novelty rate and the floor is met
+        add[i] = True
+        for j in values[i]:
+            covered[j] = 1
+        missing -= gain
+    return add

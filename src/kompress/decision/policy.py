@@ -1,0 +1,76 @@
+"""What a model folder says about keeping and dropping: the decision policy.
+
+The options of one call (:class:`~kompress.decision.options.CompressOptions`) override it;
+an option left at ``None`` takes the policy's value. The policy is chosen with the model
+(``kompress calibrate`` picks per-domain thresholds and the novelty rate on the val split)
+and lives in the model folder's ``config.json`` (keys below), or in a ``policy.json`` beside it,
+which wins key by key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from kompress.structure.domains import DOMAINS, resolve_granularity
+
+POLICY_NAME = "policy.json"
+LINE_SCORES = ("mean", "max", "topK")
+
+
+@dataclass(frozen=True)
+class DecisionPolicy:
+    """Per-model decision settings (see the module docstring)."""
+
+    # A unit is kept when its score is above its domain's threshold (``threshold`` when the
+    # domain has none of its own).
+    threshold: float = 0.5
+    domain_thresholds: Mapping[str, float] = field(default_factory=dict)
+    # Unit of decision per domain under granularity='auto' (a model keeps the one it was trained for).
+    granularity: Mapping[str, str] = field(default_factory=lambda: {d.name: d.granularity for d in DOMAINS.values()})
+    # How a line's score comes from its words': "mean" (token-weighted), "max", "topK".
+    line_score: str = "mean"
+    # Line mode with the guard: bring back dropped lines until this share of the must-keep
+    # matches survives (None = off).
+    coverage_floor: float | None = None
+    # Line mode with the guard: bring back every dropped line carrying at least this many
+    # not-yet-kept must-keep values per word (None = off).
+    novelty: float | None = None
+
+    def threshold_for(self, domain: str) -> float:
+        """The operating threshold of ``domain``."""
+        return float(self.domain_thresholds.get(domain, self.threshold))
+
+    def granularity_for(self, requested: str, domain: str) -> str:
+        """``word`` or ``line``: ``requested`` unless it is ``auto``, then this model's unit for ``domain``."""
+        return resolve_granularity(requested, domain, self.granularity)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["domain_thresholds"] = dict(self.domain_thresholds)
+        d["granularity"] = dict(self.granularity)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "DecisionPolicy":
+        """The policy keys of ``d`` (a ``config.json`` or ``policy.json``); other keys are ignored."""
+        known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
+        for k in ("threshold", "domain_thresholds", "granularity", "line_score"):
+            if known.get(k) is None:
+                known.pop(k, None)  # null: the default
+        if "granularity" in known:
+            known["granularity"] = {**cls().granularity, **known["granularity"]}
+        return cls(**known)
+
+    @classmethod
+    def from_folder(cls, model_dir: str | os.PathLike, config: Mapping[str, Any] | None = None) -> "DecisionPolicy":
+        """The policy of a model folder: ``config.json``'s policy keys, overridden by ``policy.json``."""
+        d = Path(model_dir)
+        base = dict(config) if config is not None else json.loads((d / "config.json").read_text())
+        own = d / POLICY_NAME
+        if own.is_file():
+            base.update(json.loads(own.read_text()))
+        return cls.from_dict(base)
