@@ -26,7 +26,8 @@ import numpy as np
 
 from kompress.compressor import Compressor
 from kompress.structure.domains import detect
-from kompress.evaluation.evaluate import answerable_questions, exact_kept, load_examples
+from kompress.evaluation.items import answerable_questions, load_examples
+from kompress.evaluation.metrics import exact_kept
 from kompress.decision.mustkeep import must_keep_matches
 from kompress.data.teachers.rules import RuleCompressor
 from kompress.structure.units import line_spans, words_to_lines

@@ -12,7 +12,8 @@ import pytest
 from kompress import Compressor
 from kompress.evaluation.calibrate import DomainCurve, GRID, NoveltyPoint, choose_novelty, choose_thresholds, domain_curves
 from kompress.cli import main
-from kompress.evaluation.evaluate import evaluate, to_item
+from kompress.evaluation.evaluate import evaluate
+from kompress.evaluation.items import to_item
 
 from .test_evaluate import RECORDS, record
 
@@ -103,13 +104,13 @@ def test_cli_calibrate_errors(tmp_path, capsys):
 
 
 def test_pipeline_calibration_step(minilm_dir, tmp_path):
-    from kompress.training.pipeline import calibrate_folder
+    from kompress.training.pipeline import calibrate_stage
 
     model = tmp_path / "model"
     shutil.copytree(minilm_dir, model)
     val = tmp_path / "val.jsonl"
     val.write_text("".join(json.dumps({**r, "split": "val"}) + "\n" for r in RECORDS))
-    calibrate_folder(model, val, 0.98, tmp_path / "calibration.md")
+    calibrate_stage(model, val, 0.98, tmp_path / "calibration.md")
     per = json.loads((model / "config.json").read_text())["domain_thresholds"]
     assert set(per) == {r["domain"] for r in RECORDS}
     table = (tmp_path / "calibration.md").read_text()

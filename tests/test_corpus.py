@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import atexit
 import functools
+import hashlib
 import re
 import shutil
 import tempfile
 from collections import defaultdict
 from pathlib import Path
+from string import Template
 
 import pytest
 
 from kompress.data import corpus
 from kompress.data.corpus import FAMILIES, RawItem, assign_splits, generate, plan
+from kompress.data.corpus import _templates, builds, crashes, jsonout, logs, tests_runner, tracebacks
+from kompress.data.corpus._runtime import Run, TaskCtx
 from kompress.structure.domains import DOMAINS
 
 # One family (or two) per domain, cheap ones where there is a choice; scale keeps 1-4 items each.
@@ -152,3 +156,81 @@ def test_missing_program_family_is_skipped(monkeypatch):
     with pytest.warns(UserWarning, match=r"gdb-crash.*gdb not found"):
         items = generate(_tmp_root() / "skip", scale=0.005, families=["gdb-crash", "app-log"], progress=False)
     assert items and {it.family for it in items} == {"app-log"}
+
+
+# ---------------------------------------------------------------------------------------------
+# program templates: the sources the generators compile and run are data files
+
+TEMPLATE_ROOT = Path(corpus.__file__).parent / "templates"
+# Families whose produce() renders templates; each is run below with every program stubbed out.
+RENDERING_FAMILIES = ["gcc", "make", "cmake", "gxx", "javac", "python-traceback", "node-traceback", "pytest",
+                      "unittest", "app-log", "api-json"]
+# sha256 over every template file (relative path, NUL, bytes), taken when the sources moved out of
+# the Python modules (checked then to equal the old string literals byte for byte). A change here
+# changes the corpus: rebuild the data and update the digest on purpose.
+TEMPLATES_SHA256 = "f8e4366494b02b75c94bb9aef5f45dfea356ea581a356cf36a046f986963acc4"
+
+
+class _DryCtx(TaskCtx):
+    """A task context that runs nothing (every program "prints" nothing) and keeps what it wrote."""
+
+    def __init__(self, *args, **kw) -> None:
+        super().__init__(*args, **kw)
+        self.written: dict[str, str] = {}
+
+    def run(self, argv, **kw):
+        return Run(0, "")
+
+    def write(self, rel, content, *, mode=None, base=None):
+        self.written[str((base or self.dir) / rel)] = content
+        return super().write(rel, content, mode=mode, base=base)
+
+
+def _template_files() -> dict[str, bytes]:
+    return {p.relative_to(TEMPLATE_ROOT).as_posix(): p.read_bytes()
+            for p in sorted(TEMPLATE_ROOT.rglob("*")) if p.is_file()}
+
+
+def test_template_files_are_unchanged_and_packaged():
+    files = _template_files()
+    h = hashlib.sha256()
+    for rel, data in files.items():
+        h.update(rel.encode() + b"\0" + data)
+    assert h.hexdigest() == TEMPLATES_SHA256, "program templates changed (the corpus changes with them)"
+    # importlib.resources (what the generators use) finds the same files an installed package has
+    for rel, data in files.items():
+        assert _templates.template(*rel.split("/")).encode() == data, rel
+    pyproject = (Path(__file__).parents[1] / "pyproject.toml").read_text()
+    assert re.search(r'^"kompress\.data\.corpus" = \["templates/\*\*/\*"\]', pyproject, re.M)
+
+
+def test_every_template_file_is_a_source_some_generator_holds():
+    held = [*(t for pair in builds.C_MODULES.values() for t in pair), builds.MAIN_C, builds.CMAKE_LISTS,
+            *builds.CXX_MODULES.values(), *builds.JAVA_CLASSES.values(), *(p.source for p in crashes.PROGRAMS),
+            tracebacks.CLI, *tracebacks.SCENARIOS.values(), *tracebacks.NODE.values(), tracebacks.NODE_LIB,
+            *(src for src, _ in tests_runner.SUBJECTS.values()), logs.SERVICE, jsonout.API_PROGRAM]
+    files = _template_files()
+    assert len(held) == len(files)  # one file per source, none left over
+    assert sorted(held) == sorted(data.decode() for data in files.values())
+
+
+@pytest.mark.parametrize("family", RENDERING_FAMILIES)
+def test_templates_render_with_the_parameters_their_generator_passes(family, tmp_path):
+    fam = FAMILIES[family]
+    for tpl in fam.templates:
+        ctx = _DryCtx(fam, tpl, 2, 0, tmp_path / "run", tmp_path / "cache")
+        samples = fam.produce(ctx)  # string.Template.substitute raises on a name it is not given
+        assert len(samples) == 2 and ctx.written, tpl
+        for path, text in ctx.written.items():
+            # no placeholder left unfilled (the Node family substitutes by hand, not by Template)
+            left = re.findall(r"\$\{?(noun|key|KEY|Cls|count|back|adj|mod|badval|pkgname|P|T|N|NS|C|ORG|PKG)\b", text)
+            assert not left, (tpl, path, left)
+
+
+def test_crash_programs_render_with_every_flavor():
+    for prog in crashes.PROGRAMS:
+        assert prog.name in FAMILIES["c-crash"].templates + FAMILIES["valgrind-crash"].templates
+        for k in (0, 1):
+            src = Template(prog.source).substitute(crashes._flavor(0, prog, k))
+            assert "$" not in src.replace("$(", ""), prog.name
+            assert "int main(" in src, prog.name

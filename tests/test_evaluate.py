@@ -12,20 +12,12 @@ from kompress import Compressor
 from kompress.cli import main
 from kompress.scoring.scores import WordScores
 from kompress.data.schema import DataError
-from kompress.evaluation.evaluate import (
-    DEFAULT_SWEEP,
-    Embedder,
-    Item,
-    ItemFacts,
-    Output,
-    _render_words,
-    evaluate,
-    item_tally,
-    load_examples,
-    project_keep,
-    random_keep,
-    to_item,
-)
+from kompress.evaluation.baselines import random_keep
+from kompress.evaluation.embedder import Embedder
+from kompress.evaluation.evaluate import DEFAULT_SWEEP, evaluate
+from kompress.evaluation.items import Item, load_examples, to_item
+from kompress.evaluation.metrics import ItemFacts, item_tally
+from kompress.evaluation.outputs import Output, project_keep, render_words
 from kompress.decision.mustkeep import is_must_keep
 from kompress.evaluation.report import to_markdown, write_report
 from kompress.structure.units import word_spans
@@ -135,7 +127,7 @@ def test_item_tally_by_hand():
     item = Item("x", "log", text, starts, ends, labels, np.zeros(13, bool),
                 [{"q": "device", "answer": "sda"}, {"q": "what", "answer": "ERROR: disk"}, {"q": "bad", "answer": "zzz"}])
     ws = WordScores(starts, ends, np.zeros(13, np.float32), n_tok)
-    out_text = _render_words(text, starts, ends, keep)
+    out_text = render_words(text, starts, ends, keep)
     assert out_text == "[... 1 line omitted ...]\nERROR: disk not ready\nsrc/a.py:3: x = 1\n"
     facts = ItemFacts(item, ws)
     assert facts.bad_questions == 1  # "zzz" is not in the input

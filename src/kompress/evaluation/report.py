@@ -34,6 +34,8 @@ BASELINE_STYLE = {  # marker, colour of each baseline point on the plot
     "must_keep": ("D", "#d62728"),
     "rules": ("^", "#2ca02c"),
     "random": ("v", "#9467bd"),
+    "random_lines": ("<", "#8c564b"),
+    "last_lines": (">", "#e377c2"),
 }
 
 

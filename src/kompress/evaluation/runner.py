@@ -7,7 +7,9 @@ import os
 from typing import Any
 
 from kompress.compressor import Compressor
-from kompress.evaluation.evaluate import Embedder, EvalRun, evaluate, load_examples
+from kompress.evaluation.embedder import Embedder
+from kompress.evaluation.evaluate import EvalRun, evaluate
+from kompress.evaluation.items import load_examples
 from kompress.evaluation.report import write_report
 from kompress.version import __version__
 

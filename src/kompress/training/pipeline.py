@@ -113,7 +113,7 @@ def run_pipeline(cfg: PipelineConfig) -> dict[str, Any]:
         shutil.copytree(trained, model_dir)
         val = data_dir / "val.jsonl"
         if cfg.min_answer is not None and val.is_file():
-            calibrate_folder(model_dir, val, cfg.min_answer, run / "calibration.md", cfg.max_word_keep)
+            calibrate_stage(model_dir, val, cfg.min_answer, run / "calibration.md", cfg.max_word_keep)
     summary["stages"]["train"] = {"seconds": round(time.time() - t, 1)}
     log = train_dir / "train_log.json"
     if log.is_file():
@@ -152,17 +152,19 @@ def run_pipeline(cfg: PipelineConfig) -> dict[str, Any]:
             print(f"uploaded to {push_folder(model_dir, cfg.push_to_hub, token)}")
     summary["stages"].setdefault("export", {})["seconds"] = round(time.time() - t, 1)
     (run / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
-    (run / "summary.md").write_text(summary_markdown(summary, eval_dir / "eval.json"))
+    (run / "summary.md").write_text(pipeline_summary_markdown(summary, eval_dir / "eval.json"))
     print((run / "summary.md").read_text())
     return summary
 
 
-def calibrate_folder(model_dir: Path, val: Path, min_answer: float, report: Path,
+def calibrate_stage(model_dir: Path, val: Path, min_answer: float, report: Path,
                      max_word_keep: float | None = None) -> None:
-    """Choose per-domain thresholds (and, with ``max_word_keep``, the novelty rate) on ``val``
-    and write them into the model folder."""
+    """The pipeline's calibration step: choose per-domain thresholds (and, with ``max_word_keep``,
+    the novelty rate) on the ``val`` JSONL file with
+    :func:`kompress.evaluation.calibrate.calibrate_folder`, write them into the model folder and
+    the table to ``report``."""
     from kompress.evaluation import calibrate
-    from kompress.evaluation.evaluate import load_examples
+    from kompress.evaluation.items import load_examples
 
     text = calibrate.calibrate_folder(model_dir, load_examples(val), min_answer=min_answer,
                                       max_word_keep=max_word_keep, write=True, progress=True)
@@ -170,8 +172,8 @@ def calibrate_folder(model_dir: Path, val: Path, min_answer: float, report: Path
     print(text)
 
 
-def summary_markdown(summary: dict[str, Any], eval_json: Path) -> str:
-    """The final table: time per stage and the headline figures."""
+def pipeline_summary_markdown(summary: dict[str, Any], eval_json: Path) -> str:
+    """The pipeline's final table (``summary.md``): time per stage and the headline figures."""
     lines = [f"# Pipeline run {summary['run_dir']}", "", "| stage | seconds |", "|---|---|"]
     for name, st in summary["stages"].items():
         lines.append(f"| {name} | {st.get('seconds', '')} |")

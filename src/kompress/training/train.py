@@ -114,8 +114,9 @@ class TrainWindow:
     hidden: torch.Tensor | None = None  # cached input of the first trained layer (fp16)
 
 
-def read_jsonl(paths: Iterable[str]) -> list[dict]:
-    """Labelled examples from JSONL files (schema and file:line errors: :mod:`kompress.data.dataset`)."""
+def load_example_dicts(paths: Iterable[str]) -> list[dict]:
+    """Labelled examples from JSONL files, as dicts (the fields of :class:`kompress.data.schema.Example`;
+    schema and file:line errors: :func:`kompress.data.schema.read_examples`)."""
     from dataclasses import asdict as _asdict
 
     from kompress.data.schema import read_examples
@@ -342,9 +343,10 @@ def train(cfg: TrainConfig) -> Path:
     out_dir = Path(cfg.out)
     log: dict[str, Any] = {"config": asdict(cfg), "epochs": []}
 
-    examples = select_examples(read_jsonl(cfg.data), cfg)
+    examples = select_examples(load_example_dicts(cfg.data), cfg)
     train_ex = [e for e in examples if e.get("split", "train") == "train"]
-    val_ex = select_examples(read_jsonl(cfg.val_data), cfg) if cfg.val_data else [e for e in examples if e.get("split") == "val"]
+    val_ex = (select_examples(load_example_dicts(cfg.val_data), cfg) if cfg.val_data
+              else [e for e in examples if e.get("split") == "val"])
     if not train_ex:
         raise ValueError(f"no training examples in {cfg.data} (after the domain/teacher mix)")
     # Files come sorted by family; shuffle (seeded) so a token budget samples every domain.

@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from kompress.evaluation.calibrate import calibrate_folder
     from kompress.data.schema import DataError
-    from kompress.evaluation.evaluate import load_examples
+    from kompress.evaluation.items import load_examples
 
     model = Path(args.model)
     if not (model / "config.json").is_file():

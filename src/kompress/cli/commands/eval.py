@@ -47,7 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from kompress.compressor import NoTrainedModel
     from kompress.data.dataset import DataError
-    from kompress.evaluation.evaluate import DEFAULT_SWEEP, SimModelError
+    from kompress.evaluation.embedder import SimModelError
+    from kompress.evaluation.evaluate import DEFAULT_SWEEP
     from kompress.evaluation.runner import evaluate_model
     from kompress.modeling.config import BackboneNotFound
     from kompress.evaluation.report import write_report

@@ -14,31 +14,12 @@ import re
 import shlex
 
 from kompress.data.corpus._runtime import NOUNS, Family, Sample, TaskCtx
+from kompress.data.corpus._templates import template
 
+# Each subject's module is templates/tests_runner/<name>.py.tmpl; its test cases stay here, next to
+# the code that writes them into test files.
 SUBJECTS: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
-    "slugify": ('''import re
-import unicodedata
-
-
-def slugify(text, sep="-", max_len=48):
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", text.lower())
-    slug = sep.join(words)
-    return slug[:max_len].rstrip(sep)
-
-
-def title_case(text):
-    small = {"a", "an", "of", "the", "and", "or", "in"}
-    words = text.strip().split()
-    out = [w.capitalize() if i == 0 or w.lower() not in small else w.lower() for i, w in enumerate(words)]
-    return " ".join(out)
-
-
-def truncate(text, width, ellipsis="..."):
-    if len(text) <= width:
-        return text
-    return text[: width - len(ellipsis)] + ellipsis
-''', [
+    "slugify": (template("tests_runner", "slugify.py.tmpl"), [
         ("basic", "slugify('Hello World')", "'hello-world'"),
         ("unicode", "slugify('Crème brûlée à la mode')", "'creme-brulee-a-la-mode'"),
         ("separator", "slugify('a b  c', sep='_')", "'a_b_c'"),
@@ -50,26 +31,7 @@ def truncate(text, width, ellipsis="..."):
         ("truncate_long", "truncate('abcdefghij', 8)", "'abcde...'"),
         ("truncate_exact", "truncate('abcdefgh', 8)", "'abcdefgh'"),
     ]),
-    "cart": ('''from decimal import ROUND_HALF_UP, Decimal
-
-
-def line_total(price, qty, discount=0):
-    total = Decimal(str(price)) * qty
-    if discount:
-        total -= total * Decimal(discount) / 100
-    return total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def cart_summary(lines, tax_rate=20):
-    subtotal = sum((line_total(p, q, d) for p, q, d in lines), Decimal("0"))
-    tax = (subtotal * Decimal(tax_rate) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return {"items": sum(q for _, q, _ in lines), "subtotal": str(subtotal), "tax": str(tax),
-            "total": str(subtotal + tax)}
-
-
-def free_shipping(subtotal, threshold=50):
-    return Decimal(str(subtotal)) >= threshold
-''', [
+    "cart": (template("tests_runner", "cart.py.tmpl"), [
         ("line_plain", "str(line_total(9.99, 3))", "'29.97'"),
         ("line_discount", "str(line_total(20, 2, 10))", "'36.00'"),
         ("line_rounding", "str(line_total(0.125, 1))", "'0.13'"),
@@ -81,30 +43,7 @@ def free_shipping(subtotal, threshold=50):
         ("shipping_below", "free_shipping(49.99)", "False"),
         ("empty_cart", "cart_summary([])", "{'items': 0, 'subtotal': '0', 'tax': '0.00', 'total': '0.00'}"),
     ]),
-    "intervals": ('''def merge(intervals):
-    out = []
-    for start, end in sorted(intervals):
-        if out and start <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], end)
-        else:
-            out.append([start, end])
-    return [tuple(x) for x in out]
-
-
-def total_length(intervals):
-    return sum(end - start for start, end in merge(intervals))
-
-
-def gaps(intervals, lo, hi):
-    result, cur = [], lo
-    for start, end in merge(intervals):
-        if start > cur:
-            result.append((cur, start))
-        cur = max(cur, end)
-    if cur < hi:
-        result.append((cur, hi))
-    return result
-''', [
+    "intervals": (template("tests_runner", "intervals.py.tmpl"), [
         ("merge_overlap", "merge([(1, 3), (2, 6), (8, 10)])", "[(1, 6), (8, 10)]"),
         ("merge_touching", "merge([(1, 2), (2, 4)])", "[(1, 4)]"),
         ("merge_unsorted", "merge([(5, 7), (1, 2), (6, 9)])", "[(1, 2), (5, 9)]"),
@@ -114,32 +53,7 @@ def gaps(intervals, lo, hi):
         ("gaps_none", "gaps([(0, 10)], 0, 10)", "[]"),
         ("gaps_edges", "gaps([(3, 5)], 3, 9)", "[(5, 9)]"),
     ]),
-    "roman": ('''NUMERALS = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-            (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
-
-
-def to_roman(n):
-    if not 0 < n < 4000:
-        raise ValueError(f"out of range: {n}")
-    out = []
-    for value, sym in NUMERALS:
-        while n >= value:
-            out.append(sym)
-            n -= value
-    return "".join(out)
-
-
-def from_roman(s):
-    values = {sym: v for v, sym in NUMERALS if len(sym) == 1}
-    total = 0
-    for i, ch in enumerate(s):
-        v = values[ch]
-        if i + 1 < len(s) and values[s[i + 1]] > v:
-            total -= v
-        else:
-            total += v
-    return total
-''', [
+    "roman": (template("tests_runner", "roman.py.tmpl"), [
         ("one", "to_roman(1)", "'I'"),
         ("four", "to_roman(4)", "'IV'"),
         ("year", "to_roman(1994)", "'MCMXCIV'"),
@@ -150,31 +64,7 @@ def from_roman(s):
         ("table", "[to_roman(n) for n in range(1, 11)]",
          "['I', 'II', 'III', 'IV', 'V', 'VI', 'VII', 'VIII', 'IX', 'X']"),
     ]),
-    "deepmerge": ('''import copy
-
-
-def deep_merge(base, override):
-    out = copy.deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = deep_merge(out[key], value)
-        elif value is None:
-            out.pop(key, None)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
-def flatten(cfg, prefix=""):
-    flat = {}
-    for key, value in cfg.items():
-        name = f"{prefix}.{key}" if prefix else key
-        if isinstance(value, dict):
-            flat.update(flatten(value, name))
-        else:
-            flat[name] = value
-    return flat
-''', [
+    "deepmerge": (template("tests_runner", "deepmerge.py.tmpl"), [
         ("override_scalar", "deep_merge({'a': 1, 'b': 2}, {'b': 3})", "{'a': 1, 'b': 3}"),
         ("nested", "deep_merge({'db': {'host': 'x', 'port': 5432}}, {'db': {'port': 6432}})",
          "{'db': {'host': 'x', 'port': 6432}}"),
@@ -185,24 +75,7 @@ def flatten(cfg, prefix=""):
         ("flatten_prefix", "flatten({'a': {'b': 1}}, prefix='cfg')", "{'cfg.a.b': 1}"),
         ("no_mutation", "(lambda b: (deep_merge(b, {'x': {'y': 2}}), b)[1])({'x': {'y': 1}})", "{'x': {'y': 1}}"),
     ]),
-    "wordfreq": ('''import re
-from collections import Counter
-
-
-def tokenize(text):
-    return [w for w in re.findall(r"[a-z']+", text.lower()) if w.strip("'")]
-
-
-def top_words(text, n=3, stop=("the", "a", "and", "of")):
-    counts = Counter(w for w in tokenize(text) if w not in stop)
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
-
-
-def line_stats(text):
-    lines = text.splitlines()
-    return {"lines": len(lines), "blank": sum(1 for ln in lines if not ln.strip()),
-            "longest": max((len(ln) for ln in lines), default=0)}
-''', [
+    "wordfreq": (template("tests_runner", "wordfreq.py.tmpl"), [
         ("tokenize", "tokenize(\"It's a dog's life\")", "[\"it's\", 'a', \"dog's\", 'life']"),
         ("top", "top_words('b a b c c c the the the')", "[('c', 3), ('b', 2)]"),
         ("top_ties", "top_words('x y z x y z w', n=2)", "[('x', 2), ('y', 2)]"),
@@ -210,40 +83,7 @@ def line_stats(text):
         ("stats_empty", "line_stats('')", "{'lines': 0, 'blank': 0, 'longest': 0}"),
         ("case_folding", "top_words('Go go GO stop', n=1)", "[('go', 3)]"),
     ]),
-    "semver": ('''import re
-
-_RE = re.compile(r"^v?(\\d+)\\.(\\d+)\\.(\\d+)(?:-([0-9A-Za-z.-]+))?$")
-
-
-def parse(version):
-    m = _RE.match(version.strip())
-    if not m:
-        raise ValueError(f"not a version: {version!r}")
-    major, minor, patch, pre = m.groups()
-    return int(major), int(minor), int(patch), pre
-
-
-def compare(a, b):
-    pa, pb = parse(a), parse(b)
-    if pa[:3] != pb[:3]:
-        return -1 if pa[:3] < pb[:3] else 1
-    if pa[3] == pb[3]:
-        return 0
-    if pa[3] is None:
-        return 1
-    if pb[3] is None:
-        return -1
-    return -1 if pa[3] < pb[3] else 1
-
-
-def bump(version, part="patch"):
-    major, minor, patch, _ = parse(version)
-    if part == "major":
-        return f"{major + 1}.0.0"
-    if part == "minor":
-        return f"{major}.{minor + 1}.0"
-    return f"{major}.{minor}.{patch + 1}"
-''', [
+    "semver": (template("tests_runner", "semver.py.tmpl"), [
         ("parse", "parse('v1.2.3')", "(1, 2, 3, None)"),
         ("parse_pre", "parse('2.0.0-rc.1')", "(2, 0, 0, 'rc.1')"),
         ("compare_lt", "compare('1.2.3', '1.10.0')", "-1"),
@@ -255,36 +95,7 @@ def bump(version, part="patch"):
         ("sorted", "sorted(['1.0.0', '0.9.0', '1.0.0-beta'], key=__import__('functools').cmp_to_key(compare))",
          "['0.9.0', '1.0.0-beta', '1.0.0']"),
     ]),
-    "ratelimit": ('''class TokenBucket:
-    def __init__(self, rate, capacity, clock):
-        self.rate = rate
-        self.capacity = capacity
-        self.clock = clock
-        self.tokens = capacity
-        self.updated = clock()
-
-    def _refill(self):
-        now = self.clock()
-        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
-
-    def allow(self, cost=1):
-        self._refill()
-        if self.tokens >= cost:
-            self.tokens -= cost
-            return True
-        return False
-
-
-def simulate(rate, capacity, times):
-    t = [0.0]
-    bucket = TokenBucket(rate, capacity, lambda: t[0])
-    out = []
-    for when in times:
-        t[0] = when
-        out.append(bucket.allow())
-    return out
-''', [
+    "ratelimit": (template("tests_runner", "ratelimit.py.tmpl"), [
         ("burst", "simulate(1, 3, [0, 0, 0, 0])", "[True, True, True, False]"),
         ("refill", "simulate(1, 1, [0, 0.5, 1.0, 1.2, 2.5])", "[True, False, True, False, True]"),
         ("capacity_cap", "simulate(10, 2, [0, 5, 5, 5])", "[True, True, True, False]"),

@@ -3,7 +3,8 @@
 Python: a package (``cli`` -> ``service`` with a seeded number of layers -> ``core``) whose core
 raises through real code: chained ``raise ... from``, "During handling of the above exception",
 recursion, stdlib frames (json, csv, subprocess), threads, asyncio, exception groups. Node:
-uncaught errors, rejected promises, ``cause`` chains, JSON and module errors.
+uncaught errors, rejected promises, ``cause`` chains, JSON and module errors. The sources are
+data files under ``templates/tracebacks/``.
 """
 
 from __future__ import annotations
@@ -15,300 +16,16 @@ import shlex
 from string import Template
 
 from kompress.data.corpus._runtime import ADJS, NOUNS, SERVICES, VERBS, Family, Sample, TaskCtx
-
-CLI = '''"""Command-line entry point of $pkg."""
-import argparse
-import logging
-import sys
-
-from . import service
-
-log = logging.getLogger("$pkg")
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="$pkg")
-    parser.add_argument("--input", default="data/$noun.json")
-    parser.add_argument("--limit", type=int, default=$limit)
-    parser.add_argument("--mode", default="$mode")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    log.info("starting $pkg (mode=%s, limit=%d)", args.mode, args.limit)
-    for step in range($warmup):
-        log.info("warm-up step %d/%d ok", step + 1, $warmup)
-    result = service.handle(args)
-    print("done:", result)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
-'''
-
-SCENARIOS: dict[str, str] = {
-    "config-keyerror": '''import json
-
-
-def load_settings(path):
-    with open(path) as fh:
-        return json.load(fh)
-
-
-def entry(args):
-    settings = load_settings(args.input)
-    section = settings["$noun"]
-    return connect(section["host"], section["$key"])
-
-
-def connect(host, port):
-    return f"{host}:{port}"
-''',
-    "chained-from": '''class ${Cls}Error(Exception):
-    """Raised when the $noun settings are unusable."""
-
-
-def parse_limit(raw):
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ${Cls}Error(f"invalid $key value {raw!r} in {'$noun'} settings") from exc
-
-
-def entry(args):
-    values = {"$key": "$badval", "retries": "3"}
-    limit = parse_limit(values["$key"])
-    return limit * args.limit
-''',
-    "during-handling": '''import os
-
-
-class Session:
-    def __init__(self, name):
-        self.name = name
-        self.handle = None
-
-    def open(self, path):
-        self.handle = open(path)
-        return self
-
-    def close(self):
-        self.handle.close()
-
-
-def entry(args):
-    session = Session("$noun")
-    try:
-        session.open(os.path.join("var", "$noun", "$file"))
-    except OSError:
-        session.close()
-    return session.name
-''',
-    "attribute-none": '''class Registry:
-    def __init__(self):
-        self.items = {}
-
-    def register(self, key, value):
-        self.items[key] = value
-
-    def lookup(self, key):
-        return self.items.get(key)
-
-
-def entry(args):
-    reg = Registry()
-    for i in range(args.limit):
-        reg.register(f"$noun-{i}", {"id": i, "owner": "$user"})
-    item = reg.lookup("$noun-$missing")
-    return item.get("owner")
-''',
-    "type-error": '''def total_price(items, tax_rate):
-    subtotal = sum(item["price"] * item["qty"] for item in items)
-    return subtotal + subtotal * tax_rate
-
-
-def entry(args):
-    items = [{"price": 9.5, "qty": 2}, {"price": "$badval", "qty": 1}, {"price": 3, "qty": 4}]
-    return round(total_price(items, 0.2), 2)
-''',
-    "recursion": '''def resolve(graph, node, path=()):
-    deps = graph.get(node, [])
-    return [node] + [d for dep in deps for d in resolve(graph, dep, path + (node,))]
-
-
-def entry(args):
-    graph = {"$noun-{}".format(i): ["$noun-{}".format(i + 1)] for i in range($depth)}
-    graph["$noun-$depth"] = ["$noun-$back"]
-    return len(resolve(graph, "$noun-0"))
-''',
-    "file-not-found": '''import csv
-from pathlib import Path
-
-
-def read_rows(path):
-    with open(path, newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
-def entry(args):
-    base = Path("data") / "$noun"
-    rows = []
-    for name in ["$file", "$noun-archive.csv"]:
-        rows += read_rows(base / name)
-    return len(rows)
-''',
-    "json-decode": '''import json
-
-
-def parse_payload(text):
-    return json.loads(text)
-
-
-def entry(args):
-    payload = '{"$key": 1, "$noun": [1, 2, 3] "status": "$adj"}'
-    return parse_payload(payload)["status"]
-''',
-    "index-error": '''def window(values, size):
-    return [values[i + size] - values[i] for i in range(len(values))]
-
-
-def entry(args):
-    values = [i * $depth % 97 for i in range(args.limit)]
-    deltas = window(values, $back)
-    return max(deltas)
-''',
-    "zero-division": '''def mean(xs):
-    return sum(xs) / len(xs)
-
-
-def summarize(groups):
-    return {name: round(mean(vals), 3) for name, vals in groups.items()}
-
-
-def entry(args):
-    groups = {"$noun": [1.5, 2.5, 4.0], "$key": [], "$user": [7.0]}
-    return summarize(groups)
-''',
-    "import-error": '''import importlib
-
-
-def load_plugin(name):
-    return importlib.import_module(name)
-
-
-def entry(args):
-    plugins = ["json", "${pkg}_plugins.${noun}_$key"]
-    return [load_plugin(p).__name__ for p in plugins]
-''',
-    "assertion": '''def rebalance(buckets):
-    total = sum(buckets.values())
-    moved = {k: v // 2 for k, v in buckets.items()}
-    assert sum(moved.values()) == total, f"rebalance lost {total - sum(moved.values())} $noun units"
-    return moved
-
-
-def entry(args):
-    return rebalance({"$key": $depth, "$user": 7, "$noun": 3})
-''',
-    "nested-chain": '''class StorageError(Exception):
-    pass
-
-
-class ${Cls}Error(Exception):
-    pass
-
-
-def read_block(n):
-    raise OSError(28, "No space left on device", f"/var/lib/$noun/blk{n:04d}")
-
-
-def flush(n):
-    try:
-        read_block(n)
-    except OSError as exc:
-        raise StorageError(f"flush of block {n} failed") from exc
-
-
-def commit(args):
-    try:
-        flush($depth)
-    except StorageError as exc:
-        raise ${Cls}Error("commit aborted; $noun journal left $adj") from exc
-
-
-def entry(args):
-    return commit(args)
-''',
-    "unicode-decode": '''def read_text(path):
-    with open(path, encoding="utf-8") as fh:
-        return fh.read()
-
-
-def entry(args):
-    with open("$file", "wb") as fh:
-        fh.write("$noun;$key\\n".encode() + bytes([0xff, 0xfe, 0x41]) + b"\\n")
-    return len(read_text("$file"))
-''',
-    "thread-error": '''import threading
-
-
-def worker(n, out):
-    out[n] = 100 // (n - $back)
-
-
-def entry(args):
-    out = {}
-    threads = [threading.Thread(target=worker, args=(n, out), name=f"$noun-worker-{n}") for n in range($depth)]
-    for t in threads:
-        t.start()
-        t.join()
-    return sorted(out)
-''',
-    "asyncio-error": '''import asyncio
-
-
-async def fetch(i):
-    await asyncio.sleep(0)
-    if i == $back:
-        raise ConnectionResetError(f"peer reset while reading $noun {i}")
-    return i
-
-
-async def gather_all(n):
-    return await asyncio.gather(*(fetch(i) for i in range(n)))
-
-
-def entry(args):
-    return asyncio.run(gather_all($depth))
-''',
-    "exception-group": '''def check(name, value):
-    if value < 0:
-        raise ValueError(f"{name} must be >= 0, got {value}")
-    if value > 100:
-        raise OverflowError(f"{name} above 100: {value}")
-
-
-def entry(args):
-    errors = []
-    for name, value in {"$noun": -$back, "$key": 130 + $depth, "$user": 5}.items():
-        try:
-            check(name, value)
-        except Exception as exc:
-            errors.append(exc)
-    if errors:
-        raise ExceptionGroup("$noun validation failed", errors)
-''',
-    "subprocess-error": '''import subprocess
-import sys
-
-
-def run_step(cmd):
-    return subprocess.run(cmd, check=True, capture_output=True, text=True)
-
-
-def entry(args):
-    return run_step([sys.executable, "-c", "import sys; sys.exit($depth)"]).stdout
-''',
-}
+from kompress.data.corpus._templates import template
+
+# Python (templates/tracebacks/python/): ``cli`` is the package's entry point; each scenario is
+# its ``core`` module, where the failure is. The order is the family's template order.
+CLI = template("tracebacks", "python", "cli.py.tmpl")
+SCENARIO_NAMES = ("config-keyerror", "chained-from", "during-handling", "attribute-none", "type-error", "recursion",
+                  "file-not-found", "json-decode", "index-error", "zero-division", "import-error", "assertion",
+                  "nested-chain", "unicode-decode", "thread-error", "asyncio-error", "exception-group",
+                  "subprocess-error")
+SCENARIOS: dict[str, str] = {name: template("tracebacks", "python", f"{name}.py.tmpl") for name in SCENARIO_NAMES}
 
 
 def _service(rng: random.Random, pkg: str) -> str:
@@ -366,140 +83,12 @@ def produce_python(ctx: TaskCtx) -> list[Sample]:
 # ---------------------------------------------------------------------------------------------
 # Node
 
-NODE: dict[str, str] = {
-    "node-undefined-prop": """'use strict';
-const $noun = require('./lib/$noun');
-
-function summarize(records) {
-  return records.map((r) => `${r.id}:${r.meta.$key}`).join(',');
-}
-
-const records = $noun.load($count);
-console.log(`loaded ${records.length} $noun records`);
-console.log(summarize(records));
-""",
-    "node-reference": """'use strict';
-
-function compute$Cls(values) {
-  let total = 0;
-  for (const v of values) {
-    total += v * ${key}Factor;
-  }
-  return total;
-}
-
-const values = Array.from({ length: $count }, (_, i) => i * 3);
-console.log('computing $noun totals for', values.length, 'values');
-console.log(compute$Cls(values));
-""",
-    "node-json-parse": """'use strict';
-const fs = require('fs');
-
-function readConfig(path) {
-  const raw = fs.readFileSync(path, 'utf8');
-  return JSON.parse(raw);
-}
-
-const cfg = readConfig('./config/$noun.json');
-console.log('$key =', cfg.$key);
-""",
-    "node-module-missing": """'use strict';
-const path = require('path');
-const $noun = require('./lib/$noun');
-const helper = require('$pkgname');
-
-console.log(path.basename(__filename), $noun.load(3).length, helper);
-""",
-    "node-stack-overflow": """'use strict';
-
-function walk(node, seen = 0) {
-  return node.children.reduce((acc, c) => acc + walk(c, seen + 1), 1);
-}
-
-const nodes = Array.from({ length: $count }, (_, i) => ({ id: i, children: [] }));
-for (let i = 0; i + 1 < nodes.length; i++) nodes[i].children.push(nodes[i + 1]);
-nodes[nodes.length - 1].children.push(nodes[$back]);
-console.log('walking $noun tree of', nodes.length);
-console.log(walk(nodes[0]));
-""",
-    "node-promise-reject": """'use strict';
-const $noun = require('./lib/$noun');
-
-async function fetch$Cls(id) {
-  await new Promise((resolve) => setImmediate(resolve));
-  if (id === $back) {
-    const err = new Error(`upstream returned 503 for $noun ${id}`);
-    err.code = 'E_UPSTREAM';
-    throw err;
-  }
-  return { id, ok: true };
-}
-
-async function main() {
-  const ids = $noun.load($count).map((r) => r.id);
-  const results = [];
-  for (const id of ids) {
-    results.push(await fetch$Cls(id));
-    console.log(`fetched $noun ${id}`);
-  }
-  return results;
-}
-
-main().then((r) => console.log('done', r.length));
-""",
-    "node-error-cause": """'use strict';
-
-class ${Cls}Error extends Error {
-  constructor(message, options) {
-    super(message, options);
-    this.name = '${Cls}Error';
-  }
-}
-
-function parsePort(raw) {
-  const port = Number.parseInt(raw, 10);
-  if (Number.isNaN(port)) {
-    throw new TypeError(`port must be a number, got "${raw}"`);
-  }
-  return port;
-}
-
-function loadSettings(env) {
-  try {
-    return { port: parsePort(env.${KEY}_PORT) };
-  } catch (err) {
-    throw new ${Cls}Error('cannot load $noun settings', { cause: err });
-  }
-}
-
-console.log('booting $noun service');
-console.log(loadSettings({ ${KEY}_PORT: '$badval' }));
-""",
-    "node-assert": """'use strict';
-const assert = require('assert');
-const $noun = require('./lib/$noun');
-
-const got = $noun.load($count).map((r) => ({ id: r.id, state: r.id % 3 === 0 ? 'open' : 'closed' }));
-const want = got.map((r) => ({ ...r }));
-want[$back].state = '$adj';
-console.log('checking', got.length, '$noun states');
-assert.deepStrictEqual(got, want);
-""",
-}
-
-NODE_LIB = """'use strict';
-
-function load(n) {
-  const out = [];
-  for (let i = 0; i < n; i++) {
-    out.push({ id: i, name: `$noun-${i}`, meta: i % $mod === 0 ? undefined : { $key: i * 7 } });
-    console.log(`[lib/$noun] loaded $noun-${i} (${i % $mod === 0 ? 'no meta' : '$key=' + i * 7})`);
-  }
-  return out;
-}
-
-module.exports = { load };
-"""
+# templates/tracebacks/node/: each script is an item's main file; ``lib.js`` is the module it
+# requires. Substituted with ``_js_sub``, not string.Template (see there).
+NODE_NAMES = ("node-undefined-prop", "node-reference", "node-json-parse", "node-module-missing", "node-stack-overflow",
+              "node-promise-reject", "node-error-cause", "node-assert")
+NODE: dict[str, str] = {name: template("tracebacks", "node", f"{name}.js") for name in NODE_NAMES}
+NODE_LIB = template("tracebacks", "node", "lib.js")
 
 
 def _js_sub(src: str, fl: dict[str, str]) -> str:
@@ -539,8 +128,8 @@ def produce_node(ctx: TaskCtx) -> list[Sample]:
 
 
 FAMILIES = [
-    Family("python-traceback", "traceback", tuple(SCENARIOS), produce_python, 380, (), None,
+    Family("python-traceback", "traceback", SCENARIO_NAMES, produce_python, 380, (), None,
            "Python packages raising through real frames"),
-    Family("node-traceback", "traceback", tuple(NODE), produce_node, 150, ("node",), None,
+    Family("node-traceback", "traceback", NODE_NAMES, produce_node, 150, ("node",), None,
            "Node.js uncaught errors and rejections"),
 ]
