@@ -1,5 +1,10 @@
-"""Copy a trained model folder into the package as the default model (no ONNX files:
-they are rebuilt on first use into the cache), with the chosen decision settings.
+"""Copy a trained model folder into the package as the default model, with the chosen
+decision settings and its int8 ONNX graph less the tensors it shares with the backbone
+(``onnx/model.int8.onnx``, ~6 MB; see :mod:`kompress.scoring.onnx_cache`), so a plain
+install (no torch) compresses on an empty cache. Needs torch and onnx (the ``train`` and
+``export`` extras) to build that graph.
+
+    .venv/bin/python scripts/ship_model.py --onnx-only   # rebuild the graph of the shipped model
 
     .venv/bin/python scripts/ship_model.py runs/v2/train/model --threshold 0.5 \\
         --eval-fp32 runs/v2/eval/eval.json --eval-int8 runs/v2/eval-int8/eval.json
@@ -34,19 +39,25 @@ def int8_check(fp32_report: Path, int8_report: Path) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("model", type=Path)
+    ap.add_argument("model", type=Path, nargs="?")
+    ap.add_argument("--onnx-only", action="store_true", help="only (re)build the shipped model's ONNX graph")
     ap.add_argument("--threshold", type=float, help="global threshold (default: keep the model's; calibrated "
                     "per-domain thresholds in its config win for their domains)")
     ap.add_argument("--line-score", help="line granularity's score: mean, max or topK (default: keep the model's)")
     ap.add_argument("--eval-fp32", type=Path, help="eval.json of the fp32 model (ONNX or torch)")
     ap.add_argument("--eval-int8", type=Path, help="eval.json of the int8 ONNX model on the same data")
     args = ap.parse_args()
+    if args.onnx_only:
+        ship_graph()
+        return
+    if args.model is None:
+        ap.error("give a model folder (or --onnx-only)")
     if not (args.model / "config.json").is_file():
         raise SystemExit(f"{args.model}: not a Kompress model folder")
     check = int8_check(args.eval_fp32, args.eval_int8) if args.eval_fp32 and args.eval_int8 else None
     if DEST.exists():
         shutil.rmtree(DEST)
-    shutil.copytree(args.model, DEST, ignore=shutil.ignore_patterns("*.onnx", "*.onnx.tmp", "checkpoints"))
+    shutil.copytree(args.model, DEST, ignore=shutil.ignore_patterns("*.onnx", "*.onnx.tmp", "checkpoints", "onnx"))
     cfg = json.loads((DEST / "config.json").read_text())
     if args.threshold is not None:
         cfg["threshold"] = args.threshold
@@ -58,6 +69,16 @@ def main() -> None:
     (DEST / "config.json").write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
     print(f"shipped {args.model} -> {DEST} (threshold {cfg['threshold']}, per domain {cfg.get('domain_thresholds') or 'none'}"
           + (f", int8 {'validated' if check['ok'] else 'rejected'}: {check['delta']}" if check else "") + ")")
+    ship_graph()
+
+
+def ship_graph() -> None:
+    """Build ``DEST/onnx/model.int8.onnx`` and check it scores exactly as the whole graph."""
+    from kompress.modeling.release import ship_onnx
+
+    r = ship_onnx(DEST)
+    print(f"shipped {r['path']} ({r['mb']} MB; whole graph {r['whole_mb']} MB; from the backbone: "
+          f"{', '.join(r['shared'])}; identical scores on {r['identical_words']} words)")
 
 
 if __name__ == "__main__":

@@ -259,7 +259,66 @@ def test_install_creates_settings_in_claude_config_dir(tmp_path, monkeypatch):
     assert list(data) == ["hooks"] and len(_ours(data)) == 1
     assert not list(path.parent.glob("*.kompress-backup-*"))  # nothing to back up
     assert main(["uninstall", "claude-code"]) == 0
-    assert json.loads(path.read_text()) == {}
+    # Install created the files: uninstall removes them, and leaves no backups behind.
+    assert not path.exists() and not (tmp_path / "claude" / ".claude.json").exists()
+    assert not list(path.parent.glob("*kompress-backup*"))
+
+
+def test_uninstall_restores_the_exact_bytes_and_registers_mcp(tmp_path):
+    path = tmp_path / ".claude" / "settings.json"
+    path.parent.mkdir()
+    original = '{\n    "env": {"FOO": "bar"},   "model": "opus"\n}\n'  # odd formatting on purpose
+    path.write_text(original)
+    mcp_file = tmp_path / ".mcp.json"  # a project's settings: project-scope MCP servers
+    assert main(["install", "claude-code", "--settings", str(path)]) == 0
+    servers = json.loads(mcp_file.read_text())["mcpServers"]
+    assert servers["kompress"]["args"] == ["-m", "kompress.cli", "mcp"]
+    assert main(["install", "claude-code", "--settings", str(path), "--min-chars", "500"]) == 0  # a change
+    assert main(["uninstall", "claude-code", "--settings", str(path)]) == 0
+    assert path.read_text() == original and not mcp_file.exists()
+    assert sorted(p.name for p in tmp_path.rglob("*")) == [".claude", "settings.json"]  # no backups left
+
+    # Edited by the user after install: only our entries go, their edit stays.
+    assert main(["install", "claude-code", "--settings", str(path), "--no-mcp"]) == 0
+    data = json.loads(path.read_text())
+    data["model"] = "sonnet"
+    path.write_text(json.dumps(data))
+    assert main(["uninstall", "claude-code", "--settings", str(path), "--no-mcp"]) == 0
+    assert json.loads(path.read_text()) == {"env": {"FOO": "bar"}, "model": "sonnet"}
+
+
+def _persisted_event(tmp_path, text: str) -> dict:
+    event = load("bash_build.json")
+    full = tmp_path / "tool-results" / "toolu_1.txt"
+    full.parent.mkdir()
+    full.write_text(text)
+    event["tool_response"] = {"stdout": text[:30_000], "stderr": "", "interrupted": False, "isImage": False,
+                              "persistedOutputPath": str(full)}
+    return event
+
+
+def test_persisted_output_is_compressed_whole(compress, tmp_path):
+    """Claude Code saved a >30k output to a file and sent its start: the whole file is compressed."""
+    base = load("bash_build.json")["tool_response"]["stdout"]
+    text = "".join(f"[{i:04d}] " + line + "\n" for i, line in enumerate(base.splitlines() * 12))
+    text += "FATAL: the very last line only the file has\n"
+    assert len(text) > 30_000
+    event = _persisted_event(tmp_path, text)
+    out = cc.handle(event, compress, cc.HookConfig(store_dir=tmp_path / "store"))
+    if out is None:  # compressed, it would still not fit inline: Claude Code's preview stands
+        assert len(compress(text)["text"]) > cc.INLINE_LIMIT - 400
+        return
+    new = out["hookSpecificOutput"]["updatedToolOutput"]
+    assert "persistedOutputPath" not in new and len(new["stdout"]) <= cc.INLINE_LIMIT
+    saved = Path(new["stdout"].partition("\n")[0].split("full original: ", 1)[1])
+    assert saved.read_text() == text  # the whole output, not the 30k the event carried
+    assert new["stdout"].partition("\n")[2] == compress(text)["text"]
+
+
+def test_persisted_output_unreadable_passes_through(compress, tmp_path):
+    event = _persisted_event(tmp_path, "x " * 20_000)
+    Path(event["tool_response"]["persistedOutputPath"]).unlink()
+    assert cc.handle(event, compress, cc.HookConfig(store_dir=tmp_path / "store")) is None
 
 
 def test_install_refuses_broken_settings(tmp_path, capsys):

@@ -136,3 +136,37 @@ def test_line_labels_follow_the_line():
     starts, _ = word_spans(text)
     labels = np.array([0, 1, 0, 0, 0, 0, 0, 0, 1, 0])
     assert line_labels(text, starts, labels).tolist() == [1, 1, 1, 0, 0, 0, 1, 1, 1, 1]
+
+
+def test_shipped_graph_runs_without_torch_on_an_empty_cache(tmp_path):
+    """The default model's int8 graph ships without the backbone's tensors (taken from the
+    backbone package at load): a fresh process, empty cache, no torch import."""
+    from kompress.compressor import DEFAULT_MODEL_DIR
+    from kompress.scoring.onnx_cache import shared_initializers, shipped_graph
+
+    graph = shipped_graph(DEFAULT_MODEL_DIR, int8=True)
+    assert graph is not None and graph.stat().st_size < 10 * 2**20
+    assert "model.encoder.embeddings.word_embeddings.weight" in shared_initializers(graph)
+    code = (
+        "import sys, json; from kompress import Compressor; c = Compressor.load(); "
+        f"r = c.compress(open({str(SAMPLES / 'pytest_failure.txt')!r}).read()); "
+        "print(json.dumps([str(c.backend.path), r.tokens_out < r.tokens_in, 'torch' in sys.modules]))"
+    )
+    env = {**os.environ, "KOMPRESS_CACHE": str(tmp_path / "empty")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    assert json.loads(out.strip().splitlines()[-1]) == [str(graph), True, False]
+    assert not (tmp_path / "empty").exists()  # nothing exported
+
+
+def test_shipped_graph_ignored_when_weights_change(tmp_path):
+    import shutil
+
+    from kompress.compressor import DEFAULT_MODEL_DIR
+    from kompress.scoring.onnx_cache import shipped_graph
+
+    d = tmp_path / "model"
+    shutil.copytree(DEFAULT_MODEL_DIR, d)
+    assert shipped_graph(d, int8=True) is not None
+    heads = d / "heads.safetensors"
+    heads.write_bytes(heads.read_bytes()[:-4] + b"\0\0\0\0")  # retrained in place, say
+    assert shipped_graph(d, int8=True) is None  # its scores would be stale: export instead

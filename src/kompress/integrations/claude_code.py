@@ -12,16 +12,27 @@ stdin (``session_id``, ``transcript_path``, ``cwd``, ``hook_event_name``, ``tool
 ``tool_input``, ``tool_response``, ...). The hook answers with
 ``hookSpecificOutput.updatedToolOutput``: the tool's own response object with each long
 text field compressed (Claude Code accepts a replacement only in the tool's native
-shape; MCP tools also get ``updatedMCPToolOutput``, the older MCP-only name). Each
-compressed field starts with one line telling the agent that it was compressed and where
-the full original is saved. The hook
+shape; MCP tools also get ``updatedMCPToolOutput``, the older MCP-only name: Claude Code
+honours ``updatedToolOutput`` for every tool, Bash included, from 2.1.121 on; earlier
+versions replace MCP tool outputs only, so there Bash outputs reach the model unchanged).
+Each compressed field starts with one line telling the agent that it was compressed, the
+original's hash for the MCP tool ``original`` (``kompress mcp``, registered by ``kompress
+install claude-code`` as ``mcp__kompress__original``) and where the full original is saved.
+
+Bash outputs over 30,000 characters are not inline: Claude Code saves the whole output to
+a file (``tool_response.persistedOutputPath``), hands the hook only its start, and shows the
+model a 2,000-character preview plus the path. The hook compresses the whole file instead;
+when the result fits inline it replaces the output and drops the ``persistedOutput*`` fields
+(the model then sees all of it, compressed); when it does not, or the file cannot be read,
+Claude Code's own preview and file stand. The hook
 
 * leaves alone outputs under a size floor (``--min-chars``, default 2000 characters);
 * never touches tools that read files the agent may edit: Read, Grep, Glob (not matched),
   Bash commands that print files (``cat``, ``head``, ``sed -n``, ``grep -r``, ``rg``,
   ``git diff/show/blame``...) and MCP tools named like file readers;
-* compresses through a running ``kompress serve`` (``--server``, ``$KOMPRESS_SERVER``,
-  default ``http://127.0.0.1:8719``), or in-process when none answers;
+* compresses in-process with the ONNX model (never torch: ~0.5 s a call with the shipped
+  int8 graph), or through a running ``kompress serve`` when ``--server`` /
+  ``$KOMPRESS_SERVER`` names one (in-process when none answers there);
 * passes the original through (prints nothing, exits 0) on any error, or when
   compression would save under 10%.
 """
@@ -44,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from kompress.decision.options import CompressOptions, add_arguments
+from kompress.serving.originals import CLAUDE_TOOL, content_hash, store_root  # noqa: F401  (used by the hook's store)
 
 HOOK_MODULE = "kompress.integrations.claude_code"
 DEFAULT_MATCHER = "Bash|mcp__.*"
@@ -51,6 +63,14 @@ DEFAULT_MIN_CHARS = 2000
 DEFAULT_TIMEOUT_S = 60
 MIN_SAVING = 0.10  # compress only when at least this share of tokens goes
 NOTE_PREFIX = "[kompress]"
+#: Claude Code keeps a Bash output inline up to this many characters, and saves longer
+#: ones to ``persistedOutputPath`` (showing the model a 2,000-character preview).
+INLINE_LIMIT = 30_000
+#: A persisted output larger than this is left to Claude Code (reading it would cost more
+#: than the hook's time budget).
+MAX_PERSISTED_BYTES = 20 * 2**20
+#: The hook's in-process backends: ONNX only (torch costs seconds and ~0.5 GB per call).
+HOOK_BACKENDS = ("auto", "onnx", "onnx-int8")
 
 # --------------------------------------------------------------------------- which outputs
 # Tools whose output is file content the agent may go on to edit: never compressed.
@@ -238,19 +258,10 @@ class HookConfig:
     min_saving: float = MIN_SAVING
 
 
-def store_root() -> Path:
-    """Where originals are saved: ``$KOMPRESS_HOOK_DIR``, else ``<kompress cache>/claude-code``."""
-    if os.environ.get("KOMPRESS_HOOK_DIR"):
-        return Path(os.environ["KOMPRESS_HOOK_DIR"])
-    base = os.environ.get("KOMPRESS_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "kompress")
-    return Path(base) / "claude-code"
-
-
 def _save_original(text: str, directory: Path, label: str) -> Path:
     """Write ``text`` once (named by its hash) with owner-only permissions; return the path."""
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    digest = content_hash(text)
     path = directory / f"{label}-{digest}.txt"
     if not path.exists():
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
@@ -261,10 +272,13 @@ def _save_original(text: str, directory: Path, label: str) -> Path:
     return path
 
 
-def note_line(field: str, result: dict, path: Path) -> str:
-    """The one line that tells the agent what happened and where the original is."""
+def note_line(field: str, result: dict, path: Path, digest: str | None = None) -> str:
+    """The one line that tells the agent what happened, how to get dropped lines back (the
+    MCP tool, by hash) and where the original is (the path comes last)."""
+    digest = digest or path.stem.rsplit("-", 1)[-1]
     return (f"{NOTE_PREFIX} {field} compressed {result['tokens_in']} -> {result['tokens_out']} tokens "
-            f"(kept lines and words are verbatim); full original: {path}")
+            f"(kept lines and words are verbatim); dropped lines: {CLAUDE_TOOL}(hash=\"{digest}\", start_line, "
+            f"end_line); full original: {path}")
 
 
 def _text_slots(obj: Any, path: tuple = ()) -> list[tuple[tuple, str]]:
@@ -300,6 +314,20 @@ def _label(tool_name: str, path: tuple) -> str:
     return "-".join([name, *keys]) if keys else name
 
 
+def _persisted_output(tool_name: str, response: Any) -> str | None | bool:
+    """The whole output Claude Code saved to ``persistedOutputPath`` (Bash outputs over
+    ``INLINE_LIMIT``); ``None`` when nothing was saved; ``False`` when it cannot be read whole."""
+    if tool_name != "Bash" or not isinstance(response, dict) or not response.get("persistedOutputPath"):
+        return None
+    path = Path(str(response["persistedOutputPath"])).expanduser()
+    try:
+        if path.stat().st_size > MAX_PERSISTED_BYTES:
+            return False
+        return path.read_bytes().decode("utf-8", "replace")
+    except OSError:
+        return False
+
+
 def handle(event: dict, compress: CompressFn, config: HookConfig | None = None) -> dict | None:
     """The hook's answer to one ``PostToolUse`` event, or ``None`` to leave the output as it is."""
     config = config or HookConfig()
@@ -311,7 +339,15 @@ def handle(event: dict, compress: CompressFn, config: HookConfig | None = None) 
     response = event.get("tool_response")
     if isinstance(response, dict) and response.get("isImage"):
         return None
+    persisted = _persisted_output(tool_name, response)
+    if persisted is False:
+        return None  # Claude Code saved the output and we cannot read all of it: leave its preview
     slots = [(p, t) for p, t in _text_slots(response) if len(t) >= config.min_chars]
+    if persisted is not None:
+        # The event carries only the start of stdout: compress the whole saved output.
+        slots = [(p, persisted if p == ("stdout",) else t) for p, t in slots]
+        if not any(p == ("stdout",) for p, _ in slots):
+            slots.append((("stdout",), persisted))
     if not slots:
         return None
     # Session ids are UUIDs; anything else is flattened (no dots: no `..` out of the store).
@@ -324,11 +360,16 @@ def handle(event: dict, compress: CompressFn, config: HookConfig | None = None) 
         if r["tokens_in"] == 0 or r["tokens_out"] > (1.0 - config.min_saving) * r["tokens_in"]:
             continue
         field = str(path[-1]) if tool_name == "Bash" and path else "output"
-        saved = _save_original(text, directory, _label(tool_name, path))
-        updated = _set(updated, path, note_line(field, r, saved) + "\n" + r["text"])
+        value = note_line(field, r, _save_original(text, directory, _label(tool_name, path))) + "\n" + r["text"]
+        if persisted is not None and path == ("stdout",) and len(value) > INLINE_LIMIT:
+            return None  # still too long to go inline: Claude Code's preview and file stand
+        updated = _set(updated, path, value)
         changed = True
     if not changed:
         return None
+    if persisted is not None and isinstance(updated, dict):
+        for key in [k for k in updated if k.startswith("persistedOutput")]:
+            del updated[key]  # the whole output is now inline, compressed
     out: dict[str, Any] = {"hookEventName": "PostToolUse", "updatedToolOutput": updated}
     if tool_name.startswith("mcp__"):
         out["updatedMCPToolOutput"] = updated  # Claude Code before 2.1.121 knew only this name
@@ -341,7 +382,10 @@ HOOK_OPTIONS = ("threshold", "rate", "granularity", "coverage", "novelty")
 
 def make_compress(server: str | None, model: str | None = None, backend: str = "auto",
                   options: CompressOptions | None = None, timeout: float = 50.0) -> CompressFn:
-    """Compress through the server at ``server``; in-process when none answers there."""
+    """Compress in-process with ONNX; through the server at ``server`` first when one is given
+    (in-process when none answers there). Never torch: the hook must stay fast."""
+    if backend not in HOOK_BACKENDS:
+        raise ValueError(f"the hook runs ONNX only: backend must be one of {', '.join(HOOK_BACKENDS)}")
     state: dict[str, Any] = {"remote": bool(server)}
 
     def compress(text: str) -> dict:
@@ -354,7 +398,7 @@ def make_compress(server: str | None, model: str | None = None, backend: str = "
                 return remote_compress(server, text, options, timeout=timeout)
             except ServerUnavailable:
                 state["remote"] = False  # nothing listens: load the model here instead
-        comp = integrations.get_compressor(model, backend)
+        comp = integrations.get_compressor(model, backend, allow_torch=False)
         return comp.compress(text, options).to_dict()
 
     return compress
@@ -365,13 +409,11 @@ def main(argv: list[str] | None = None) -> int:
 
     Always exits 0: any problem leaves the tool output as it was.
     """
-    from kompress.serving.server import DEFAULT_URL
-
     p = argparse.ArgumentParser(prog=f"python -m {HOOK_MODULE}", description="Claude Code PostToolUse hook.")
-    p.add_argument("--server", default=os.environ.get("KOMPRESS_SERVER", DEFAULT_URL),
-                   help="kompress serve URL ('' or 'none': always in-process)")
+    p.add_argument("--server", default=os.environ.get("KOMPRESS_SERVER", ""),
+                   help="a kompress serve URL to try first (default $KOMPRESS_SERVER; '' or 'none': in-process only)")
     p.add_argument("--model", default=None, help="model folder for in-process compression")
-    p.add_argument("--backend", default="auto", choices=["auto", "torch", "onnx", "onnx-int8"])
+    p.add_argument("--backend", default="auto", choices=list(HOOK_BACKENDS))
     add_arguments(p, HOOK_OPTIONS)
     p.add_argument("--min-chars", type=int, default=DEFAULT_MIN_CHARS)
     p.add_argument("--store", default=None, help="folder for the full originals")
@@ -538,27 +580,151 @@ def _write_settings(path: Path, data: dict) -> Path | None:
     return backup
 
 
-def install(path: str | os.PathLike | None = None, command: str | None = None,
-            matcher: str = DEFAULT_MATCHER, timeout: int = DEFAULT_TIMEOUT_S) -> SettingsChange:
-    """Add the hook to the settings file (backed up first); a no-op when already there."""
-    target = settings_path(path)
+# --------------------------------------------------------------------------- MCP registration
+MCP_SERVER_NAME = "kompress"
+
+
+def mcp_config_path(path: str | os.PathLike | None = None, settings: str | os.PathLike | None = None) -> Path:
+    """Where Claude Code reads the ``kompress`` MCP server from: ``path``; else beside an explicit
+    settings file (a project's ``.claude/settings.json``: the project's ``.mcp.json``; any other:
+    ``.claude.json`` in its folder); else the user's ``$CLAUDE_CONFIG_DIR/.claude.json`` or ``~/.claude.json``."""
+    if path:
+        return Path(path).expanduser()
+    if settings:
+        s = Path(settings).expanduser().resolve()
+        return s.parent.parent / ".mcp.json" if s.parent.name == ".claude" else s.parent / ".claude.json"
+    if os.environ.get("CLAUDE_CONFIG_DIR"):
+        return Path(os.environ["CLAUDE_CONFIG_DIR"]) / ".claude.json"
+    return Path(os.path.expanduser("~/.claude.json"))
+
+
+def mcp_entry(python: str | None = None) -> dict:
+    """The stdio server entry Claude Code runs for ``kompress mcp`` (absolute interpreter)."""
+    return {"type": "stdio", "command": python or sys.executable, "args": ["-m", "kompress.cli", "mcp"], "env": {}}
+
+
+def merge_mcp(config: dict, entry: dict | None = None) -> bool:
+    servers = config.setdefault("mcpServers", {})
+    if not isinstance(servers, dict):
+        raise ValueError("'mcpServers' in the MCP config is not an object")
+    entry = entry or mcp_entry()
+    if servers.get(MCP_SERVER_NAME) == entry:
+        return False
+    servers[MCP_SERVER_NAME] = entry
+    return True
+
+
+def remove_mcp(config: dict) -> bool:
+    servers = config.get("mcpServers")
+    if not isinstance(servers, dict) or MCP_SERVER_NAME not in servers:
+        return False
+    del servers[MCP_SERVER_NAME]
+    if not servers:
+        del config["mcpServers"]
+    return True
+
+
+# --------------------------------------------------------------------------- install state
+def _state_file() -> Path:
+    base = os.environ.get("KOMPRESS_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "kompress")
+    return Path(base) / "claude-code-installs.json"
+
+
+def _load_state() -> dict:
+    try:
+        return json.loads(_state_file().read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _save_state(state: dict) -> None:
+    f = _state_file()
+    f.parent.mkdir(parents=True, exist_ok=True)
+    tmp = f.with_name(f.name + ".tmp")
+    tmp.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, f)
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _apply(target: Path, mutate: Callable[[dict], bool]) -> SettingsChange:
+    """Change a JSON file with ``mutate`` (backed up first) and remember what was there before:
+    whether the file existed, its backups, and the digest of what we wrote."""
     existed = target.exists()
     data = _read_settings(target)
-    if not merge_hook(data, command or hook_command(), matcher, timeout):
+    if not mutate(data):
         return SettingsChange(target, changed=False)
     backup = _write_settings(target, data)
+    state = _load_state()
+    key = str(target.resolve())
+    rec = state.get(key) or {"created": not existed, "backups": []}
+    rec["backups"] = rec["backups"] + ([str(backup)] if backup else [])
+    rec["written"] = _digest(target)
+    state[key] = rec
+    _save_state(state)
     return SettingsChange(target, changed=True, backup=backup, created=not existed)
 
 
-def uninstall(path: str | os.PathLike | None = None) -> SettingsChange:
-    """Remove the hook from the settings file (backed up first); a no-op when not there."""
-    target = settings_path(path)
+def _revert(target: Path, remove: Callable[[dict], bool]) -> SettingsChange:
+    """Undo :func:`_apply`: when the file is still what we wrote, exactly what was there before
+    (no file, or the first backup's bytes; our backups go); otherwise our entries only."""
+    state = _load_state()
+    key = str(target.resolve()) if target.exists() else str(target)
+    rec = state.pop(key, None)
     if not target.exists():
         return SettingsChange(target, changed=False)
-    data = _read_settings(target)
-    if not remove_hook(data):
-        return SettingsChange(target, changed=False)
-    return SettingsChange(target, changed=True, backup=_write_settings(target, data))
+    try:
+        if rec and _digest(target) == rec.get("written"):
+            first = Path(rec["backups"][0]) if rec["backups"] else None
+            if rec["created"]:
+                target.unlink()
+            elif first is not None and first.is_file():
+                fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+                with os.fdopen(fd, "wb") as f:
+                    f.write(first.read_bytes())
+                os.chmod(tmp, target.stat().st_mode & 0o777)
+                os.replace(tmp, target)
+            else:
+                rec = None  # the backup is gone: fall back to removing our entries
+            if rec is not None:
+                for b in rec["backups"]:
+                    Path(b).unlink(missing_ok=True)
+                return SettingsChange(target, changed=True)
+        data = _read_settings(target)
+        if not remove(data):
+            return SettingsChange(target, changed=False)
+        if rec and rec["created"] and not data:
+            target.unlink()  # we created it and nothing else was put there
+            return SettingsChange(target, changed=True)
+        return SettingsChange(target, changed=True, backup=_write_settings(target, data))
+    finally:
+        _save_state(state)
+
+
+def install(path: str | os.PathLike | None = None, command: str | None = None,
+            matcher: str = DEFAULT_MATCHER, timeout: int = DEFAULT_TIMEOUT_S) -> SettingsChange:
+    """Add the hook to the settings file (backed up first); a no-op when already there."""
+    return _apply(settings_path(path), lambda data: merge_hook(data, command or hook_command(), matcher, timeout))
+
+
+def uninstall(path: str | os.PathLike | None = None) -> SettingsChange:
+    """Remove the hook: the settings file exactly as before install when untouched since, else
+    without our entries (backed up first); a no-op when not there."""
+    return _revert(settings_path(path), remove_hook)
+
+
+def register_mcp(path: str | os.PathLike | None = None, settings: str | os.PathLike | None = None,
+                 python: str | None = None) -> SettingsChange:
+    """Register ``kompress mcp`` as Claude Code's MCP server ``kompress`` (tool ``mcp__kompress__original``)."""
+    entry = mcp_entry(python)
+    return _apply(mcp_config_path(path, settings), lambda data: merge_mcp(data, entry))
+
+
+def unregister_mcp(path: str | os.PathLike | None = None, settings: str | os.PathLike | None = None) -> SettingsChange:
+    return _revert(mcp_config_path(path, settings), remove_mcp)
 
 
 if __name__ == "__main__":

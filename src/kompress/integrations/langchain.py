@@ -3,7 +3,7 @@
 ```python
 from kompress.integrations.langchain import KompressDocumentCompressor
 
-compressor = KompressDocumentCompressor(rate=0.5)                  # in-process, shipped model
+compressor = KompressDocumentCompressor(rate=0.5)                  # in-process ONNX, shipped model
 compressor = KompressDocumentCompressor(server_url="http://127.0.0.1:8719")  # a running `kompress serve`
 docs = compressor.compress_documents(docs, query="why did the build fail?")
 # e.g. inside langchain's ContextualCompressionRetriever(base_compressor=compressor, ...)
@@ -25,7 +25,7 @@ from langchain_core.callbacks import Callbacks
 from langchain_core.documents import BaseDocumentCompressor, Document
 from pydantic import ConfigDict, Field
 
-from kompress.integrations import compress_text, stats_metadata
+from kompress.integrations import compress_or_pass, stats_metadata
 
 
 class KompressDocumentCompressor(BaseDocumentCompressor):
@@ -37,7 +37,10 @@ class KompressDocumentCompressor(BaseDocumentCompressor):
     """A loaded :class:`kompress.Compressor`; ``None`` loads ``model`` on first use (shared per process)."""
     model: str | None = None
     """Model folder for in-process compression; ``None``: the shipped model."""
-    backend: Literal["torch", "onnx", "onnx-int8"] = "torch"
+    backend: Literal["auto", "onnx", "onnx-int8", "torch"] = "auto"
+    """``auto``: ONNX Runtime (the shipped int8 graph); ``torch`` only when asked for."""
+    fail_open: bool = True
+    """On any compression error, pass the text on unchanged (logged) instead of raising."""
     server_url: str | None = None
     """URL of a running ``kompress serve``; when set, no model is loaded here."""
     domain: str | None = None
@@ -49,11 +52,13 @@ class KompressDocumentCompressor(BaseDocumentCompressor):
     """Documents shorter than this (in model tokens) come back unchanged."""
 
     def _compress_one(self, doc: Document) -> Document:
-        r = compress_text(
-            doc.page_content, compressor=self.compressor, server_url=self.server_url, model=self.model,
-            backend=self.backend, domain=self.domain, rate=self.rate, threshold=self.threshold,
+        r = compress_or_pass(
+            doc.page_content, self.fail_open, compressor=self.compressor, server_url=self.server_url,
+            model=self.model, backend=self.backend, domain=self.domain, rate=self.rate, threshold=self.threshold,
             granularity=self.granularity, guard=self.guard, min_tokens=self.min_tokens,
         )
+        if r is None:
+            return doc
         return Document(page_content=r["text"], metadata={**doc.metadata, **stats_metadata(r)}, id=doc.id)
 
     def compress_documents(

@@ -3,7 +3,7 @@
 ```python
 from kompress.integrations.llamaindex import KompressNodePostprocessor
 
-pp = KompressNodePostprocessor(rate=0.5)                           # in-process, shipped model
+pp = KompressNodePostprocessor(rate=0.5)                           # in-process ONNX, shipped model
 pp = KompressNodePostprocessor(server_url="http://127.0.0.1:8719")  # a running `kompress serve`
 query_engine = index.as_query_engine(node_postprocessors=[pp])
 nodes = pp.postprocess_nodes(nodes)                                # or call it directly
@@ -25,7 +25,7 @@ from llama_index.core.bridge.pydantic import Field
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import ImageNode, MetadataMode, NodeWithScore, QueryBundle, TextNode
 
-from kompress.integrations import compress_text, stats_metadata
+from kompress.integrations import compress_or_pass, stats_metadata
 
 
 class KompressNodePostprocessor(BaseNodePostprocessor):
@@ -34,7 +34,10 @@ class KompressNodePostprocessor(BaseNodePostprocessor):
     compressor: Any = Field(default=None, exclude=True,
                             description="A loaded kompress.Compressor; None loads `model` on first use.")
     model: str | None = Field(default=None, description="Model folder; None: the shipped model.")
-    backend: Literal["torch", "onnx", "onnx-int8"] = "torch"
+    backend: Literal["auto", "onnx", "onnx-int8", "torch"] = "auto"
+    """``auto``: ONNX Runtime (the shipped int8 graph); ``torch`` only when asked for."""
+    fail_open: bool = True
+    """On any compression error, pass the text on unchanged (logged) instead of raising."""
     server_url: str | None = Field(default=None, description="URL of a running `kompress serve`.")
     domain: str | None = None
     rate: float | None = None
@@ -55,12 +58,14 @@ class KompressNodePostprocessor(BaseNodePostprocessor):
         text = node.get_content(metadata_mode=MetadataMode.NONE)
         if not text.strip():
             return item
-        r = compress_text(
-            text, compressor=self.compressor,
+        r = compress_or_pass(
+            text, self.fail_open, compressor=self.compressor,
             server_url=self.server_url, model=self.model, backend=self.backend, domain=self.domain,
             rate=self.rate, threshold=self.threshold, granularity=self.granularity, guard=self.guard,
             min_tokens=self.min_tokens,
         )
+        if r is None:
+            return item
         stats = stats_metadata(r)
         new = node.model_copy()
         new.set_content(r["text"])

@@ -42,16 +42,28 @@ class TorchBackend:
 
 
 class OnnxBackend:
-    """Run an exported ``model.onnx`` under ONNX Runtime on the CPU."""
+    """Run an exported ``model.onnx`` under ONNX Runtime on the CPU.
+
+    A shipped graph's tensors shared with the backbone (see
+    :mod:`kompress.scoring.onnx_cache`) are handed to ONNX Runtime from memory maps of the
+    backbone's weights: no copy, and the graph computes exactly what the whole one does.
+    """
 
     def __init__(self, onnx_path: str | os.PathLike, threads: int | None = None) -> None:
         import onnxruntime as ort
+
+        from kompress.scoring.onnx_cache import shared_initializers
 
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         if threads:
             opts.intra_op_num_threads = threads
         self.path = Path(onnx_path)
+        # Kept on the backend: ONNX Runtime uses these buffers in place for the session's life.
+        self._shared = shared_initializers(self.path)
+        if self._shared:
+            opts.add_external_initializers(list(self._shared),
+                                           [ort.OrtValue.ortvalue_from_numpy(a) for a in self._shared.values()])
         self.session = ort.InferenceSession(str(self.path), opts, providers=["CPUExecutionProvider"])
         self.input_names = [i.name for i in self.session.get_inputs()]
         self.uses_token_types = "token_type_ids" in self.input_names

@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="invalid UTF-8: stop with an error (strict) or substitute U+FFFD (replace)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print {text, keep_rate, domain, tokens_in, tokens_out}")
-    out.add_argument("--show", action="store_true", help="print the original with dropped words struck through")
+    out.add_argument("--show", action="store_true", help="print the original with dropped words struck through (on a terminal) or "
+                     "marked [-like this-] (piped or redirected)")
     p.add_argument("--stats", action="store_true", help="print a one-line summary to stderr")
     p.add_argument("--server", metavar="URL",
                    help="compress with a running `kompress serve` (e.g. http://127.0.0.1:8719) instead of "

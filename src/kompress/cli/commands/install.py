@@ -17,18 +17,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         "install",
         help="add the Kompress hook to an agent (claude-code)",
         description="Add a PostToolUse hook to Claude Code's settings that compresses long Bash and MCP "
-        "tool outputs (via `kompress serve` when it runs, in-process otherwise). Other hooks and "
-        "settings are kept; the file is backed up first; installing twice changes nothing.",
+        "tool outputs in-process with the ONNX model (or via a `kompress serve` given with --server), and "
+        "register the MCP server `kompress` (tool mcp__kompress__original) that returns what was dropped. "
+        "Other hooks and settings are kept; files are backed up first; installing twice changes nothing.",
     )
     p.add_argument("target", choices=TARGETS)
     p.add_argument("--settings", metavar="FILE",
                    help="settings file (default: $CLAUDE_CONFIG_DIR/settings.json or ~/.claude/settings.json; "
                    "a project's is .claude/settings.json)")
-    p.add_argument("--server", metavar="URL", help="kompress serve URL the hook uses (default http://127.0.0.1:8719)")
+    p.add_argument("--server", metavar="URL", help="a kompress serve URL the hook tries first (default: none, "
+                   "in-process ONNX, ~0.5 s a call)")
     p.add_argument("--model", metavar="DIR", help="model folder for in-process compression (default: shipped model)")
     add_arguments(p, HOOK_OPTIONS)  # passed on to the hook's command line
     p.add_argument("--min-chars", type=non_negative_int, help="leave outputs shorter than this alone (default 2000)")
     p.add_argument("--matcher", help="tools the hook runs for (default 'Bash|mcp__.*')")
+    _mcp_arguments(p)
     p.set_defaults(func=run_install)
 
     u = sub.add_parser(
@@ -39,7 +42,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     u.add_argument("target", choices=TARGETS)
     u.add_argument("--settings", metavar="FILE", help="settings file (default: as for install)")
+    _mcp_arguments(u)
     u.set_defaults(func=run_uninstall)
+
+
+def _mcp_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--mcp-config", metavar="FILE",
+                   help="where the MCP server is registered (default: ~/.claude.json, or $CLAUDE_CONFIG_DIR/.claude.json; "
+                   "with --settings PROJECT/.claude/settings.json: PROJECT/.mcp.json)")
+    p.add_argument("--no-mcp", action="store_true", help="leave the MCP server registration alone")
 
 
 def run_install(args: argparse.Namespace) -> int:
@@ -49,6 +60,7 @@ def run_install(args: argparse.Namespace) -> int:
                               min_chars=args.min_chars)
     try:
         change = cc.install(args.settings, command, matcher=args.matcher or cc.DEFAULT_MATCHER)
+        mcp = None if args.no_mcp else cc.register_mcp(args.mcp_config, args.settings)
     except (ValueError, OSError) as e:
         raise CliError(str(e)) from e
     if not change.changed:
@@ -58,7 +70,9 @@ def run_install(args: argparse.Namespace) -> int:
         backup = f" (backup: {change.backup})" if change.backup else ""
         print(f"kompress: {how} {change.path}{backup}: PostToolUse hook for "
               f"'{args.matcher or cc.DEFAULT_MATCHER}' runs: {command}")
-        print("kompress: for fast hooks keep `kompress serve` running; without it the hook loads the model each time")
+    if mcp is not None and mcp.changed:
+        print(f"kompress: registered the MCP server 'kompress' in {mcp.path} (tool mcp__kompress__original: "
+              "the original of a compressed output by its hash); restart Claude Code to load it")
     return 0
 
 
@@ -67,10 +81,17 @@ def run_uninstall(args: argparse.Namespace) -> int:
 
     try:
         change = cc.uninstall(args.settings)
+        mcp = None if args.no_mcp else cc.unregister_mcp(args.mcp_config, args.settings)
     except (ValueError, OSError) as e:
         raise CliError(str(e)) from e
-    if not change.changed:
-        print(f"kompress: no Kompress hook in {change.path}; nothing changed")
-    else:
-        print(f"kompress: removed the Kompress hook from {change.path} (backup: {change.backup})")
+    for what, c in (("hook", change), ("MCP server", mcp)):
+        if c is None:
+            continue
+        if not c.changed:
+            print(f"kompress: no Kompress {what} in {c.path}; nothing changed")
+        elif not c.path.exists():
+            print(f"kompress: removed {c.path} (install created it)")
+        else:
+            backup = f" (backup: {c.backup})" if c.backup else " (restored as it was before install)"
+            print(f"kompress: removed the Kompress {what} from {c.path}{backup}")
     return 0
