@@ -168,7 +168,9 @@ class Upstream:
             return r
         try:
             data = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # like the real APIs: a 400, whatever is wrong with it
+            return Response(PARSE_ERROR_BYTES, status_code=400, media_type="application/json")
+        if not isinstance(data, dict):
             return Response(PARSE_ERROR_BYTES, status_code=400, media_type="application/json")
         if data.get("model") == "rate-limited":
             return Response(b'{"error": {"message": "slow down", "type": "rate_limit_error"}}', status_code=429,

@@ -317,10 +317,10 @@ def test_engine_compresses_with_the_configured_novelty(minilm_compressor):
     text = (Path(__file__).resolve().parent.parent / "samples" / "service_log.txt").read_text()
     outs = []
     for novelty in (0.0, 0.3):
-        engine = CompressionEngine(ProxyConfig(options=CompressOptions(threshold=0.99, novelty=novelty), note=False),
+        engine = CompressionEngine(ProxyConfig(options=CompressOptions(threshold=0.99, novelty=novelty, structure=False), note=False),
                                    compressor=minilm_compressor)
         outcome, _ = engine._work(content_hash(text), text, None, "openai", "req-1")
-        assert outcome.text == minilm_compressor.compress(text, threshold=0.99, novelty=novelty).text
+        assert outcome.text == minilm_compressor.compress(text, threshold=0.99, novelty=novelty, structure=False).text
         outs.append(outcome.text)
     assert outs[0] != outs[1]  # the option reaches the compressor
 

@@ -22,7 +22,7 @@ import pytest
 
 from kompress.decision.options import OptionError
 
-from kompress.serving.server import (MicroBatcher, check_row_invariance, ServerError, ServerUnavailable, create_app, remote_compress,
+from kompress.serving.server import (MicroBatcher, check_row_invariance, ServerUnavailable, create_app, remote_compress,
                              serve_in_thread)
 
 from .conftest import SAMPLES

@@ -33,6 +33,59 @@ MUST_KEEP = re.compile(
     """,
     re.VERBOSE,
 )
+"""The must-keep pattern, as specified: the reference that :func:`must_keep_search` reproduces.
+
+Do not ``search`` with it on untrusted text: its dotted-name branch rescans a run of word
+characters from every start position, so a 100 KB word of letters takes seconds, 400 KB
+minutes. :func:`must_keep_search` gives the identical match in linear time."""
+
+# The pattern without the dotted-name branch: every remaining branch either matches where
+# it starts or fails after a bounded look, except CamelCase, whose ``[a-z]+`` scans are
+# disjoint between start positions; so a search is linear in the word.
+_MUST_KEEP_REST = re.compile(
+    r"""
+    (?P<before>0x[0-9a-fA-F]+ | \d+(?:\.\d+)? | [A-Z_]{2,})
+  | (?P<after>/[\w/.\-]{2,} | \.[a-z]{2,4}\b | ^[(\[{'"]?--?[a-zA-Z][\w-]* | [A-Z][a-z]+[A-Z]\w*)
+    """,
+    re.VERBOSE,
+)
+# Dotted names, found once per run of word characters instead of once per start position:
+# ``[A-Za-z_]\w*`` cannot stop inside a run (``\w*`` never gives back a character that
+# ``\.`` could match), so a dotted name starting anywhere in a run needs that run to end in
+# ``.`` + ``[A-Za-z_]``, and the leftmost one starts at the run's first ``[A-Za-z_]``.
+# ``(?<!\w)`` and the possessive ``\w++`` make each run cost one scan, not one per position.
+_WORD_RUN_DOT = re.compile(r"(?<!\w)\w++(?=\.[A-Za-z_])")
+_DOTTED_TAIL = re.compile(r"\.[A-Za-z_]\w*")
+_ASCII_START = re.compile(r"[A-Za-z_]")
+
+
+def _dotted_search(word: str) -> tuple[int, int] | None:
+    """Span of the leftmost match of the dotted-name branch in ``word``, in linear time."""
+    for run in _WORD_RUN_DOT.finditer(word):
+        first = _ASCII_START.search(word, run.start(), run.end())
+        if first is not None:
+            tail = _DOTTED_TAIL.match(word, run.end())
+            assert tail is not None  # the lookahead saw ``.`` + ``[A-Za-z_]``
+            return first.start(), tail.end()
+    return None
+
+
+def must_keep_search(word: str) -> str | None:
+    """The string ``MUST_KEEP.search(word)`` matches (or None), in linear time.
+
+    Regex search takes the leftmost start position, and at that position the first
+    branch that matches; the dotted-name branch is the fourth. So the dotted match wins
+    when it starts before the other branches' match, or at the same place when that one
+    is a later branch. Checked against :data:`MUST_KEEP` on random and adversarial words
+    (tests/test_hardening_mustkeep.py) and by the golden outputs.
+    """
+    rest = _MUST_KEEP_REST.search(word)
+    dotted = _dotted_search(word)
+    if dotted is not None and (rest is None or dotted[0] < rest.start()
+                               or (dotted[0] == rest.start() and rest.lastgroup == "after")):
+        return word[dotted[0] : dotted[1]]
+    return rest.group() if rest is not None else None
+
 
 #: Words that carry polarity; compared lower-cased with surrounding punctuation stripped.
 POLARITY_WORDS = frozenset(
@@ -56,7 +109,7 @@ def is_polarity(word: str) -> bool:
 
 def is_must_keep(word: str) -> bool:
     """True when the word matches the must-keep pattern or is a polarity word."""
-    return MUST_KEEP.search(word) is not None or is_polarity(word)
+    return must_keep_search(word) is not None or is_polarity(word)
 
 
 def must_keep_matches(text: str) -> list[str]:
@@ -70,9 +123,9 @@ def must_keep_matches(text: str) -> list[str]:
         if is_polarity(word):
             out.append(word.strip(_STRIP))
             continue
-        hit = MUST_KEEP.search(word)
+        hit = must_keep_search(word)
         if hit:
-            out.append(hit.group())
+            out.append(hit)
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 
@@ -56,6 +57,8 @@ def _number(value: str, kind: type, low: float, strict: bool) -> float:
         x = kind(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected {'a whole number' if kind is int else 'a number'}, got {value!r}") from None
+    if kind is float and not math.isfinite(x):  # nan compares false with everything: reject it by name
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {value!r}")
     if x < low or (strict and x == low):
         raise argparse.ArgumentTypeError(f"expected {'>' if strict else '>='} {low:g}, got {value}")
     return x
@@ -79,6 +82,25 @@ def non_negative_float(value: str) -> float:
 def positive_float(value: str) -> float:
     """argparse type: a number > 0."""
     return _number(value, float, 0, strict=True)
+
+
+def port_number(value: str) -> int:
+    """argparse type: a TCP port, 0 (any free port) to 65535."""
+    port = int(_number(value, int, 0, strict=False))
+    if port > 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0..65535, got {value}")
+    return port
+
+
+def load_error(model: str | None, e: BaseException) -> CliError:
+    """One line for a model that exists but cannot be loaded (a truncated or corrupt
+    ``model.int8.onnx`` raises onnxruntime's ``InvalidProtobuf``, a bad safetensors file a
+    ``SafetensorError``): what failed, where, and what to do."""
+    first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+    where = model or "the default model"
+    return CliError(f"cannot load the model from {where}: {type(e).__name__}: {first[:300]} "
+                    "(a file of the model folder is damaged or truncated: re-download or re-export it, "
+                    "or delete the cached ONNX export to rebuild it)")
 
 
 def add_backend_argument(p: argparse.ArgumentParser, default: str | None = "auto") -> None:

@@ -9,7 +9,13 @@ import sys
 from kompress.decision.options import add_arguments
 from kompress.serving.proxy.config import OPTION_NAMES
 from kompress.cli.errors import CliError
-from kompress.cli.commands._common import add_backend_argument, non_negative_int
+from kompress.cli.commands._common import (add_backend_argument, load_error, non_negative_int, port_number,
+                                           positive_float, positive_int)
+
+
+#: Seconds SIGTERM waits for open requests and streams before closing them (a stalled upstream
+#: stream must not hold shutdown forever); queued pairs are then written before exit.
+GRACEFUL_SHUTDOWN_S = 20.0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--upstream-openai", metavar="URL", help="OpenAI-compatible API (default https://api.openai.com)")
     p.add_argument("--upstream-anthropic", metavar="URL", help="Anthropic API (default https://api.anthropic.com)")
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=non_negative_int, help="port to listen on (default 8787)")
+    p.add_argument("--port", type=port_number, help="port to listen on (default 8787)")
     p.add_argument("--mode", choices=["compress", "shadow", "off"],
                    help="compress: send compressed tool outputs (default); shadow: compress and log, but send "
                    "the originals; off: pure pass-through")
@@ -38,10 +44,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", metavar="DIR", help="model folder (default: the shipped model, or $KOMPRESS_MODEL)")
     add_backend_argument(p, default=None)
     add_arguments(p, OPTION_NAMES)  # compression options, defined once in kompress.decision.options
-    p.add_argument("--budget-ms", type=float, metavar="MS",
+    p.add_argument("--budget-ms", type=positive_float, metavar="MS",
                    help="compression time per request before forwarding the original (default 5000)")
     p.add_argument("--cache-entries", type=non_negative_int, metavar="N", help="content-hash cache size (default 4096)")
-    p.add_argument("--upstream-timeout", type=float, metavar="S", help="seconds to wait for upstream bytes (default 600)")
+    p.add_argument("--upstream-timeout", type=positive_float, metavar="S", help="seconds to wait for upstream bytes (default 600)")
+    p.add_argument("--max-body-bytes", type=positive_int, metavar="N",
+                   help="largest request body accepted; larger ones get 413 (default 67108864, 64 MiB)")
     p.add_argument("--no-note", dest="note", action="store_const", const=False,
                    help="do not append the '[kompress: ...; original: HASH]' line to compressed outputs")
     p.add_argument("--log-level", choices=["debug", "info", "warning", "error"], default="info")
@@ -60,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
 
     overrides = {k: getattr(args, k) for k in (
         "upstream_openai", "upstream_anthropic", "host", "port", "mode", "log_db", "exclude_tools",
-        "model", "backend", "budget_ms", "cache_entries", "upstream_timeout", "note")}
+        "model", "backend", "budget_ms", "cache_entries", "upstream_timeout", "note", "max_body_bytes")}
     try:
         config = ProxyConfig.from_env(options={k: getattr(args, k) for k in OPTION_NAMES}, **overrides)
     except ValueError as e:  # also a bad KOMPRESS_PROXY_* value
@@ -77,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
             compressor = Compressor.load(config.model, backend=config.backend)
         except (NoTrainedModel, BackboneNotFound, FileNotFoundError, ValueError) as e:
             raise CliError(str(e)) from e
+        except Exception as e:  # noqa: BLE001 - a damaged model file: one line, not a traceback
+            raise load_error(config.model, e) from e
     store = None
     if config.log_db:
         try:
@@ -91,7 +101,17 @@ def run(args: argparse.Namespace) -> int:
     print(f"kompress proxy: mode={config.mode} min_tokens={config.options.min_tokens} on http://{config.host}:{config.port} "
           f"-> openai {config.upstream_openai}, anthropic {config.upstream_anthropic}"
           + (f"; logging pairs to {display_url(config.log_db)}" if config.log_db else ""), file=sys.stderr)
+    # httpx logs every request's full URL (query string and all) at INFO: keep it to warnings.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
     # The upstream's Date/Server headers are relayed; uvicorn must not add its own.
-    uvicorn.run(app, host=config.host, port=config.port, log_level=args.log_level, server_header=False,
-                date_header=False)
+    server_config = uvicorn.Config(app, host=config.host, port=config.port, log_level=args.log_level,
+                                   server_header=False, date_header=False,
+                                   timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S)
+    # Config() has set up uvicorn's handlers; redact what they write (the access log's request
+    # line carries the query string, ``?key=...`` included).
+    from kompress.serving.proxy.redact import install_log_redaction
+
+    install_log_redaction("uvicorn", "uvicorn.error", "uvicorn.access")
+    uvicorn.Server(server_config).run()
     return 0

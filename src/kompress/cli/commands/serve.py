@@ -8,7 +8,8 @@ import socket
 import sys
 
 from kompress.cli.errors import CliError
-from kompress.cli.commands._common import add_backend_argument, non_negative_float, non_negative_int, positive_int
+from kompress.cli.commands._common import (add_backend_argument, load_error, non_negative_float, port_number,
+                                           positive_int)
 
 
 
@@ -26,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "outputs are byte-identical to `kompress compress`.",
     )
     p.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
-    p.add_argument("--port", type=non_negative_int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    p.add_argument("--port", type=port_number, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     p.add_argument("--model", metavar="DIR", help="model folder (default: the shipped model)")
     add_backend_argument(p)
     p.add_argument("--max-bytes", type=positive_int, default=DEFAULT_MAX_BYTES,
@@ -58,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
         comp = Compressor.load(args.model, backend=args.backend)
     except (NoTrainedModel, BackboneNotFound, FileNotFoundError) as e:
         raise CliError(str(e)) from e
+    except Exception as e:  # noqa: BLE001 - a damaged model file: one line, not a traceback
+        raise load_error(args.model, e) from e
     app = create_app(
         comp, max_bytes=args.max_bytes, batching=not args.no_batching, max_batch=args.max_batch,
         max_wait_ms=args.max_wait_ms, concurrency=args.concurrency, backend_name=comp.backend_name,

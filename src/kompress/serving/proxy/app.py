@@ -96,7 +96,7 @@ def create_app(
         h = request.path_params["hash"].lower()
         if not _HASH_RE.match(h):
             return _error(400, f"not a kompress content hash (expected {HASH_CHARS} hex digits)")
-        text = engine.original(h)
+        text = await run_in_threadpool(engine.original, h)  # redaction scans the whole text
         if text is None and engine.store is not None:
             text = await run_in_threadpool(engine.store.get_original, h)
         if text is None:
@@ -111,7 +111,12 @@ def create_app(
         upstream = "anthropic" if _is_anthropic(path, request.headers) else "openai"
         api = api_for_path(path, upstream) if request.method == "POST" else None
         metrics.requests.labels(api=api or "other").inc()
-        body = await request.body()
+        try:
+            body = await _read_body(request, config.max_body_bytes)
+        except _TooLarge:
+            metrics.errors.labels(kind="parse").inc()
+            return _error(413, f"request body over {config.max_body_bytes} bytes; kompress proxy refuses it "
+                               "(raise --max-body-bytes to allow more)")
         if api is not None and config.mode != "off" and body:
             body = await _rewrite(api, body, request_id)
         query = request.scope.get("query_string", b"").decode("latin-1")
@@ -131,26 +136,26 @@ def create_app(
             metrics.errors.labels(kind="upstream").inc()
             log.warning("kompress proxy: upstream %s unreachable (%s)", upstream, type(e).__name__)
             return _error(502, f"upstream {upstream} unreachable ({type(e).__name__})")
-        response = StreamingResponse(_relay(resp), status_code=resp.status_code, background=BackgroundTask(resp.aclose))
+        response = _RelayResponse(_relay(resp), status_code=resp.status_code, background=BackgroundTask(resp.aclose))
         response.raw_headers = _response_headers(resp.headers.raw)
         return response
 
     async def _rewrite(api: str, body: bytes, request_id: str) -> bytes:
         """The body with its tool outputs compressed, or ``body`` itself (fail-open)."""
         try:
-            parsed = json.loads(body)
-        except ValueError:  # also UnicodeDecodeError: the upstream gives its own error
+            # Off the event loop: parsing a 20 MB body takes long enough to stall every stream.
+            texts = await run_in_threadpool(_parse_tool_texts, api, body)
+        except Exception:  # noqa: BLE001 - not JSON, not UTF-8, nested too deep, odd shapes: fail open
             metrics.errors.labels(kind="parse").inc()
-            log.info("kompress proxy: request %s: body is not JSON; forwarding as is", request_id)
+            log.info("kompress proxy: request %s: body is not JSON we can read; forwarding as is", request_id)
             return body
         try:
-            texts = find_tool_texts(api, parsed)
             if not texts:
                 return body
             replacements = await engine.process(api, texts, request_id, wait=config.mode == "compress")
             if not replacements:
                 return body
-            return splice(body.decode("utf-8"), replacements).encode("utf-8")
+            return await run_in_threadpool(_splice, body, replacements)
         except Exception as e:  # noqa: BLE001 - fail-open: a bug of ours must not cost the request
             metrics.errors.labels(kind="parse").inc()
             log.error("kompress proxy: request %s: rewriting failed (%s); forwarding the original",
@@ -164,7 +169,9 @@ def create_app(
                 yield chunk
         except httpx.HTTPError as e:
             metrics.errors.labels(kind="upstream").inc()
-            log.warning("kompress proxy: upstream stream broke (%s)", type(e).__name__)
+            log.warning("kompress proxy: upstream stream broke (%s); cutting the client's response too",
+                        type(e).__name__)
+            raise _UpstreamBroke from None
         finally:
             await resp.aclose()
 
@@ -181,6 +188,56 @@ def create_app(
     app.state.engine = engine
     app.state.metrics = metrics
     return app
+
+
+class _TooLarge(Exception):
+    """A request body over ``max_body_bytes``."""
+
+
+class _UpstreamBroke(Exception):
+    """The upstream response stopped before its end (cut, reset, or stalled past the timeout)."""
+
+
+class _RelayResponse(StreamingResponse):
+    """A relayed response that, when the upstream's breaks, breaks the client's the same way.
+
+    On :class:`_UpstreamBroke` it returns without the final body message, so the server
+    closes the connection mid-body (no terminating chunk, or fewer bytes than the
+    Content-Length): the client sees a truncated response, as it would from the upstream
+    directly, never a complete 200 with the end of the answer missing."""
+
+    async def stream_response(self, send) -> None:  # type: ignore[override]
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        try:
+            async for chunk in self.body_iterator:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except _UpstreamBroke:
+            return
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused (:class:`_TooLarge`) as soon as it passes ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _TooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():  # chunked bodies have no length up front
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _parse_tool_texts(api: str, body: bytes):
+    """The tool outputs of a request body (worker thread)."""
+    return find_tool_texts(api, json.loads(body))
+
+
+def _splice(body: bytes, replacements) -> bytes:
+    """``body`` with the replacements spliced in (worker thread)."""
+    return splice(body.decode("utf-8"), replacements).encode("utf-8")
 
 
 def _is_anthropic(path: str, headers) -> bool:

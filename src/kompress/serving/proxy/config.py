@@ -22,12 +22,14 @@ KOMPRESS_PROXY_BUDGET_MS           --budget-ms                  5000
 KOMPRESS_PROXY_CACHE_ENTRIES       --cache-entries              4096
 KOMPRESS_PROXY_UPSTREAM_TIMEOUT    --upstream-timeout           600
 KOMPRESS_PROXY_NOTE                --no-note                    1 (on)
+KOMPRESS_PROXY_MAX_BODY_BYTES      --max-body-bytes             67108864 (64 MiB)
 KOMPRESS_MODEL                     --model                      the shipped default model
 =================================  ===========================  ==========================
 """
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
@@ -63,14 +65,22 @@ class ProxyConfig:
     cache_chars: int = 64_000_000  # ... and its bound in characters held
     upstream_timeout: float = 600.0  # seconds to wait for upstream bytes (LLM answers are slow)
     note: bool = True  # append the one-line "[kompress: ...; original: HASH]" note
+    max_body_bytes: int = 64 * 1024 * 1024  # larger request bodies get 413, never buffered whole
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
         if not isinstance(self.options, CompressOptions):
             raise TypeError("options must be a CompressOptions")
-        if self.budget_ms <= 0:
-            raise ValueError(f"budget_ms must be > 0, got {self.budget_ms}")
+        # ``not x > 0`` also rejects nan, which compares false with everything.
+        if not (math.isfinite(self.budget_ms) and self.budget_ms > 0):
+            raise ValueError(f"budget_ms must be a finite number > 0, got {self.budget_ms}")
+        if not (math.isfinite(self.upstream_timeout) and self.upstream_timeout > 0):
+            raise ValueError(f"upstream_timeout must be a finite number of seconds > 0, got {self.upstream_timeout}")
+        if not 0 <= self.port <= 65535:
+            raise ValueError(f"port must be 0..65535, got {self.port}")
+        if self.max_body_bytes < 1:
+            raise ValueError(f"max_body_bytes must be >= 1, got {self.max_body_bytes}")
         if not isinstance(self.exclude_tools, frozenset):
             self.exclude_tools = parse_tool_list(self.exclude_tools)
 
@@ -89,7 +99,10 @@ class ProxyConfig:
                 continue
             var = "KOMPRESS_MODEL" if f.name == "model" else f"{ENV_PREFIX}{f.name.upper()}"
             if var in env and env[var] != "":
-                values[f.name] = _convert(f.name, env[var])
+                try:
+                    values[f.name] = _convert(f.name, env[var])
+                except ValueError:
+                    raise ValueError(f"{var}={env[var]!r}: not a valid {f.name}") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -102,7 +115,7 @@ def parse_tool_list(value) -> frozenset[str]:
 
 
 def _convert(name: str, raw: str):
-    if name in ("port", "cache_entries", "cache_chars"):
+    if name in ("port", "cache_entries", "cache_chars", "max_body_bytes"):
         return int(raw)
     if name in ("budget_ms", "upstream_timeout"):
         return float(raw)
