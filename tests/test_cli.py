@@ -74,7 +74,8 @@ def test_coverage_option_keeps_more_values(minilm_dir, capsys):
     text = path.read_text()
     outs = []
     for extra in ([], ["--coverage", "0.95"]):
-        assert main(["compress", str(path), "--model", str(minilm_dir), "--domain", "log", "--threshold", "0.99", *extra]) == 0
+        assert main(["compress", str(path), "--model", str(minilm_dir), "--domain", "log", "--threshold", "0.99",
+                     "--no-structure", *extra]) == 0
         outs.append(capsys.readouterr().out)
     ms = must_keep_matches(text)
     exact = [sum(m in o for m in ms) / len(ms) for o in outs]
@@ -83,7 +84,7 @@ def test_coverage_option_keeps_more_values(minilm_dir, capsys):
         main(["compress", str(path), "--model", str(minilm_dir), "--coverage", "2"])
     assert "coverage must be in [0, 1], got 2" in capsys.readouterr().err
     assert main(["compress", str(path), "--model", str(minilm_dir), "--domain", "log", "--threshold", "0.99",
-                 "--novelty", "0.3"]) == 0
+                 "--novelty", "0.3", "--no-structure"]) == 0
     with_novelty = capsys.readouterr().out
     assert sum(m in with_novelty for m in ms) / len(ms) > exact[0]
     assert set(outs[0].splitlines()) <= set(with_novelty.splitlines()) | {x for x in outs[0].splitlines() if "omitted" in x}

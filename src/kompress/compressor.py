@@ -15,13 +15,14 @@ from typing import Any
 import numpy as np
 
 from kompress.decision.decide import decide
+from kompress.decision.frame import describe_run, template_frame
 from kompress.decision.options import CompressOptions
 from kompress.decision.policy import DecisionPolicy
 from kompress.rendering.render import render
 from kompress.scoring.scores import WordScores
 from kompress.scoring.windows import Window, Windower
 from kompress.structure.domains import detect
-from kompress.structure.units import word_spans
+from kompress.structure.units import LineView, line_spans, word_spans, words_to_lines
 
 DEFAULT_MODEL_DIR = Path(__file__).parent / "default_model"
 
@@ -132,8 +133,40 @@ class Compressor:
         """Model tokens of ``text`` (no specials); stops early once ``stop_at`` is reached."""
         return self.windower.count_tokens(text, stop_at)
 
-    def score_words(self, text: str, domain: str) -> WordScores:
-        """Mean final score and token count of every word of ``text``."""
+    def score_words(self, text: str, domain: str, options: CompressOptions | None = None) -> WordScores:
+        """Mean final score and token count of every word of ``text``.
+
+        Where the decision will collapse a log's repeated records (the ``templates`` frame,
+        line granularity, ``structure`` on, no ``rate``), only the other lines go through the encoder:
+        the decision never keeps a repeat for its score, so its words get score 0 and their
+        token counts from the tokenizer alone. Repetitive logs then cost a fraction of a pass.
+        """
+        opts = options or CompressOptions()
+        if (opts.structure and opts.rate is None and self.policy.frame_for(domain) == "templates"
+                and self.policy.granularity_for(opts.granularity, domain) == "line"):
+            l_starts, l_ends = line_spans(text)
+            repeat = template_frame(LineView(text, l_starts, l_ends)).repeat
+            if repeat.any():
+                return self._score_lines_except(text, domain, repeat, l_starts, l_ends)
+        return self._score_all(text, domain)
+
+    def _score_lines_except(self, text: str, domain: str, skip: np.ndarray, l_starts: np.ndarray,
+                            l_ends: np.ndarray) -> WordScores:
+        starts, ends = word_spans(text)
+        skipped_word = skip[words_to_lines(starts, l_starts)]
+        scores = np.zeros(len(starts), dtype=np.float32)
+        n_tokens = np.zeros(len(starts), dtype=np.int64)
+        for rows, mask, encode in ((np.flatnonzero(~skip), ~skipped_word, True), (np.flatnonzero(skip), skipped_word, False)):
+            # The lines' words in order are exactly the joined text's words.
+            part = "\n".join(text[l_starts[i]:l_ends[i]] for i in rows)
+            if encode:
+                ws = self._score_all(part, domain)
+                scores[mask], n_tokens[mask] = ws.scores, ws.n_tokens
+            else:
+                n_tokens[mask] = self.windower.word_token_counts(part, word_spans(part)[0])
+        return WordScores(starts, ends, scores, n_tokens)
+
+    def _score_all(self, text: str, domain: str) -> WordScores:
         starts, ends = word_spans(text)
         sums = np.zeros(len(starts), dtype=np.float64)
         counts = np.zeros(len(starts), dtype=np.int64)
@@ -185,7 +218,7 @@ class Compressor:
         if opts.min_tokens and self.count_tokens(text, stop_at=opts.min_tokens) < opts.min_tokens:
             n = self.count_tokens(text)
             return CompressResult(text, 1.0, domain, n, n, [(0, len(text))], gran)
-        return self.decide(text, self.score_words(text, domain), domain, opts)
+        return self.decide(text, self.score_words(text, domain, opts), domain, opts)
 
     def decide(self, text: str, ws: WordScores, domain: str, options: CompressOptions | None = None,
                **overrides: Any) -> CompressResult:
@@ -193,8 +226,12 @@ class Compressor:
         scores each text once. The decision itself is :func:`kompress.decision.decide.decide`."""
         opts = CompressOptions.build(options, **overrides)
         d = decide(text, ws, domain, self.policy, opts)
+        describe = None
+        if d.frame is not None:
+            frame = d.frame
+            describe = lambda run, n: describe_run(frame, run, n)  # noqa: E731
         out, spans = render(text, ws.starts, ws.ends, d.word_keep, d.line_starts, d.line_ends, d.w_line,
-                            d.line_keep, opts.markers)
+                            d.line_keep, opts.markers, describe)
         tokens_in = int(ws.n_tokens.sum())
         tokens_out = int(ws.n_tokens[d.word_keep].sum())
         return CompressResult(
@@ -216,12 +253,22 @@ BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
 
 def resolve_backend(name: str, config) -> str:  # type: ignore[no-untyped-def]
     """Map ``auto`` to a concrete backend for this installation and model folder."""
+    import importlib.util
+
+    from kompress.scoring.onnx_cache import NoRuntime
+
     if name not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}; got {name!r}")
+    # find_spec, not import: the check must not pay torch's import time (seconds).
+    has_torch = importlib.util.find_spec("torch") is not None
+    if name == "torch" and not has_torch:
+        raise NoRuntime("the torch backend needs torch, which is not installed: pip install "
+                        "'kompress-agent[train]' (or use backend 'auto': ONNX Runtime, no torch)")
     if name != "auto":
         return name
-    try:
-        import onnxruntime  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("onnxruntime") is None:
+        if not has_torch:
+            raise NoRuntime("neither onnxruntime nor torch is installed: pip install onnxruntime "
+                            "(a dependency of kompress-agent; was it removed?)")
         return "torch"
     return "onnx-int8" if config.extra.get("int8_ok") else "onnx"

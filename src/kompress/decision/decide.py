@@ -5,10 +5,14 @@ evaluation's threshold sweep and the rule teacher call it with their own scores.
 
 1. select units: words (``word`` granularity) or whole lines (``line``) scoring above the
    domain's threshold, or the best ``rate`` share;
-2. guards (:mod:`kompress.decision.guards`, when ``guard`` is on): critical lines and the last
+2. the structure frame (:mod:`kompress.decision.frame`, line granularity, ``structure`` on):
+   the first line of every event template, the first JSON items, the first entries of a
+   folder stay; a repeat stays only when the model scores it ``policy.repeat_margin`` above
+   its group's median (and above the threshold), and no guard forces it;
+3. guards (:mod:`kompress.decision.guards`, when ``guard`` is on): critical lines and the last
    line stay, must-keep words stay (word mode), polarity lines, traceback frames and the
    optional coverage floor / novelty rule (line mode);
-3. a run of dropped lines shorter than the marker that would replace it is kept verbatim.
+4. a run of dropped lines shorter than the marker that would replace it is kept verbatim.
 
 Rendering the kept units as text is :mod:`kompress.rendering.render`'s job.
 """
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kompress.decision.frame import Frame, build_frame, describe_run
 from kompress.decision.guards import coverage_guard, frame_guard, guard_line_indices
 from kompress.decision.mustkeep import has_polarity, must_keep_mask
 from kompress.decision.options import CompressOptions
@@ -39,6 +44,7 @@ class Decision:
     w_line: np.ndarray  # line index of each word
     line_starts: np.ndarray
     line_ends: np.ndarray
+    frame: Frame | None = None  # the structure frame, when one applied (markers describe its groups)
 
 
 def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, options: CompressOptions) -> Decision:
@@ -51,12 +57,13 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
     l_starts, l_ends = line_spans(text)
     w_line = words_to_lines(ws.starts, l_starts)
     line_keep = None
+    frame = None
     if guard:
         # A line that names the problem (signal report, error, exit status) stays
         # whole: "Illegal instruction" is the crash, though neither word is must-keep;
         # so does a test session's header (which Python, which checkout).
         critical = np.zeros(len(l_starts), dtype=bool)
-        critical[guard_line_indices(text, l_starts)] = True
+        critical[guard_line_indices(text, l_starts, domain)] = True
     if gran == "word":
         raw = select(ws.scores, np.ones_like(ws.n_tokens), thr, rate, by_count=True)
         keep = raw.copy()
@@ -71,29 +78,59 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
         line_score = line_scores(ws, w_line, len(l_starts), policy.line_score)
         has_words = np.bincount(w_line, minlength=len(l_starts)) > 0
         line_raw = select(line_score, tok_per_line, thr, rate, by_count=False) & has_words
+        lines = LineView(text, l_starts, l_ends)
+        if options.structure:
+            frame = build_frame(policy.frame_for(domain), text, lines, l_starts, l_ends)
+        if frame is not None:
+            # A repeat stays only when the model singles it out among its group (an outlier
+            # score); the frame's lines always stay.
+            # (A log's repeated records are not even scored: see Compressor.score_words.)
+            # (A JSON item spans lines: one line scoring high is no reason to keep a repeated item.)
+            # With a ``rate`` the caller asked for a share of the text: repeats compete for it.
+            if rate is None:
+                outliers = (repeat_outliers(frame, line_score, policy.repeat_margin) if frame.kind in ("runs", "listing")
+                            else np.zeros(len(l_starts), dtype=bool))
+                line_raw = line_raw & ~(frame.repeat & ~outliers)
+            line_raw = line_raw | (frame.keep & has_words)
+            if guard and frame.kind == "templates":
+                critical &= ~frame.repeat  # a log's repeated alerts collapse too (first and last stay)
         line_keep = line_raw.copy()
         if guard:
             if has_words.any():
                 line_keep[np.flatnonzero(has_words)[-1]] = True  # the outcome, as in word mode
             line_keep |= critical & has_words
-            lines = LineView(text, l_starts, l_ends)
             # In line mode a polarity word ("not", "failed") makes a line critical too.
-            for li in np.flatnonzero(~line_keep & has_words):
+            collapsible = (frame.repeat if frame is not None and frame.kind == "templates"
+                           else np.zeros(len(l_starts), dtype=bool))
+            for li in np.flatnonzero(~line_keep & has_words & ~collapsible):
                 if has_polarity(lines[li]):
                     line_keep[li] = True
             if 'File "' in text:
                 line_keep |= frame_guard(lines, line_keep) & has_words
-            if floor or nov:
-                line_keep |= coverage_guard(lines, line_keep, floor, nov)
+            if floor or (nov and frame is None):  # the frame replaces the novelty rule
+                line_keep |= coverage_guard(lines, line_keep, floor, nov if frame is None else None)
         raw = line_raw[w_line]
         keep = line_keep[w_line]
     if options.markers:
-        restored = short_dropped_runs(keep, w_line, l_starts, l_ends)
+        restored = short_dropped_runs(keep, w_line, l_starts, l_ends, frame)
         if restored.any():
             keep = keep | restored[w_line]
             if line_keep is not None:
                 line_keep = line_keep | restored
-    return Decision(gran, keep, raw, line_keep, w_line, l_starts, l_ends)
+    return Decision(gran, keep, raw, line_keep, w_line, l_starts, l_ends, frame)
+
+
+def repeat_outliers(frame: Frame, line_score: np.ndarray, margin: float) -> np.ndarray:
+    """Repeat lines scoring ``margin`` above the median score of their group's repeats."""
+    out = np.zeros(len(line_score), dtype=bool)
+    rep = np.flatnonzero(frame.repeat & (frame.group >= 0))
+    if not len(rep):
+        return out
+    groups = frame.group[rep]
+    for g in np.unique(groups):
+        rows = rep[groups == g]
+        out[rows] = line_score[rows] > np.median(line_score[rows]) + margin
+    return out
 
 
 def line_scores(ws: WordScores, w_line: np.ndarray, n_lines: int, how: str = "mean") -> np.ndarray:
@@ -117,8 +154,10 @@ def line_scores(ws: WordScores, w_line: np.ndarray, n_lines: int, how: str = "me
     raise ValueError(f"line_score must be 'mean', 'max' or 'topK' (e.g. 'top2'), got {how!r}")
 
 
-def short_dropped_runs(keep: np.ndarray, w_line: np.ndarray, l_starts: np.ndarray, l_ends: np.ndarray) -> np.ndarray:
-    """Lines of dropped runs shorter than the marker that would replace them.
+def short_dropped_runs(keep: np.ndarray, w_line: np.ndarray, l_starts: np.ndarray, l_ends: np.ndarray,
+                       frame: Frame | None = None) -> np.ndarray:
+    """Lines of dropped runs shorter than the marker that would replace them (with ``frame``,
+    the marker describing what the run collapses).
 
     Eliding ``},`` behind ``[... 1 line omitted ...]`` costs more than it saves, so such
     runs are kept verbatim instead (they are real lines: still faithful).
@@ -137,7 +176,11 @@ def short_dropped_runs(keep: np.ndarray, w_line: np.ndarray, l_starts: np.ndarra
             j += 1
             if dropped[j]:
                 last = j
-        if l_ends[last] - l_starts[i] <= len(marker(last - i + 1)):
+        n_run = last - i + 1
+        detail = None
+        if frame is not None:
+            detail = describe_run(frame, [k for k in range(i, last + 1) if has_words[k]], n_run)
+        if l_ends[last] - l_starts[i] <= len(f"[... {detail} ...]" if detail else marker(n_run)):
             restore[i : last + 1] = True
         i = last + 1
     return restore

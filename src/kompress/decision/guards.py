@@ -49,14 +49,21 @@ _CRITICAL_IN_TEXT = re.compile(CRITICAL.pattern, CRITICAL.flags | re.M)
 SESSION_HEADER = re.compile(r"^(?:platform \S+ -- Python \S+|rootdir: \S)", re.M)
 
 
-def guard_line_indices(text: str, line_starts: np.ndarray) -> np.ndarray:
+#: What a diff changes: ``+``/``-`` lines, hunk headers and file headers (kept in diffs).
+DIFF_CHANGE = re.compile(r"^(?:[+-]|@@ |diff --git |rename (?:from|to) |new file mode|deleted file mode)", re.M)
+
+
+def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = None) -> np.ndarray:
     """Indices of the lines of ``text`` the guard keeps whole: those that name an error,
-    signal or exit status (the :data:`CRITICAL` pattern; polarity words alone do not count)
-    and test-session headers (:data:`SESSION_HEADER`), found in one pass per pattern.
-    (No alternative of either pattern matches across a newline, so a match's start is its line.)"""
+    signal or exit status (the :data:`CRITICAL` pattern; polarity words alone do not count),
+    test-session headers (:data:`SESSION_HEADER`) and, in a diff, every changed line and
+    hunk header (:data:`DIFF_CHANGE`: unchanged context is what may go), found in one pass
+    per pattern. (No alternative matches across a newline, so a match's start is its line.)"""
     hits = [m.start() for m in _CRITICAL_IN_TEXT.finditer(text)]
     if "rootdir: " in text or " -- Python " in text:
         hits += [m.start() for m in SESSION_HEADER.finditer(text)]
+    if domain == "diff":
+        hits += [m.start() for m in DIFF_CHANGE.finditer(text)]
     return np.unique(np.searchsorted(line_starts, np.asarray(hits, dtype=np.int64), side="right") - 1)
 
 

@@ -126,6 +126,9 @@ SPECS: dict[str, OptionSpec] = {s.name: s for s in (
     OptionSpec("novelty", _non_negative("novelty"),
                "line mode: bring back dropped lines carrying >= R must-keep values per word not kept yet "
                "(default: the model's; 0 = off)", "R"),
+    OptionSpec("structure", _flag("structure"),
+               "collapse repeated structure (log templates, JSON arrays, listings) with counted markers "
+               "(default on)"),
     OptionSpec("markers", _flag("markers"), "announce dropped lines with one marker line each", public=False),
 )}
 
@@ -146,6 +149,7 @@ class CompressOptions:
     min_tokens: int = 0
     coverage: float | None = None
     novelty: float | None = None
+    structure: bool = True
     markers: bool = True
 
     def __post_init__(self) -> None:
@@ -240,6 +244,9 @@ def add_arguments(parser: argparse.ArgumentParser, names: tuple[str, ...] | None
         if name == "guard":
             parser.add_argument("--no-guard", dest="guard", action="store_const", const=False, default=None,
                                 help="let the model drop critical lines and must-keep words (for evaluation)")
+        elif name == "structure":
+            parser.add_argument("--no-structure", dest="structure", action="store_const", const=False, default=None,
+                                help="do not collapse repeated structure (log templates, JSON arrays, listings)")
         elif name == "granularity":
             parser.add_argument(flag, dest=name, choices=GRANULARITIES, default=None, help=spec.help)
         elif name == "domain":

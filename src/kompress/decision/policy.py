@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from kompress.decision.frame import FRAME_KINDS
 from kompress.structure.domains import DOMAINS, resolve_granularity
 
 POLICY_NAME = "policy.json"
@@ -39,6 +40,15 @@ class DecisionPolicy:
     # Line mode with the guard: bring back every dropped line carrying at least this many
     # not-yet-kept must-keep values per word (None = off).
     novelty: float | None = None
+    # Structure frame per domain ("templates", "json", "listing"; a domain not named: none).
+    frames: Mapping[str, str] = field(default_factory=lambda: dict(FRAME_KINDS))
+    # A line the frame calls a repeat stays only when its score is this much above the median
+    # of its group's repeats (and above the threshold): the model singles it out.
+    repeat_margin: float = 0.15
+
+    def frame_for(self, domain: str) -> str | None:
+        """The kind of structure frame of ``domain`` (``None``: none)."""
+        return self.frames.get(domain)
 
     def threshold_for(self, domain: str) -> float:
         """The operating threshold of ``domain``."""
@@ -52,13 +62,14 @@ class DecisionPolicy:
         d = asdict(self)
         d["domain_thresholds"] = dict(self.domain_thresholds)
         d["granularity"] = dict(self.granularity)
+        d["frames"] = dict(self.frames)
         return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "DecisionPolicy":
         """The policy keys of ``d`` (a ``config.json`` or ``policy.json``); other keys are ignored."""
         known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
-        for k in ("threshold", "domain_thresholds", "granularity", "line_score"):
+        for k in ("threshold", "domain_thresholds", "granularity", "line_score", "frames", "repeat_margin"):
             if known.get(k) is None:
                 known.pop(k, None)  # null: the default
         if "granularity" in known:

@@ -1,21 +1,28 @@
 """Decisions -> text: keep original bytes of kept words/lines, announce dropped lines.
 
-The only text ever inserted is the elision marker, one fixed format::
+The only text ever inserted is the elision marker, one line where a run of dropped lines
+was (blank lines inside the run are counted in it). Its grammar: it begins with ``[... ``,
+ends with `` ...]``, and the first number is always the count of lines it replaces::
 
-    [... 37 lines omitted ...]        ([... 1 line omitted ...] for one)
+    [... 37 lines omitted ...]                                 ([... 1 line omitted ...] for one)
+    [... 37 more lines like "processed batch size=<*> lag_ms=<*>" ...]      (repeats of one template)
+    [... 540 lines omitted: 180 more items with keys name, version ...]     (collapsed structure)
+    [... 45 lines omitted: 30 more lines like "A <*>", 12 more lines like "B", ...]
 
-It stands on its own line where a run of dropped lines was; blank lines inside such a
-run are counted in it.
+A quoted template has its variable fields as ``<*>`` (or ``<NUM>``, ``<IP>``, ``<HEX>``,
+``<UUID>``) and no double quotes; ``, ...`` at the end means more kinds were collapsed.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 
 MARKER_FORMAT = "[... {n} {unit} omitted ...]"
-MARKER_RE = re.compile(r"^\[\.\.\. (\d+) lines? omitted \.\.\.\]$")
+#: Any marker; group 1 is the number of lines it replaces.
+MARKER_RE = re.compile(r"^\[\.\.\. (\d+) (?:more )?lines?(?: omitted| like)\b[^\n]* \.\.\.\]$")
 
 
 def marker(n: int) -> str:
@@ -33,17 +40,20 @@ def render(
     word_line: np.ndarray,
     line_keep: np.ndarray | None = None,
     markers: bool = True,
+    describe: Callable[[list[int], int], str | None] | None = None,
 ) -> tuple[str, list[tuple[int, int]]]:
     """Build the compressed text and the kept char spans of the original.
 
     With ``line_keep`` given, whole lines are kept byte-identical (line granularity);
     otherwise kept words are joined: original whitespace between neighbours that were
-    adjacent in the input, one space where words between them were dropped.
+    adjacent in the input, one space where words between them were dropped. ``describe``
+    (dropped non-blank line indices of a run, its line count) may give a marker's detail.
     """
     out: list[str] = []
     spans: list[tuple[int, int]] = []
     pending_blank: list[str] = []  # blank lines waiting to learn the fate of the next line
     omitted = 0  # dropped lines (and blanks inside the run) not yet announced
+    run: list[int] = []  # the run's dropped non-blank lines
 
     # Word index range of each line (words are sorted, so lines own contiguous ranges).
     n_lines = len(line_starts)
@@ -54,8 +64,10 @@ def render(
         nonlocal omitted
         if omitted:
             if markers:
-                out.append(marker(omitted))
+                detail = describe(run, omitted) if describe is not None else None
+                out.append(f"[... {detail} ...]" if detail else marker(omitted))
             omitted = 0
+            run.clear()
 
     for li in range(n_lines):
         ls, le = int(line_starts[li]), int(line_ends[li])
@@ -82,6 +94,7 @@ def render(
             out.append(line_text)
         else:
             omitted += 1 + len(pending_blank)
+            run.append(li)
             pending_blank.clear()
     flush_omitted()
     if out:

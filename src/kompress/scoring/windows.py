@@ -85,6 +85,10 @@ class Windower:
                     break
                 auth_from, s = auth_to, auth_to - overlap
 
+    def word_token_counts(self, text: str, word_starts: np.ndarray) -> np.ndarray:
+        """Model tokens of each word of ``text`` (tokenizer only, no encoder)."""
+        return word_token_counts(self.tokenizer, text, word_starts)
+
     def content_offset(self, domain: str) -> int:
         """Position of the first chunk token in an assembled row."""
         return len(self.prefix_ids(domain)) + 2
@@ -107,6 +111,17 @@ class Windower:
             mask[row, :n] = 1
             types[row, base:n] = 1
         return ids, mask, types
+
+
+def word_token_counts(tokenizer, text: str, word_starts: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Tokens of each word of ``text`` (words given by their start offsets) under ``tokenizer``."""
+    counts = np.zeros(len(word_starts), dtype=np.int64)
+    for offset, block in blocks(text):
+        enc = tokenizer(block, add_special_tokens=False, return_offsets_mapping=True)
+        tok_start = np.asarray([s for s, _ in enc["offset_mapping"]], dtype=np.int64) + offset
+        if len(tok_start):
+            np.add.at(counts, np.searchsorted(word_starts, tok_start, side="right") - 1, 1)
+    return counts
 
 
 def balanced_length(n: int, width: int, overlap: int) -> int:

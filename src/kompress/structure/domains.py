@@ -90,8 +90,16 @@ _LOG_STAMP = re.compile(
     r"(ts|time|timestamp)=\S*\d\d:\d\d)"
 )
 _LOG_LEVEL = re.compile(r"^\[?(INFO|DEBUG|WARN|WARNING|ERROR|TRACE|FATAL)\b|\blevel=[A-Za-z]+\b")
+# A log record in any convention: a clock time with seconds near the start of the line
+# (nginx's "2026/12/02 10:55:01", redis's "02 Dec 2026 10:55:01.123", "[02/Dec/2026:10:55:01"),
+# or a level word there (INFO, [error], <warn>, SEVERE ...).
+_ANY_STAMP = re.compile(r"^.{0,48}?(?<!\d)\d{1,2}:\d\d:\d\d(?:[.,]\d+)?\b")
+_ANY_LEVEL = re.compile(
+    r"^.{0,60}?(?:\b(?:INFO|DEBUG|NOTICE|WARN|WARNING|ERROR|TRACE|FATAL|CRIT|CRITICAL|SEVERE|FINE|CONFIG)\b"
+    r"|[\[<](?:error|warn|warning|notice|info|debug|crit|alert|emerg)[\]>])"
+)
 _TREE_LINE = re.compile(
-    r"^([d\-lcbps][rwxsStT\-]{9}[.@+]?\s|total \d+$|\.{1,2}/?$|\./|[\w.\-]+/$|[│├└]|[|`]--|"
+    r"^([d\-lcbps][rwxsStT\-]{9}[.@+]?\s|total \d+$|\.{1,2}/?$|\./|[\w.\-]+/$|[│├└]|[|`]--|(?:[|│] {3})+[|`├└]|"
     r"[\w./\-]+:$|/?[\w.\-]+(/[\w.\-]+)+/?$)"
 )
 
@@ -117,7 +125,7 @@ def detect(text: str) -> str:
         try:
             json.loads(text)
             return "json"
-        except ValueError:
+        except (ValueError, RecursionError):  # nested too deep for the parser: not for the JSON domain
             if stripped[:1] == "{" and re.match(r'\{\s*"', stripped):
                 return "json"
     if (len(_DIFF.findall(head)) >= 2 or _GIT_LOG.search(head) and _DIFF.search(head)
@@ -143,6 +151,10 @@ def detect(text: str) -> str:
         return "build"
     if sum(bool(_TREE_LINE.match(ln.strip() if ln[:1] in " \t" else ln)) for ln in head_lines) >= max(2, 0.6 * n):
         return "tree"
+    # Logs of formats named nowhere above: most lines carry a clock time or a level near
+    # their start. Read as prose they would lose words inside records.
+    if sum(bool(_ANY_STAMP.match(ln) or _ANY_LEVEL.match(ln)) for ln in head_lines) >= max(3, 0.5 * n):
+        return "log"
     return "text"
 
 

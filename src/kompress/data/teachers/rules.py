@@ -53,7 +53,7 @@ from kompress.decision.mustkeep import must_keep_mask
 from kompress.structure.domains import detect, get_domain
 from kompress.decision.guards import CRITICAL, is_critical_line
 from kompress.structure.units import line_spans, word_spans, words_to_lines
-from kompress.scoring.windows import blocks
+from kompress.scoring.windows import word_token_counts
 
 INNER_FRAMES = 3  # innermost stack frames kept per stack
 RARE_KEY_MAX = 2  # a JSON key used at most this often is "rare"
@@ -663,13 +663,7 @@ class RuleCompressor:
         """Tokens per word: the tokenizer's count, or :data:`TOKENS_PER_WORD` each."""
         if self.tokenizer is None:
             return np.full(len(starts), TOKENS_PER_WORD)
-        counts = np.zeros(len(starts))
-        for offset, block in blocks(text):
-            enc = self.tokenizer(block, add_special_tokens=False, return_offsets_mapping=True)
-            tok_start = np.asarray([s for s, _ in enc["offset_mapping"]], dtype=np.int64) + offset
-            if len(tok_start):
-                np.add.at(counts, np.searchsorted(starts, tok_start, side="right") - 1, 1)
-        return counts
+        return word_token_counts(self.tokenizer, text, starts).astype(np.float64)
 
     def count_tokens(self, text: str) -> int:
         """Tokens of ``text`` as this compressor counts them."""
@@ -677,7 +671,8 @@ class RuleCompressor:
 
     def compress(self, text: str, options: CompressOptions | None = None, **overrides: Any) -> CompressResult:
         """Compress ``text`` by the domain rules; same options and result as ``Compressor.compress``."""
-        opts = CompressOptions.build(options, **overrides)
+        # The teacher's own decision: no structure frame unless asked for.
+        opts = CompressOptions.build(options, **{"structure": False, **overrides})
         domain = opts.domain or detect(text)
         gran = self.policy.granularity_for(opts.granularity, domain)
         if not text.strip():

@@ -1,0 +1,378 @@
+"""The structure frame: repeated structure is collapsed, every distinct event stays.
+
+A frame is computed from the text alone (no model) for line-structured domains:
+
+* ``templates`` (logs): the first record of every template stays, and for an alerting
+  template (an error, warning, failure ... in any convention) the first record whole and the
+  last one too; the other records of a template are *repeats*.
+* ``runs`` (builds, test runs): only runs of consecutive records of one template collapse
+  (``PASSED`` lines of ``pytest -v``, progress and download lines), keeping each run's
+  first record; elsewhere the model and the guards decide as without a frame (the
+  ``file:line`` of each traceback entry is no repeat).
+* ``json``: in an array of similar objects, the first items stay, and every item whose
+  keys or value types deviate from the array's usual ones; the others are repeats.
+* ``listing`` (``find``, ``ls -R``): per folder and extension the first entries stay; the
+  others are repeats.
+
+The decision (:mod:`kompress.decision.decide`) keeps the frame's lines, lets the model's
+scores keep further lines, holds repeats to a higher bar, and the renderer announces each
+run of dropped lines with one marker naming what was collapsed and how many
+(:func:`describe_run`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kompress.structure.templates import mine
+
+#: Kinds of frame, by domain (a domain not named has none).
+FRAME_KINDS = {"log": "templates", "build": "runs", "test": "runs", "json": "json", "tree": "listing"}
+#: In a "runs" frame, consecutive records of one template collapse from this many on.
+MIN_RUN = 3
+#: Items of a JSON array kept before collapsing the rest.
+JSON_KEEP_FIRST = 2
+#: Entries per folder and extension kept before collapsing the rest.
+LISTING_KEEP_FIRST = 2
+#: Words of an alerting line, whatever the logging convention.
+ALERT = re.compile(
+    r"\b(?:ERROR|ERR|FATAL|CRIT(?:ICAL)?|SEVERE|EMERG|ALERT|PANIC|WARN(?:ING)?|FAIL(?:ED|URE)?|EXCEPTION"
+    r"|error|fatal|critical|severe|panic|warn(?:ing)?|fail(?:ed|ure|s)?|exception|denied|refused|timed? ?out"
+    r"|Error|Fatal|Critical|Warning|Failed|Failure|Exception|Denied|Refused|Timeout|unreachable|abort(?:ed)?"
+    r"|[A-Za-z]+(?:Error|Exception))\b"
+    r"|<(?:err|error|crit|alert|emerg|warn(?:ing)?)>|^[EWF]\d{4}\b|^[EWF] |\[[EWF]\]| [EWF]/"
+)
+_MARKER_TEMPLATE_CHARS = 72
+_MARKER_GROUPS = 2
+#: Leading variable fields of a template (timestamps, pids): left out of markers.
+_LEADING_VARS = re.compile(r"^(?:(?:<\*>|<[A-Z]+>)[\s\-/:.,T+Z]*|[\[\]()\-:]\s*)+")
+
+
+@dataclass
+class Frame:
+    """What the structure of a text says about its lines."""
+
+    keep: np.ndarray  # lines the frame keeps
+    repeat: np.ndarray  # lines repeating a kept event: collapsible, the guards do not force them
+    group: np.ndarray  # group id per line for markers (-1: none)
+    unit_start: np.ndarray  # the line opens a countable unit of its group (record, item, entry)
+    labels: list[tuple[str, str]] = field(default_factory=list)  # per group: (unit noun, plural), phrase
+    kind: str = ""  # which frame: templates, runs, json, listing
+
+
+def empty_frame(n: int) -> Frame:
+    """A frame that says nothing."""
+    return Frame(np.zeros(n, bool), np.zeros(n, bool), np.full(n, -1, np.int64), np.zeros(n, bool))
+
+
+def build_frame(kind: str | None, text: str, lines: Sequence[str], line_starts: np.ndarray,
+                line_ends: np.ndarray) -> Frame | None:
+    """The frame of ``kind`` for ``text`` (``None`` when the kind finds no structure)."""
+    builders = {"templates": lambda: template_frame(lines), "runs": lambda: run_frame(lines),
+                "json": lambda: json_frame(text, line_starts, line_ends), "listing": lambda: listing_frame(lines)}
+    frame = builders[kind]() if kind in builders else None
+    if frame is not None:
+        frame.kind = kind
+    return frame
+
+
+def is_alert(line: str) -> bool:
+    """True for a line reporting an error, warning, failure, refusal or timeout."""
+    return ALERT.search(line) is not None
+
+
+# ----------------------------------------------------------------------------- templates
+def template_frame(lines: Sequence[str]) -> Frame:
+    """The first and the last record of every event; alerting records whole.
+
+    An event is a record's head template together with the template of its last line, so
+    one log statement that ends in different exceptions is several events. Of every event
+    the first and the last record stay (the last carries the latest values: the last
+    heartbeat's counts); of an alerting event both stay whole (their stack traces), of
+    others their head line. Every other record is a repeat.
+    """
+    n = len(lines)
+    lt = mine(lines)
+    f = empty_frame(n)
+    heads = np.flatnonzero(lt.is_head)
+    if not len(heads):
+        return f
+    bounds = np.append(heads, n)
+    spans = []
+    keys: list[tuple[int, int]] = []
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        span = np.arange(a, b)
+        span = span[lt.head[span] >= 0]
+        spans.append(span)
+        keys.append((int(lt.template[a]), int(lt.template[span[-1]]) if len(span) > 1 else -1))
+    event: dict[tuple[int, int], int] = {}
+    for k in keys:
+        event.setdefault(k, len(event))
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    alert = np.zeros(len(event), bool)
+    count: Counter[int] = Counter()
+    for r, k in enumerate(keys):
+        e = event[k]
+        first.setdefault(e, r)
+        last[e] = r
+        count[e] += 1
+        if not alert[e] and any(is_alert(lines[i]) for i in spans[r]):
+            alert[e] = True
+    for r, k in enumerate(keys):
+        e, span = event[k], spans[r]
+        if r in (first[e], last[e]):
+            f.keep[span if alert[e] else span[:1]] = True
+        if r != first[e]:
+            f.repeat[span] = True
+            f.repeat[span[:1]] = r != last[e]
+            if r == last[e] and not alert[e]:
+                f.repeat[span[0]] = False
+        if count[e] > 1:
+            f.group[span] = e
+    f.unit_start[heads] = True
+    f.labels = [(("line", "lines"), f'like "{_short(lt.texts[k[0]])}"') for k in event]
+    return f
+
+
+def run_frame(lines: Sequence[str]) -> Frame | None:
+    """Runs of >= :data:`MIN_RUN` consecutive records of one template: the first stays.
+
+    A record with an alerting line (a compiler error inside a run of ``Building ...`` lines)
+    ends the run and is no repeat: in builds and test runs every error stays.
+    """
+    n = len(lines)
+    lt = mine(lines, by_lead=False)
+    f = empty_frame(n)
+    heads = np.flatnonzero(lt.is_head)
+    bounds = np.append(heads, n)
+    found = False
+    alert = [any(is_alert(lines[i]) for i in range(a, b) if lt.head[i] >= 0) for a, b in zip(bounds[:-1], bounds[1:])]
+    r = 0
+    while r < len(heads):
+        t = int(lt.template[heads[r]])
+        s = r
+        while r + 1 < len(heads) and int(lt.template[heads[r + 1]]) == t and not alert[r + 1] and not alert[s]:
+            r += 1
+        if r - s + 1 >= MIN_RUN:
+            rows = np.arange(heads[s], bounds[r + 1])
+            rows = rows[lt.head[rows] >= 0]
+            f.group[rows] = t
+            f.repeat[rows[rows >= bounds[s + 1]]] = True
+            f.keep[heads[s]] = True
+            found = True
+        r += 1
+    f.unit_start[heads] = True
+    f.labels = [(("line", "lines"), f'like "{_short(x)}"') for x in lt.texts]
+    return f if found else None
+
+
+def _short(template: str) -> str:
+    t = " ".join(template.replace('"', "'").split())
+    t = _LEADING_VARS.sub("", t) or t
+    return t if len(t) <= _MARKER_TEMPLATE_CHARS else t[: _MARKER_TEMPLATE_CHARS - 3] + "..."
+
+
+# ----------------------------------------------------------------------------- json
+_JSON_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[\[\]{},]')
+
+
+def json_frame(text: str, line_starts: np.ndarray, line_ends: np.ndarray) -> Frame | None:
+    """Arrays of similar objects: the first items and the deviating ones stay.
+
+    Arrays are found with a linear scan of strings and brackets; an item counts when it
+    starts and ends on its own lines (pretty-printed JSON), so a collapsed item is a run of
+    whole lines. Each item's signature is its keys with the type of each value (empty and
+    non-empty containers differ, as do null and a value).
+    """
+    n = len(line_starts)
+    f = empty_frame(n)
+    stack: list[list] = []  # [kind, items: list[(start, end)], item_start]
+    arrays: list[tuple[int, list[tuple[int, int]]]] = []
+    for m in _JSON_TOKEN.finditer(text):
+        tok = m.group()
+        if tok[0] == '"':
+            if stack and stack[-1][0] == "[" and stack[-1][2] is None:
+                stack[-1][2] = m.start()
+            continue
+        if stack and stack[-1][0] == "[" and stack[-1][2] is None and tok in "[{":
+            stack[-1][2] = m.start()
+        if tok in "[{":
+            if len(stack) > 200:  # absurd nesting: no frame rather than a deep walk
+                return None
+            stack.append([tok, [], None])
+        elif tok in "]}":
+            if not stack:
+                return None
+            kind, items, start = stack.pop()
+            if kind == "[":
+                if start is not None:
+                    items.append((start, _value_end(text, m.start())))
+                arrays.append((len(stack), items))
+        elif tok == "," and stack and stack[-1][0] == "[" and stack[-1][2] is not None:
+            stack[-1][1].append((stack[-1][2], _value_end(text, m.start())))
+            stack[-1][2] = None
+    if stack:
+        return None  # truncated or not JSON: leave it to the model
+    line_of = lambda pos: int(np.searchsorted(line_starts, pos, side="right") - 1)  # noqa: E731
+    found = False
+    # Outer arrays first: items inside a collapsed item go with it.
+    for _depth, items in sorted(arrays, key=lambda a: a[0]):
+        objs = [(a, b) for a, b in items if text[a] == "{"]
+        if len(objs) < JSON_KEEP_FIRST + 2 or len(objs) < len(items):
+            continue
+        spans = []
+        for a, b in objs:
+            la, lb = line_of(a), line_of(b - 1)
+            if text[line_starts[la]:a].strip() or text[b:line_ends[lb]].strip() not in ("", ","):
+                spans = []
+                break
+            spans.append((la, lb))
+        if not spans or any(f.repeat[la] for la, _ in spans):
+            continue
+        sigs = [_signature(text[a:b]) for a, b in objs]
+        usual = Counter(s for s in sigs if s is not None).most_common(1)
+        if not usual:
+            continue
+        usual_sig = usual[0][0]
+        gid = len(f.labels)
+        keys = [k for k, _ in usual_sig]
+        f.labels.append((("item", "items"), "with keys " + ", ".join(keys[:8]) + (", ..." if len(keys) > 8 else "")))
+        for k, ((la, lb), sig) in enumerate(zip(spans, sigs)):
+            rows = np.arange(la, lb + 1)
+            if k < JSON_KEEP_FIRST or sig != usual_sig:
+                f.keep[rows] = True
+            else:
+                f.repeat[rows] = True
+                f.keep[rows] = False
+            f.group[rows] = gid
+            f.unit_start[la] = True
+        found = True
+    return f if found else None
+
+
+def _value_end(text: str, pos: int) -> int:
+    """End of the value before the separator at ``pos`` (trailing whitespace excluded)."""
+    while pos > 0 and text[pos - 1] in " \t\r\n":
+        pos -= 1
+    return pos
+
+
+def _signature(item: str) -> tuple | None:
+    try:
+        obj = json.loads(item)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(obj, dict):
+        return None
+    return tuple(sorted((k, _kind(v)) for k, v in obj.items()))
+
+
+def _kind(v: object) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, (int, float)):
+        return "number"
+    if isinstance(v, str):
+        return "string" if v else "empty string"
+    if isinstance(v, list):
+        return "array" if v else "empty array"
+    return "object" if v else "empty object"
+
+
+# ----------------------------------------------------------------------------- listings
+_LS_SECTION = re.compile(r"^(\S.*):$")
+_LS_ENTRY = re.compile(r"^[-dlcbps][-rwxsStT]{9}[.+@]?\s")
+
+
+def listing_frame(lines: Sequence[str]) -> Frame | None:
+    """Per folder and extension, the first entries stay; the rest collapse with counts.
+
+    Understands ``find``-style path lists and ``ls -R`` / ``ls -laR`` sections. An entry
+    is "unusual" (always kept) when it is the only one of its extension in a folder of
+    at least four entries.
+    """
+    n = len(lines)
+    f = empty_frame(n)
+    keys: list[tuple[str, str] | None] = [None] * n
+    folder = ""
+    for i, x in enumerate(lines):
+        s = x.strip()
+        if not s:
+            continue
+        sec = _LS_SECTION.match(s)
+        if sec and "/" in s or s in (".:",):
+            folder = sec.group(1) if sec else "."
+            continue
+        if s.startswith("total ") or s.endswith("/.") or s.endswith("/..") or s in (".", ".."):
+            continue
+        if _LS_ENTRY.match(s):
+            name = s.split()[-1]
+            if s[0] == "d" or name in (".", ".."):
+                continue
+            keys[i] = (folder, _ext(name))
+        elif "/" in s and " " not in s:
+            d, _, name = s.rpartition("/")
+            keys[i] = (d or "/", _ext(name))
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, k in enumerate(keys):
+        if k is not None:
+            groups.setdefault(k, []).append(i)
+    found = False
+    per_folder = Counter(d for (d, _), rows in groups.items() for _ in rows)
+    for (d, ext), rows in groups.items():
+        if len(rows) == 1 and per_folder[d] >= 4:
+            f.keep[rows] = True  # the only one of its kind in a busy folder: unusual, it stays
+        if len(rows) <= LISTING_KEEP_FIRST + 1:
+            continue
+        gid = len(f.labels)
+        f.labels.append((("entry", "entries"), f"in {d}" + (f" ({ext})" if ext else "")))
+        f.group[rows] = gid
+        f.unit_start[rows] = True
+        f.keep[rows[:LISTING_KEEP_FIRST]] = True
+        f.repeat[rows[LISTING_KEEP_FIRST:]] = True
+        found = True
+    return f if found else None
+
+
+def _ext(name: str) -> str:
+    base = name.rsplit("/", 1)[-1]
+    return "." + base.rsplit(".", 1)[1] if "." in base.strip(".") else ""
+
+
+# ----------------------------------------------------------------------------- markers
+def describe_run(frame: Frame, run: Sequence[int], n_lines: int) -> str | None:
+    """The marker detail for a run of dropped lines (``None``: the plain marker).
+
+    One group: ``N more lines like "T"`` (log lines) or ``N lines omitted: K more items with
+    keys a, b``; several: ``N lines omitted: K like "T1", M like "T2", ...``.
+    """
+    groups = Counter(int(frame.group[i]) for i in run if frame.group[i] >= 0)
+    if not groups:
+        return None
+    units = Counter(int(frame.group[i]) for i in run if frame.group[i] >= 0 and frame.unit_start[i])
+    plural = "line" if n_lines == 1 else "lines"
+    parts = []
+    for g, n_g in sorted(groups.items(), key=lambda kv: (-kv[1], kv[0]))[:_MARKER_GROUPS]:
+        (one, many), phrase = frame.labels[g]
+        k = units.get(g, 0)
+        if one == "line" and k != n_g:  # log records with continuation lines
+            one, many = "record", "records"
+        if k:
+            parts.append(f"{k} more {one if k == 1 else many} {phrase}")
+    if not parts:
+        return None
+    covered = sum(groups.values())
+    if len(groups) == 1 and covered == n_lines and frame.labels[next(iter(groups))][0][1] == "lines" \
+            and units.get(next(iter(groups)), 0) == n_lines:
+        return f"{n_lines} more {plural} {frame.labels[next(iter(groups))][1]}"
+    rest = "" if len(groups) <= _MARKER_GROUPS and covered == n_lines else ", ..."
+    return f"{n_lines} {plural} omitted: " + ", ".join(parts) + rest

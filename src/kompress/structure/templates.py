@@ -1,0 +1,126 @@
+"""Line templates and records: which lines of a log are the same event, which belong together.
+
+A *record* is a head line plus its continuation lines (a stack trace, a wrapped message,
+indented detail). A *template* is a head line with its variable fields replaced by ``<*>``,
+mined with Drain (the ``drain3`` package, the log-parsing field's standard online miner) after
+masking the obvious variables (numbers, hex, addresses, ids), so lines that differ only in
+values share one template. Deterministic: the same lines always give the same templates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Variables masked before mining, so they never split one event into several templates.
+#: Each pattern is linear-time (no nested quantifiers).
+_MASKS = [
+    (r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b", "UUID"),
+    (r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b", "IP"),
+    (r"\b0x[0-9a-fA-F]+\b", "HEX"),
+    (r"\b[0-9a-fA-F]{12,}\b", "HEX"),
+    (r"(?<![\w.])[-+]?\d+(?:[.,:]\d+)*(?:[a-zA-Z%]{1,3})?\b", "NUM"),
+]
+
+#: A continuation line: indented, or a stack-trace / chained-exception line.
+_CONTINUATION = re.compile(
+    r"^(?:[ \t]+\S|Caused by:|Traceback \(most recent call last\)|During handling of|The above exception"
+    r"|\.\.\. \d+ more|[\w.$]+(?:Error|Exception|Warning)\b[:\s])"
+)
+
+
+@dataclass
+class LineTemplates:
+    """Per line of a text: its record head and its template (``-1``: blank line)."""
+
+    template: np.ndarray  # template id of the line, -1 for blank lines
+    head: np.ndarray  # index of the line's record head (itself for a head), -1 for blank lines
+    texts: list[str]  # template text of each id
+
+    @property
+    def is_head(self) -> np.ndarray:
+        return self.head == np.arange(len(self.head))
+
+
+def _miner():  # type: ignore[no-untyped-def]
+    from drain3 import TemplateMiner
+    from drain3.masking import MaskingInstruction
+    from drain3.template_miner_config import TemplateMinerConfig
+
+    cfg = TemplateMinerConfig()
+    cfg.profiling_enabled = False
+    # Stricter than drain3's default 0.4: two messages must share most of their constant
+    # words to be one event ("Connection closed" and "Connection reset" stay apart).
+    cfg.drain_sim_th = 0.6
+    cfg.drain_depth = 4
+    cfg.masking_instructions = [MaskingInstruction(p, name) for p, name in _MASKS]
+    cfg.mask_prefix, cfg.mask_suffix = "<", ">"
+    return TemplateMiner(config=cfg)
+
+
+def records(lines: Sequence[str], by_lead: bool = True) -> np.ndarray:
+    """Index of each line's record head (``-1`` for blank lines).
+
+    A line continues the record above it when it is indented or looks like a stack-trace
+    line, or (``by_lead``, for logs) when most lines of the text open with the same kind of
+    token (a timestamp's digit, a ``[``) and this one does not; the first non-blank line
+    always heads a record.
+    """
+    n = len(lines)
+    head = np.full(n, -1, dtype=np.int64)
+    leads = [_lead(x) for x in lines]
+    counts: dict[str, int] = {}
+    for lead in leads:
+        if lead:
+            counts[lead] = counts.get(lead, 0) + 1
+    nonblank = sum(counts.values())
+    dominant = max(counts, key=lambda k: (counts[k], k)) if counts else ""
+    # A lead shared by most lines is the record opener (timestamps, "[pid]", level words).
+    strict = by_lead and dominant in ("digit", "bracket") and counts.get(dominant, 0) >= 0.6 * nonblank
+    cur = -1
+    for i, x in enumerate(lines):
+        if not leads[i]:
+            continue
+        cont = cur >= 0 and (_CONTINUATION.match(x) is not None or (strict and leads[i] != dominant))
+        if not cont:
+            cur = i
+        head[i] = cur
+    return head
+
+
+def _lead(line: str) -> str:
+    s = line.lstrip()
+    if not s:
+        return ""
+    if line[0] in " \t":
+        return "indent"
+    c = s[0]
+    if c.isdigit():
+        return "digit"
+    if c in "[<(":
+        return "bracket"
+    return "alpha" if c.isalpha() else "other"
+
+
+def mine(lines: Sequence[str], by_lead: bool = True) -> LineTemplates:
+    """Records and templates of ``lines`` (see the module docstring); every non-blank line
+    gets its own template, continuation lines included. ``by_lead``: as :func:`records`."""
+    head = records(lines, by_lead)
+    miner = _miner()
+    texts: list[str] = []
+    by_cluster: dict[int, int] = {}
+    template = np.full(len(lines), -1, dtype=np.int64)
+    for i in np.flatnonzero(head >= 0):
+        cid = int(miner.add_log_message(lines[i].strip())["cluster_id"])
+        if cid not in by_cluster:
+            by_cluster[cid] = len(texts)
+            texts.append("")
+        template[i] = by_cluster[cid]
+    # Final templates (a cluster's template generalises as it grows), in first-seen order.
+    for cluster in miner.drain.clusters:
+        if cluster.cluster_id in by_cluster:
+            texts[by_cluster[cluster.cluster_id]] = cluster.get_template()
+    return LineTemplates(template, head, texts)

@@ -1,0 +1,137 @@
+"""The structure frame: every distinct event stays, repeats collapse into markers that say how many."""
+
+import json
+
+import numpy as np
+
+from kompress import MARKER_RE
+from kompress.decision.frame import describe_run, json_frame, listing_frame, template_frame
+from kompress.structure.templates import mine, records
+
+
+def _log(n_repeats: int = 40) -> str:
+    out = []
+    for i in range(n_repeats):
+        out.append(f"2024-05-01 10:00:{i:02d} INFO  [worker] processed batch size={50 + i % 7} lag_ms={i % 11}")
+        if i == 17:
+            out.append("2024-05-01 10:00:17 INFO  [cache] evicted 3 entries from shard west-2")
+        if i in (5, 25, 33):
+            out.append(f"2024-05-01 10:00:{i:02d} ERROR [db] connection refused host=10.0.0.{i} port=5432")
+    out.append("2024-05-01 10:01:00 ERROR [api] request failed: KeyError 'user'")
+    out.append("Traceback (most recent call last):")
+    out.append('  File "/srv/api.py", line 12, in handle')
+    out.append("    return users[req.user]")
+    out.append("KeyError: 'user'")
+    out.append("2024-05-01 10:01:01 INFO  [worker] shutting down")
+    return "\n".join(out) + "\n"
+
+
+def _check_faithful(text: str, out: str) -> list[str]:
+    src = set(text.splitlines())
+    markers = []
+    for line in out.splitlines():
+        if MARKER_RE.match(line):
+            markers.append(line)
+        else:
+            assert line in src, line
+    return markers
+
+
+def test_records_attach_continuation_lines():
+    lines = _log(3).splitlines()
+    head = records(lines)
+    tb = lines.index("Traceback (most recent call last):")
+    assert head[tb] == tb - 1 and head[tb + 3] == tb - 1  # the traceback belongs to the ERROR line
+    assert head[0] == 0 and head[1] == 1
+
+
+def test_templates_group_lines_that_differ_in_values_only():
+    lines = _log(10).splitlines()
+    lt = mine(lines)
+    assert lt.template[0] == lt.template[1] == lt.template[2]
+    errors = [i for i, x in enumerate(lines) if "connection refused" in x]
+    assert len({int(lt.template[i]) for i in errors}) == 1
+    assert lt.template[errors[0]] != lt.template[0]
+    assert mine(lines).texts == lt.texts  # deterministic
+
+
+def test_every_event_stays_and_repeats_collapse(shipped_compressor):
+    text = _log()
+    r = shipped_compressor.compress(text, domain="log")
+    markers = _check_faithful(text, r.text)
+    assert "evicted 3 entries" in r.text  # the one-off event
+    assert "connection refused host=10.0.0.5" in r.text and "host=10.0.0.33" in r.text  # first and last alert
+    assert "KeyError: 'user'" in r.text and 'File "/srv/api.py", line 12' in r.text  # the alert's stack trace
+    assert "shutting down" in r.text  # the outcome
+    assert sum(x.count("processed batch") for x in r.text.splitlines() if not MARKER_RE.match(x)) <= 3
+    # markers account for every dropped line, and say what was collapsed
+    assert sum(int(MARKER_RE.match(m).group(1)) for m in markers) == len(text.splitlines()) - len(
+        [x for x in r.text.splitlines() if not MARKER_RE.match(x)])
+    assert any('like "INFO [worker] processed batch size=<NUM> lag_ms=<NUM>"' in m for m in markers)
+    assert r.keep_rate < 0.35
+    off = shipped_compressor.compress(text, domain="log", structure=False)
+    assert "evicted 3 entries" not in off.text or off.text != r.text
+
+
+def test_alert_template_keeps_first_and_last_record():
+    lines = _log().splitlines()
+    f = template_frame(lines)
+    errors = [i for i, x in enumerate(lines) if "connection refused" in x]
+    assert f.keep[errors[0]] and f.keep[errors[-1]] and not f.keep[errors[1]] and f.repeat[errors[1]]
+
+
+def test_json_array_keeps_first_and_deviating_items(shipped_compressor):
+    items = [{"name": f"pkg{i}", "version": f"1.{i}.0", "deps": ["a"]} for i in range(60)]
+    items[41]["deps"] = []  # deviates: an empty array
+    items[50]["version"] = None  # deviates: null
+    text = json.dumps({"count": 60, "items": items}, indent=2) + "\n"
+    r = shipped_compressor.compress(text, domain="json")
+    markers = _check_faithful(text, r.text)
+    assert '"name": "pkg0"' in r.text and '"name": "pkg41"' in r.text and '"name": "pkg50"' in r.text
+    assert '"name": "pkg30"' not in r.text
+    assert any("more items with keys deps, name, version" in m for m in markers)
+    words_in, words_out = len(text.split()), sum(len(x.split()) for x in r.text.splitlines() if not MARKER_RE.match(x))
+    assert words_out / words_in < 0.35
+
+
+def test_json_frame_ignores_broken_or_flat_json():
+    assert json_frame('{"a": [1, 2', np.array([0]), np.array([11])) is None
+    text = '[{"a": 1}, {"a": 2}, {"a": 3}, {"a": 4}, {"a": 5}]'
+    assert json_frame(text, np.array([0]), np.array([len(text)])) is None  # one line: no whole-line items
+
+
+def test_listing_collapses_per_folder_and_extension(shipped_compressor):
+    paths = [f"./src/app/mod{i:03d}.py" for i in range(80)] + ["./src/app/NOTES.md"]
+    paths += [f"./tests/test_{i:03d}.py" for i in range(30)]
+    text = "\n".join(paths) + "\n"
+    f = listing_frame(text.splitlines())
+    md = paths.index("./src/app/NOTES.md")
+    assert not f.repeat[md] and f.repeat[10] and f.keep[0]
+    r = shipped_compressor.compress(text, domain="tree")
+    markers = _check_faithful(text, r.text)
+    assert "./src/app/NOTES.md" in r.text
+    assert any("more entries in ./src/app (.py)" in m for m in markers)
+    assert len([x for x in r.text.splitlines() if not MARKER_RE.match(x)]) < 20
+
+
+def test_passed_runs_collapse_failures_stay(shipped_compressor):
+    lines = ["============================= test session starts ==============================",
+             "platform linux -- Python 3.11.7, pytest-8.3.2, pluggy-1.5.0", "rootdir: /work/proj", "collected 61 items", ""]
+    lines += [f"tests/test_api.py::test_case_{i} PASSED{' ' * 20}[{i * 100 // 61:3d}%]" for i in range(60)]
+    lines += ["tests/test_api.py::test_login FAILED                              [100%]", "",
+              "=========================== short test summary info ============================",
+              "FAILED tests/test_api.py::test_login - AssertionError: 401 != 200",
+              "========================= 1 failed, 60 passed in 2.31s ========================="]
+    text = "\n".join(lines) + "\n"
+    r = shipped_compressor.compress(text, domain="test")
+    markers = _check_faithful(text, r.text)
+    assert "test_login FAILED" in r.text and "1 failed, 60 passed" in r.text and "rootdir: /work/proj" in r.text
+    assert r.text.count("PASSED") <= 5
+    assert any("more lines like" in m and "PASSED" in m for m in markers)
+
+
+def test_describe_run_counts_lines_and_units():
+    lines = _log(12).splitlines()
+    f = template_frame(lines)
+    run = [i for i in range(len(lines)) if f.repeat[i] and "processed" in lines[i]][:4]
+    assert describe_run(f, run, len(run)).startswith("4 more lines like ")
