@@ -320,7 +320,8 @@ def test_guard_keeps_crash_report_lines_whole(minilm_compressor):
                   "bash: line 1: 46829 Illegal instruction     ./build/node_cli 40 38",  # how it died
                   "cc1: all warnings being treated as errors", "the run is over now"):  # last line: the outcome
         assert whole in out
-    assert "reduce_message" in r.text and "main ()" not in r.text  # frame #1 keeps its must-keep words only
+    # frame #1 is a structured line: its must-keep words (main, src/main.c:12) keep it whole
+    assert "#1  0x000055d1c0b7 in main () at src/main.c:12" in out
     assert "worker loaded" not in r.text
     # Whole lines (crash's default): the same lines, and frame #1 goes whole.
     lines = minilm_compressor.compress(text, domain="crash", threshold=1.0)
@@ -340,7 +341,10 @@ def test_guard_keeps_a_test_sessions_header(minilm_compressor):
         r = minilm_compressor.compress(text, domain="test", threshold=1.0, granularity=gran)  # model keeps nothing
         out = r.text.splitlines()
         assert all(h in out for h in header), gran  # which Python, which checkout: whole lines
-        assert "configfile: pytest.ini" not in r.text
+        # the config line is no header: in line mode it goes; in word mode its must-keep word
+        # (pytest.ini) keeps it, whole, as every structured line
+        assert ("configfile: pytest.ini" in out) == (gran == "word") and "configfile:" not in r.text.replace(
+            "configfile: pytest.ini", "")
     assert "rootdir" not in minilm_compressor.compress(text, domain="test", threshold=1.0, guard=False).text
 
 

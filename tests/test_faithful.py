@@ -112,10 +112,15 @@ def test_prose_keeps_polarity_even_when_model_drops_everything(minilm_compressor
 def test_granularity_flag_and_floor(minilm_dir, grep_output, tmp_path, capsys):
     f = tmp_path / "grep.txt"
     f.write_text(grep_output)
-    assert main(["compress", str(f), "--model", str(minilm_dir), "--granularity", "word", "--rate", "0.3", "--json"]) == 0
     import json
 
+    # Word mode cuts inside lines only where structure is off: grep hits are structured lines.
+    assert main(["compress", str(f), "--model", str(minilm_dir), "--granularity", "word", "--rate", "0.3", "--json",
+                 "--no-structure"]) == 0
     word_mode = json.loads(capsys.readouterr().out)["text"]
     assert any(line not in grep_output.splitlines() and not MARKER_RE.match(line) for line in word_mode.splitlines())
+    assert main(["compress", str(f), "--model", str(minilm_dir), "--granularity", "word", "--rate", "0.3", "--json"]) == 0
+    whole = json.loads(capsys.readouterr().out)["text"]
+    assert all(line in grep_output.splitlines() or MARKER_RE.match(line) for line in whole.splitlines())
     assert main(["compress", str(f), "--model", str(minilm_dir), "--min-tokens", "100000", "--rate", "0.3"]) == 0
     assert capsys.readouterr().out == grep_output  # under the floor: unchanged

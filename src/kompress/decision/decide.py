@@ -4,7 +4,8 @@ Pure (no encoder, no I/O): the compressor scores a text once and calls :func:`de
 evaluation's threshold sweep and the rule teacher call it with their own scores. Steps:
 
 1. select units: words (``word`` granularity) or whole lines (``line``) scoring above the
-   domain's threshold, or the best ``rate`` share;
+   domain's threshold, or the best ``rate`` share; in word granularity only prose lines
+   (:mod:`kompress.structure.prose`) may lose words inside them, other lines stay whole or go;
 2. the structure frame (:mod:`kompress.decision.frame`, line granularity, ``structure`` on):
    the first line of every event template, the first JSON items, the first entries of a
    folder stay; a repeat stays only when the model scores it ``policy.repeat_margin`` above
@@ -25,11 +26,12 @@ import numpy as np
 
 from kompress.decision.frame import Frame, build_frame, describe_run
 from kompress.decision.guards import coverage_guard, frame_guard, guard_line_indices
-from kompress.decision.mustkeep import has_polarity, must_keep_mask
+from kompress.decision.mustkeep import has_polarity, is_must_keep, must_keep_mask
 from kompress.decision.options import CompressOptions
 from kompress.decision.policy import DecisionPolicy
 from kompress.rendering.render import marker
 from kompress.scoring.scores import WordScores
+from kompress.structure.prose import is_prose, structured_lines
 from kompress.structure.units import LineView, line_spans, words_to_lines
 
 
@@ -73,12 +75,24 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             # The last line is the outcome (final message, summary, exit status).
             if len(w_line):
                 keep |= w_line == w_line[-1]
+        if guard and options.structure:
+            # Only prose loses words inside a line: a structured line (key: value, a table row,
+            # code, a file view, a log record) is kept whole when any word of it is kept.
+            structured = structured_lines(LineView(text, l_starts, l_ends))
+            kept_any = np.bincount(w_line, weights=keep.astype(np.float64), minlength=len(l_starts)) > 0
+            keep = np.where(structured[w_line], kept_any[w_line], keep)
     else:
         tok_per_line = np.bincount(w_line, weights=ws.n_tokens, minlength=len(l_starts))
         line_score = line_scores(ws, w_line, len(l_starts), policy.line_score)
         has_words = np.bincount(w_line, minlength=len(l_starts)) > 0
         line_raw = select(line_score, tok_per_line, thr, rate, by_count=False) & has_words
         lines = LineView(text, l_starts, l_ends)
+        if rate is None and options.threshold is None and policy.filler_threshold is not None:
+            # Filler prose inside a structured output ("the job had been running for a while")
+            # must clear a higher bar: a prose line without one must-keep or polarity word. (A
+            # caller's own threshold or rate is taken as given.)
+            filler = filler_lines(lines, has_words)
+            line_raw &= ~filler | (line_score > max(thr, policy.filler_threshold))
         if options.structure:
             frame = build_frame(policy.frame_for(domain), text, lines, l_starts, l_ends)
         if frame is not None:
@@ -86,12 +100,13 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             # score); the frame's lines always stay.
             # (A log's repeated records are not even scored: see Compressor.score_words.)
             # (A JSON item spans lines: one line scoring high is no reason to keep a repeated item.)
-            # With a ``rate`` the caller asked for a share of the text: repeats compete for it.
             if rate is None:
                 outliers = (repeat_outliers(frame, line_score, policy.repeat_margin) if frame.kind in ("runs", "listing")
                             else np.zeros(len(l_starts), dtype=bool))
-                line_raw = line_raw & ~(frame.repeat & ~outliers)
-            line_raw = line_raw | (frame.keep & has_words)
+                line_raw = (line_raw & ~(frame.repeat & ~outliers)) | (frame.keep & has_words)
+            else:
+                # A ``rate`` is the budget: the frame's lines first, the best-scoring others fill the rest.
+                line_raw = budget_fill(frame.keep & has_words, has_words, line_score, tok_per_line, rate)
             if guard and frame.kind == "templates":
                 critical &= ~frame.repeat  # a log's repeated alerts collapse too (first and last stay)
         line_keep = line_raw.copy()
@@ -118,6 +133,29 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             if line_keep is not None:
                 line_keep = line_keep | restored
     return Decision(gran, keep, raw, line_keep, w_line, l_starts, l_ends, frame)
+
+
+def budget_fill(forced: np.ndarray, has_words: np.ndarray, scores: np.ndarray, weights: np.ndarray,
+                rate: float) -> np.ndarray:
+    """``forced`` plus the best-scoring other units while their weight stays within ``rate``
+    of the total (ties by position)."""
+    keep = forced.copy()
+    budget = rate * float(weights.sum()) - float(weights[forced].sum())
+    cand = np.flatnonzero(has_words & ~forced)
+    order = cand[np.argsort(-scores[cand], kind="stable")]
+    keep[order[: int(np.searchsorted(np.cumsum(weights[order]), budget, side="right"))]] = True
+    return keep
+
+
+def filler_lines(lines: LineView, has_words: np.ndarray) -> np.ndarray:
+    """Prose lines (:func:`kompress.structure.prose.is_prose`) holding no must-keep and no
+    polarity word."""
+    out = np.zeros(len(has_words), dtype=bool)
+    for i in np.flatnonzero(has_words):
+        line = lines[i]
+        if is_prose(line) and not any(is_must_keep(w) for w in line.split()):
+            out[i] = True
+    return out
 
 
 def repeat_outliers(frame: Frame, line_score: np.ndarray, margin: float) -> np.ndarray:

@@ -45,6 +45,9 @@ class DecisionPolicy:
     # A line the frame calls a repeat stays only when its score is this much above the median
     # of its group's repeats (and above the threshold): the model singles it out.
     repeat_margin: float = 0.15
+    # Line mode: a prose line with no must-keep or polarity word (filler inside a crash report
+    # or a build log) stays only when its score is above this too; None = no such bar.
+    filler_threshold: float | None = 0.6
 
     def frame_for(self, domain: str) -> str | None:
         """The kind of structure frame of ``domain`` (``None``: none)."""

@@ -31,6 +31,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from kompress.serving.http import BodyTooLarge, read_body
 from kompress.serving.proxy.config import ProxyConfig
 from kompress.serving.proxy.engine import CompressionEngine
 from kompress.serving.proxy.metrics import Metrics
@@ -112,8 +113,8 @@ def create_app(
         api = api_for_path(path, upstream) if request.method == "POST" else None
         metrics.requests.labels(api=api or "other").inc()
         try:
-            body = await _read_body(request, config.max_body_bytes)
-        except _TooLarge:
+            body = await read_body(request, config.max_body_bytes)
+        except BodyTooLarge:
             metrics.errors.labels(kind="parse").inc()
             return _error(413, f"request body over {config.max_body_bytes} bytes; kompress proxy refuses it "
                                "(raise --max-body-bytes to allow more)")
@@ -190,10 +191,6 @@ def create_app(
     return app
 
 
-class _TooLarge(Exception):
-    """A request body over ``max_body_bytes``."""
-
-
 class _UpstreamBroke(Exception):
     """The upstream response stopped before its end (cut, reset, or stalled past the timeout)."""
 
@@ -214,20 +211,6 @@ class _RelayResponse(StreamingResponse):
         except _UpstreamBroke:
             return
         await send({"type": "http.response.body", "body": b"", "more_body": False})
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused (:class:`_TooLarge`) as soon as it passes ``limit`` bytes."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _TooLarge
-    chunks, size = [], 0
-    async for chunk in request.stream():  # chunked bodies have no length up front
-        size += len(chunk)
-        if size > limit:
-            raise _TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _parse_tool_texts(api: str, body: bytes):

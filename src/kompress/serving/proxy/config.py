@@ -18,6 +18,7 @@ KOMPRESS_PROXY_THRESHOLD           --threshold                  (the model's thr
 KOMPRESS_PROXY_GRANULARITY         --granularity                auto
 KOMPRESS_PROXY_COVERAGE            --coverage                   (the model's coverage_floor)
 KOMPRESS_PROXY_NOVELTY             --novelty                    (the model's novelty)
+KOMPRESS_PROXY_STRUCTURE           --no-structure               1 (on: collapse repeated structure)
 KOMPRESS_PROXY_BUDGET_MS           --budget-ms                  5000
 KOMPRESS_PROXY_CACHE_ENTRIES       --cache-entries              4096
 KOMPRESS_PROXY_UPSTREAM_TIMEOUT    --upstream-timeout           600
@@ -38,7 +39,7 @@ from kompress.decision.options import CompressOptions
 
 #: The compression options the proxy takes (flags and KOMPRESS_PROXY_* variables), defined in
 #: :mod:`kompress.decision.options`.
-OPTION_NAMES = ("threshold", "rate", "granularity", "min_tokens", "coverage", "novelty")
+OPTION_NAMES = ("threshold", "rate", "granularity", "min_tokens", "coverage", "novelty", "structure")
 #: Tool outputs shorter than this many model tokens are never touched by default.
 DEFAULT_OPTIONS = CompressOptions(min_tokens=500)
 ENV_PREFIX = "KOMPRESS_PROXY_"

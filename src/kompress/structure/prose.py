@@ -1,0 +1,37 @@
+"""Prose or structure, line by line: only prose sentences may lose words inside a line.
+
+A file view, a ``key: value`` line, a table row, a log record, a code line or a path read as
+prose and cut word by word turns into something that looks real and is not
+(``add :state, :text, null: false`` -> ``:state, :text, false``). So in word granularity every
+line that is not plainly prose is kept whole or dropped whole.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+_WORD = re.compile(r"^[(\"'`]?[A-Za-z][a-z]*(?:['’-][a-z]+)*[)\"'`]?[.,;:!?)]*$")
+# key: value / key = value openings, numbered file-view lines, list markers of config dumps
+_STRUCTURED_START = re.compile(r"^\s*(?:[\w.\-/\[\]]{1,40}\s*(?::\s|=)|\d+\s*[→:|\t]|[-+*>#|]|\$ |>>> )")
+_CODE = re.compile(r"[{}();=<>\[\]]|::|->|=>|\w\(")
+_COLUMNS = re.compile(r"\S {2,}\S")
+
+
+def is_prose(line: str) -> bool:
+    """True for a line of running text: five words or more, nearly all of them plain words,
+    no ``key: value`` or numbered opening, no code punctuation, no aligned columns."""
+    words = line.split()
+    if len(words) < 5 or _STRUCTURED_START.match(line) or _COLUMNS.search(line.strip()):
+        return False
+    if line[:1] in " \t" and _CODE.search(line):
+        return False
+    plain = sum(1 for w in words if _WORD.match(w))
+    return plain >= 0.8 * len(words) and len(_CODE.findall(line)) <= 1
+
+
+def structured_lines(lines: Sequence[str]) -> np.ndarray:
+    """``not is_prose`` of every line, as a bool array."""
+    return np.fromiter((not is_prose(x) for x in lines), dtype=bool, count=len(lines))

@@ -1,0 +1,79 @@
+"""Outputs unlike the training corpus: filler prose goes, structured lines stay whole,
+diffs keep every change, logs of any convention are read as logs."""
+
+import re
+
+from kompress import MARKER_RE
+from kompress.structure.domains import detect
+from kompress.structure.prose import is_prose
+
+BLOG_CRASH = """Process exited with SIGILL (illegal instruction) at address 0x7fff2038
+in libsystem_kernel.dylib. Thread 0 raised EXC_BAD_INSTRUCTION.
+Memory: 4.2GB RSS, 1.1GB dirty pages before crash.
+The nightly job had been running for a while before this happened, as it usually does.
+Everyone on the team has seen this job take a long time on the shared runners before.
+The runners were busy with other work for most of the afternoon, which is normal.
+Somebody will probably look at the dashboards again later in the week.
+exit status 132
+"""
+
+
+def test_blog_crash_example_loses_its_filler_and_nothing_else(shipped_compressor):
+    r = shipped_compressor.compress(BLOG_CRASH)
+    for must in ("SIGILL", "EXC_BAD_INSTRUCTION", "0x7fff2038", "libsystem_kernel.dylib", "4.2GB", "exit status 132"):
+        assert must in r.text
+    for filler in ("nightly job", "Everyone on the team", "runners were busy", "dashboards"):
+        assert filler not in r.text
+    assert r.keep_rate <= 0.6
+
+
+def test_prose_and_structure_are_told_apart():
+    assert is_prose("The nightly job had been running for a while before this happened, as usual.")
+    for structured in ("Depends: python3.11 (>= 3.11.2-1~), libapt-pkg6.0", "  add :state, :text, null: false",
+                       "    12→def up do", "  -v, --verbose        print more output than usual here",
+                       "[error] mod_jk child workerEnv in error state 6", "name = value with several words here"):
+        assert not is_prose(structured), structured
+
+
+def test_word_mode_keeps_structured_lines_whole(shipped_compressor):
+    text = ("Reading package lists and building the dependency tree took a little while on this machine today.\n"
+            "Package: python3-apt\nVersion: 2.6.0\nDepends: python3.11 (>= 3.11.2-1~), libapt-pkg6.0 (>= 2.6.0)\n"
+            "The package provides bindings so that programs written in the language can talk to the library.\n"
+            "  add :state, :text, null: false\n") * 3
+    for rate in (0.2, 0.5):
+        r = shipped_compressor.compress(text, domain="text", rate=rate)
+        src = text.splitlines()
+        for line in r.text.splitlines():
+            if MARKER_RE.match(line) or line in src:
+                continue
+            # a partial line is allowed only for prose
+            assert any(is_prose(s) and set(line.split()) <= set(s.split()) for s in src), line
+
+
+def test_diff_keeps_every_change_and_hunk_header(shipped_compressor):
+    lines = ["diff --git a/app.py b/app.py", "index 1a2b3c4..5d6e7f8 100644", "--- a/app.py", "+++ b/app.py"]
+    for h in range(4):
+        lines.append(f"@@ -{10 + 20 * h},7 +{10 + 20 * h},8 @@ def handler_{h}(request):")
+        lines += [f"     context line {h}.{i} = compute(value_{i})" for i in range(3)]
+        lines += [f"-    old_value_{h} = parse(request.body)", f"+    new_value_{h} = parse_json(request.body)",
+                  f"+    validate(new_value_{h})"]
+        lines += [f"     trailing context {h}.{i}" for i in range(3)]
+    text = "\n".join(lines) + "\n"
+    r = shipped_compressor.compress(text, threshold=1.0)
+    assert r.domain == "diff"
+    changed = [x for x in lines if re.match(r"^(?:[+-]|@@ |diff --git )", x)]
+    out = r.text.splitlines()
+    assert all(x in out for x in changed)
+    assert len(out) < len(lines)  # unchanged context may go
+
+
+def test_logs_of_unseen_conventions_are_logs():
+    nginx_error = "\n".join(f"2026/12/02 10:55:{i:02d} [error] 812#812: *{i} connect() failed (111: Connection refused)"
+                            for i in range(10))
+    redis = "\n".join(f"812:M 02 Dec 2026 10:55:{i:02d}.{i:03d} * Background saving started by pid {900 + i}"
+                      for i in range(10))
+    access = "\n".join(f'127.0.0.1 - - [02/Dec/2026:10:55:{i:02d} +0000] "GET /api/{i} HTTP/1.1" 200 612'
+                       for i in range(10))
+    for text in (nginx_error, redis, access):
+        assert detect(text) == "log", text.splitlines()[0]
+    assert detect("The quick brown fox.\nIt jumped over the lazy dog.\nNothing else happened.") == "text"
