@@ -115,7 +115,9 @@ class OptionSpec:
 SPECS: dict[str, OptionSpec] = {s.name: s for s in (
     OptionSpec("domain", _domain, "treat the input as this domain (default: detected)", "D"),
     OptionSpec("threshold", _unit("threshold"), "keep units scoring above T (default: the model's, per domain)", "T"),
-    OptionSpec("rate", _unit("rate", low_open=True), "keep the top R share by score instead of a threshold", "R"),
+    OptionSpec("rate", _unit("rate", low_open=True),
+               "a budget instead of a threshold: R of the words (word mode) or tokens (line mode), the "
+               "structure frame's lines first, then the best-scoring", "R"),
     OptionSpec("granularity", _choice("granularity", GRANULARITIES),
                "word, line, or auto: the domain's default (default auto)"),
     OptionSpec("guard", _flag("guard"), "never drop critical lines, the last line or must-keep words (default on)"),
@@ -127,8 +129,8 @@ SPECS: dict[str, OptionSpec] = {s.name: s for s in (
                "line mode: bring back dropped lines carrying >= R must-keep values per word not kept yet "
                "(default: the model's; 0 = off)", "R"),
     OptionSpec("structure", _flag("structure"),
-               "collapse repeated structure (log templates, JSON arrays, listings) with counted markers "
-               "(default on)"),
+               "collapse repeated structure (log templates, JSON arrays, listings) with counted markers, "
+               "keep structured lines whole in word mode (default on)"),
     OptionSpec("markers", _flag("markers"), "announce dropped lines with one marker line each", public=False),
 )}
 
@@ -246,7 +248,8 @@ def add_arguments(parser: argparse.ArgumentParser, names: tuple[str, ...] | None
                                 help="let the model drop critical lines and must-keep words (for evaluation)")
         elif name == "structure":
             parser.add_argument("--no-structure", dest="structure", action="store_const", const=False, default=None,
-                                help="do not collapse repeated structure (log templates, JSON arrays, listings)")
+                                help="do not collapse repeated structure (log templates, JSON arrays, listings) "
+                                     "and let word mode cut inside structured lines")
         elif name == "granularity":
             parser.add_argument(flag, dest=name, choices=GRANULARITIES, default=None, help=spec.help)
         elif name == "domain":

@@ -16,7 +16,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "compress",
         help="compress a tool output (file or stdin)",
         description="Compress a tool output and print the result. Kept lines and words are the "
-        "original bytes; runs of dropped lines become '[... N lines omitted ...]'.",
+        "original bytes; each run of dropped lines becomes one marker line that begins with '[... N ' "
+        "(N: the lines it replaces), e.g. '[... 12 lines omitted ...]' or "
+        "'[... 37 more lines like \"INFO [worker] done <NUM>\" ...]'.",
     )
     p.add_argument("file", nargs="?", default="-", help="input file, or - for stdin (default)")
     add_arguments(p)  # the compression options, defined once in kompress.decision.options
