@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from kompress.decision.decide import decide
-from kompress.decision.frame import describe_run, template_frame
+from kompress.decision.frame import Frame, build_frame, describe_run
 from kompress.decision.options import CompressOptions
 from kompress.decision.policy import DecisionPolicy
 from kompress.rendering.render import render
@@ -141,14 +141,20 @@ class Compressor:
         the decision never keeps a repeat for its score, so its words get score 0 and their
         token counts from the tokenizer alone. Repetitive logs then cost a fraction of a pass.
         """
-        opts = options or CompressOptions()
+        return self._score(text, domain, self._log_frame(text, domain, options or CompressOptions()))
+
+    def _score(self, text: str, domain: str, frame: Frame | None) -> WordScores:
+        if frame is not None and frame.repeat.any():
+            return self._score_lines_except(text, domain, frame.repeat, *line_spans(text))
+        return self._score_all(text, domain)
+
+    def _log_frame(self, text: str, domain: str, opts: CompressOptions) -> Frame | None:
+        """The ``templates`` frame when the decision will use it to skip a log's repeats."""
         if (opts.structure and opts.rate is None and self.policy.frame_for(domain) == "templates"
                 and self.policy.granularity_for(opts.granularity, domain) == "line"):
             l_starts, l_ends = line_spans(text)
-            repeat = template_frame(LineView(text, l_starts, l_ends)).repeat
-            if repeat.any():
-                return self._score_lines_except(text, domain, repeat, l_starts, l_ends)
-        return self._score_all(text, domain)
+            return build_frame("templates", text, LineView(text, l_starts, l_ends), l_starts, l_ends)
+        return None
 
     def _score_lines_except(self, text: str, domain: str, skip: np.ndarray, l_starts: np.ndarray,
                             l_ends: np.ndarray) -> WordScores:
@@ -218,14 +224,19 @@ class Compressor:
         if opts.min_tokens and self.count_tokens(text, stop_at=opts.min_tokens) < opts.min_tokens:
             n = self.count_tokens(text)
             return CompressResult(text, 1.0, domain, n, n, [(0, len(text))], gran)
-        return self.decide(text, self.score_words(text, domain, opts), domain, opts)
+        # Mined once: the scoring skips the log's repeats, the decision collapses them.
+        frame = self._log_frame(text, domain, opts)
+        return self._decide(text, self._score(text, domain, frame), domain, opts, frame)
 
     def decide(self, text: str, ws: WordScores, domain: str, options: CompressOptions | None = None,
                **overrides: Any) -> CompressResult:
         """Decide on already scored words and render (no encoder work): a threshold sweep
         scores each text once. The decision itself is :func:`kompress.decision.decide.decide`."""
-        opts = CompressOptions.build(options, **overrides)
-        d = decide(text, ws, domain, self.policy, opts)
+        return self._decide(text, ws, domain, CompressOptions.build(options, **overrides))
+
+    def _decide(self, text: str, ws: WordScores, domain: str, opts: CompressOptions,
+                frame: Frame | None = None) -> CompressResult:
+        d = decide(text, ws, domain, self.policy, opts, frame)
         describe = None
         if d.frame is not None:
             frame = d.frame

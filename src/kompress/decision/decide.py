@@ -49,8 +49,10 @@ class Decision:
     frame: Frame | None = None  # the structure frame, when one applied (markers describe its groups)
 
 
-def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, options: CompressOptions) -> Decision:
-    """Decide which units of ``text`` stay (see the module docstring)."""
+def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, options: CompressOptions,
+           frame: Frame | None = None) -> Decision:
+    """Decide which units of ``text`` stay (see the module docstring). ``frame``: the structure
+    frame when the caller has built it already (the compressor mines a log's once)."""
     floor = policy.coverage_floor if options.coverage is None else options.coverage
     nov = policy.novelty if options.novelty is None else options.novelty
     thr = policy.threshold_for(domain) if options.threshold is None else options.threshold
@@ -59,7 +61,8 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
     l_starts, l_ends = line_spans(text)
     w_line = words_to_lines(ws.starts, l_starts)
     line_keep = None
-    frame = None
+    if not options.structure or gran == "word":
+        frame = None  # the frame applies to whole lines only
     if guard:
         # A line that names the problem (signal report, error, exit status) stays
         # whole: "Illegal instruction" is the crash, though neither word is must-keep;
@@ -93,7 +96,7 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             # caller's own threshold or rate is taken as given.)
             filler = filler_lines(lines, has_words)
             line_raw &= ~filler | (line_score > max(thr, policy.filler_threshold))
-        if options.structure:
+        if options.structure and frame is None:
             frame = build_frame(policy.frame_for(domain), text, lines, l_starts, l_ends)
         if frame is not None:
             # A repeat stays only when the model singles it out among its group (an outlier

@@ -652,6 +652,7 @@ class RuleCompressor:
     """
 
     decide = Compressor.decide  # needs only ``self.policy``
+    _decide = Compressor._decide
     # Threshold 0.5 reproduces the rules; every word of a line carries the line's score, so
     # any line aggregate agrees.
     policy = DecisionPolicy(threshold=0.5)
