@@ -12,6 +12,7 @@ import copy
 import functools
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -33,7 +34,8 @@ def load(name: str) -> dict:
 @pytest.fixture(scope="module")
 def compress(minilm_compressor):
     """In-process compression at RATE, memoised: the same fixture texts recur across tests."""
-    return functools.lru_cache(maxsize=None)(lambda text: minilm_compressor.compress(text, rate=RATE).to_dict())
+    return functools.lru_cache(maxsize=None)(
+        lambda text, query=None: minilm_compressor.compress(text, rate=RATE, query=query).to_dict())
 
 
 # ---------------------------------------------------------------- which outputs are touched
@@ -155,7 +157,7 @@ def test_small_saving_or_errors_pass_through(compress, tmp_path):
     assert cc.handle(event, compress, cc.HookConfig(store_dir=tmp_path, min_saving=saving + 0.01)) is None
     assert cc.handle(event, compress, cc.HookConfig(store_dir=tmp_path, min_saving=saving - 0.01)) is not None
 
-    def broken(text):
+    def broken(text, query=None):
         raise RuntimeError("model exploded")
 
     with pytest.raises(RuntimeError):  # handle raises; main() turns that into a pass-through
@@ -173,11 +175,14 @@ def test_hook_process_via_server(minilm_compressor, minilm_dir, tmp_path, compre
     event = load("bash_pytest.json")
     expected = cc.handle(event, compress, cc.HookConfig(store_dir=tmp_path / "direct"))
     with serve_in_thread(create_app(minilm_compressor)) as url:
-        p = _run_hook(["--server", url, "--rate", str(RATE), "--store", str(tmp_path / "hook")], json.dumps(event))
-    assert p.returncode == 0, p.stderr
-    got = json.loads(p.stdout)
-    # Same compressed text as in-process; only the folder of the saved original differs.
-    assert got == json.loads(json.dumps(expected).replace(str(tmp_path / "direct"), str(tmp_path / "hook")))
+        runs = [_run_hook(["--server", url, "--rate", str(RATE), "--store", str(tmp_path / "hook"), *flag],
+                          json.dumps(event)) for flag in ([], ["--no-query"])]
+    for p in runs:
+        assert p.returncode == 0, p.stderr
+        got = json.loads(p.stdout)
+        # Same compressed text as in-process (the query reaches the server, whose model has
+        # no query companion); only the folder of the saved original differs.
+        assert got == json.loads(json.dumps(expected).replace(str(tmp_path / "direct"), str(tmp_path / "hook")))
 
 
 def test_hook_process_passes_through_on_errors(minilm_compressor, tmp_path):
@@ -193,6 +198,91 @@ def test_hook_process_passes_through_on_errors(minilm_compressor, tmp_path):
         p = _run_hook(args + ["--store", str(tmp_path)], stdin)
         assert p.returncode == 0 and p.stdout == ""
     assert not any(tmp_path.rglob("*.txt"))
+
+
+# ---------------------------------------------------------------- the query
+def _entry(kind: str, content, **extra) -> dict:
+    return {"type": kind, "uuid": os.urandom(4).hex(), "sessionId": "8f0c2d8e",
+            "message": {"role": kind, "content": content}, **extra}
+
+
+def write_transcript(path: Path, entries: list[dict], filler: int = 0) -> Path:
+    """A Claude Code session transcript (JSONL), ``filler`` bytes of old turns first."""
+    lines = [json.dumps(_entry("user", "OLD REQUEST outside the tail"))]
+    while sum(len(x) for x in lines) < filler:
+        lines.append(json.dumps(_entry("user", [{"type": "tool_result", "tool_use_id": "toolu_old",
+                                                 "content": "old output line\n" * 200}])))
+    path.write_text("\n".join(lines + [json.dumps(e) for e in entries]) + "\n")
+    return path
+
+
+BUILD_TURN = [
+    _entry("user", [{"type": "text", "text": "<system-reminder>The date is 2025-06-01.</system-reminder>"},
+                    {"type": "text", "text": "The build broke after the struct rename; please fix it."}]),
+    _entry("user", "<command-name>/model</command-name>", isMeta=True),
+    _entry("assistant", [{"type": "thinking", "thinking": "hidden reasoning", "signature": "x"}]),
+    _entry("assistant", [{"type": "text", "text": "Let me rebuild to see the compiler errors."}]),
+    _entry("assistant", [{"type": "tool_use", "id": "toolu_01A9build000000000000002", "name": "Bash",
+                          "input": {"command": "cmake -S . -B build && make -C build -j4",
+                                    "description": "Build the project"}}]),
+    _entry("user", "a subagent's prompt", isSidechain=True),
+    _entry("assistant", [{"type": "text", "text": "a subagent's words"}], isSidechain=True),
+]
+
+
+def test_hook_query_from_call_and_transcript(tmp_path):
+    event = {**load("bash_build.json"), "transcript_path": str(write_transcript(tmp_path / "t.jsonl", BUILD_TURN))}
+    query = cc.hook_query(event)
+    assert query.split("\n") == [
+        "Let me rebuild to see the compiler errors.",
+        "Bash description=Build the project command=cmake -S . -B build && make -C build -j4",
+        "The build broke after the struct rename; please fix it.",
+    ]
+    # MCP tools: their whole input, compactly.
+    mcp = {**load("mcp_sentry_events.json"), "transcript_path": event["transcript_path"]}
+    assert cc.hook_query(mcp).split("\n")[1] == "mcp__sentry__list_events project=shop query=is:unresolved limit=12"
+
+
+def test_hook_query_reads_only_the_tail_and_survives_bad_transcripts(tmp_path):
+    long = write_transcript(tmp_path / "long.jsonl", BUILD_TURN, filler=3 * cc.TRANSCRIPT_TAIL_BYTES)
+    assert long.stat().st_size > 3 * cc.TRANSCRIPT_TAIL_BYTES
+    query = cc.hook_query({**load("bash_build.json"), "transcript_path": str(long)})
+    assert "OLD REQUEST" not in query and query.endswith("please fix it.")
+    # Without the turn in reach, the last user text in the tail is none: only what is there.
+    only_old = write_transcript(tmp_path / "old.jsonl", [], filler=cc.TRANSCRIPT_TAIL_BYTES + 10)
+    call = "Bash description=Build the project command=cmake -S . -B build && make -C build -j4"
+    for path in (str(only_old), str(tmp_path / "missing.jsonl"), str(tmp_path), None, 42):
+        assert cc.hook_query({**load("bash_build.json"), "transcript_path": path}) == call
+    garbage = tmp_path / "garbage.jsonl"
+    garbage.write_bytes(b"\xff\xfe{not json\n[1, 2]\n" + json.dumps(BUILD_TURN[3]).encode() + b"\n")
+    assert cc.hook_query({**load("bash_build.json"), "transcript_path": str(garbage)}).startswith(
+        "Let me rebuild to see the compiler errors.\nBash")
+
+
+def test_hook_compresses_for_the_query_unless_told_not_to(compress, tmp_path):
+    event = {**load("bash_build.json"), "transcript_path": str(write_transcript(tmp_path / "t.jsonl", BUILD_TURN))}
+    seen: list = []
+
+    def recording(text, query=None):  # the real compressor; the queries it was given are kept
+        seen.append(query)
+        return compress(text, query)
+
+    out = cc.handle(event, recording, cc.HookConfig(store_dir=tmp_path / "on"))
+    assert out is not None and seen == [cc.hook_query(event)] * 2  # stdout and stderr
+    seen.clear()
+    assert cc.handle(event, recording, cc.HookConfig(store_dir=tmp_path / "off", query=False)) is not None
+    assert seen == [None, None]
+
+
+def test_no_query_flag_from_install_to_hook(tmp_path):
+    assert cc.hook_config(cc.hook_parser().parse_args([])).query is True
+    path = tmp_path / "settings.json"
+    assert main(["install", "claude-code", "--settings", str(path), "--no-mcp", "--no-query"]) == 0
+    (hook,) = _ours(json.loads(path.read_text()))
+    argv = shlex.split(hook["command"])
+    assert argv[1:3] == ["-m", cc.HOOK_MODULE] and "--no-query" in argv
+    assert cc.hook_config(cc.hook_parser().parse_args(argv[3:])).query is False
+    assert "--no-query" not in cc.hook_command()
 
 
 # ---------------------------------------------------------------- settings: install/uninstall

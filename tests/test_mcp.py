@@ -95,3 +95,15 @@ def test_hook_note_names_the_tool(tmp_path):
     path = cc._save_original(TEXT, tmp_path, "bash-stdout")
     note = cc.note_line("stdout", r, path)
     assert CLAUDE_TOOL in note and cc.content_hash(TEXT) in note and note.endswith(f"full original: {path}")
+
+
+def test_original_with_a_query_returns_the_lines_that_answer_it(tmp_path):
+    cc._save_original(TEXT, tmp_path / "session-1", "bash-stdout")
+    digest = cc.content_hash(TEXT)
+    server = build_server(Stores(hook_dir=tmp_path))
+    _, result = _call(server, {"hash": digest, "query": "which request raised the ValueError"})
+    out = _text(result)
+    assert not result.is_error and "ValueError: invalid literal for int()" in out
+    lines = set(TEXT.splitlines())
+    assert all(ln in lines or (ln.startswith("[... ") and ln.endswith(" ...]")) for ln in out.splitlines())
+    assert len(out) < len(TEXT) / 2

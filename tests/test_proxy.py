@@ -494,6 +494,36 @@ def test_anthropic_streaming_is_relayed_incrementally(proxy, upstream):
     check_compressed(big, sent["messages"][2]["content"][0]["content"])
 
 
+def test_derived_query_is_stored_redacted(proxy, upstream, start_proxy, tmp_path):
+    """The query the proxy derives from the conversation goes with the pair, secrets redacted;
+    with derivation off the pair has none."""
+    big = ls_output("query")
+    messages = [
+        {"role": "user", "content": "Which report files are over 5 KB?"},
+        {"role": "assistant", "content": [
+            {"type": "text", "text": f"Listing the reports (key {SECRETS['openai']} is exported)."},
+            {"type": "tool_use", "id": "toolu_q", "name": "bash", "input": {"cmd": "ls -la reports/"}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_q", "content": big}]},
+    ]
+    client = anthropic.Anthropic(base_url=proxy.url, api_key=ANTHROPIC_KEY, max_retries=0, timeout=120)
+    client.messages.create(model="claude-test", max_tokens=64, messages=messages)
+    h, _, _ = check_compressed(big, json.loads(upstream.last("/v1/messages")["body"])["messages"][2]["content"][0]["content"])
+    settle(proxy)
+    (pair,) = [p for p in PairStore(str(proxy.db)).iter_pairs() if p["hash"] == h]
+    assistant, tool, user = pair["query"].split("\n")
+    assert assistant.startswith("Listing the reports (key [REDACTED") and assistant.endswith("is exported).")
+    assert (tool, user) == ("bash cmd=ls -la reports/", "Which report files are over 5 KB?")
+    raw = b"".join(p.read_bytes() for p in proxy.db.parent.glob(proxy.db.name + "*"))
+    assert SECRETS["openai"].encode() not in raw
+
+    db = tmp_path / "no-query.db"
+    off = start_proxy(log_db=str(db), derive_query=False)
+    client = anthropic.Anthropic(base_url=off.url, api_key=ANTHROPIC_KEY, max_retries=0, timeout=120)
+    client.messages.create(model="claude-test", max_tokens=64, messages=messages)
+    settle(off)
+    assert [p["query"] for p in PairStore(str(db)).iter_pairs()] == [None]
+
+
 # ---------------------------------------------------------------------- pass-through and errors
 def test_other_paths_pass_through(proxy, upstream):
     models = oai(proxy).models.list()
@@ -679,7 +709,7 @@ def test_cli_serves_with_env_config(upstream, tmp_path):
     env = {**os.environ, "KOMPRESS_PROXY_UPSTREAM_OPENAI": upstream.url, "KOMPRESS_PROXY_MIN_TOKENS": "700"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "kompress.cli", "proxy", "--mode", "off", "--port", str(port), "--log-db", str(db),
-         "--log-level", "warning"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+         "--log-level", "warning", "--no-query"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
@@ -698,4 +728,4 @@ def test_cli_serves_with_env_config(upstream, tmp_path):
     finally:
         proc.terminate()
         _, err = proc.communicate(timeout=30)
-    assert "mode=off min_tokens=700" in err
+    assert "mode=off min_tokens=700 queries=off" in err

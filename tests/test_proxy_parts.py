@@ -273,6 +273,47 @@ def test_store_concurrent_writers_lose_nothing(store_url):
         assert len({r["hash"] for r in store.iter_pairs(batch=37) if tag in r["original"]}) == 200
 
 
+def test_store_keeps_the_query_redacted(store_url):
+    with PairStore(store_url) as store:
+        tag = uuid.uuid4().hex
+        original = secret_text(tag)
+        # The agent echoed a key from the output without its name, and quoted a bearer token.
+        query = (f"I'll retry with {SECRETS['bearer']} set\nBash command=curl -H 'Authorization: Bearer "
+                 f"{SECRETS['github']}' {tag}\nwhy does the API answer 401?")
+        h = _add(store, original, query=query)
+        h2 = _add(store, f"{tag} no query\n")
+        rows = {r["hash"]: r for r in store.iter_pairs() if tag in r["original"]}
+        assert rows[h2]["query"] is None
+        stored = rows[h]["query"]
+        assert stored.startswith("I'll retry with [REDACTED] set") and stored.endswith("why does the API answer 401?")
+        assert tag in stored and SECRETS["github"] not in stored
+        assert_no_secret(json.dumps(rows[h]))
+
+
+OLD_SCHEMA = """CREATE TABLE kompress_pairs (
+    id INTEGER NOT NULL PRIMARY KEY, hash VARCHAR(64) NOT NULL, original TEXT NOT NULL, compressed TEXT NOT NULL,
+    domain VARCHAR(32) NOT NULL, model_id VARCHAR(255) NOT NULL, keep_rate FLOAT NOT NULL, latency_ms FLOAT NOT NULL,
+    tokens_in INTEGER, tokens_out INTEGER, created_at DATETIME NOT NULL, request_id VARCHAR(64) NOT NULL,
+    api VARCHAR(32) NOT NULL, tool_name VARCHAR(255), mode VARCHAR(16),
+    CONSTRAINT uq_kompress_pairs_hash_model UNIQUE (hash, model_id))"""
+
+
+def test_store_made_before_the_query_column_gets_it(tmp_path):
+    db = tmp_path / "old.db"
+    with sqlite3.connect(db) as conn:  # a log written by a kompress without queries
+        conn.execute(OLD_SCHEMA)
+        conn.execute("INSERT INTO kompress_pairs (hash, original, compressed, domain, model_id, keep_rate, latency_ms, "
+                     "created_at, request_id, api) VALUES ('0123456789abcdef', 'old', 'o', 'log', 'm@1', 0.5, 1.0, "
+                     "'2025-01-02 03:04:05', 'r0', 'openai-chat')")
+    for _ in range(2):  # the second open finds the column already there
+        with PairStore(str(db)) as store:
+            h = _add(store, "new\n", query="what changed?")
+            assert [(r["original"], r["query"]) for r in store.iter_pairs()] == [("old", None), ("new\n", "what changed?")]
+            assert store.get_original(h) == "new\n"
+    with sqlite3.connect(db) as conn:
+        assert "query" in [row[1] for row in conn.execute("PRAGMA table_info(kompress_pairs)")]
+
+
 def test_sqlite_store_is_wal_and_urls_normalise(tmp_path):
     path = tmp_path / "sub" / "log.db"
     PairStore(str(path)).close()
@@ -297,7 +338,7 @@ def test_config_from_env_then_flags():
     assert ProxyConfig.from_env({}).options.min_tokens == 500  # the issue's floor
     with pytest.raises(ValueError, match="mode"):
         ProxyConfig.from_env({"KOMPRESS_PROXY_MODE": "loud"})
-    with pytest.raises(ValueError, match="not both"):
+    with pytest.raises(ValueError, match="give one of"):
         ProxyConfig.from_env({"KOMPRESS_PROXY_RATE": "0.5", "KOMPRESS_PROXY_THRESHOLD": "0.5"})
     with pytest.raises(ValueError, match=r"KOMPRESS_PROXY_THRESHOLD: threshold must be in \[0, 1\]"):
         ProxyConfig.from_env({"KOMPRESS_PROXY_THRESHOLD": "1.5"})
@@ -307,6 +348,9 @@ def test_config_from_env_then_flags():
         ProxyConfig.from_env({"KOMPRESS_PROXY_NOVELTY": "-1"})
     with pytest.raises(ValueError, match="finite"):
         ProxyConfig.from_env({"KOMPRESS_PROXY_RATE": "nan"})
+    assert ProxyConfig.from_env({}).derive_query is True
+    assert ProxyConfig.from_env({"KOMPRESS_PROXY_DERIVE_QUERY": "0"}).derive_query is False
+    assert ProxyConfig.from_env({"KOMPRESS_PROXY_DERIVE_QUERY": "0"}, derive_query=True).derive_query is True
 
 
 def test_engine_compresses_with_the_configured_novelty(minilm_compressor):
@@ -323,6 +367,58 @@ def test_engine_compresses_with_the_configured_novelty(minilm_compressor):
         assert outcome.text == minilm_compressor.compress(text, threshold=0.99, novelty=novelty, structure=False).text
         outs.append(outcome.text)
     assert outs[0] != outs[1]  # the option reaches the compressor
+
+
+def _grep_lines(n: int = 40) -> str:
+    return "".join(f"src/app/handlers/mod_{i % 7}.py:{10 + i}:    def handle_{i}(self, request):\n" for i in range(n))
+
+
+def test_engine_cache_key_holds_the_query(minilm_compressor, tmp_path):
+    """Same output, two queries: two compressions; the same query again: no new one. With
+    derivation off, the query plays no part in the key."""
+    import asyncio
+    from dataclasses import replace
+
+    from kompress.serving.proxy.engine import CompressionEngine
+    from kompress.serving.proxy.rewrite import ToolText
+
+    text = _grep_lines()
+    first = ToolText(("messages", 0, "content"), text, "bash", "c0", "which handler takes the request?")
+    texts = [first, replace(first, path=("messages", 1, "content"), call_id="c1", query="where is handle_7 defined?"),
+             replace(first, path=("messages", 2, "content"), call_id="c2")]  # the first query again
+    opts = CompressOptions(rate=0.5, min_tokens=10)
+
+    async def run(engine: CompressionEngine, *batches: list[ToolText]) -> list[dict]:
+        try:
+            return [await engine.process("openai-chat", batch, "req-q") for batch in batches]
+        finally:
+            await engine.aclose()
+
+    with PairStore(str(tmp_path / "q.db")) as store:
+        engine = CompressionEngine(ProxyConfig(options=opts), compressor=minilm_compressor, store=store)
+        out, again = asyncio.run(run(engine, texts, texts[:1]))
+        # Two compress calls, one per query (the repeat shared its twin's), then a cache hit.
+        assert _sample(engine.metrics, "kompress_proxy_compression_seconds_count") == 2
+        assert _sample(engine.metrics, "kompress_proxy_cache_hits_total") == 1 and len(engine._cache) == 2
+        assert len(out) == 3 and out[texts[0].path] == out[texts[2].path] == again[texts[0].path] != text
+        # The note's hash is the content hash whatever the query: the original is found by it.
+        assert content_hash(text) in out[texts[1].path] and engine.original(content_hash(text)) == text
+        (pair,) = store.iter_pairs()  # one output, one model: stored once, with the query it came with
+        assert pair["query"] in (texts[0].query, texts[1].query)
+
+    engine = CompressionEngine(ProxyConfig(options=opts, derive_query=False), compressor=minilm_compressor)
+    asyncio.run(run(engine, texts))
+    assert _sample(engine.metrics, "kompress_proxy_compression_seconds_count") == 1 and len(engine._cache) == 1
+
+
+def _sample(metrics, name: str) -> float:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    for family in text_string_to_metric_families(metrics.render().decode()):
+        for s in family.samples:
+            if s.name == name:
+                return s.value
+    return 0.0
 
 
 # ---------------------------------------------------------------------- CLI

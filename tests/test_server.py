@@ -78,6 +78,7 @@ def test_healthz(server, minilm_compressor):
     ("   \n", {}),
     (GDB_OUT, {"threshold": 0.99, "granularity": "line", "coverage": 0.9}),
     (GDB_OUT, {"threshold": 0.99, "granularity": "line", "novelty": 0.3}),
+    (GDB_OUT, {"rate": 0.5, "query": "which frame segfaulted?"}),
 ])
 def test_compress_is_the_library_result(server, minilm_compressor, text, options):
     url, _ = server
@@ -201,7 +202,9 @@ def test_body_over_limit_is_413_json(server):
     (b"{not json", 400, "not valid JSON"),
     (b'{"rate": 0.5}', 422, "text"),
     (b'{"text": "a b", "rate": 0}', 422, "rate"),
-    (b'{"text": "a b", "rate": 0.5, "threshold": 0.5}', 422, "not both"),
+    (b'{"text": "a b", "rate": 0.5, "threshold": 0.5}', 422, "give one of"),
+    (b'{"text": "a b", "query": 5}', 422, "query must be a string"),
+    (json.dumps({"text": "a b", "query": "x" * 20_001}).encode(), 422, "query must be at most 20000 characters"),
     (b'{"text": "a b", "domain": "poetry"}', 422, "unknown domain"),
     (b'{"text": "a b", "granularity": "char"}', 422, "granularity"),
     (b'{"text": "a b", "colour": "red"}', 422, "colour"),

@@ -7,6 +7,7 @@ token takes its score from the window where it sits furthest from an edge.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,8 @@ from kompress.structure.domains import detect
 from kompress.structure.units import LineView, line_spans, word_spans, words_to_lines
 
 DEFAULT_MODEL_DIR = Path(__file__).parent / "default_model"
+QUERY_DIR = "query"  # a model folder's companion that reads queries
+_log = logging.getLogger("kompress")
 
 
 class NoTrainedModel(RuntimeError):
@@ -69,8 +72,10 @@ class Compressor:
         self.model_dir = model_dir
         self.batch_size = batch_size
         self.max_length = min(max_length or config.max_length, config.max_length)
-        self.windower = Windower(tokenizer, self.max_length, config.domain_prefixes)
+        self.windower = Windower(tokenizer, self.max_length, config.domain_prefixes,
+                                 getattr(config, "max_query_tokens", 48))
         self.backend_name = type(backend).__name__
+        self._companion: Compressor | None | bool = False  # False: not looked for yet
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -141,23 +146,25 @@ class Compressor:
         the decision never keeps a repeat for its score, so its words get score 0 and their
         token counts from the tokenizer alone. Repetitive logs then cost a fraction of a pass.
         """
-        return self._score(text, domain, self._log_frame(text, domain, options or CompressOptions()))
+        opts = options or CompressOptions()
+        return self._score(text, domain, self._log_frame(text, domain, opts), opts.query)
 
-    def _score(self, text: str, domain: str, frame: Frame | None) -> WordScores:
+    def _score(self, text: str, domain: str, frame: Frame | None, query: str | None = None) -> WordScores:
         if frame is not None and frame.repeat.any():
-            return self._score_lines_except(text, domain, frame.repeat, *line_spans(text))
-        return self._score_all(text, domain)
+            return self._score_lines_except(text, domain, frame.repeat, *line_spans(text), query=query)
+        return self._score_all(text, domain, query)
 
     def _log_frame(self, text: str, domain: str, opts: CompressOptions) -> Frame | None:
         """The ``templates`` frame when the decision will use it to skip a log's repeats."""
-        if (opts.structure and opts.rate is None and self.policy.frame_for(domain) == "templates"
-                and self.policy.granularity_for(opts.granularity, domain) == "line"):
+        if (opts.structure and opts.rate is None and opts.budget is None
+                and self.policy.frame_for(domain) == "templates"
+                and (opts.query or self.policy.granularity_for(opts.granularity, domain) == "line")):
             l_starts, l_ends = line_spans(text)
             return build_frame("templates", text, LineView(text, l_starts, l_ends), l_starts, l_ends)
         return None
 
     def _score_lines_except(self, text: str, domain: str, skip: np.ndarray, l_starts: np.ndarray,
-                            l_ends: np.ndarray) -> WordScores:
+                            l_ends: np.ndarray, query: str | None = None) -> WordScores:
         starts, ends = word_spans(text)
         skipped_word = skip[words_to_lines(starts, l_starts)]
         scores = np.zeros(len(starts), dtype=np.float32)
@@ -166,22 +173,22 @@ class Compressor:
             # The lines' words in order are exactly the joined text's words.
             part = "\n".join(text[l_starts[i]:l_ends[i]] for i in rows)
             if encode:
-                ws = self._score_all(part, domain)
+                ws = self._score_all(part, domain, query)
                 scores[mask], n_tokens[mask] = ws.scores, ws.n_tokens
             else:
                 n_tokens[mask] = self.windower.word_token_counts(part, word_spans(part)[0])
         return WordScores(starts, ends, scores, n_tokens)
 
-    def _score_all(self, text: str, domain: str) -> WordScores:
+    def _score_all(self, text: str, domain: str, query: str | None = None) -> WordScores:
         starts, ends = word_spans(text)
         sums = np.zeros(len(starts), dtype=np.float64)
         counts = np.zeros(len(starts), dtype=np.int64)
-        base = self.windower.content_offset(domain)
+        base = self.windower.content_offset(domain, query)
 
         def run(batch: list[Window]) -> None:
             # Longest first so padding stays small; the order depends on the input only.
             batch = sorted(batch, key=lambda w: -len(w.ids))
-            ids, mask, types = self.windower.assemble([w.ids for w in batch], domain)
+            ids, mask, types = self.windower.assemble([w.ids for w in batch], domain, query)
             scores = self.backend.scores(ids, mask, types)
             for row, w in enumerate(batch):
                 a, b = w.use_from, w.use_to
@@ -189,7 +196,7 @@ class Compressor:
                 np.add.at(counts, w.word_of[a:b], 1)
 
         batch: list[Window] = []
-        for win in self.windower.windows(text, domain, starts):
+        for win in self.windower.windows(text, domain, starts, query):
             batch.append(win)
             if len(batch) == self.batch_size:
                 run(batch)
@@ -215,9 +222,19 @@ class Compressor:
         ``novelty`` (line mode: bring back lines carrying must-keep values; default: the
         model's), ``min_tokens`` (shorter inputs come back unchanged). A bad value raises
         :class:`~kompress.decision.options.OptionError` naming it.
+
+        ``query`` (what the agent is after: its question, its thought before the tool call):
+        the model folder's query companion (``query/``) scores every line for it and whole
+        lines answering it stay, with the guard lines and markers; a folder without one
+        ignores the query (logged once). ``budget``: at most that many tokens, best lines first.
         """
         opts = CompressOptions.build(options, **overrides)
         domain = opts.domain or detect(text)
+        if opts.query and not self.config.query_segment:
+            companion = self.query_companion()
+            if companion is not None:
+                return companion.compress(text, opts.replace(domain=domain))
+            opts = opts.replace(query=None)
         gran = self.policy.granularity_for(opts.granularity, domain)
         if not text.strip():
             return CompressResult(text="", keep_rate=1.0, domain=domain, tokens_in=0, tokens_out=0, granularity=gran)
@@ -226,7 +243,23 @@ class Compressor:
             return CompressResult(text, 1.0, domain, n, n, [(0, len(text))], gran)
         # Mined once: the scoring skips the log's repeats, the decision collapses them.
         frame = self._log_frame(text, domain, opts)
-        return self._decide(text, self._score(text, domain, frame), domain, opts, frame)
+        return self._decide(text, self._score(text, domain, frame, opts.query), domain, opts, frame)
+
+    def query_companion(self) -> "Compressor | None":
+        """The model that reads queries: this one when it has a query segment, else the
+        folder's ``query/`` model (loaded once, same backend); ``None`` when there is none."""
+        if self.config.query_segment:
+            return self
+        if self._companion is False:
+            self._companion = None
+            folder = self.model_dir / QUERY_DIR if self.model_dir is not None else None
+            if folder is not None and (folder / "config.json").is_file():
+                backend = self.backend_name if self.backend_name in BACKENDS else "auto"
+                self._companion = Compressor.load(folder, backend=backend, batch_size=self.batch_size)
+            else:
+                _log.warning("model folder %s has no query companion (%s/): queries are ignored",
+                             self.model_dir, QUERY_DIR)
+        return self._companion  # type: ignore[return-value]
 
     def decide(self, text: str, ws: WordScores, domain: str, options: CompressOptions | None = None,
                **overrides: Any) -> CompressResult:

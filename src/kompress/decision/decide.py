@@ -57,7 +57,9 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
     nov = policy.novelty if options.novelty is None else options.novelty
     thr = policy.threshold_for(domain) if options.threshold is None else options.threshold
     rate, guard = options.rate, options.guard
-    gran = policy.granularity_for(options.granularity, domain)
+    # A query or a token budget decides whole lines on their own scores (see ``ranked_lines``).
+    ranked = bool(options.query) or options.budget is not None
+    gran = "line" if ranked else policy.granularity_for(options.granularity, domain)
     l_starts, l_ends = line_spans(text)
     w_line = words_to_lines(ws.starts, l_starts)
     line_keep = None
@@ -84,6 +86,14 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             structured = structured_lines(LineView(text, l_starts, l_ends))
             kept_any = np.bincount(w_line, weights=keep.astype(np.float64), minlength=len(l_starts)) > 0
             keep = np.where(structured[w_line], kept_any[w_line], keep)
+    elif ranked:
+        lines = LineView(text, l_starts, l_ends)
+        if options.structure and frame is None:
+            frame = build_frame(policy.frame_for(domain), text, lines, l_starts, l_ends)
+        line_raw, line_keep = ranked_lines(ws, w_line, lines, policy, options, thr,
+                                           critical if guard else None, frame)
+        raw = line_raw[w_line]
+        keep = line_keep[w_line]
     else:
         tok_per_line = np.bincount(w_line, weights=ws.n_tokens, minlength=len(l_starts))
         line_score = line_scores(ws, w_line, len(l_starts), policy.line_score)
@@ -136,6 +146,40 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             if line_keep is not None:
                 line_keep = line_keep | restored
     return Decision(gran, keep, raw, line_keep, w_line, l_starts, l_ends, frame)
+
+
+def ranked_lines(ws: WordScores, w_line: np.ndarray, lines: LineView, policy: DecisionPolicy,
+                 options: CompressOptions, thr: float, critical: np.ndarray | None,
+                 frame: Frame | None) -> tuple[np.ndarray, np.ndarray]:
+    """Whole lines on their scores alone, for a query (the scores say what answers it) or a
+    token budget: the lines above the threshold, or the best ones within ``rate`` / ``budget``,
+    plus, with the guard (``critical`` given), the critical lines and the last line. No
+    coverage rules: the frame only names what the markers collapse (a log's repeated alerts
+    still collapse to their first and last). Returns (the scores' choice, the final choice)."""
+    n = len(lines)
+    tok = np.bincount(w_line, weights=ws.n_tokens, minlength=n)
+    score = line_scores(ws, w_line, n, policy.line_score)
+    has_words = np.bincount(w_line, minlength=n) > 0
+    forced = np.zeros(n, dtype=bool)
+    if critical is not None:
+        crit = critical & ~frame.repeat if frame is not None and frame.kind == "templates" else critical
+        forced |= crit & has_words
+        if has_words.any():
+            forced[np.flatnonzero(has_words)[-1]] = True  # the outcome
+    if options.budget is not None:
+        cand = np.flatnonzero(has_words & ~forced)
+        order = cand[np.argsort(-score[cand], kind="stable")]
+        room = options.budget - float(tok[forced].sum())
+        raw = np.zeros(n, dtype=bool)
+        raw[order[: int(np.searchsorted(np.cumsum(tok[order]), room, side="right"))]] = True
+    elif options.rate is not None:
+        raw = budget_fill(np.zeros(n, dtype=bool), has_words, score, tok, options.rate)
+    else:
+        raw = (score > thr) & has_words
+    keep = raw | forced
+    if critical is not None and options.budget is None and 'File "' in lines.text:
+        keep |= frame_guard(lines, keep) & has_words  # a kept code line brings its frame's location
+    return raw, keep
 
 
 def budget_fill(forced: np.ndarray, has_words: np.ndarray, scores: np.ndarray, weights: np.ndarray,

@@ -47,6 +47,8 @@ ALERT = re.compile(
     r"|Error|Fatal|Critical|Warning|Failed|Failure|Exception|Denied|Refused|Timeout|unreachable|abort(?:ed)?"
     r"|[A-Za-z]+(?:Error|Exception))\b"
     r"|<(?:err|error|crit|alert|emerg|warn(?:ing)?)>|^[EWF]\d{4}\b|^[EWF] |\[[EWF]\]| [EWF]/"
+    # JSON-lines loggers' numeric levels (pino, bunyan: 40 warn, 50 error, 60 fatal).
+    r'|"(?:level|lvl)":\s*[456]0\b'
 )
 _MARKER_TEMPLATE_CHARS = 72
 _MARKER_GROUPS = 2

@@ -90,6 +90,31 @@ def _domain(value: Any) -> str:
     return value
 
 
+#: Longest query accepted (characters); the model reads its first ``max_query_tokens`` tokens.
+MAX_QUERY_CHARS = 20_000
+
+
+def _query(value: Any) -> str | None:
+    if not isinstance(value, str):
+        raise OptionError(f"query must be a string, got {value!r}")
+    if len(value) > MAX_QUERY_CHARS:
+        raise OptionError(f"query must be at most {MAX_QUERY_CHARS} characters, got {len(value)}")
+    # Blank means "no query": a derived query may come out empty.
+    return " ".join(value.split()) or None
+
+
+def _positive_count(name: str) -> Callable[[Any], int]:
+    count = _count(name)
+
+    def check(value: Any) -> int:
+        x = count(value)
+        if x < 1:
+            raise OptionError(f"{name} must be a whole number >= 1, got {value!r}")
+        return x
+
+    return check
+
+
 def _flag(name: str) -> Callable[[Any], bool]:
     def check(value: Any) -> bool:
         if isinstance(value, bool):
@@ -113,11 +138,16 @@ class OptionSpec:
 
 
 SPECS: dict[str, OptionSpec] = {s.name: s for s in (
+    OptionSpec("query", _query,
+               "what the agent is looking for (its question, thought or the tool call): keep the lines that "
+               "answer it, the guard lines and markers, little else (needs a model with a query companion)", "Q"),
     OptionSpec("domain", _domain, "treat the input as this domain (default: detected)", "D"),
     OptionSpec("threshold", _unit("threshold"), "keep units scoring above T (default: the model's, per domain)", "T"),
     OptionSpec("rate", _unit("rate", low_open=True),
                "a budget instead of a threshold: R of the words (word mode) or tokens (line mode), the "
                "structure frame's lines first, then the best-scoring", "R"),
+    OptionSpec("budget", _positive_count("budget"),
+               "keep at most N model tokens, whole lines, best first (the guard lines always stay)", "N"),
     OptionSpec("granularity", _choice("granularity", GRANULARITIES),
                "word, line, or auto: the domain's default (default auto)"),
     OptionSpec("guard", _flag("guard"), "never drop critical lines, the last line or must-keep words (default on)"),
@@ -143,9 +173,11 @@ class CompressOptions:
     naming the option, e.g. ``rate must be in (0, 1], got 1.5``.
     """
 
+    query: str | None = None
     domain: str | None = None
     threshold: float | None = None
     rate: float | None = None
+    budget: int | None = None
     granularity: str = "auto"
     guard: bool = True
     min_tokens: int = 0
@@ -160,8 +192,9 @@ class CompressOptions:
             if value is None:
                 continue
             object.__setattr__(self, f.name, SPECS[f.name].check(value))
-        if self.threshold is not None and self.rate is not None:
-            raise OptionError("give threshold or rate, not both")
+        given = [n for n in ("threshold", "rate", "budget") if getattr(self, n) is not None]
+        if len(given) > 1:
+            raise OptionError(f"give one of threshold, rate and budget, not {' and '.join(given)}")
 
     def replace(self, **changes: Any) -> "CompressOptions":
         """A copy with ``changes`` applied (and validated)."""
@@ -255,7 +288,7 @@ def add_arguments(parser: argparse.ArgumentParser, names: tuple[str, ...] | None
         elif name == "domain":
             parser.add_argument(flag, dest=name, choices=list(DOMAINS), default=None, help=spec.help)
         else:
-            target = group if name in ("threshold", "rate") else parser
+            target = group if name in ("threshold", "rate", "budget") else parser
             target.add_argument(flag, dest=name, type=argument_type(name), default=None, metavar=spec.metavar,
                                 help=spec.help)
 

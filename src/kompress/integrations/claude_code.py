@@ -35,6 +35,13 @@ Claude Code's own preview and file stand. The hook
   ``$KOMPRESS_SERVER`` names one (in-process when none answers there);
 * passes the original through (prints nothing, exits 0) on any error, or when
   compression would save under 10%.
+
+Each output is compressed for a *query* (the ``query`` option: a model with a query
+companion keeps the lines that answer it; others ignore it), composed as the proxy does
+(:func:`kompress.serving.proxy.query.compose_query`): the assistant's latest text before the
+call and the latest plain user message, read from the tail of the session transcript
+(``transcript_path``, the last :data:`TRANSCRIPT_TAIL_BYTES`), and the call itself (Bash:
+its ``description`` and ``command``; other tools: their input). ``--no-query`` turns it off.
 """
 
 from __future__ import annotations
@@ -53,6 +60,8 @@ from typing import Any
 
 from kompress.decision.options import CompressOptions, add_arguments
 from kompress.serving.originals import CLAUDE_TOOL, content_hash, store_root  # noqa: F401  (used by the hook's store)
+# Standard library only: deriving the query costs the hook no import time.
+from kompress.serving.proxy.query import call_context, compose_query
 
 # The command-line parsing and the installer live beside the hook; their names are re-exported
 # here, the module users run and import.
@@ -73,9 +82,13 @@ INLINE_LIMIT = 30_000
 MAX_PERSISTED_BYTES = 20 * 2**20
 #: The hook's in-process backends: ONNX only (torch costs seconds and ~0.5 GB per call).
 HOOK_BACKENDS = ("auto", "onnx", "onnx-int8")
+#: Only this much of the end of a session transcript is read for the query: a long session
+#: stays as fast as a short one.
+TRANSCRIPT_TAIL_BYTES = 256 * 1024
 
 # --------------------------------------------------------------------------- the hook
-CompressFn = Callable[[str], dict]
+#: ``compress(text, query)``: the compressor's result as a dict (``query`` None: none).
+CompressFn = Callable[[str, "str | None"], dict]
 
 
 @dataclass
@@ -85,6 +98,7 @@ class HookConfig:
     min_chars: int = DEFAULT_MIN_CHARS
     store_dir: Path | None = None  # where originals go; default: the cache (see store_root)
     min_saving: float = MIN_SAVING
+    query: bool = True  # compress for a query derived from the call and the transcript
 
 
 def _save_original(text: str, directory: Path, label: str) -> Path:
@@ -157,6 +171,62 @@ def _persisted_output(tool_name: str, response: Any) -> str | None | bool:
         return False
 
 
+def _transcript_messages(path: Any) -> list[dict]:
+    """The user and assistant messages (``{role, content}``) in the last
+    :data:`TRANSCRIPT_TAIL_BYTES` of a Claude Code transcript (JSONL), oldest first; ``[]``
+    when it cannot be read. Entries of the other chain (subagent sidechains when the main
+    chain asks, and back) are told apart by ``isSidechain``, kept as ``_sidechain``."""
+    if not isinstance(path, str) or not path:
+        return []
+    try:
+        with open(Path(path).expanduser(), "rb") as f:
+            size = f.seek(0, os.SEEK_END)
+            start = max(0, size - TRANSCRIPT_TAIL_BYTES)
+            f.seek(start)
+            data = f.read(TRANSCRIPT_TAIL_BYTES)
+    except (OSError, ValueError):
+        return []
+    lines = data.split(b"\n")
+    if start > 0:
+        lines = lines[1:]  # cut by the seek
+    out = []
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except (ValueError, RecursionError):
+            continue
+        if not isinstance(entry, dict) or entry.get("type") not in ("user", "assistant") or entry.get("isMeta"):
+            continue
+        message = entry.get("message")
+        if isinstance(message, dict) and message.get("role") in ("user", "assistant"):
+            out.append({"role": message["role"], "content": message.get("content"),
+                        "_sidechain": bool(entry.get("isSidechain"))})
+    return out
+
+
+def hook_query(event: dict) -> str | None:
+    """The query of a ``PostToolUse`` event: the assistant's latest text before the call and
+    the latest plain user message (from the transcript's tail: text blocks, not tool
+    results), and the call (Bash: ``description`` and ``command``; other tools: their whole
+    input), composed as the proxy does. A missing or unreadable transcript leaves out its part."""
+    tool_name = event.get("tool_name") if isinstance(event.get("tool_name"), str) else None
+    tool_input = event.get("tool_input")
+    if tool_name == "Bash" and isinstance(tool_input, dict):
+        tool_input = {k: tool_input[k] for k in ("description", "command") if k in tool_input}
+    call_id = event.get("tool_use_id") if isinstance(event.get("tool_use_id"), str) else None
+    messages = _transcript_messages(event.get("transcript_path"))
+    # The chain that made the call (a subagent's calls sit in its sidechain); when the call is
+    # not in the tail, the chain written last.
+    side = next((m["_sidechain"] for m in messages if call_id and isinstance(m["content"], list)
+                 and any(isinstance(b, dict) and b.get("type") == "tool_use" and b.get("id") == call_id
+                         for b in m["content"])), messages[-1]["_sidechain"] if messages else False)
+    messages = [m for m in messages if m["_sidechain"] == side]
+    assistant, user = call_context("anthropic-messages", {"messages": messages}, call_id)
+    return compose_query(assistant, tool_name, tool_input, user)
+
+
 def handle(event: dict, compress: CompressFn, config: HookConfig | None = None) -> dict | None:
     """The hook's answer to one ``PostToolUse`` event, or ``None`` to leave the output as it is."""
     config = config or HookConfig()
@@ -182,10 +252,11 @@ def handle(event: dict, compress: CompressFn, config: HookConfig | None = None) 
     # Session ids are UUIDs; anything else is flattened (no dots: no `..` out of the store).
     session = re.sub(r"[^A-Za-z0-9_-]+", "_", str(event.get("session_id") or "no-session"))[:100]
     directory = (config.store_dir or store_root()) / session
+    query = hook_query(event) if config.query else None
     updated = copy.deepcopy(response)
     changed = False
     for path, text in slots:
-        r = compress(text)
+        r = compress(text, query)
         if r["tokens_in"] == 0 or r["tokens_out"] > (1.0 - config.min_saving) * r["tokens_in"]:
             continue
         field = str(path[-1]) if tool_name == "Bash" and path else "output"
@@ -215,27 +286,34 @@ def make_compress(server: str | None, model: str | None = None, backend: str = "
         raise ValueError(f"the hook runs ONNX only: backend must be one of {', '.join(HOOK_BACKENDS)}")
     state: dict[str, Any] = {"remote": bool(server)}
 
-    def compress(text: str) -> dict:
+    def compress(text: str, query: str | None = None) -> dict:
         from kompress import integrations
 
         if state["remote"]:
-            from kompress.serving.server import ServerUnavailable, remote_compress
+            from kompress.serving.server import (
+                ServerError,
+                ServerUnavailable,
+                remote_compress,
+            )
 
             try:
-                return remote_compress(server, text, options, timeout=timeout)
+                try:
+                    return remote_compress(server, text, options, timeout=timeout, query=query)
+                except ServerError as e:
+                    # A server older than the query option refuses the field: ask without it.
+                    if not (query and e.status == 422 and "'query'" in str(e)):
+                        raise
+                    return remote_compress(server, text, options, timeout=timeout)
             except ServerUnavailable:
                 state["remote"] = False  # nothing listens: load the model here instead
         comp = integrations.get_compressor(model, backend, allow_torch=False)
-        return comp.compress(text, options).to_dict()
+        return comp.compress(text, options, query=query).to_dict()
 
     return compress
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point Claude Code runs: event JSON on stdin, hook JSON (or nothing) on stdout.
-
-    Always exits 0: any problem leaves the tool output as it was.
-    """
+def hook_parser() -> argparse.ArgumentParser:
+    """The hook's command line (what :func:`hook_command` writes into the settings)."""
     p = argparse.ArgumentParser(prog=f"python -m {HOOK_MODULE}", description="Claude Code PostToolUse hook.")
     p.add_argument("--server", default=os.environ.get("KOMPRESS_SERVER", ""),
                    help="a kompress serve URL to try first (default $KOMPRESS_SERVER; '' or 'none': in-process only)")
@@ -244,11 +322,27 @@ def main(argv: list[str] | None = None) -> int:
     add_arguments(p, HOOK_OPTIONS)
     p.add_argument("--min-chars", type=int, default=DEFAULT_MIN_CHARS)
     p.add_argument("--store", default=None, help="folder for the full originals")
+    p.add_argument("--no-query", dest="derive_query", action="store_false",
+                   help="do not derive a query from the tool call and the transcript")
+    return p
+
+
+def hook_config(args: argparse.Namespace) -> HookConfig:
+    """The :class:`HookConfig` of parsed :func:`hook_parser` arguments."""
+    return HookConfig(min_chars=args.min_chars, store_dir=Path(args.store) if args.store else None,
+                      query=args.derive_query)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point Claude Code runs: event JSON on stdin, hook JSON (or nothing) on stdout.
+
+    Always exits 0: any problem leaves the tool output as it was.
+    """
     try:
-        args = p.parse_args(argv)
+        args = hook_parser().parse_args(argv)
         event = json.loads(sys.stdin.buffer.read().decode("utf-8", "surrogatepass"))
         server = None if args.server.lower() in ("", "none", "off") else args.server
-        config = HookConfig(min_chars=args.min_chars, store_dir=Path(args.store) if args.store else None)
+        config = hook_config(args)
         out = None
         if isinstance(event, dict):
             out = handle(event, make_compress(server, args.model, args.backend, CompressOptions.from_args(args)), config)

@@ -60,6 +60,10 @@ class KompressConfig:
     # Unit of decision per domain under granularity='auto' (a model keeps the one it was trained
     # for: crash reports were per word before they became whole lines); a domain not named: the built-in.
     granularity: dict[str, str] = field(default_factory=lambda: {d.name: d.granularity for d in DOMAINS.values()})
+    # A query model reads the caller's query as its own segment before the output:
+    # ``[CLS] query [SEP] prefix [SEP] chunk [SEP]`` (the query's first ``max_query_tokens`` tokens).
+    query_segment: bool = False
+    max_query_tokens: int = 48
     label_scheme: str = "word-keep-v1: 1=keep 0=drop per whitespace word; subwords inherit; -100 special/prefix"
     kompress_version: str = __version__
     attn_implementation: str | None = None

@@ -2,7 +2,8 @@
 
 The compressor (inference) and the trainer use the same code, so the model is trained on
 exactly the inputs it later sees: ``[CLS] prefix [SEP] chunk [SEP]``, where the prefix is
-the domain's tag (``LOG:``) and the chunk a run of the text's tokens. Long texts are cut
+the domain's tag (``LOG:``) and the chunk a run of the text's tokens. A query model's prefix
+starts with the query: ``[CLS] query [SEP] LOG: [SEP] chunk [SEP]`` (every window carries it). Long texts are cut
 at newlines into blocks (bounded memory), each block into windows overlapping by 1/16 of
 the width on each side; a token's score comes from the part of a window away from its
 edges (``use_from:use_to``).
@@ -35,21 +36,27 @@ class Window:
 class Windower:
     """Cuts texts into encoder windows and assembles padded batches."""
 
-    def __init__(self, tokenizer, max_length: int, domain_prefixes: dict[str, str] | None = None) -> None:
+    def __init__(self, tokenizer, max_length: int, domain_prefixes: dict[str, str] | None = None,
+                 max_query_tokens: int = 48) -> None:
         self.tokenizer = tokenizer
         self.max_length = max_length
         self.domain_prefixes = domain_prefixes or {}
+        self.max_query_tokens = max_query_tokens
         self._prefix_ids: dict[str, list[int]] = {}
         self.cls_id = tokenizer.cls_token_id if tokenizer.cls_token_id is not None else tokenizer.bos_token_id
         self.sep_id = tokenizer.sep_token_id if tokenizer.sep_token_id is not None else tokenizer.eos_token_id
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
 
-    def prefix_ids(self, domain: str) -> list[int]:
-        """Token ids of the domain's prefix tag."""
+    def prefix_ids(self, domain: str, query: str | None = None) -> list[int]:
+        """Token ids of the domain's prefix tag, after the query's first tokens and a separator
+        when ``query`` is given."""
         if domain not in self._prefix_ids:
             prefix = self.domain_prefixes.get(domain) or get_domain(domain).prefix
             self._prefix_ids[domain] = self.tokenizer(prefix, add_special_tokens=False)["input_ids"]
-        return self._prefix_ids[domain]
+        if not query:
+            return self._prefix_ids[domain]
+        q = self.tokenizer(query, add_special_tokens=False)["input_ids"][: self.max_query_tokens]
+        return [*q, self.sep_id, *self._prefix_ids[domain]]
 
     def count_tokens(self, text: str, stop_at: int | None = None) -> int:
         """Model tokens of ``text`` (no specials); stops early once ``stop_at`` is reached."""
@@ -60,9 +67,9 @@ class Windower:
                 break
         return n
 
-    def windows(self, text: str, domain: str, word_starts: np.ndarray) -> Iterator[Window]:
+    def windows(self, text: str, domain: str, word_starts: np.ndarray, query: str | None = None) -> Iterator[Window]:
         """Windows covering every token of ``text`` (words given by their start offsets)."""
-        prefix = self.prefix_ids(domain)
+        prefix = self.prefix_ids(domain, query)
         width = self.max_length - len(prefix) - 3
         if width < 16:
             raise ValueError(f"max_length {self.max_length} too small for prefix {prefix}")
@@ -89,13 +96,14 @@ class Windower:
         """Model tokens of each word of ``text`` (tokenizer only, no encoder)."""
         return word_token_counts(self.tokenizer, text, word_starts)
 
-    def content_offset(self, domain: str) -> int:
+    def content_offset(self, domain: str, query: str | None = None) -> int:
         """Position of the first chunk token in an assembled row."""
-        return len(self.prefix_ids(domain)) + 2
+        return len(self.prefix_ids(domain, query)) + 2
 
-    def assemble(self, chunks: Sequence[np.ndarray], domain: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def assemble(self, chunks: Sequence[np.ndarray], domain: str,
+                 query: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Pad ``[CLS] prefix [SEP] chunk [SEP]`` rows into (ids, attention mask, token types)."""
-        prefix = self.prefix_ids(domain)
+        prefix = self.prefix_ids(domain, query)
         L = len(prefix) + 3 + max(len(c) for c in chunks)
         ids = np.full((len(chunks), L), self.pad_id, dtype=np.int64)
         mask = np.zeros_like(ids)

@@ -114,6 +114,15 @@ def build_server(stores: Stores | None = None):  # type: ignore[no-untyped-def]
     from mcp.server.mcpserver.exceptions import ToolError
 
     stores = stores or Stores.default()
+    compressor: list = []  # loaded on the first query (ONNX, ~1 s), then kept
+
+    def answer(text: str, query: str) -> str:
+        if not compressor:
+            from kompress.compressor import Compressor
+
+            compressor.append(Compressor.load())
+        return compressor[0].compress(text, query=query).text
+
     server = MCPServer(
         SERVER_NAME,
         instructions="Kompress compresses long tool outputs; each compressed output starts with a note "
@@ -123,10 +132,17 @@ def build_server(stores: Stores | None = None):  # type: ignore[no-untyped-def]
     @server.tool(name=TOOL_NAME, description=(
         "Return the full original of a tool output Kompress compressed, or lines start_line..end_line of it "
         "(1-based, inclusive), by the 16-hex-digit hash shown in the compression note "
-        "('[kompress] ... hash H' or '[kompress: ...; original: H]')."))
-    def original(hash: str, start_line: int | None = None, end_line: int | None = None) -> str:  # noqa: A002
+        "('[kompress] ... hash H' or '[kompress: ...; original: H]'). With `query` (what you are looking "
+        "for, e.g. 'where is parse_header defined'), only the lines of the original (or of the range) that "
+        "answer it come back, whole, with markers for the rest."))
+    def original(hash: str, start_line: int | None = None, end_line: int | None = None,  # noqa: A002
+                 query: str | None = None) -> str:
         try:
-            return line_range(stores.find(hash), start_line, end_line)
+            text = stores.find(hash)
+            if query and query.strip():
+                part = text if start_line is None and end_line is None else line_range(text, start_line, end_line)
+                return answer(part, query)
+            return line_range(text, start_line, end_line)
         except OriginalNotFound as e:
             raise ToolError(str(e)) from None
 

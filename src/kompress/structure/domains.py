@@ -87,6 +87,7 @@ _GREP = re.compile(r"^([\w./-]+:\d+[:-]|[\w./-]+-\d+-|--$)", re.M)
 _DIAGNOSTIC = re.compile(r"^[^\s:]+:\d+(:\d+)?: (fatal error|error|warning|note)\b")
 _LOG_STAMP = re.compile(
     r"^(\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\[?\d\d:\d\d:\d\d|\w{3} [ \d]\d \d\d:\d\d:\d\d|"
+    r"\w{3} \d\d?, \d{4} \d\d?:\d\d:\d\d|"  # java.util.logging: "Dec 02, 2026 10:55:01 AM"
     r"(ts|time|timestamp)=\S*\d\d:\d\d)"
 )
 _LOG_LEVEL = re.compile(r"^\[?(INFO|DEBUG|WARN|WARNING|ERROR|TRACE|FATAL)\b|\blevel=[A-Za-z]+\b")
@@ -98,6 +99,11 @@ _ANY_LEVEL = re.compile(
     r"^.{0,60}?(?:\b(?:INFO|DEBUG|NOTICE|WARN|WARNING|ERROR|TRACE|FATAL|CRIT|CRITICAL|SEVERE|FINE|CONFIG)\b"
     r"|[\[<](?:error|warn|warning|notice|info|debug|crit|alert|emerg)[\]>])"
 )
+# npm's debug log and similar: a sequence number, then a lower-case level word.
+_NUMBERED_LEVEL = re.compile(r"^\d+ (?:verbose|info|timing|silly|http|warn|error|notice)\b")
+# A JSON-lines logger's record (pino, bunyan, structlog, zap): one object per line with a
+# level, time or message key.
+_JSON_RECORD = re.compile(r'^\{.*"(?:level|lvl|severity|time|timestamp|ts|@timestamp|msg|message|event)"\s*:.*\}\s*$')
 _TREE_LINE = re.compile(
     r"^([d\-lcbps][rwxsStT\-]{9}[.@+]?\s|total \d+$|\.{1,2}/?$|\./|[\w.\-]+/$|[│├└]|[|`]--|(?:[|│] {3})+[|`├└]|"
     r"[\w./\-]+:$|/?[\w.\-]+(/[\w.\-]+)+/?$)"
@@ -121,6 +127,9 @@ def detect(text: str) -> str:
     head = "\n".join(head_lines)
     sample = "\n".join(head_lines + tail_lines)
     stripped = text.lstrip()
+    n = len(head_lines)
+    if stripped[:1] == "{" and sum(bool(_JSON_RECORD.match(ln)) for ln in head_lines) >= max(2, 0.6 * n):
+        return "log"  # one JSON record per line: a log, not one document
     if stripped[:1] in "{[":
         try:
             json.loads(text)
@@ -131,7 +140,6 @@ def detect(text: str) -> str:
     if (len(_DIFF.findall(head)) >= 2 or _GIT_LOG.search(head) and _DIFF.search(head)
             or _DIFFSTAT.search(head) and _DIFFSTAT_FILE.search(head)):
         return "diff"
-    n = len(head_lines)
     is_stamped = [bool(_LOG_STAMP.match(ln)) for ln in head_lines]
     stamped = sum(is_stamped)
     levelled = stamped + sum(not st and bool(_LOG_LEVEL.search(ln)) for st, ln in zip(is_stamped, head_lines))
@@ -153,7 +161,8 @@ def detect(text: str) -> str:
         return "tree"
     # Logs of formats named nowhere above: most lines carry a clock time or a level near
     # their start. Read as prose they would lose words inside records.
-    if sum(bool(_ANY_STAMP.match(ln) or _ANY_LEVEL.match(ln)) for ln in head_lines) >= max(3, 0.5 * n):
+    if sum(bool(_ANY_STAMP.match(ln) or _ANY_LEVEL.match(ln) or _NUMBERED_LEVEL.match(ln))
+           for ln in head_lines) >= max(3, 0.5 * n):
         return "log"
     return "text"
 

@@ -18,6 +18,13 @@ _WORD = re.compile(r"^[(\"'`]?[A-Za-z][a-z]*(?:['’-][a-z]+)*[)\"'`]?[.,;:!?)]*
 _STRUCTURED_START = re.compile(r"^\s*(?:[\w.\-/\[\]]{1,40}\s*(?::\s|=)|\d+\s*[→:|\t]|[-+*>#|]|\$ |>>> )")
 _CODE = re.compile(r"[{}();=<>\[\]]|::|->|=>|\w\(")
 _COLUMNS = re.compile(r"\S {2,}\S")
+# Code that has no code punctuation: a lower-case keyword opening a line (`if x is not None:`,
+# `return value`), a dotted name (`self.value.tzinfo`, `os.path`), an indented line ending in
+# a colon. Wrapped prose starting with "for" is kept whole too: the cheap mistake.
+_CODE_START = re.compile(r"^\s*(?:if|elif|else|for|while|def|class|return|import|from|try|except|finally|with|"
+                         r"raise|assert|pass|yield|async|await|lambda|var|let|const|func|fn|pub|use|package|"
+                         r"public|private|static|end|do|begin|unless|module)\b(?!['’])")
+_DOTTED = re.compile(r"\b[A-Za-z_]\w*\.[A-Za-z_]\w*")
 
 
 def is_prose(line: str) -> bool:
@@ -26,7 +33,9 @@ def is_prose(line: str) -> bool:
     words = line.split()
     if len(words) < 5 or _STRUCTURED_START.match(line) or _COLUMNS.search(line.strip()):
         return False
-    if line[:1] in " \t" and _CODE.search(line):
+    if line[:1] in " \t" and (_CODE.search(line) or line.rstrip().endswith(":")):
+        return False
+    if _CODE_START.match(line) or _DOTTED.search(line):
         return False
     plain = sum(1 for w in words if _WORD.match(w))
     return plain >= 0.8 * len(words) and len(_CODE.findall(line)) <= 1

@@ -73,6 +73,10 @@ class TrainConfig:
     # teacher keeps any word of it): the model then learns the decision line mode makes,
     # not the word drops inside kept lines (timestamps, ls columns) that line mode never uses.
     line_labels: bool = True
+    # Train a query companion: every example becomes (agent query, output) -> evidence lines
+    # (kompress.data.queries), read as ``[CLS] query [SEP] prefix [SEP] chunk [SEP]``.
+    queries: bool = False
+    max_query_tokens: int = 48
     threshold: float = 0.5
     seed: int = 0
     cache_hidden: bool = True
@@ -167,13 +171,18 @@ def make_windows(examples: list[dict], windower: Windower, cfg: TrainConfig) -> 
         weights = np.where(must, cfg.must_keep_weight, weights).astype(np.float32)
         if cfg.domain_weights:
             weights *= np.float32(cfg.domain_weights.get(e["domain"], 1.0))
-        wins = list(windower.windows(e["text"], e["domain"], starts))
+        query = e.get("query")
+        wins = list(windower.windows(e["text"], e["domain"], starts, query))
         if len(wins) > cfg.max_windows_per_example:
-            pick = np.linspace(0, len(wins) - 1, cfg.max_windows_per_example).round().astype(int)
-            wins = [wins[i] for i in sorted(set(pick.tolist()))]
-        base = windower.content_offset(e["domain"])
+            pick = np.linspace(0, len(wins) - 1, cfg.max_windows_per_example).round().astype(int).tolist()
+            if query:
+                # The windows holding the answer first: evenly spaced ones would often miss it.
+                hits = [i for i, w in enumerate(wins) if labels[w.word_of].any()]
+                pick = (hits + [i for i in pick if i not in hits])[: cfg.max_windows_per_example]
+            wins = [wins[i] for i in sorted(set(pick))]
+        base = windower.content_offset(e["domain"], query)
         for w in wins:
-            ids, _, types = windower.assemble([w.ids], e["domain"])
+            ids, _, types = windower.assemble([w.ids], e["domain"], query)
             lab = np.full(ids.shape[1], -100, dtype=np.int64)
             wt = np.zeros(ids.shape[1], dtype=np.float32)
             lab[base : base + len(w.ids)] = labels[w.word_of]
@@ -353,8 +362,17 @@ def train(cfg: TrainConfig) -> Path:
     random.Random(cfg.seed).shuffle(train_ex)
     random.Random(cfg.seed + 1).shuffle(val_ex)
 
+    if cfg.queries:
+        from kompress.data.queries import query_examples
+
+        train_ex = query_examples(train_ex, seed=cfg.seed)
+        val_ex = query_examples(val_ex, seed=cfg.seed + 1)
+        random.Random(cfg.seed).shuffle(train_ex)
+        random.Random(cfg.seed + 1).shuffle(val_ex)
     model = KompressModel(KompressConfig(backbone=cfg.backbone, encoder_layers=cfg.encoder_layers,
-                                          max_length=cfg.max_length, threshold=cfg.threshold), seed=cfg.seed)
+                                          max_length=cfg.max_length, threshold=cfg.threshold,
+                                          query_segment=cfg.queries, max_query_tokens=cfg.max_query_tokens),
+                          seed=cfg.seed)
     n_layers = num_layers(model.encoder)
     top = cfg.top_layers or (2 if n_layers <= 8 else 4)
     layers = cfg.layers if cfg.layers is not None else list(range(n_layers - top, n_layers))
@@ -364,7 +382,8 @@ def train(cfg: TrainConfig) -> Path:
     start = min(layers)
     cached = cfg.cache_hidden and start > 0
 
-    windower = Windower(load_tokenizer(cfg.backbone), cfg.max_length, model.config.domain_prefixes)
+    windower = Windower(load_tokenizer(cfg.backbone), cfg.max_length, model.config.domain_prefixes,
+                        cfg.max_query_tokens)
     t0 = time.time()
     train_w = make_windows(train_ex, windower, cfg)
     val_w = make_windows(val_ex, windower, TrainConfig(**{**asdict(cfg), "max_train_tokens": 100_000}))

@@ -30,6 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", metavar="DIR", help="model folder for in-process compression (default: shipped model)")
     add_arguments(p, HOOK_OPTIONS)  # passed on to the hook's command line
     p.add_argument("--min-chars", type=non_negative_int, help="leave outputs shorter than this alone (default 2000)")
+    p.add_argument("--no-query", dest="derive_query", action="store_false",
+                   help="the hook derives no query (what the agent is after) from the tool call and the session "
+                   "transcript")
     p.add_argument("--matcher", help="tools the hook runs for (default 'Bash|mcp__.*')")
     _mcp_arguments(p)
     p.set_defaults(func=run_install)
@@ -57,7 +60,7 @@ def run_install(args: argparse.Namespace) -> int:
     from kompress.integrations import claude_code as cc
 
     command = cc.hook_command(server=args.server, model=args.model, options=CompressOptions.from_args(args),
-                              min_chars=args.min_chars)
+                              min_chars=args.min_chars, query=args.derive_query)
     try:
         change = cc.install(args.settings, command, matcher=args.matcher or cc.DEFAULT_MATCHER)
         mcp = None if args.no_mcp else cc.register_mcp(args.mcp_config, args.settings)

@@ -52,6 +52,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="largest request body accepted; larger ones get 413 (default 67108864, 64 MiB)")
     p.add_argument("--no-note", dest="note", action="store_const", const=False,
                    help="do not append the '[kompress: ...; original: HASH]' line to compressed outputs")
+    p.add_argument("--no-query", dest="derive_query", action="store_const", const=False,
+                   help="do not derive a query per tool output from the conversation (the assistant's text "
+                   "before the call, the call, the user's message); by default the model keeps the lines "
+                   "answering it when it has a query companion")
     p.add_argument("--log-level", choices=["debug", "info", "warning", "error"], default="info")
     p.set_defaults(func=run)
 
@@ -68,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
 
     overrides = {k: getattr(args, k) for k in (
         "upstream_openai", "upstream_anthropic", "host", "port", "mode", "log_db", "exclude_tools",
-        "model", "backend", "budget_ms", "cache_entries", "upstream_timeout", "note", "max_body_bytes")}
+        "model", "backend", "budget_ms", "cache_entries", "upstream_timeout", "note", "max_body_bytes",
+        "derive_query")}
     try:
         config = ProxyConfig.from_env(options={k: getattr(args, k) for k in OPTION_NAMES}, **overrides)
     except ValueError as e:  # also a bad KOMPRESS_PROXY_* value
@@ -98,7 +103,8 @@ def run(args: argparse.Namespace) -> int:
     app = create_app(config, compressor=compressor, store=store)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
-    print(f"kompress proxy: mode={config.mode} min_tokens={config.options.min_tokens} on http://{config.host}:{config.port} "
+    print(f"kompress proxy: mode={config.mode} min_tokens={config.options.min_tokens} "
+          f"queries={'on' if config.derive_query else 'off'} on http://{config.host}:{config.port} "
           f"-> openai {config.upstream_openai}, anthropic {config.upstream_anthropic}"
           + (f"; logging pairs to {display_url(config.log_db)}" if config.log_db else ""), file=sys.stderr)
     # httpx logs every request's full URL (query string and all) at INFO: keep it to warnings.

@@ -55,11 +55,15 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--word-labels", dest="line_labels", action="store_const", const=False,
                    help="keep the teachers' word labels in line-granularity domains (default: a word takes "
                         "its line's label, the decision line mode makes)")
+    g.add_argument("--queries", dest="queries", action="store_const", const=True,
+                   help="train a query companion (ship it as the model folder's query/): each example becomes "
+                        "(agent query, output) -> the lines answering it, from the derived questions")
+    g.add_argument("--max-query-tokens", type=int, metavar="N", help="query tokens each window carries (48)")
 
 
 TRAIN_FIELDS = ("backbone", "encoder_layers", "layers", "r", "alpha", "epochs", "lr", "head_lr", "batch_size", "max_length",
                 "must_keep_weight", "span_weight", "max_train_tokens", "domains", "teachers", "max_per_domain",
-                "seed", "cache_hidden", "line_labels", "domain_weights")
+                "seed", "cache_hidden", "line_labels", "domain_weights", "queries", "max_query_tokens")
 
 
 def config_from_args(args: argparse.Namespace, **fixed):  # type: ignore[no-untyped-def]

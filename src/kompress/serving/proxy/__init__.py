@@ -9,7 +9,7 @@ API and replaces, inside request bodies, the text of tool outputs of at least
 
 The parts: :mod:`.app` (ASGI app, relaying, routing), :mod:`.rewrite` (where tool outputs
 sit in OpenAI chat / responses and Anthropic messages bodies; byte-exact splicing),
-:mod:`.engine` (cache, worker thread, budget, fail-open, pair logging), :mod:`.store`
+:mod:`.query` (what the agent is after, per tool output, from the conversation), :mod:`.engine` (cache, worker thread, budget, fail-open, pair logging), :mod:`.store`
 (the pair store), :mod:`.redact` (secrets), :mod:`.metrics` (Prometheus), :mod:`.config`
 (settings and their environment variables).
 """

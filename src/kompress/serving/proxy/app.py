@@ -145,7 +145,7 @@ def create_app(
         """The body with its tool outputs compressed, or ``body`` itself (fail-open)."""
         try:
             # Off the event loop: parsing a 20 MB body takes long enough to stall every stream.
-            texts = await run_in_threadpool(_parse_tool_texts, api, body)
+            texts = await run_in_threadpool(_parse_tool_texts, api, body, config.derive_query)
         except Exception:  # noqa: BLE001 - not JSON, not UTF-8, nested too deep, odd shapes: fail open
             metrics.errors.labels(kind="parse").inc()
             log.info("kompress proxy: request %s: body is not JSON we can read; forwarding as is", request_id)
@@ -213,9 +213,9 @@ class _RelayResponse(StreamingResponse):
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-def _parse_tool_texts(api: str, body: bytes):
-    """The tool outputs of a request body (worker thread)."""
-    return find_tool_texts(api, json.loads(body))
+def _parse_tool_texts(api: str, body: bytes, derive_query: bool = True):
+    """The tool outputs of a request body, with their queries (worker thread)."""
+    return find_tool_texts(api, json.loads(body), derive_query)
 
 
 def _splice(body: bytes, replacements) -> bytes:

@@ -23,6 +23,7 @@ KOMPRESS_PROXY_BUDGET_MS           --budget-ms                  5000
 KOMPRESS_PROXY_CACHE_ENTRIES       --cache-entries              4096
 KOMPRESS_PROXY_UPSTREAM_TIMEOUT    --upstream-timeout           600
 KOMPRESS_PROXY_NOTE                --no-note                    1 (on)
+KOMPRESS_PROXY_DERIVE_QUERY        --no-query                   1 (on: a query per tool output)
 KOMPRESS_PROXY_MAX_BODY_BYTES      --max-body-bytes             67108864 (64 MiB)
 KOMPRESS_MODEL                     --model                      the shipped default model
 =================================  ===========================  ==========================
@@ -67,6 +68,8 @@ class ProxyConfig:
     upstream_timeout: float = 600.0  # seconds to wait for upstream bytes (LLM answers are slow)
     note: bool = True  # append the one-line "[kompress: ...; original: HASH]" note
     max_body_bytes: int = 64 * 1024 * 1024  # larger request bodies get 413, never buffered whole
+    # Compress each tool output for a query derived from the conversation (proxy.query).
+    derive_query: bool = True
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -120,7 +123,7 @@ def _convert(name: str, raw: str):
         return int(raw)
     if name in ("budget_ms", "upstream_timeout"):
         return float(raw)
-    if name == "note":
+    if name in ("note", "derive_query"):
         return raw.strip().lower() not in ("0", "false", "no", "off")
     if name == "exclude_tools":
         return parse_tool_list(raw)

@@ -1,9 +1,15 @@
 """The compression engine behind the proxy: cache, worker thread, time budget, logging.
 
 * **Content-hash cache.** Results are cached by :func:`~kompress.serving.proxy.store.content_hash`
-  of the tool output in a bounded LRU (entries and characters), so the same output always
-  goes out as the same bytes on every turn that resends it, and provider prompt caches keep
-  hitting. Concurrent requests carrying the same new output share one computation.
+  of the tool output and its derived query (:mod:`kompress.serving.proxy.query`: the same
+  output read for another question compresses differently) in a bounded LRU (entries and
+  characters), so the same output always goes out as the same bytes on every turn that
+  resends it (its query comes from the conversation before the call, which does not change),
+  and provider prompt caches keep hitting. Concurrent requests carrying the same new output
+  and query share one computation.
+* **Query.** Each output is compressed with its derived query as the ``query`` option
+  (``ProxyConfig.derive_query``; off: none). A model folder without a query companion
+  ignores it (the compressor logs that once).
 * **Worker thread.** The model is CPU-bound: it runs in one dedicated thread (torch already
   spreads one forward pass over all cores), never on the event loop, which stays free to
   relay streams. The model is loaded there once, at start-up or on first need.
@@ -21,7 +27,7 @@
   original (secrets redacted). The elision markers inside the text are core's
   (``[... N lines omitted ...]``).
 * **Logging.** With a store, each compression that removed something is stored as a pair
-  (the compressed text without the note) by a second, single writer thread, so a slow
+  (the compressed text without the note, and the query) by a second, single writer thread, so a slow
   database never holds up compression. Until the row is written the originals endpoint
   answers from the cache, which holds the original.
 """
@@ -29,6 +35,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import threading
@@ -61,6 +68,13 @@ def note(tokens_in: int, tokens_out: int, hash: str) -> str:  # noqa: A002
     return NOTE_FORMAT.format(tokens_in=tokens_in, tokens_out=tokens_out, hash=hash)
 
 
+def cache_key(hash: str, query: str | None) -> str:
+    """The cache key of an output with content hash ``hash`` compressed for ``query``."""
+    if not query:
+        return hash
+    return f"{hash}?{hashlib.sha256(query.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
+
+
 def with_note(compressed: str, line: str) -> str:
     """``compressed`` with ``line`` as its last line (keeping a final newline if it had one)."""
     if compressed.endswith("\n"):
@@ -83,13 +97,15 @@ class Outcome:
 
 
 class _LRU:
-    """Outcomes (and the originals of changed ones) by content hash, bounded two ways."""
+    """Outcomes (and the originals of changed ones) by :func:`cache_key`, bounded two ways;
+    the originals also by content hash alone (the note's hash)."""
 
     def __init__(self, max_entries: int, max_chars: int) -> None:
         self.max_entries = max(1, max_entries)
         self.max_chars = max_chars
         self._d: OrderedDict[str, tuple[Outcome, str | None]] = OrderedDict()
         self._chars = 0
+        self._original_key: dict[str, str] = {}  # content hash -> a key whose entry holds the original
 
     def get(self, key: str) -> tuple[Outcome, str | None] | None:
         item = self._d.get(key)
@@ -99,13 +115,25 @@ class _LRU:
 
     def put(self, key: str, outcome: Outcome, original: str | None) -> None:
         if key in self._d:
-            self._chars -= self._size(self._d.pop(key))
+            self._drop(key, self._d.pop(key))
         item = (outcome, original)
         self._d[key] = item
         self._chars += self._size(item)
+        if original is not None:
+            self._original_key[outcome.hash] = key
         while len(self._d) > self.max_entries or (self._chars > self.max_chars and len(self._d) > 1):
-            _, old = self._d.popitem(last=False)
-            self._chars -= self._size(old)
+            self._drop(*self._d.popitem(last=False))
+
+    def _drop(self, key: str, item: tuple[Outcome, str | None]) -> None:
+        self._chars -= self._size(item)
+        if self._original_key.get(item[0].hash) == key:
+            del self._original_key[item[0].hash]
+
+    def original(self, hash: str) -> str | None:
+        """The original whose content hash is ``hash``, when a cached entry holds it."""
+        key = self._original_key.get(hash)
+        item = self._d.get(key) if key is not None else None
+        return item[1] if item is not None else None
 
     def __len__(self) -> int:
         return len(self._d)
@@ -147,9 +175,15 @@ class CompressionEngine:
 
     def _try_load(self) -> None:
         try:
-            self.compressor()
+            comp = self.compressor()
         except Exception:  # noqa: BLE001 - reported by status() and on every use
-            pass
+            return
+        if self.config.derive_query:
+            # Load the query companion now, not inside the first request's time budget.
+            try:
+                comp.query_companion()
+            except Exception as e:  # noqa: BLE001 - a broken companion fails each query compression, open
+                log.error("kompress proxy: the model's query companion failed to load (%s: %s)", type(e).__name__, e)
 
     def compressor(self) -> "Compressor":
         """The loaded compressor (loads it on first call; thread-safe)."""
@@ -218,14 +252,16 @@ class CompressionEngine:
                 m.tool_outputs.labels(result="unchanged").inc()
                 continue
             h = content_hash(t.text)
-            hit = self._cache.get(h)
+            query = t.query if self.config.derive_query else None
+            key = cache_key(h, query)
+            hit = self._cache.get(key)
             if hit is not None:
                 m.cache_hits.inc()
                 results[t.path] = hit[0]
                 continue
-            fut = self._inflight.get(h)
+            fut = self._inflight.get(key)
             if fut is None:
-                fut = self._spawn(h, t, api, request_id)
+                fut = self._spawn(key, h, t, query, api, request_id)
             pending[t.path] = fut
         if not wait:
             # Shadow mode: count what would have been sent, as the results come in.
@@ -267,20 +303,18 @@ class CompressionEngine:
         else:
             m.tool_outputs.labels(result="unchanged").inc()
 
-    def original(self, hash: str) -> str | None:  # noqa: A002
+    def original(self, hash: str) -> str | None:
         """The original behind a note's hash, from the cache (redacted like the store's)."""
-        item = self._cache.get(hash)
-        if item is not None and item[1] is not None:
-            return redact(item[1])
-        return None
+        text = self._cache.original(hash)
+        return redact(text) if text is not None else None
 
-    def _spawn(self, h: str, t: ToolText, api: str, request_id: str) -> asyncio.Future:
+    def _spawn(self, key: str, h: str, t: ToolText, query: str | None, api: str, request_id: str) -> asyncio.Future:
         loop = asyncio.get_running_loop()
 
         async def run() -> Outcome:
             try:
                 outcome, original = await loop.run_in_executor(
-                    self._executor, self._work, h, t.text, t.tool_name, api, request_id
+                    self._executor, functools.partial(self._work, h, t.text, t.tool_name, api, request_id, query=query)
                 )
             except Exception as e:
                 self.metrics.errors.labels(kind="compress").inc()
@@ -288,25 +322,28 @@ class CompressionEngine:
                 # The message may quote input text: redact it, and keep it short.
                 log.warning("kompress proxy: request %s: compression failed (%s: %s); forwarding the original",
                             request_id, type(e).__name__, redact(str(e))[:200])
-                self._cache.put(h, Outcome(h, None), None)
+                self._cache.put(key, Outcome(h, None), None)
                 raise
             finally:
-                self._inflight.pop(h, None)
-            self._cache.put(h, outcome, original)
+                self._inflight.pop(key, None)
+            self._cache.put(key, outcome, original)
             return outcome
 
         fut = asyncio.ensure_future(run())
         fut.add_done_callback(lambda f: f.cancelled() or f.exception())
-        self._inflight[h] = fut
+        self._inflight[key] = fut
         return fut
 
-    def _work(self, h: str, text: str, tool_name: str | None, api: str, request_id: str) -> tuple[Outcome, str | None]:
-        """Worker thread: compress one output, and log the pair when something was removed."""
+    def _work(self, h: str, text: str, tool_name: str | None, api: str, request_id: str,
+              query: str | None = None) -> tuple[Outcome, str | None]:
+        """Worker thread: compress one output (for ``query``, when given), and log the pair when
+        something was removed."""
         comp = self.compressor()
         cfg = self.config
+        options = cfg.options.replace(query=query) if query else cfg.options
         with _COMPRESS_LOCK:
             t0 = time.perf_counter()
-            r = comp.compress(text, cfg.options)
+            r = comp.compress(text, options)
             seconds = time.perf_counter() - t0
         self.metrics.latency.observe(seconds)
         if not (r.tokens_out < r.tokens_in and r.text != text):
@@ -322,7 +359,7 @@ class CompressionEngine:
                     self._store_pair, original=text, compressed=r.text, domain=r.domain,
                     model_id=self.model_id or "unknown", keep_rate=r.keep_rate, latency_ms=seconds * 1000.0,
                     request_id=request_id, api=api, tool_name=tool_name, tokens_in=r.tokens_in,
-                    tokens_out=r.tokens_out, mode=cfg.mode,
+                    tokens_out=r.tokens_out, mode=cfg.mode, query=query,
                 )
             except RuntimeError:  # shutting down: the writer takes no more work
                 with self._writes_lock:

@@ -220,10 +220,23 @@ def redact_pair(original: str, compressed: str) -> tuple[str, str]:
     (``Authorization: Bearer tok123`` -> ``tok123``), so every secret found in the
     original is also scrubbed, as a literal string, from the compressed text.
     """
-    scrubbed = redact(compressed)
-    for value in sorted(secret_values(original), key=len, reverse=True):
-        scrubbed = scrubbed.replace(value, "[REDACTED]")
-    return redact(original), scrubbed
+    original_r, compressed_r = redact_derived(original, compressed)
+    return original_r, compressed_r  # type: ignore[return-value]
+
+
+def redact_derived(original: str, *derived: str | None) -> tuple[str | None, ...]:
+    """``original`` redacted, then each text derived from it or beside it (a compression, a
+    query) redacted with the original's secrets also scrubbed from it as literal strings, as
+    :func:`redact_pair` does; ``None`` stays ``None``. The original is scanned once."""
+    values = sorted(secret_values(original), key=len, reverse=True)
+    out: list[str | None] = [redact(original)]
+    for text in derived:
+        if text is not None:
+            text = redact(text)
+            for value in values:
+                text = text.replace(value, "[REDACTED]")
+        out.append(text)
+    return tuple(out)
 
 
 #: Kinds of our own rules (detect-secrets adds one per plugin, e.g. ``stripe``).

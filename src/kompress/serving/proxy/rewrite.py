@@ -17,6 +17,10 @@ Three request flavours carry tool outputs (``api`` names used throughout the pro
     blocks, of which ``{"type": "text"}`` ones are compressed. The name comes from the
     ``tool_use`` block whose ``id`` is the result's ``tool_use_id``.
 
+Each tool output also gets a *query*, what the agent is after, derived from the conversation
+(the assistant's text before the call, the call itself, the user's latest message before it;
+see :mod:`kompress.serving.proxy.query`).
+
 Everything else in the body stays byte-for-byte as the client sent it: :func:`splice`
 replaces only the JSON string literals of the compressed texts inside the raw body, located
 by a position-recording JSON parse, so whitespace, key order, escapes and numbers elsewhere
@@ -28,8 +32,13 @@ from __future__ import annotations
 import json
 import json.decoder
 import json.scanner
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, replace
 from typing import Any, Iterable
+
+from kompress.serving.proxy.query import conversation_queries
+
+log = logging.getLogger("kompress.serving.proxy")
 
 APIS = ("openai-chat", "openai-responses", "anthropic-messages")
 
@@ -44,6 +53,7 @@ class ToolText:
     text: str
     tool_name: str | None
     call_id: str | None
+    query: str | None = None  # what the agent is after (derived; None: none, or derivation off)
 
 
 def api_for_path(path: str, upstream: str) -> str | None:
@@ -60,20 +70,31 @@ def api_for_path(path: str, upstream: str) -> str | None:
     return None
 
 
-def find_tool_texts(api: str, body: Any) -> list[ToolText]:
-    """All compressible tool-output texts in a parsed request body of flavour ``api``.
+def find_tool_texts(api: str, body: Any, derive_query: bool = True) -> list[ToolText]:
+    """All compressible tool-output texts in a parsed request body of flavour ``api``, each
+    with its derived query unless ``derive_query`` is false.
 
     Tolerant of anything unexpected: a field of the wrong type is skipped, never an error.
     """
     if not isinstance(body, dict):
         return []
     if api == "openai-chat":
-        return list(_openai_chat(body))
-    if api == "openai-responses":
-        return list(_openai_responses(body))
-    if api == "anthropic-messages":
-        return list(_anthropic(body))
-    raise ValueError(f"unknown api {api!r}; expected one of {APIS}")
+        texts = list(_openai_chat(body))
+    elif api == "openai-responses":
+        texts = list(_openai_responses(body))
+    elif api == "anthropic-messages":
+        texts = list(_anthropic(body))
+    else:
+        raise ValueError(f"unknown api {api!r}; expected one of {APIS}")
+    if not (derive_query and texts):
+        return texts
+    try:
+        queries = conversation_queries(api, body)
+    except Exception as e:  # noqa: BLE001 - a query is a hint: without one the output still compresses
+        log.warning("kompress proxy: deriving queries failed (%s); compressing without", type(e).__name__)
+        return texts
+    # path[1] is the index of the message (or input item) holding the output.
+    return [replace(t, query=queries.get(t.call_id, t.tool_name, t.path[1])) for t in texts]
 
 
 def _text_parts(content: Any, base: Path, part_types: tuple[str, ...]) -> Iterable[tuple[Path, str]]:

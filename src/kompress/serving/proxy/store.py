@@ -10,8 +10,12 @@ Rows are keyed by the content hash of the original (:func:`content_hash`, the ha
 proxy prints in its note) and the model id: the same output compressed by the same model is
 stored once, whatever the number of turns or proxy restarts that see it again.
 
-Secrets never reach the database: ``original`` and ``compressed`` go through
-:func:`kompress.serving.proxy.redact.redact_pair` inside :meth:`PairStore.add`, whoever calls it, and no
+Each pair may carry the ``query`` it was compressed for (derived from the conversation, see
+:mod:`kompress.serving.proxy.query`; NULL when none). A database made before that column
+existed gets it added when a :class:`PairStore` opens it.
+
+Secrets never reach the database: ``original``, ``compressed`` and ``query`` go through
+:func:`kompress.serving.proxy.redact.redact_derived` inside :meth:`PairStore.add`, whoever calls it, and no
 request header is ever passed in. The hash is taken before redaction, so it matches the
 note the agent saw.
 """
@@ -38,13 +42,15 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     select,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.pool import StaticPool
 
-from kompress.serving.proxy.redact import redact_pair
+from kompress.serving.proxy.redact import redact_derived
 
 TABLE = "kompress_pairs"
 HASH_CHARS = 16  # 64 bits of SHA-256: unique across any realistic log, short in the note
@@ -68,6 +74,7 @@ pairs = Table(
     Column("api", String(32), nullable=False),
     Column("tool_name", String(255)),
     Column("mode", String(16)),
+    Column("query", Text),  # added after the first release: _add_missing_columns
     UniqueConstraint("hash", "model_id", name="uq_kompress_pairs_hash_model"),
 )
 
@@ -124,6 +131,7 @@ class PairStore:
         # waits on the file lock (other processes are covered by busy_timeout).
         self._write_lock = threading.Lock() if self.is_sqlite else None
         _metadata.create_all(self.engine, checkfirst=True)
+        self._add_missing_columns()
 
     def _create_engine(self, u) -> Engine:
         if not self.is_sqlite:
@@ -147,6 +155,23 @@ class PairStore:
 
         return engine
 
+    def _add_missing_columns(self) -> None:
+        """Add the nullable columns a table made by an older kompress lacks (``query``)."""
+        have = {c["name"] for c in inspect(self.engine).get_columns(TABLE)}
+        prep = self.engine.dialect.identifier_preparer
+        for col in pairs.columns:
+            if col.name in have:
+                continue
+            ddl = (f"ALTER TABLE {prep.quote(TABLE)} ADD COLUMN {prep.quote(col.name)} "
+                   f"{col.type.compile(dialect=self.engine.dialect)}")
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(sql_text(ddl))
+            except (OperationalError, ProgrammingError):
+                # Another process added it first ("duplicate column"); anything else is real.
+                if col.name not in {c["name"] for c in inspect(self.engine).get_columns(TABLE)}:
+                    raise
+
     # ------------------------------------------------------------------ writing
     def add(
         self,
@@ -163,13 +188,16 @@ class PairStore:
         tokens_in: int | None = None,
         tokens_out: int | None = None,
         mode: str | None = None,
+        query: str | None = None,
     ) -> str:
         """Store one pair (secrets redacted) and return the original's content hash.
 
-        A pair already stored for the same original and model is kept as it is.
+        ``query``: what it was compressed for (redacted like ``compressed``: a secret found in
+        the original is scrubbed from it too). A pair already stored for the same original and
+        model is kept as it is.
         """
         h = content_hash(original)
-        original_r, compressed_r = redact_pair(original, compressed)
+        original_r, compressed_r, query_r = redact_derived(original, compressed, query or None)
         row = {
             "hash": h,
             "original": original_r,
@@ -185,6 +213,7 @@ class PairStore:
             "api": api,
             "tool_name": tool_name,
             "mode": mode,
+            "query": query_r,
         }
         if self._write_lock is not None:
             with self._write_lock:
@@ -213,7 +242,8 @@ class PairStore:
 
     # ------------------------------------------------------------------ reading
     def iter_pairs(self, batch: int = 500) -> Iterator[dict]:
-        """Every stored pair, oldest first, as dicts (``created_at`` as ISO-8601 UTC).
+        """Every stored pair, oldest first, as dicts (``created_at`` as ISO-8601 UTC; ``query``
+        None when the pair has none).
 
         Reads in keyset-paged batches, so no connection stays open between batches and
         memory is bounded on large logs.
