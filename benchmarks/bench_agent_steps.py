@@ -544,13 +544,12 @@ def tool_table(summary: dict) -> str:
 
 
 def load_steps(path: Path, limit: int | None) -> list[dict]:
-    steps = []
-    with open(path) as f:
-        for line in f:
-            steps.append(json.loads(line))
-            if limit and len(steps) >= limit:
-                break
-    return steps
+    """The first ``limit`` (all when None) JSON lines of ``path`` (bad lines named by file:line)."""
+    from itertools import islice
+
+    from kompress.data.schema import read_jsonl
+
+    return [v for _, v in islice(read_jsonl(path), limit)]
 
 
 def run(steps: Iterable[dict], comp: Any, progress: bool = True) -> tuple[list, dict[str, int]]:

@@ -36,23 +36,49 @@ METRICS = ("answer", "evidence_recall", "word_keep", "fidelity")
 
 
 def load(path: str, limit: int | None) -> list[dict]:
-    rows = []
-    with open(path) as f:
-        for line in f:
-            rows.append(json.loads(line))
-            if limit and len(rows) >= limit:
-                break
-    return rows
+    """The first ``limit`` (all when None) JSON lines of ``path`` (bad lines named by file:line)."""
+    from itertools import islice
+
+    from kompress.data.schema import read_jsonl
+
+    return [v for _, v in islice(read_jsonl(path), limit)]
+
+
+def write_policy(companion: Compressor, **keys: object) -> Path:
+    policy = Path(companion.model_dir) / "policy.json"
+    old = json.loads(policy.read_text()) if policy.is_file() else {}
+    old.update(keys)
+    policy.write_text(json.dumps(old, indent=2, sort_keys=True) + "\n")
+    return policy
+
+
+def fit(companion: Compressor, path: str, items: int) -> dict[str, float]:
+    """Fit the query fusion on the first ``items`` items (seeded shuffle) of a TRAINING split."""
+    from kompress.decision.query import fit_fusion
+
+    rows = load(path, None)
+    import random
+
+    random.Random(0).shuffle(rows)
+    x, y = qe.fusion_data(companion, qe.query_cases(rows[:items], seed=0), progress=True)
+    weights = fit_fusion(x, y)
+    print(f"fusion fitted on {len(y)} lines ({int(y.sum())} evidence) of {items} items of {path}: {weights} -> "
+          f"{write_policy(companion, query_fusion=weights)}")
+    return weights
 
 
 def calibrate(companion: Compressor, path: str, limit: int | None, min_answer: float) -> dict[str, float]:
     cases = qe.query_cases(load(path, limit), seed=1)
     rows = qe.threshold_rows(companion, cases, progress=True)
     chosen = qe.choose_thresholds(rows, min_answer)
-    policy = Path(companion.model_dir) / "policy.json"
-    old = json.loads(policy.read_text()) if policy.is_file() else {}
-    old["domain_thresholds"] = chosen
-    policy.write_text(json.dumps(old, indent=2, sort_keys=True) + "\n")
+    curves: dict = {}
+    for r in rows:
+        if r["answer"] is not None:
+            curves.setdefault(r["domain"], {}).setdefault(r["threshold"], []).append((r["answer"], r["word_keep"]))
+    for dom, by_t in sorted(curves.items()):
+        pts = "  ".join(f"{t}:{np.mean([a for a, _ in v]):.2f}/{np.mean([k for _, k in v]):.2f}" for t, v in sorted(by_t.items()))
+        print(f"{dom:10s} (answer/word keep by threshold) {pts}")
+    policy = write_policy(companion, domain_thresholds=chosen)
     print(f"calibrated on {len(cases)} val cases (answer survival >= {min_answer}): {chosen} -> {policy}")
     return chosen
 
@@ -102,11 +128,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", default=None, help="model folder (default: the shipped one); its query/ companion answers")
     ap.add_argument("--data", default="runs/v7/data/test.jsonl", help="labelled split to evaluate on")
+    ap.add_argument("--fit-fusion", metavar="TRAIN", help="first fit the companion's query fusion on this TRAINING split")
+    ap.add_argument("--fit-items", type=int, default=300, help="items of TRAIN the fusion is fitted on (300)")
     ap.add_argument("--calibrate", metavar="VAL", help="first choose the companion's thresholds on this split")
-    ap.add_argument("--min-answer", type=float, default=0.97, help="answer survival the calibration keeps (0.97)")
+    ap.add_argument("--min-answer", type=float, default=0.95, help="answer survival the calibration keeps (0.95)")
     ap.add_argument("--limit", type=int, help="first N items only")
     ap.add_argument("--per-item", type=int, default=5, help="questions per item (5)")
     ap.add_argument("--no-embedding", action="store_true", help="skip the embedding baseline (needs torch)")
+    ap.add_argument("--skip-eval", action="store_true", help="only fit and/or calibrate")
     ap.add_argument("--out", default=str(OUT))
     args = ap.parse_args()
 
@@ -114,10 +143,15 @@ def main() -> None:
     companion = comp.query_companion()
     if companion is None:
         raise SystemExit(f"{comp.model_dir} has no query companion (query/): train one with `kompress train --queries`")
+    if args.fit_fusion:
+        fit(companion, args.fit_fusion, args.fit_items)
+        companion = Compressor.load(companion.model_dir, backend=companion.backend_name)
     if args.calibrate:
         calibrate(companion, args.calibrate, args.limit, args.min_answer)
         companion = Compressor.load(companion.model_dir, backend=companion.backend_name)
-        comp._companion = companion
+    comp._companion = companion
+    if args.skip_eval:
+        return
     embed = None
     if not args.no_embedding:
         from kompress.evaluation.embedder import Embedder

@@ -176,7 +176,7 @@ def test_hook_process_via_server(minilm_compressor, minilm_dir, tmp_path, compre
     expected = cc.handle(event, compress, cc.HookConfig(store_dir=tmp_path / "direct"))
     with serve_in_thread(create_app(minilm_compressor)) as url:
         runs = [_run_hook(["--server", url, "--rate", str(RATE), "--store", str(tmp_path / "hook"), *flag],
-                          json.dumps(event)) for flag in ([], ["--no-query"])]
+                          json.dumps(event)) for flag in ([], ["--derive-query"])]
     for p in runs:
         assert p.returncode == 0, p.stderr
         got = json.loads(p.stdout)
@@ -267,22 +267,23 @@ def test_hook_compresses_for_the_query_unless_told_not_to(compress, tmp_path):
         seen.append(query)
         return compress(text, query)
 
-    out = cc.handle(event, recording, cc.HookConfig(store_dir=tmp_path / "on"))
+    out = cc.handle(event, recording, cc.HookConfig(store_dir=tmp_path / "on", query=True))
     assert out is not None and seen == [cc.hook_query(event)] * 2  # stdout and stderr
     seen.clear()
     assert cc.handle(event, recording, cc.HookConfig(store_dir=tmp_path / "off", query=False)) is not None
     assert seen == [None, None]
 
 
-def test_no_query_flag_from_install_to_hook(tmp_path):
-    assert cc.hook_config(cc.hook_parser().parse_args([])).query is True
+def test_derive_query_flag_from_install_to_hook(tmp_path):
+    assert cc.hook_config(cc.hook_parser().parse_args([])).query is False  # opt-in (README, "Queries")
     path = tmp_path / "settings.json"
-    assert main(["install", "claude-code", "--settings", str(path), "--no-mcp", "--no-query"]) == 0
+    assert main(["install", "claude-code", "--settings", str(path), "--no-mcp", "--derive-query"]) == 0
     (hook,) = _ours(json.loads(path.read_text()))
     argv = shlex.split(hook["command"])
-    assert argv[1:3] == ["-m", cc.HOOK_MODULE] and "--no-query" in argv
-    assert cc.hook_config(cc.hook_parser().parse_args(argv[3:])).query is False
-    assert "--no-query" not in cc.hook_command()
+    assert argv[1:3] == ["-m", cc.HOOK_MODULE] and "--derive-query" in argv
+    assert cc.hook_config(cc.hook_parser().parse_args(argv[3:])).query is True
+    assert cc.hook_config(cc.hook_parser().parse_args([*argv[3:], "--no-query"])).query is False
+    assert "--derive-query" not in cc.hook_command()
 
 
 # ---------------------------------------------------------------- settings: install/uninstall

@@ -245,9 +245,10 @@ def start_proxy(upstream, compressor):
 
 @pytest.fixture(scope="module")
 def proxy(start_proxy, tmp_path_factory):
-    """The main proxy: compress mode, default --min-tokens (500), a SQLite log, read_file excluded."""
+    """The main proxy: compress mode, default --min-tokens (500), a SQLite log, read_file excluded,
+    queries derived (opt-in)."""
     db = tmp_path_factory.mktemp("proxy") / "pairs.db"
-    server = start_proxy(log_db=str(db), exclude_tools={"read_file"})
+    server = start_proxy(log_db=str(db), exclude_tools={"read_file"}, derive_query=True)
     server.db = db
     return server
 
@@ -709,7 +710,7 @@ def test_cli_serves_with_env_config(upstream, tmp_path):
     env = {**os.environ, "KOMPRESS_PROXY_UPSTREAM_OPENAI": upstream.url, "KOMPRESS_PROXY_MIN_TOKENS": "700"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "kompress.cli", "proxy", "--mode", "off", "--port", str(port), "--log-db", str(db),
-         "--log-level", "warning", "--no-query"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+         "--log-level", "warning", "--derive-query"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
@@ -728,4 +729,4 @@ def test_cli_serves_with_env_config(upstream, tmp_path):
     finally:
         proc.terminate()
         _, err = proc.communicate(timeout=30)
-    assert "mode=off min_tokens=700 queries=off" in err
+    assert "mode=off min_tokens=700 queries=on" in err

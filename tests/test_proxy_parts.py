@@ -348,8 +348,8 @@ def test_config_from_env_then_flags():
         ProxyConfig.from_env({"KOMPRESS_PROXY_NOVELTY": "-1"})
     with pytest.raises(ValueError, match="finite"):
         ProxyConfig.from_env({"KOMPRESS_PROXY_RATE": "nan"})
-    assert ProxyConfig.from_env({}).derive_query is True
-    assert ProxyConfig.from_env({"KOMPRESS_PROXY_DERIVE_QUERY": "0"}).derive_query is False
+    assert ProxyConfig.from_env({}).derive_query is False  # opt-in (README, "Queries")
+    assert ProxyConfig.from_env({"KOMPRESS_PROXY_DERIVE_QUERY": "1"}).derive_query is True
     assert ProxyConfig.from_env({"KOMPRESS_PROXY_DERIVE_QUERY": "0"}, derive_query=True).derive_query is True
 
 
@@ -395,7 +395,7 @@ def test_engine_cache_key_holds_the_query(minilm_compressor, tmp_path):
             await engine.aclose()
 
     with PairStore(str(tmp_path / "q.db")) as store:
-        engine = CompressionEngine(ProxyConfig(options=opts), compressor=minilm_compressor, store=store)
+        engine = CompressionEngine(ProxyConfig(options=opts, derive_query=True), compressor=minilm_compressor, store=store)
         out, again = asyncio.run(run(engine, texts, texts[:1]))
         # Two compress calls, one per query (the repeat shared its twin's), then a cache hit.
         assert _sample(engine.metrics, "kompress_proxy_compression_seconds_count") == 2

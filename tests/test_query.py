@@ -178,3 +178,40 @@ def test_query_eval_baselines_share_the_budget_and_metrics_count_right():
     assert qe.render_lines(["a", "b", "c"], np.array([True, False, False])) == "a\n[... 2 lines omitted ...]"
     rows = [{"domain": "log", "threshold": t, "answer": float(t <= 0.3)} for t in (0.1, 0.3, 0.5) for _ in range(3)]
     assert qe.choose_thresholds(rows, 0.97) == {"log": 0.3}
+def test_shipped_companion_keeps_what_the_query_asks(shipped_compressor):
+    companion = shipped_compressor.query_companion()
+    if companion is None:
+        pytest.fail("the shipped model folder has no query/ companion")
+    doc = json.dumps({"service": "reporting", "replicas": 3, "image": "registry.local/reporting:2.4.1",
+                      "env": {"LOG_LEVEL": "info", "DB_HOST": "db.internal", "DB_PORT": 5432,
+                              "FEATURE_FLAGS": "export,csv", "TIMEOUT_S": 30},
+                      "limits": {"cpu": "500m", "memory": "512Mi"}, "owner": "team-data"}, indent=2)
+    # JSON answers need most lines at the calibrated threshold (see the README); with a token
+    # budget the query ranks the lines and the one it asks about comes first.
+    r = shipped_compressor.compress(doc, query="What is the value of `env.DB_PORT`?", budget=20)
+    assert '"DB_PORT": 5432' in r.text and _whole_lines(r.text, doc)
+    assert r.tokens_out < 0.4 * r.tokens_in
+    other = shipped_compressor.compress(doc, query="Which team owns the service?", budget=20)
+    assert '"owner": "team-data"' in other.text and '"DB_PORT": 5432' not in other.text
+    r2 = shipped_compressor.compress(SERVICE_LOG, query="Let me check which host refused the connection")
+    assert "host=10.0.0.7" in r2.text and r2.tokens_out < 0.3 * r2.tokens_in
+    assert re.search(r"^\[\.\.\. \d+ ", r2.text, re.M)  # drops are announced
+
+
+
+
+def test_fusion_fits_and_lexical_match_counts():
+    from kompress.decision.query import FEATURES, fit_fusion, fused_scores
+    from kompress.scoring.lexical import bm25_line_scores
+
+    lines = ["DB_PORT = 5432", "DB_HOST = db.internal", "", "timeout = 30"]
+    bm = bm25_line_scores(lines, "what is DB_PORT")
+    assert bm.argmax() == 0 and bm[2] == 0.0 and bm25_line_scores(lines, "   ").sum() == 0
+    rng = np.random.default_rng(0)
+    x = rng.random((400, len(FEATURES)))
+    y = (x[:, 2] > 0.7).astype(float)  # only the lexical feature decides
+    w = fit_fusion(x, y)
+    assert w["bm25"] > 3 * max(abs(w["mean"]), abs(w["max"]), abs(w["guard"]))
+    s = fused_scores(x, w)
+    assert ((s > 0.5) == (y > 0)).mean() > 0.95
+    assert np.array_equal(fused_scores(x, None), x[:, 0])  # no weights: the companion's mean alone

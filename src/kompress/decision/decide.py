@@ -29,6 +29,7 @@ from kompress.decision.guards import coverage_guard, frame_guard, guard_line_ind
 from kompress.decision.mustkeep import has_polarity, is_must_keep, must_keep_mask
 from kompress.decision.options import CompressOptions
 from kompress.decision.policy import DecisionPolicy
+from kompress.decision.query import fused_scores, line_features
 from kompress.rendering.render import marker
 from kompress.scoring.scores import WordScores
 from kompress.structure.prose import is_prose, structured_lines
@@ -158,7 +159,6 @@ def ranked_lines(ws: WordScores, w_line: np.ndarray, lines: LineView, policy: De
     still collapse to their first and last). Returns (the scores' choice, the final choice)."""
     n = len(lines)
     tok = np.bincount(w_line, weights=ws.n_tokens, minlength=n)
-    score = line_scores(ws, w_line, n, policy.line_score)
     has_words = np.bincount(w_line, minlength=n) > 0
     forced = np.zeros(n, dtype=bool)
     if critical is not None:
@@ -166,6 +166,11 @@ def ranked_lines(ws: WordScores, w_line: np.ndarray, lines: LineView, policy: De
         forced |= crit & has_words
         if has_words.any():
             forced[np.flatnonzero(has_words)[-1]] = True  # the outcome
+    if options.query:
+        # The companion's reading of the query, fused with exact word matches.
+        score = fused_scores(line_features(ws, w_line, lines, options.query, forced), policy.query_fusion)
+    else:
+        score = line_scores(ws, w_line, n, policy.line_score)
     if options.budget is not None:
         cand = np.flatnonzero(has_words & ~forced)
         order = cand[np.argsort(-score[cand], kind="stable")]

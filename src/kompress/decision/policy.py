@@ -48,6 +48,9 @@ class DecisionPolicy:
     # Line mode: a prose line with no must-keep or polarity word (filler inside a crash report
     # or a build log) stays only when its score is above this too; None = no such bar.
     filler_threshold: float | None = 0.6
+    # A query companion's fusion of its line scores with lexical match (kompress.decision.query:
+    # weights by feature name and "bias"); None = its mean line score alone.
+    query_fusion: Mapping[str, float] | None = None
 
     def frame_for(self, domain: str) -> str | None:
         """The kind of structure frame of ``domain`` (``None``: none)."""
@@ -66,6 +69,7 @@ class DecisionPolicy:
         d["domain_thresholds"] = dict(self.domain_thresholds)
         d["granularity"] = dict(self.granularity)
         d["frames"] = dict(self.frames)
+        d["query_fusion"] = dict(self.query_fusion) if self.query_fusion else None
         return d
 
     @classmethod

@@ -30,8 +30,8 @@ from kompress.decision.options import CompressOptions
 from kompress.rendering.render import MARKER_RE, marker
 from kompress.structure.units import line_spans, word_spans, words_to_lines
 
-# Finer at the low end: evidence lines are rare in training, so a companion's scores sit low.
-GRID = (0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.13, 0.16, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+# Log-spaced: a fused score is a probability of "evidence line", which is rare, so they sit low.
+GRID = (0.002, 0.003, 0.005, 0.007, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 0.9)
 BASELINES = ("bm25", "bm25+guard", "embedding", "agnostic", "last_lines", "random_lines")
 _WORD = re.compile(r"\w+")
 
@@ -200,6 +200,27 @@ def threshold_rows(companion, cases: list[QueryCase], grid: Iterable[float] = GR
             m = case_metrics(c, line_keep_of(c, r.word_keep), r.text)
             rows.append({"threshold": t, "domain": c.domain, "answer": m.get("answer"), **m})
     return rows
+
+
+def fusion_data(companion, cases: list[QueryCase], progress: bool = False  # type: ignore[no-untyped-def]
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Line features (:func:`kompress.decision.query.line_features`) and evidence labels of every
+    line with words of the answerable ``cases``, for fitting the fusion."""
+    from tqdm import tqdm
+
+    from kompress.decision.query import line_features
+
+    xs, ys = [], []
+    for c in tqdm([c for c in cases if c.answer is not None], desc="fusion cases", unit="case", disable=not progress):
+        ws = companion.score_words(c.text, c.domain, CompressOptions(query=c.query, domain=c.domain))
+        l_starts, _ = line_spans(c.text)
+        f = line_features(ws, words_to_lines(ws.starts, l_starts), c.lines, c.query, guard_lines(c))
+        y = np.zeros(len(c.lines))
+        y[c.evidence] = 1
+        m = c.line_words > 0
+        xs.append(f[m])
+        ys.append(y[m])
+    return np.concatenate(xs), np.concatenate(ys)
 
 
 def choose_thresholds(rows: list[dict[str, Any]], min_answer: float) -> dict[str, float]:

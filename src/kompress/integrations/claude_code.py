@@ -41,7 +41,7 @@ companion keeps the lines that answer it; others ignore it), composed as the pro
 (:func:`kompress.serving.proxy.query.compose_query`): the assistant's latest text before the
 call and the latest plain user message, read from the tail of the session transcript
 (``transcript_path``, the last :data:`TRANSCRIPT_TAIL_BYTES`), and the call itself (Bash:
-its ``description`` and ``command``; other tools: their input). ``--no-query`` turns it off.
+its ``description`` and ``command``; other tools: their input). Off by default (``--derive-query`` turns it on): see the README, "Queries".
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ class HookConfig:
     min_chars: int = DEFAULT_MIN_CHARS
     store_dir: Path | None = None  # where originals go; default: the cache (see store_root)
     min_saving: float = MIN_SAVING
-    query: bool = True  # compress for a query derived from the call and the transcript
+    query: bool = False  # compress for a query derived from the call and the transcript (opt in)
 
 
 def _save_original(text: str, directory: Path, label: str) -> Path:
@@ -322,8 +322,9 @@ def hook_parser() -> argparse.ArgumentParser:
     add_arguments(p, HOOK_OPTIONS)
     p.add_argument("--min-chars", type=int, default=DEFAULT_MIN_CHARS)
     p.add_argument("--store", default=None, help="folder for the full originals")
-    p.add_argument("--no-query", dest="derive_query", action="store_false",
-                   help="do not derive a query from the tool call and the transcript")
+    p.add_argument("--derive-query", dest="derive_query", action="store_true", default=False,
+                   help="derive a query from the tool call and the transcript (experimental; off by default)")
+    p.add_argument("--no-query", dest="derive_query", action="store_false", help="derive no query (the default)")
     return p
 
 

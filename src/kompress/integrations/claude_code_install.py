@@ -34,10 +34,10 @@ def settings_path(path: str | os.PathLike | None = None) -> Path:
 
 def hook_command(python: str | None = None, server: str | None = None, model: str | None = None,
                  options: CompressOptions | None = None, min_chars: int | None = None,
-                 query: bool = True) -> str:
+                 query: bool = False) -> str:
     """The shell command Claude Code runs for the hook (absolute interpreter: no PATH needed).
 
-    ``query=False`` adds ``--no-query``: the hook derives no query from the call and transcript.
+    ``query=True`` adds ``--derive-query``: the hook derives a query from the call and transcript.
     """
     parts = [python or sys.executable, "-m", HOOK_MODULE]
     if server is not None:
@@ -50,8 +50,8 @@ def hook_command(python: str | None = None, server: str | None = None, model: st
         parts += ["--" + name.replace("_", "-"), repr(value) if isinstance(value, float) else str(value)]
     if min_chars is not None:
         parts += ["--min-chars", str(int(min_chars))]
-    if not query:
-        parts.append("--no-query")
+    if query:
+        parts.append("--derive-query")
     return " ".join(shlex.quote(x) for x in parts)
 
 

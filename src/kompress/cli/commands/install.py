@@ -30,9 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", metavar="DIR", help="model folder for in-process compression (default: shipped model)")
     add_arguments(p, HOOK_OPTIONS)  # passed on to the hook's command line
     p.add_argument("--min-chars", type=non_negative_int, help="leave outputs shorter than this alone (default 2000)")
-    p.add_argument("--no-query", dest="derive_query", action="store_false",
-                   help="the hook derives no query (what the agent is after) from the tool call and the session "
-                   "transcript")
+    p.add_argument("--derive-query", dest="derive_query", action="store_true", default=False,
+                   help="the hook derives a query (what the agent is after) from the tool call and the session "
+                   "transcript (experimental; off by default)")
     p.add_argument("--matcher", help="tools the hook runs for (default 'Bash|mcp__.*')")
     _mcp_arguments(p)
     p.set_defaults(func=run_install)

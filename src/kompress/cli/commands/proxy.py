@@ -52,10 +52,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="largest request body accepted; larger ones get 413 (default 67108864, 64 MiB)")
     p.add_argument("--no-note", dest="note", action="store_const", const=False,
                    help="do not append the '[kompress: ...; original: HASH]' line to compressed outputs")
+    p.add_argument("--derive-query", dest="derive_query", action="store_const", const=True,
+                   help="derive a query per tool output from the conversation (the assistant's text before the "
+                   "call, the call, the user's message) and keep the lines answering it (experimental, off by "
+                   "default: on real agent steps it kept less of what the next step used than no query)")
     p.add_argument("--no-query", dest="derive_query", action="store_const", const=False,
-                   help="do not derive a query per tool output from the conversation (the assistant's text "
-                   "before the call, the call, the user's message); by default the model keeps the lines "
-                   "answering it when it has a query companion")
+                   help="derive no query (the default)")
     p.add_argument("--log-level", choices=["debug", "info", "warning", "error"], default="info")
     p.set_defaults(func=run)
 

@@ -23,7 +23,7 @@ KOMPRESS_PROXY_BUDGET_MS           --budget-ms                  5000
 KOMPRESS_PROXY_CACHE_ENTRIES       --cache-entries              4096
 KOMPRESS_PROXY_UPSTREAM_TIMEOUT    --upstream-timeout           600
 KOMPRESS_PROXY_NOTE                --no-note                    1 (on)
-KOMPRESS_PROXY_DERIVE_QUERY        --no-query                   1 (on: a query per tool output)
+KOMPRESS_PROXY_DERIVE_QUERY        --derive-query               0 (off: see the README's query results)
 KOMPRESS_PROXY_MAX_BODY_BYTES      --max-body-bytes             67108864 (64 MiB)
 KOMPRESS_MODEL                     --model                      the shipped default model
 =================================  ===========================  ==========================
@@ -69,7 +69,9 @@ class ProxyConfig:
     note: bool = True  # append the one-line "[kompress: ...; original: HASH]" note
     max_body_bytes: int = 64 * 1024 * 1024  # larger request bodies get 413, never buffered whole
     # Compress each tool output for a query derived from the conversation (proxy.query).
-    derive_query: bool = True
+    # Off by default: on real agent steps the derived query kept less of what the next step
+    # used than no query (README, "Queries"); opt in with --derive-query.
+    derive_query: bool = False
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
