@@ -31,7 +31,7 @@ from kompress.decision.options import CompressOptions
 from kompress.decision.policy import DecisionPolicy
 from kompress.decision.query import fused_scores, line_features
 from kompress.rendering.render import marker
-from kompress.scoring.scores import WordScores
+from kompress.scoring.scores import WordScores, line_scores
 from kompress.structure.prose import is_prose, structured_lines
 from kompress.structure.units import LineView, line_spans, words_to_lines
 
@@ -221,27 +221,6 @@ def repeat_outliers(frame: Frame, line_score: np.ndarray, margin: float) -> np.n
         rows = rep[groups == g]
         out[rows] = line_score[rows] > np.median(line_score[rows]) + margin
     return out
-
-
-def line_scores(ws: WordScores, w_line: np.ndarray, n_lines: int, how: str = "mean") -> np.ndarray:
-    """One score per line from its words' scores (``mean`` weighs words by their tokens)."""
-    if how == "mean":
-        tok = np.bincount(w_line, weights=ws.n_tokens, minlength=n_lines)
-        return np.divide(np.bincount(w_line, weights=ws.scores * ws.n_tokens, minlength=n_lines), np.maximum(tok, 1))
-    out = np.zeros(n_lines, dtype=np.float64)
-    if how == "max":
-        np.maximum.at(out, w_line, ws.scores)
-        return out
-    if how.startswith("top"):
-        k = int(how[3:])
-        order = np.lexsort((-ws.scores, w_line))
-        sw, sl = ws.scores[order], w_line[order]
-        first = np.searchsorted(sl, sl, side="left")
-        rank = np.arange(len(sl)) - first
-        sel = rank < k
-        cnt = np.bincount(sl[sel], minlength=n_lines)
-        return np.divide(np.bincount(sl[sel], weights=sw[sel], minlength=n_lines), np.maximum(cnt, 1))
-    raise ValueError(f"line_score must be 'mean', 'max' or 'topK' (e.g. 'top2'), got {how!r}")
 
 
 def short_dropped_runs(keep: np.ndarray, w_line: np.ndarray, l_starts: np.ndarray, l_ends: np.ndarray,

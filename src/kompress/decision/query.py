@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from kompress.scoring.lexical import bm25_line_scores
-from kompress.scoring.scores import WordScores
+from kompress.scoring.scores import WordScores, line_scores
 
 #: companion mean and max word score of the line, BM25 / the best line's BM25, BM25 > 0,
 #: the guard keeps the line (errors and the outcome are often what a query is about).
@@ -26,10 +26,7 @@ def line_features(ws: WordScores, w_line: np.ndarray, lines: Sequence[str], quer
                   guard: np.ndarray) -> np.ndarray:
     """``[n_lines, len(FEATURES)]`` features of every line for ``query``."""
     n = len(lines)
-    tok = np.bincount(w_line, weights=ws.n_tokens, minlength=n)
-    mean = np.divide(np.bincount(w_line, weights=ws.scores * ws.n_tokens, minlength=n), np.maximum(tok, 1))
-    mx = np.zeros(n, dtype=np.float64)
-    np.maximum.at(mx, w_line, ws.scores)
+    mean, mx = line_scores(ws, w_line, n, "mean"), line_scores(ws, w_line, n, "max")
     bm = bm25_line_scores(lines, query)
     top = bm.max() if n else 0.0
     bmn = bm / top if top > 0 else np.zeros(n)

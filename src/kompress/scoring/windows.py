@@ -43,6 +43,7 @@ class Windower:
         self.domain_prefixes = domain_prefixes or {}
         self.max_query_tokens = max_query_tokens
         self._prefix_ids: dict[str, list[int]] = {}
+        self._query_ids: tuple[str, list[int]] | None = None  # the last query, tokenized once per call
         self.cls_id = tokenizer.cls_token_id if tokenizer.cls_token_id is not None else tokenizer.bos_token_id
         self.sep_id = tokenizer.sep_token_id if tokenizer.sep_token_id is not None else tokenizer.eos_token_id
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
@@ -55,8 +56,10 @@ class Windower:
             self._prefix_ids[domain] = self.tokenizer(prefix, add_special_tokens=False)["input_ids"]
         if not query:
             return self._prefix_ids[domain]
-        q = self.tokenizer(query, add_special_tokens=False)["input_ids"][: self.max_query_tokens]
-        return [*q, self.sep_id, *self._prefix_ids[domain]]
+        if self._query_ids is None or self._query_ids[0] != query:
+            # prefix_ids runs for every batch of a call: tokenize its query once.
+            self._query_ids = (query, self.tokenizer(query, add_special_tokens=False)["input_ids"][: self.max_query_tokens])
+        return [*self._query_ids[1], self.sep_id, *self._prefix_ids[domain]]
 
     def count_tokens(self, text: str, stop_at: int | None = None) -> int:
         """Model tokens of ``text`` (no specials); stops early once ``stop_at`` is reached."""

@@ -21,6 +21,7 @@ generation and transports are its job, not ours.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -108,20 +109,20 @@ def line_range(text: str, start_line: int | None = None, end_line: int | None = 
     return "".join(lines[first - 1 : last])
 
 
+@functools.cache
+def _compressor():  # type: ignore[no-untyped-def]
+    """The shipped compressor, loaded on the first query (ONNX, ~1 s) and then kept."""
+    from kompress.compressor import Compressor
+
+    return Compressor.load()
+
+
 def build_server(stores: Stores | None = None):  # type: ignore[no-untyped-def]
     """The MCP server (an ``mcp`` ``MCPServer``) with the ``original`` tool on ``stores``."""
     from mcp.server.mcpserver import MCPServer
     from mcp.server.mcpserver.exceptions import ToolError
 
     stores = stores or Stores.default()
-    compressor: list = []  # loaded on the first query (ONNX, ~1 s), then kept
-
-    def answer(text: str, query: str) -> str:
-        if not compressor:
-            from kompress.compressor import Compressor
-
-            compressor.append(Compressor.load())
-        return compressor[0].compress(text, query=query).text
 
     server = MCPServer(
         SERVER_NAME,
@@ -141,7 +142,7 @@ def build_server(stores: Stores | None = None):  # type: ignore[no-untyped-def]
             text = stores.find(hash)
             if query and query.strip():
                 part = text if start_line is None and end_line is None else line_range(text, start_line, end_line)
-                return answer(part, query)
+                return _compressor().compress(part, query=query).text
             return line_range(text, start_line, end_line)
         except OriginalNotFound as e:
             raise ToolError(str(e)) from None
