@@ -59,6 +59,8 @@ Systems, each keeping whole lines and rendering every run of dropped lines as on
   lines): ``last-N lines`` (the longest suffix within the budget), ``bm25`` (lines ranked by
   ``rank_bm25.BM25Okapi`` for ``Q``, lowercase ``\\w+`` tokens, then kept in order while they fit),
   ``random lines`` (seeded per step);
+* ``last-N lines`` and ``random lines`` again at the budget of ``kompress default``;
+* ``rule teacher``: the domain-rule teacher (``kompress.data.teachers.rules``), its own budget;
 * ``last 30 lines`` at its own budget.
 
 Metrics per system (all steps and per tool type, classified from the action by :func:`tool_type`:
@@ -100,7 +102,8 @@ SOURCE = {
 }
 MIN_LINES = 20
 TOOLS = ("pytest", "grep", "git", "find/ls", "cat/file view", "python traceback", "other")
-SYSTEMS = ("kompress query", "kompress default", "last-N lines", "bm25", "random lines", "last 30 lines")
+SYSTEMS = ("kompress query", "kompress default", "rule teacher", "last-N lines", "bm25", "random lines",
+           "last-N lines (default's budget)", "random lines (default's budget)", "last 30 lines")
 METRICS = ("all_used", "used_share", "used_lines", "word_keep", "fidelity")
 
 # ---------------------------------------------------------------------------- used strings
@@ -481,8 +484,9 @@ def step_metrics(output: str, compressed: str, used: list[str], ulines: list[str
     }
 
 
-def evaluate_step(step: dict, comp: Any, has_companion: bool) -> dict[str, dict[str, float | None]]:
-    """Every system's metrics on one step (``comp``: a loaded :class:`kompress.Compressor`)."""
+def evaluate_step(step: dict, comp: Any, has_companion: bool, rule: Any = None) -> dict[str, dict[str, float | None]]:
+    """Every system's metrics on one step (``comp``: a loaded :class:`kompress.Compressor`;
+    ``rule``: the domain-rule teacher, its own budget, when given)."""
     output = step["output"]
     used = step_used(step)
     ulines = used_lines(output, step["next"])
@@ -492,10 +496,14 @@ def evaluate_step(step: dict, comp: Any, has_companion: bool) -> dict[str, dict[
     with_query = comp.compress(output, query=query).text if has_companion else default
     res = {"kompress query": step_metrics(output, with_query, used, ulines),
            "kompress default": step_metrics(output, default, used, ulines)}
+    if rule is not None:
+        res["rule teacher"] = step_metrics(output, rule.compress(output).text, used, ulines)
     lines = split_lines(output)
-    budget = sum(len(ln.split()) for ln in content_lines(with_query))
-    for name, keep in baseline_keeps(lines, query, budget, step["id"]).items():
-        res[name] = step_metrics(output, render(lines, keep), used, ulines)
+    for suffix, matched in (("", with_query), (" (default's budget)", default)):
+        budget = sum(len(ln.split()) for ln in content_lines(matched))
+        for name, keep in baseline_keeps(lines, query, budget, step["id"]).items():
+            if not suffix or name in ("last-N lines", "random lines"):
+                res[name + suffix] = step_metrics(output, render(lines, keep), used, ulines)
     return res
 
 
@@ -552,7 +560,7 @@ def load_steps(path: Path, limit: int | None) -> list[dict]:
     return [v for _, v in islice(read_jsonl(path), limit)]
 
 
-def run(steps: Iterable[dict], comp: Any, progress: bool = True) -> tuple[list, dict[str, int]]:
+def run(steps: Iterable[dict], comp: Any, progress: bool = True, rule: Any = None) -> tuple[list, dict[str, int]]:
     from tqdm import tqdm
 
     has_companion = comp.query_companion() is not None
@@ -563,7 +571,7 @@ def run(steps: Iterable[dict], comp: Any, progress: bool = True) -> tuple[list, 
             skipped["no_used_string"] += 1
             continue
         tool = st.get("tool") or tool_type(st["action"], st["output"])
-        rows.append((tool, st["id"], evaluate_step(st, comp, has_companion)))
+        rows.append((tool, st["id"], evaluate_step(st, comp, has_companion, rule)))
     return rows, dict(skipped)
 
 
@@ -591,7 +599,12 @@ def main() -> None:
     has_companion = comp.query_companion() is not None
     steps = load_steps(Path(args.steps), args.limit)
     t0 = time.perf_counter()
-    rows, skipped = run(steps, comp)
+    from kompress.evaluation.baselines import load_rule_compressor
+
+    rule, why = load_rule_compressor(comp.tokenizer)
+    if rule is None:
+        print(why)
+    rows, skipped = run(steps, comp, rule=rule)
     seconds = time.perf_counter() - t0
     summary = summarize(rows)
     tools: dict[str, int] = defaultdict(int)

@@ -94,10 +94,14 @@ def windows(n: int, size: int, max_windows: int) -> list[tuple[int, int]]:
     return ws
 
 
+SYSTEMS = ["system", "rule_teacher", "random", "last_n", "first_per_type"]
+
+
 def run(compress: Callable[[str], str], sources: list[Source], window: int = 200, max_windows: int = 4,
-        seeds: int = 3, verbose: bool = True) -> dict:
-    """Score ``compress`` and the baselines on every window; returns {system: {source: summary}}."""
-    systems = ["system", "random", "last_n", "first_per_type"]
+        seeds: int = 3, verbose: bool = True, teacher: Callable[[str], str] | None = None) -> dict:
+    """Score ``compress`` and the baselines (and ``teacher``, the domain-rule teacher at its own
+    budget, when given) on every window; returns {system: {source: summary}}."""
+    systems = [s for s in SYSTEMS if s != "rule_teacher" or teacher is not None]
     res: dict[str, dict[str, Counts]] = {s: {} for s in systems}
     t_sys = 0.0
     domains: dict[str, dict[str, int]] = {}
@@ -120,6 +124,8 @@ def run(compress: Callable[[str], str], sources: list[Source], window: int = 200
                 acc["random"].add(score_window(L, T, H, src.alert, random_drop(L, budget, s)))
             acc["last_n"].add(score_window(L, T, H, src.alert, last_n(L, budget)))
             acc["first_per_type"].add(score_window(L, T, H, src.alert, first_per_type(L, T, H)))
+            if teacher is not None:
+                acc["rule_teacher"].add(score_window(L, T, H, src.alert, teacher(text)))
         for s in systems:
             res[s][src.name] = acc[s]
         if verbose:
@@ -138,10 +144,11 @@ def table(res: dict, title: str) -> str:
     names = [k for k in res["system"] if k != "MEAN"]
     cols = ["words out", "word keep", "types kept", "once kept", "alert kept", "line fidelity", "types shown*"]
     keys = ["words_out", "word_keep", "types_kept", "once_kept", "alert_kept", "line_fidelity", "types_shown"]
-    lab = {"system": "compressor", "random": "random drop", "last_n": "last-N", "first_per_type": "first/type ideal"}
+    lab = {"system": "compressor", "rule_teacher": "rule teacher (own budget)", "random": "random drop",
+           "last_n": "last-N", "first_per_type": "first/type ideal"}
     rows = [f"### {title}", "", "| source | system | " + " | ".join(cols) + " |", "|---|---|" + "---:|" * len(cols)]
     for n in names + ["MEAN"]:
-        for s in ["system", "random", "last_n", "first_per_type"]:
+        for s in [s for s in SYSTEMS if s in res]:
             r = res[s][n]
             extra = f" ({r['lines']} lines; types/once/alert over windows: {r['types']}/{r['once']}/{r['alert']})" if s == "system" and n != "MEAN" else ""
             rows.append(f"| {n if s == 'system' else ''}{extra} | {lab[s]} | " + " | ".join(f"{r[k]:.2f}" for k in keys) + " |")
@@ -150,6 +157,17 @@ def table(res: dict, title: str) -> str:
                 "output lines that are whole input lines / input words. *types shown: also counts lines present with "
                 "words dropped inside them (not whole lines). MEAN: unweighted mean over sources.")
     return "\n".join(rows)
+
+
+def rule_teacher() -> Callable[[str], str] | None:
+    """The domain-rule teacher as a text -> text callable (None, with a message, when unavailable)."""
+    from kompress.evaluation.baselines import load_rule_compressor
+
+    rule, why = load_rule_compressor()
+    if rule is None:
+        print(why, file=sys.stderr)
+        return None
+    return lambda text: rule.compress(text).text
 
 
 class KompressFn:
@@ -182,11 +200,12 @@ def main(argv: list[str] | None = None) -> int:
     if a.loghub:
         sources += load_loghub(a.loghub)
     results = {}
+    teacher = rule_teacher()
     for r in a.rate.split(","):
         rate = None if r.strip() == "default" else float(r)
         label = f"rate={r.strip()}"
         print(f"{label}:", file=sys.stderr)
-        res = run(KompressFn(rate), sources, a.window, a.max_windows, a.seeds)
+        res = run(KompressFn(rate), sources, a.window, a.max_windows, a.seeds, teacher=teacher)
         results[label] = res
         print(table(res, f"{label} (compressor took {res['_seconds_system']}s)"))
         print()

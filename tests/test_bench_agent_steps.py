@@ -106,12 +106,18 @@ def test_evaluate_step_without_query_companion():
             lines = b.split_lines(text)
             return SimpleNamespace(text=b.render(lines, np.arange(len(lines)) >= len(lines) - 10))
 
+    from kompress.evaluation.baselines import load_rule_compressor
+
     comp = Fake()
-    rows, skipped = b.run([STEP, dict(STEP, id="x#1.0", next="nothing here")], comp, progress=False)
+    rule, _ = load_rule_compressor()
+    rows, skipped = b.run([STEP, dict(STEP, id="x#1.0", next="nothing here")], comp, progress=False, rule=rule)
     assert skipped == {"no_used_string": 1} and len(rows) == 1 and comp.calls == [None]
     tool, sid, res = rows[0]
     assert tool == "grep" and sid == STEP["id"] and set(res) == set(b.SYSTEMS)
     assert res["kompress query"] == res["kompress default"]
+    # The same budget for both sets of budget-matched baselines when the query changes nothing.
+    assert res["last-N lines (default's budget)"] == res["last-N lines"]
+    assert res["rule teacher"]["fidelity"] == 1.0
     kept = sum(len(ln.split()) for ln in b.split_lines(OUTPUT)[-10:]) / len(OUTPUT.split())
     assert abs(res["last-N lines"]["word_keep"] - kept) < 1e-9  # same budget, same suffix
     s = b.summarize(rows)
