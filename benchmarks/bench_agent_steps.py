@@ -55,6 +55,10 @@ Systems, each keeping whole lines and rendering every run of dropped lines as on
   model folder has no query companion, the library ignores the query: the row then equals
   ``kompress default`` (reported as ``query_companion: false``).
 * ``kompress default``: ``compress(output)``.
+* ``kompress deployed``: what the Claude Code hook and the proxy pass on by default: the output
+  unchanged when the command prints files the agent may edit (``kompress.tool_calls``:
+  ``cat``, ``sed -n``, ``grep -r``, ``git diff`` ...), else ``kompress default``. The group
+  ``compressed when deployed`` holds the other steps, where it is ``kompress default``.
 * at the same word budget as ``kompress query`` on that step (whitespace words of its non-marker
   lines): ``last-N lines`` (the longest suffix within the budget), ``bm25`` (lines ranked by
   ``rank_bm25.BM25Okapi`` for ``Q``, lowercase ``\\w+`` tokens, then kept in order while they fit),
@@ -102,7 +106,7 @@ SOURCE = {
 }
 MIN_LINES = 20
 TOOLS = ("pytest", "grep", "git", "find/ls", "cat/file view", "python traceback", "other")
-SYSTEMS = ("kompress query", "kompress default", "rule teacher", "last-N lines", "bm25", "random lines",
+SYSTEMS = ("kompress query", "kompress default", "kompress deployed", "rule teacher", "last-N lines", "bm25", "random lines",
            "last-N lines (default's budget)", "random lines (default's budget)", "last 30 lines")
 METRICS = ("all_used", "used_share", "used_lines", "word_keep", "fidelity")
 
@@ -492,10 +496,14 @@ def evaluate_step(step: dict, comp: Any, has_companion: bool, rule: Any = None) 
     ulines = used_lines(output, step["next"])
     query = query_of(step)
     default = comp.compress(output).text
+    from kompress.tool_calls import call_reads_files
+
+    deployed = output if call_reads_files("bash", {"command": step["action"]}) else default
     # Without a companion the library drops the query: the same call, so the same text.
     with_query = comp.compress(output, query=query).text if has_companion else default
     res = {"kompress query": step_metrics(output, with_query, used, ulines),
-           "kompress default": step_metrics(output, default, used, ulines)}
+           "kompress default": step_metrics(output, default, used, ulines),
+           "kompress deployed": step_metrics(output, deployed, used, ulines)}
     if rule is not None:
         res["rule teacher"] = step_metrics(output, rule.compress(output).text, used, ulines)
     lines = split_lines(output)
@@ -507,13 +515,20 @@ def evaluate_step(step: dict, comp: Any, has_companion: bool, rule: Any = None) 
     return res
 
 
-def summarize(rows: list[tuple[str, str, dict[str, dict[str, float | None]]]]) -> dict[str, dict[str, dict[str, float]]]:
-    """Mean of every metric per system, over all steps and per tool type, from (tool, step id, metrics
-    per system) rows (``n``: steps; ``n_used_lines``: steps with used lines)."""
+COMPRESSED = "compressed when deployed"
+
+
+def summarize(rows: list[tuple[str, str, dict[str, dict[str, float | None]]]],
+              compressed: set[str] | None = None) -> dict[str, dict[str, dict[str, float]]]:
+    """Mean of every metric per system, over all steps, per tool type and over the steps in
+    ``compressed`` (ids of steps the deployed policy compresses: group ``compressed when
+    deployed``), from (tool, step id, metrics per system) rows (``n``: steps; ``n_used_lines``:
+    steps with used lines)."""
     acc: dict[str, dict[str, dict[str, list[float]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
-    for tool, _sid, res in rows:
+    for tool, sid, res in rows:
+        groups = ("all", tool) + ((COMPRESSED,) if compressed is not None and sid in compressed else ())
         for system, m in res.items():
-            for group in ("all", tool):
+            for group in groups:
                 for k, v in m.items():
                     if v is not None:
                         acc[system][group][k].append(v)
@@ -542,7 +557,7 @@ def tool_table(summary: dict) -> str:
     systems = [s for s in SYSTEMS if s in summary]
     lines = ["| tool | n | " + " | ".join(f"{s}: every used kept / word keep" for s in systems) + " |",
              "|---|---:|" + "---:|" * len(systems)]
-    for t in TOOLS:
+    for t in (*TOOLS, COMPRESSED):
         first = summary[systems[0]].get(t)
         if not first:
             continue
@@ -606,7 +621,11 @@ def main() -> None:
         print(why)
     rows, skipped = run(steps, comp, rule=rule)
     seconds = time.perf_counter() - t0
-    summary = summarize(rows)
+    from kompress.tool_calls import call_reads_files
+
+    by_id = {st["id"]: st for st in steps}
+    compressed = {sid for _, sid, _ in rows if not call_reads_files("bash", {"command": by_id[sid]["action"]})}
+    summary = summarize(rows, compressed)
     tools: dict[str, int] = defaultdict(int)
     runs: dict[str, int] = defaultdict(int)
     for t, sid, _ in rows:
@@ -639,6 +658,8 @@ def main() -> None:
     print(table(summary))
     print()
     print(tool_table(summary))
+    print(f"\n{COMPRESSED} ({len(compressed)} steps: the command prints no file):\n")
+    print(table(summary, COMPRESSED))
     print(f"\n-> {args.out}")
 
 

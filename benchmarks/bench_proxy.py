@@ -21,6 +21,20 @@ drifts (a shared machine) hit both alike:
 * **memory**: the proxy's peak RSS (``VmHWM`` in ``/proc/PID/status``) after it has
   compressed a ~100,000-token tool output once.
 
+* **load** (``--load-concurrency``, default 200): a second proxy at the product's budget
+  (``--load-budget-ms``, default 5000) gets that many requests at once, each with a new ~5k-token
+  output (every one a cache miss: the worst case). The upstream records when each request
+  reaches it; the delay to upstream (arrival minus the client's send time, one monotonic clock)
+  is reported at p50/p99/max beside the same burst sent directly to the upstream, and beside
+  the same burst through the same proxy from a tool it is told to leave alone
+  (``--exclude-tools``: parsed and relayed, never compressed). ``/healthz``
+  is polled every 50 ms meanwhile (from a thread of its own). Before the burst the proxy
+  compresses three new outputs one by one, as a proxy in service has (its cost estimate is then
+  this machine's). Then one ~20 MB output followed by six new ~5k outputs, one
+  after another: their delays, and whether each went out compressed. Target (issue #21): p99
+  delay within the budget + 100 ms; ``/healthz`` under 100 ms. ``--only-load`` runs just
+  this and updates the ``load`` key of ``--out``, keeping the rest.
+
 Added latency = proxy percentile minus direct percentile (p50 and p95 of each
 distribution). The proxy runs with ``--budget-ms`` raised (default 600000) so that every
 compression finishes and is measured instead of failing open at the product's 5 s budget;
@@ -36,6 +50,8 @@ the saving). The encoder's work, hence the added latency, does not depend on the
 from __future__ import annotations
 
 import argparse
+import asyncio
+import hashlib
 import json
 import os
 import platform
@@ -44,6 +60,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -66,17 +83,33 @@ def serve_upstream(fd: int) -> None:
     from starlette.responses import Response
     from starlette.routing import Route
 
-    async def chat(request: Request) -> Response:
-        await request.body()
-        return Response(CHAT_BYTES, media_type="application/json")
-
     async def healthz(request: Request) -> Response:
         return Response(b'{"status": "ok"}', media_type="application/json")
 
-    app = Starlette(routes=[Route(CHAT_PATH, chat, methods=["POST"]), Route("/healthz", healthz, methods=["GET"])])
+    arrivals: dict[str, dict] = {}
+
+    async def chat_recorded(request: Request) -> Response:
+        # Arrival first: the moment the request reached us (headers read), on the shared monotonic clock.
+        t = time.monotonic()
+        body = await request.body()
+        bench_id = request.headers.get("x-bench-id")
+        if bench_id is not None:
+            arrivals[bench_id] = {"t": t, "sha256": hashlib.sha256(body).hexdigest(),
+                                  "compressed": b"[kompress: compressed" in body}
+        return Response(CHAT_BYTES, media_type="application/json")
+
+    async def take_arrivals(request: Request) -> Response:
+        out = json.dumps(arrivals).encode()
+        arrivals.clear()
+        return Response(out, media_type="application/json")
+
+    app = Starlette(routes=[Route(CHAT_PATH, chat_recorded, methods=["POST"]), Route("/healthz", healthz, methods=["GET"]),
+                           Route("/arrivals", take_arrivals, methods=["GET"])])
     sock = socket.socket(fileno=fd)
+    # Keep-alive well past the proxy client's own 5 s expiry: otherwise both sides close an idle
+    # connection at the same moment, and a request sent on it just then fails (a race, not a result).
     config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False, server_header=False,
-                            date_header=False, timeout_graceful_shutdown=5)
+                            date_header=False, timeout_graceful_shutdown=5, timeout_keep_alive=120)
     uvicorn.Server(config).run(sockets=[sock])
 
 
@@ -149,7 +182,7 @@ def start_upstream(tmp: Path) -> tuple[Proc, str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
+    sock.listen(1024)  # the load scenario opens hundreds of connections at once
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     try:
         proc = Proc("upstream", [sys.executable, __file__, "--serve-upstream", str(sock.fileno())], tmp / "upstream.log",
@@ -160,7 +193,7 @@ def start_upstream(tmp: Path) -> tuple[Proc, str]:
 
 
 def start_proxy(tmp: Path, model: str, upstream: str, rate: float | None, budget_ms: float,
-                threshold: float | None = None) -> tuple[Proc, str]:
+                threshold: float | None = None, extra: tuple[str, ...] = ()) -> tuple[Proc, str]:
     """``kompress proxy`` (the CLI) on a free port; a few tries in case the port gets taken."""
     for attempt in range(3):
         port = free_port()
@@ -171,6 +204,7 @@ def start_proxy(tmp: Path, model: str, upstream: str, rate: float | None, budget
             argv += ["--rate", str(rate)]
         if threshold is not None:
             argv += ["--threshold", str(threshold)]
+        argv += list(extra)
         proc = Proc("kompress proxy", argv, tmp / f"proxy{attempt}.log", clean_env())
         url = f"http://127.0.0.1:{port}"
         try:
@@ -217,12 +251,12 @@ def make_tool_output(tokens: int, count, variant: int = 0) -> str:
     return trim_to_tokens("".join(out).splitlines(keepends=True), tokens, count)
 
 
-def chat_body(tool_output: str | None) -> bytes:
+def chat_body(tool_output: str | None, tool: str = "bash") -> bytes:
     messages: list[dict] = [{"role": "system", "content": "You are a coding agent."},
                             {"role": "user", "content": "Why did the run fail?"}]
     if tool_output is not None:
         messages += [{"role": "assistant", "content": None, "tool_calls": [
-            {"id": "call_1", "type": "function", "function": {"name": "bash", "arguments": '{"cmd": "make test"}'}}]},
+            {"id": "call_1", "type": "function", "function": {"name": tool, "arguments": '{"cmd": "make test"}'}}]},
             {"role": "tool", "tool_call_id": "call_1", "content": tool_output}]
     return json.dumps({"model": "gpt-test", "messages": messages, "max_tokens": 64}).encode()
 
@@ -321,6 +355,229 @@ def token_counter(model: str):
     return lambda text: len(tok(text, add_special_tokens=False)["input_ids"])
 
 
+# ---------------------------------------------------------------------- load: delay to upstream
+def make_big_output(chars: int, variant: int) -> str:
+    """~``chars`` characters of the real samples, every block numbered (no token counting:
+    tokenizing 20 MB here would take longer than the scenario)."""
+    parts = [p.read_text() for p in sorted((ROOT / "samples").glob("*.txt"))]
+    out: list[str] = []
+    total = i = 0
+    while total < chars:
+        block = parts[i % len(parts)].replace("0x0000", f"0x{variant % 256:02x}{i % 65536:04x}")
+        block = block.replace("test_calc.py:", f"test_calc_{variant}_{i}.py:")
+        out.append(block)
+        total += len(block)
+        i += 1
+    return "".join(out)
+
+
+def pct(xs: list[float]) -> dict:
+    """p50/p99/max in ms."""
+    if not xs:
+        return {"n": 0}
+    p50, p99 = np.percentile(xs, [50, 99])
+    return {"n": len(xs), "p50_ms": ms(p50), "p99_ms": ms(p99), "max_ms": ms(max(xs))}
+
+
+async def burst(client, url: str, bodies: list[tuple[str, bytes]]) -> dict[str, float]:
+    """Send all ``(id, body)`` at once; the send time (monotonic) of each id."""
+    sent: dict[str, float] = {}
+
+    async def one(bench_id: str, body: bytes) -> None:
+        sent[bench_id] = time.monotonic()
+        r = await client.post(url + CHAT_PATH, content=body, headers={**HEADERS, "x-bench-id": bench_id})
+        if r.status_code != 200 or r.content != CHAT_BYTES:
+            raise RuntimeError(f"POST {url}{CHAT_PATH}: {r.status_code} {r.content[:300]!r}")
+
+    await asyncio.gather(*(one(i, b) for i, b in bodies))
+    return sent
+
+
+class HealthPoller:
+    """``GET /healthz`` every 50 ms from a thread of its own (its own connection, not the
+    burst client's busy event loop), until stopped; the seconds of each answer in ``times``."""
+
+    def __init__(self, url: str) -> None:
+        self.url, self.times, self._stop = url, [], threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import httpx
+
+        with httpx.Client(trust_env=False, timeout=60) as client:
+            while not self._stop.is_set():
+                t0 = time.perf_counter()
+                r = client.get(self.url + "/healthz")
+                r.raise_for_status()
+                self.times.append(time.perf_counter() - t0)
+                self._stop.wait(0.05)
+
+    def stop(self) -> list[float]:
+        self._stop.set()
+        self._thread.join(120)
+        return self.times
+
+
+def delays(sent: dict[str, float], arrivals: dict[str, dict]) -> list[float]:
+    missing = set(sent) - set(arrivals)
+    if missing:
+        raise RuntimeError(f"{len(missing)} requests never reached the upstream")
+    return [arrivals[k]["t"] - sent[k] for k in sent]
+
+
+async def load_scenario(args, up_url: str, px_url: str, bodies: list[bytes], digests: list[str],
+                        big_body: bytes, small_bodies: list[bytes], small_digests: list[str],
+                        warm_bodies: list[bytes], controls: list[bytes]) -> dict:
+    """The concurrent burst (direct, proxied, direct) and the 20 MB-then-small sequence."""
+    import httpx
+
+    # Idle connections expire before the proxy's (uvicorn's) 5 s keep-alive closes them: see serve_upstream.
+    limits = httpx.Limits(max_connections=4 * len(bodies) + 16, max_keepalive_connections=4 * len(bodies) + 16,
+                          keepalive_expiry=2.0)
+    timeout = httpx.Timeout(args.timeout, connect=30)
+    n = len(bodies)
+    async with httpx.AsyncClient(limits=limits, timeout=timeout, trust_env=False) as client:
+        async def arrivals() -> dict:
+            r = await client.get(up_url + "/arrivals")
+            r.raise_for_status()
+            return r.json()
+
+        # A proxy in service has compressed before: a few new outputs one by one first, so its
+        # cost estimate is this machine's (a cold proxy starts from a fixed prior).
+        for i, body in enumerate(warm_bodies):
+            await burst(client, px_url, [(f"w{i}", body)])
+            while (await client.get(px_url + "/healthz")).json().get("inflight"):
+                await asyncio.sleep(0.05)
+        await arrivals()
+        m0 = await asyncio.to_thread(metrics_sync, px_url)
+        # Direct before and after the proxied burst: drifting load hits both alike.
+        sent_d = await burst(client, up_url, [(f"d{i}", b) for i, b in enumerate(bodies[: n // 2])])
+        direct = delays(sent_d, await arrivals())
+        poller = HealthPoller(px_url)
+        t0 = time.monotonic()
+        sent_p = await burst(client, px_url, [(f"p{i}", b) for i, b in enumerate(bodies)])
+        burst_s = time.monotonic() - t0
+        health = poller.stop()
+        got = await arrivals()
+        proxied = delays(sent_p, got)
+        compressed = sum(1 for k in sent_p if got[k]["compressed"])
+        unchanged = sum(1 for i in range(n) if got[f"p{i}"]["sha256"] == digests[i])
+        if compressed + unchanged != n:
+            raise RuntimeError(f"{n - compressed - unchanged} bodies were neither compressed nor byte-identical")
+        m1 = await asyncio.to_thread(metrics_sync, px_url)
+        # Relay control: the same burst through the same proxy, outputs of an excluded tool.
+        sent_c = await burst(client, px_url, [(f"c{i}", b) for i, b in enumerate(controls)])
+        got = await arrivals()
+        control = delays(sent_c, got)
+        if any(got[k]["compressed"] for k in sent_c):
+            raise RuntimeError("an excluded tool's output was compressed")
+        sent_d = await burst(client, up_url, [(f"d{i}", b) for i, b in enumerate(bodies[n // 2:], n // 2)])
+        direct += delays(sent_d, await arrivals())
+        budget = args.load_budget_ms
+        load = {"budget_ms": budget, "concurrency": n, "burst_s": round(burst_s, 2),
+                "direct": pct(direct), "proxy": pct(proxied), "proxy_relay_only": pct(control),
+                "compressed": compressed, "unchanged_byte_identical": unchanged,
+                "healthz_during_burst": pct(health),
+                "fallbacks": {k.split('"')[1]: delta(m1, m0, k) for k in m1 if k.startswith("kompress_proxy_fallbacks_total{")},
+                "deferred_outputs": delta(m1, m0, 'kompress_proxy_tool_outputs_total{result="deferred"}'),
+                "background_skipped": delta(m1, m0, "kompress_proxy_background_skipped_total")}
+        load["proxy_p99_minus_budget_ms"] = round(load["proxy"]["p99_ms"] - budget, 2)
+        # What the budget logic adds over relaying the same bodies through the same proxy.
+        load["added_over_relay_p99_ms"] = round(load["proxy"]["p99_ms"] - load["proxy_relay_only"]["p99_ms"], 2)
+        load["added_over_direct_p99_ms"] = round(load["proxy"]["p99_ms"] - load["direct"]["p99_ms"], 2)
+        load["target_added_p99_within_budget_plus_100ms"] = bool(
+            max(load["added_over_relay_p99_ms"], load["added_over_direct_p99_ms"]) <= budget + 100)
+        load["target_p99_within_budget_plus_100ms"] = bool(load["proxy"]["p99_ms"] <= budget + 100)
+        load["target_healthz_under_100ms"] = bool(load["healthz_during_burst"].get("max_ms", 0) < 100)
+        print(f"load: {n} concurrent, budget {budget:.0f} ms: delay to upstream p50/p99/max "
+              f"{load['proxy']['p50_ms']}/{load['proxy']['p99_ms']}/{load['proxy']['max_ms']} ms "
+              f"(direct {load['direct']['p50_ms']}/{load['direct']['p99_ms']}/{load['direct']['max_ms']}; relay only "
+              f"{load['proxy_relay_only']['p50_ms']}/{load['proxy_relay_only']['p99_ms']}/{load['proxy_relay_only']['max_ms']}); "
+              f"{compressed} compressed; /healthz max {load['healthz_during_burst'].get('max_ms')} ms", flush=True)
+
+        # One huge output, then new small ones one after another.
+        await asyncio.sleep(1.0)
+        poller = HealthPoller(px_url)
+        sent_big: dict[str, float] = {}
+        big_task = asyncio.create_task(burst(client, px_url, [("big", big_body)]))
+        t_big = time.monotonic()
+        await asyncio.sleep(0.5)  # the huge one is in: parsed, admitted (or not) and queued
+        small = []
+        for i, body in enumerate(small_bodies):
+            s = await burst(client, px_url, [(f"s{i}", body)])
+            got = await arrivals()
+            small.append({"delay_ms": ms(got[f"s{i}"]["t"] - s[f"s{i}"]), "compressed": got[f"s{i}"]["compressed"],
+                          "unchanged_byte_identical": got[f"s{i}"]["sha256"] == small_digests[i]})
+            if "big" in got:
+                sent_big["arrival"] = got["big"]["t"]
+                sent_big["compressed"] = got["big"]["compressed"]
+        sent_big.update(await big_task)
+        if "arrival" not in sent_big:
+            got = await arrivals()
+            sent_big["arrival"], sent_big["compressed"] = got["big"]["t"], got["big"]["compressed"]
+        health = poller.stop()
+        status = (await client.get(px_url + "/healthz")).json()
+        load["big_then_small"] = {
+            "big_chars": None, "big_body_bytes": len(big_body),
+            "big_delay_ms": ms(sent_big["arrival"] - sent_big["big"]), "big_compressed": sent_big["compressed"],
+            "big_still_compressing_after_smalls": bool(status.get("inflight")),
+            "seconds_from_big_to_last_small": round(time.monotonic() - t_big, 2),
+            "small": small, "healthz": pct(health)}
+        print(f"20 MB then small: big delay {load['big_then_small']['big_delay_ms']} ms; small delays "
+              f"{[x['delay_ms'] for x in small]} ms, compressed {[x['compressed'] for x in small]}; "
+              f"/healthz max {load['big_then_small']['healthz'].get('max_ms')} ms", flush=True)
+    return load
+
+
+def metrics_sync(url: str) -> dict[str, float]:
+    import httpx
+
+    with httpx.Client(trust_env=False, timeout=30) as c:
+        return metrics(c, url)
+
+
+CONTROL_TOOL = "bench_control"  # the load proxy leaves this tool's outputs alone
+
+
+def run_load(args, tmp: Path, model: str, trained: bool, up_url: str) -> dict:
+    """Start a proxy at ``--load-budget-ms`` and run :func:`load_scenario` against it."""
+    rate = None if trained else 0.5
+    threshold = args.threshold if trained else None
+    count = token_counter(model)
+    base = make_tool_output(args.tokens, count, variant=1000)
+    # Each request its own output (a number varied throughout): all cache misses, same size.
+    outputs = [base.replace("0x", f"0x{k:03d}") for k in range(args.load_concurrency)]
+    assert len(set(outputs)) == len(outputs)
+    bodies = [chat_body(t) for t in outputs]
+    # The same bodies from an excluded tool: parsed and relayed by the same proxy, never compressed.
+    controls = [chat_body(t, tool=CONTROL_TOOL) for t in outputs]
+    smalls = [chat_body(base.replace("0x", f"1x{k:03d}")) for k in range(6)]
+    big_text = make_big_output(args.big_chars, variant=77)
+    big_body = chat_body(big_text)
+    proxy = None
+    try:
+        proxy, px_url = start_proxy(tmp, model, up_url, rate, args.load_budget_ms, threshold,
+                                    extra=("--exclude-tools", CONTROL_TOOL))
+        print(f"load proxy on {px_url} (budget {args.load_budget_ms:.0f} ms); {len(bodies)} bodies of "
+              f"~{count(base)} tokens, big {len(big_body) / 1e6:.1f} MB", flush=True)
+        try:
+            res = asyncio.run(load_scenario(args, up_url, px_url, bodies, [hashlib.sha256(b).hexdigest() for b in bodies],
+                                            big_body, smalls, [hashlib.sha256(b).hexdigest() for b in smalls],
+                                            [chat_body(base.replace("0x", f"2x{k:03d}")) for k in range(3)], controls))
+        except Exception:
+            print(f"proxy {'alive' if proxy.alive() else f'exited with {proxy.p.returncode}'}; its log:\n{proxy.tail(40)}",
+                  file=sys.stderr)
+            raise
+        res["tool_tokens"] = count(base)
+        res["big_then_small"]["big_chars"] = len(big_text)
+        res["proxy_peak_rss_mib"] = proc_status(proxy.pid).get("VmHWM")
+    finally:
+        if proxy is not None:
+            proxy.stop()
+    return res
+
+
 # ---------------------------------------------------------------------- main
 def machine() -> dict:
     cpus = os.cpu_count()
@@ -359,6 +616,8 @@ def run(args) -> dict:
         try:
             upstream, up_url = start_upstream(tmp)
             wait_healthy(upstream, up_url, timeout=60)
+            if args.only_load:
+                return {"load": run_load(args, tmp, model, trained, up_url)}
             print(f"upstream on {up_url} (pid {upstream.pid}); starting kompress proxy", flush=True)
             t0 = time.perf_counter()
             proxy, px_url = start_proxy(tmp, model, up_url, rate, args.budget_ms, threshold)
@@ -422,6 +681,8 @@ def run(args) -> dict:
                                    f"{ {k: v for k, v in m_end.items() if k.startswith('kompress_proxy_errors') and v} }")
             if hits != args.n or n_comp != args.n_miss:
                 raise RuntimeError(f"expected {args.n} cache hits and {args.n_miss} compressions, got {hits} and {n_comp}")
+            proxy.stop()  # one proxy at a time: the load scenario starts its own
+            load = run_load(args, tmp, model, trained, up_url) if args.load_concurrency else None
         finally:
             for proc in (proxy, upstream):
                 if proc is not None:
@@ -440,6 +701,8 @@ def run(args) -> dict:
     result["rows"] = rows
     result["cold"] = cold_row
     result["memory"] = memory
+    if load is not None:
+        result["load"] = load
     return result
 
 
@@ -484,6 +747,14 @@ def main() -> None:
     ap.add_argument("--big-tokens", type=int, default=100_000, help="memory test output size (default 100000)")
     ap.add_argument("--budget-ms", type=float, default=600_000.0,
                     help="the proxy's --budget-ms (default 600000: every compression completes and is timed)")
+    ap.add_argument("--load-concurrency", type=int, default=200,
+                    help="requests sent at once in the load scenario (0: skip it)")
+    ap.add_argument("--load-budget-ms", type=float, default=5000.0,
+                    help="the load scenario's proxy --budget-ms (default 5000, the product default)")
+    ap.add_argument("--big-chars", type=int, default=20_000_000,
+                    help="size of the huge output sent before the small ones (default 20,000,000 characters)")
+    ap.add_argument("--only-load", action="store_true",
+                    help="run only the load scenario and update the 'load' key of --out")
     ap.add_argument("--timeout", type=float, default=600.0, help="per-request timeout, seconds")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "proxy_results.json"))
     ap.add_argument("--serve-upstream", type=int, metavar="FD", help=argparse.SUPPRESS)
@@ -495,8 +766,17 @@ def main() -> None:
         ap.error("--n and --n-miss must be at least 1")
     # A TERM (CI timeout, kill) unwinds through the finally blocks that stop the subprocesses.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if args.only_load and args.load_concurrency < 1:
+        ap.error("--only-load needs --load-concurrency >= 1")
     result = run(args)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    if args.only_load:
+        previous = json.loads(Path(args.out).read_text()) if Path(args.out).is_file() else {}
+        previous["load"] = {**result["load"], "machine": machine()}
+        Path(args.out).write_text(json.dumps(previous, indent=2) + "\n")
+        print(json.dumps(result["load"], indent=2))
+        print(f"\nwrote the load key of {args.out}")
+        return
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
     print("\n" + markdown(result))
     print(f"\nwrote {args.out}")

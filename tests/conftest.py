@@ -81,3 +81,14 @@ def shipped_compressor():
     from kompress import Compressor
 
     return Compressor.load()
+
+
+@pytest.fixture(scope="module")
+def upstream():
+    """A recording fake OpenAI/Anthropic upstream (tests/test_proxy.py's ``Upstream``), one per module."""
+    from .test_proxy import ServerThread, Upstream
+
+    up = Upstream()
+    with ServerThread(up.app) as server:
+        up.url = server.url
+        yield up

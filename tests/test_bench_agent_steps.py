@@ -120,6 +120,13 @@ def test_evaluate_step_without_query_companion():
     assert res["rule teacher"]["fidelity"] == 1.0
     kept = sum(len(ln.split()) for ln in b.split_lines(OUTPUT)[-10:]) / len(OUTPUT.split())
     assert abs(res["last-N lines"]["word_keep"] - kept) < 1e-9  # same budget, same suffix
+    # `grep -rn` prints files: deployed, the hook and the proxy leave the output whole.
+    assert res["kompress deployed"]["word_keep"] == 1.0 and res["kompress deployed"]["all_used"] == 1.0
+    assert res["kompress default"]["word_keep"] < 1.0
+    rows2, _ = b.run([dict(STEP, id="x#2.0", action="python -m pytest -x pkg")], comp, progress=False, rule=rule)
+    assert rows2[0][2]["kompress deployed"] == rows2[0][2]["kompress default"]  # runs no file reader
+    s = b.summarize(rows + rows2, {"x#2.0"})
+    assert s["kompress deployed"][b.COMPRESSED]["n"] == 1 and s["kompress deployed"]["all"]["n"] == 2
     s = b.summarize(rows)
     assert s["bm25"]["grep"]["n"] == 1 and "all" in s["bm25"]
     assert "| bm25 |" in b.table(s) and "| grep | 1 |" in b.tool_table(s)

@@ -107,7 +107,8 @@ def test_long_input_is_windowed_and_every_word_scored(minilm_compressor, monkeyp
     assert (ws.n_tokens > 0).all()
     assert int(ws.n_tokens.sum()) == minilm_compressor.count_tokens(text)
     assert minilm_compressor.count_tokens(text) > 4 * 512
-    r = minilm_compressor.compress(text, threshold=0.0)
+    # (Records of one kind read as a log: without the frame, threshold 0 keeps every line.)
+    r = minilm_compressor.compress(text, threshold=0.0, structure=False)
     assert r.text == text
 
 
@@ -360,5 +361,32 @@ def test_config_granularity_map_decides_auto(minilm_compressor):
         minilm_compressor.policy = dataclasses.replace(saved, granularity={**saved.granularity, "crash": "sentence"})
         with pytest.raises(ValueError, match="config.json"):
             minilm_compressor.compress(text, domain="crash")
+    finally:
+        minilm_compressor.policy = saved
+
+
+def test_policy_tail_lines_stay_whole_in_every_mode(minilm_compressor):
+    saved = minilm_compressor.policy
+    lines = PYTEST.splitlines()
+    tail = [x for x in lines if x.strip()][-6:]
+    budgeted: set[str] = set()
+    try:
+        for k in (1, 6):
+            minilm_compressor.policy = dataclasses.replace(saved, tail_lines=k)
+            for gran in ("line", "word"):
+                out = minilm_compressor.compress(PYTEST, granularity=gran, threshold=1.0).text.splitlines()
+                kept_tail = [x for x in tail if x in out]
+                # threshold 1.0 keeps nothing on scores: only the guard's lines, the tail among them
+                assert kept_tail[-k:] == tail[-k:], (gran, k)
+            # Under a token budget only the very last line is forced (the tail would spend it).
+            ranked = minilm_compressor.compress(PYTEST, budget=1).text
+            assert tail[-1] in ranked.splitlines()
+            budgeted.add(ranked)
+        minilm_compressor.policy = dataclasses.replace(saved, tail_lines=1)
+        few = minilm_compressor.compress(PYTEST, granularity="line", threshold=1.0).text.splitlines()
+        minilm_compressor.policy = dataclasses.replace(saved, tail_lines=6)
+        more = minilm_compressor.compress(PYTEST, granularity="line", threshold=1.0).text.splitlines()
+        assert set(tail) <= set(more) and not set(tail) <= set(few)
+        assert len(budgeted) == 1  # the tail does not change what a budget keeps
     finally:
         minilm_compressor.policy = saved

@@ -7,7 +7,6 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from kompress.cli import main
@@ -176,11 +175,11 @@ def test_examples_from_log_rows():
         {"original": LOG, "compressed": r.text, "domain": None, "request_id": "req-1", "api": "openai"},
     ]
     exs, stats = examples_from_log(rows)
-    assert stats == {"read": 4, "kept": 2, "skipped_unchanged": 1, "skipped_empty": 1}
+    assert stats == {"read": 4, "kept": 2, "skipped_unchanged": 1, "skipped_empty": 1, "skipped_unaligned": 0}
     assert [e.id for e in exs] == ["log:req-1", "log:req-1#2"]
     assert exs[0].source == "log:anthropic" and exs[0].teacher == "align" and exs[1].domain == "log"  # detected
-    must = np.asarray(exs[0].must_keep)
-    assert exs[0].labels == (r.word_keep | must).astype(int).tolist()
+    # The logged decision exactly: no must-keep word is added to what the compressor kept.
+    assert exs[0].labels == r.word_keep.astype(int).tolist()
 
 
 def test_from_log_cli_with_real_pair_store(tmp_path, capsys):
@@ -198,7 +197,7 @@ def test_from_log_cli_with_real_pair_store(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "| align | log |" in captured.out and "compressed text equals the original 1" in captured.out
     [ex] = list(read_examples(out))
-    assert ex.id == "log:req-9" and ex.labels == (r.word_keep | np.asarray(ex.must_keep)).astype(int).tolist()
+    assert ex.id == "log:req-9" and ex.labels == r.word_keep.astype(int).tolist()
 
 
 # ----------------------------------------------------------------------------- CLI

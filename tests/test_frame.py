@@ -1,6 +1,7 @@
 """The structure frame: every distinct event stays, repeats collapse into markers that say how many."""
 
 import json
+import re
 
 import numpy as np
 
@@ -112,6 +113,38 @@ def test_listing_collapses_per_folder_and_extension(shipped_compressor):
     assert "./src/app/NOTES.md" in r.text
     assert any("more entries in ./src/app (.py)" in m for m in markers)
     assert len([x for x in r.text.splitlines() if not MARKER_RE.match(x)]) < 20
+    # Every entry's name is still readable: in a kept line or in the marker that collapsed it;
+    # numbered series are shown as "first .. last (N)".
+    names = {p.rsplit("/", 1)[1] for p in paths}
+    shown = {p.rsplit("/", 1)[1] for p in r.text.splitlines() if not MARKER_RE.match(p)}
+    listed = set()
+    for m in markers:
+        for group in re.findall(r"\{([^}]*)\}", m):
+            for name in group.split(", "):
+                series = re.fullmatch(r"(\D+)(\d+)(\D*) \.\. \D+(\d+)\D* \((\d+)\)", name)
+                if series:
+                    a, first, z, last, n = series.groups()
+                    width = len(first)
+                    listed.update(f"{a}{k:0{width}d}{z}" for k in range(int(first), int(last) + 1))
+                    assert int(last) - int(first) + 1 == int(n)
+                else:
+                    listed.add(name)
+    assert names <= shown | listed
+    # The names cost tokens: they count in the output's tokens.
+    assert r.tokens_out >= shipped_compressor.count_tokens("\n".join(markers)) // 2
+    assert r.tokens_out < r.tokens_in
+
+
+def test_listing_marker_names_are_bounded():
+    paths = [f"./data/{w}_{i}.parquet" for i in range(300) for w in ("alpha", "beta")]
+    f = listing_frame(paths)
+    detail = describe_run(f, list(range(2, 600)), 598)
+    assert detail.startswith("598 lines omitted: 598 more entries in ./data (.parquet): {alpha_1.parquet, beta_1.parquet, ")
+    assert detail.endswith(", ...}") and len(detail) < 800
+    series = [f"./data/shard_{i:05d}.parquet" for i in range(2000)]
+    detail = describe_run(listing_frame(series), list(range(2, 2000)), 1998)
+    assert detail == "1998 more entries in ./data (.parquet): {shard_00002.parquet .. shard_01999.parquet (1998)}" \
+        or detail.endswith("{shard_00002.parquet .. shard_01999.parquet (1998)}")
 
 
 def test_passed_runs_collapse_failures_stay(shipped_compressor):

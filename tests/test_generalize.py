@@ -77,3 +77,39 @@ def test_logs_of_unseen_conventions_are_logs():
     for text in (nginx_error, redis, access):
         assert detect(text) == "log", text.splitlines()[0]
     assert detect("The quick brown fox.\nIt jumped over the lazy dog.\nNothing else happened.") == "text"
+
+
+def test_records_without_clock_or_level_are_logs_but_prose_and_code_are_not():
+    # sshd -D and apt's term.log: a handful of record kinds, no timestamp, no level.
+    sshd = []
+    for i in range(8):
+        port = 42000 + i
+        sshd += [f"Connection from 127.0.0.1 port {port} on 127.0.0.1 port 2222 rdomain \"\"",
+                 f"Invalid user admin{i} from 127.0.0.1 port {port}",
+                 f"Failed password for invalid user admin{i} from 127.0.0.1 port {port} ssh2",
+                 f"Connection closed by invalid user admin{i} 127.0.0.1 port {port} [preauth]"]
+    apt = [f"Setting up lib{n}:amd64 (1.{i}-2) ..." for i, n in enumerate("abcdefghijklmnopqrstuvwxy")]
+    apt += [f"Unpacking lib{n}:amd64 (1.{i}-2) ..." for i, n in enumerate("abcde")]
+    for text in ("\n".join(sshd), "\n".join(apt)):
+        assert detect(text) == "log", text.splitlines()[0]
+    prose = "\n".join(f"{w} paragraph number {i} explains how the service restarts after a crash."
+                      for i, w in enumerate(("The", "This", "It", "When", "After", "Some", "Our", "A", "Each", "Then",
+                                             "Most", "One", "In", "For", "If", "Only", "So", "But", "Yet", "All", "No")))
+    code = "\n".join([f"import mod{i}" for i in range(12)] + [f"def handler_{i}(request):" for i in range(10)])
+    assert detect(prose) == "text" and detect(code) != "log"
+
+
+def test_access_log_events_are_method_and_status():
+    from kompress.structure.templates import mine
+
+    lines = [f'10.0.0.{i % 7} - - [02/Dec/2026:10:55:{i % 60:02d} +0000] "GET /api/items/{i} HTTP/1.1" '
+             f'{200 if i % 10 else 404} {600 + i} "-" "curl/8.5.0"' for i in range(60)]
+    lines[37] = lines[37].replace('"GET', '"POST').replace(" 200 ", " 201 ")
+    lines[51] = lines[51].replace(" 200 ", " 503 ")
+    t = mine(lines)
+    kinds = {(re.search(r'"(\S+) ', t.texts[k]).group(1), re.search(r'" (\d{3}) ', t.texts[k]).group(1))
+             for k in set(t.template.tolist())}
+    assert kinds == {("GET", "200"), ("GET", "404"), ("POST", "201"), ("GET", "503")}
+    from kompress.decision.frame import is_alert
+
+    assert is_alert(lines[51]) and not is_alert(lines[1])

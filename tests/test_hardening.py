@@ -24,7 +24,7 @@ from starlette.routing import Route
 from kompress.cli import main
 from kompress.serving.proxy.redact import RedactingFilter, redact
 
-from .test_proxy import ServerThread, Upstream, start_proxy, upstream, compressor  # noqa: F401 - fixtures
+from .test_proxy import ServerThread, Upstream, start_proxy, compressor  # noqa: F401 - fixtures
 
 CASES = json.loads((Path(__file__).parent / "fixtures" / "hardening" / "secrets.json").read_text())["cases"]
 ALPHABETS = {"alnum": string.ascii_letters + string.digits, "alpha": string.ascii_letters, "hex": "0123456789abcdef",

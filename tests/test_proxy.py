@@ -216,14 +216,6 @@ def compressor(minilm_compressor):
 
 
 @pytest.fixture(scope="module")
-def upstream():
-    up = Upstream()
-    with ServerThread(up.app) as server:
-        up.url = server.url
-        yield up
-
-
-@pytest.fixture(scope="module")
 def start_proxy(upstream, compressor):
     """Start a proxy with the given settings (stopped at the end of the module)."""
     started: list[ServerThread] = []
@@ -301,7 +293,7 @@ def chat_messages(big: str, small: str, excluded: str, parts: str) -> list[dict]
         {"role": "user", "content": [{"type": "text", "text": "Find the handlers."},
                                      {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]},
         {"role": "assistant", "content": None, "tool_calls": [
-            {"id": "call_1", "type": "function", "function": {"name": "bash", "arguments": '{"cmd": "grep -rn def"}'}},
+            {"id": "call_1", "type": "function", "function": {"name": "bash", "arguments": '{"cmd": "./scripts/find_handlers.sh"}'}},
             {"id": "call_2", "type": "function", "function": {"name": "bash", "arguments": '{"cmd": "wc"}'}},
             {"id": "call_3", "type": "function", "function": {"name": "read_file", "arguments": '{"path": "x"}'}},
             {"id": "call_4", "type": "function", "function": {"name": "ls", "arguments": "{}"}},
@@ -386,7 +378,7 @@ def test_raw_bytes_outside_tool_outputs_are_untouched(proxy, upstream):
     r = httpx.post(proxy.url + "/v1/chat/completions", content=raw,
                    headers={"content-type": "application/json", "authorization": f"Bearer {OPENAI_KEY}",
                             "proxy-authorization": "Basic cHJveHk6cHc=", "connection": "keep-alive, x-hop",
-                            "x-hop": "1", "te": "trailers", "x-end-to-end": "2"})
+                            "x-hop": "1", "te": "trailers", "x-end-to-end": "2"}, timeout=120)
     assert r.status_code == 200 and r.content == CHAT_BYTES  # the response, byte for byte
     assert r.headers["x-request-id"] == "req_up_1"
     names = {k for k, _ in upstream.last("/v1/chat/completions")["headers"]}
@@ -396,7 +388,7 @@ def test_raw_bytes_outside_tool_outputs_are_untouched(proxy, upstream):
     check_compressed(big, json.loads(got)["messages"][1]["content"])
     # Nothing to compress: the body goes through as the very same bytes.
     raw2 = raw.replace(json.dumps(big).encode(), b'"tiny output"')
-    httpx.post(proxy.url + "/v1/chat/completions", content=raw2, headers={"content-type": "application/json"})
+    httpx.post(proxy.url + "/v1/chat/completions", content=raw2, headers={"content-type": "application/json"}, timeout=120)
     assert upstream.last("/v1/chat/completions")["body"] == raw2
 
 
@@ -441,7 +433,7 @@ def anthropic_messages(big: str, blocks: str, excluded: str) -> list[dict]:
         {"role": "assistant", "content": [
             {"type": "text", "text": "Listing."},
             {"type": "tool_use", "id": "toolu_1", "name": "bash", "input": {"cmd": "ls -la"}},
-            {"type": "tool_use", "id": "toolu_2", "name": "grep", "input": {"q": "def"}},
+            {"type": "tool_use", "id": "toolu_2", "name": "search_code", "input": {"q": "def"}},
             {"type": "tool_use", "id": "toolu_3", "name": "read_file", "input": {"path": "a"}},
         ]},
         {"role": "user", "content": [
@@ -730,3 +722,32 @@ def test_cli_serves_with_env_config(upstream, tmp_path):
         proc.terminate()
         _, err = proc.communicate(timeout=30)
     assert "mode=off min_tokens=700 queries=on" in err
+
+
+# ---------------------------------------------------------------------- file reads
+def test_file_reads_pass_whole_unless_asked(proxy, upstream, start_proxy):
+    """A call that prints files the agent may edit (here `grep -rn`, `cat`) passes whole by
+    default, as in the Claude Code hook; --compress-file-reads compresses it."""
+    big = grep_output("file-read")
+
+    def send(server: ServerThread, tag: str) -> list[str]:
+        messages = [{"role": "user", "content": "find it"},
+                    {"role": "assistant", "content": None, "tool_calls": [
+                        {"id": "r1", "type": "function", "function": {"name": "bash", "arguments": '{"cmd": "grep -rn def src/"}'}},
+                        {"id": "r2", "type": "function", "function": {"name": "shell", "arguments": '{"command": ["bash", "-lc", "cat src/app.py"]}'}},
+                        {"id": "r3", "type": "function", "function": {"name": "bash", "arguments": '{"cmd": "./run_checks.sh"}'}}]},
+                    {"role": "tool", "tool_call_id": "r1", "content": big + tag},
+                    {"role": "tool", "tool_call_id": "r2", "content": big + tag + "2"},
+                    {"role": "tool", "tool_call_id": "r3", "content": big + tag + "3"}]
+        oai(server).chat.completions.create(model="gpt-test", messages=messages)
+        return [m["content"] for m in json.loads(upstream.last("/v1/chat/completions")["body"])["messages"][2:]]
+
+    before = metric(proxy, "kompress_proxy_tool_outputs_total", result="file_read")
+    sent = send(proxy, "\n# default")
+    assert sent[0] == big + "\n# default" and sent[1] == big + "\n# default2"  # whole, byte for byte
+    check_compressed(big + "\n# default3", sent[2])  # not a file read: compressed
+    assert metric(proxy, "kompress_proxy_tool_outputs_total", result="file_read") == before + 2
+    eager = start_proxy(compress_file_reads=True)
+    sent = send(eager, "\n# eager")
+    for k, suffix in enumerate(("", "2", "3")):
+        check_compressed(big + "\n# eager" + suffix, sent[k])

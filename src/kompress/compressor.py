@@ -27,6 +27,10 @@ from kompress.structure.units import LineView, line_spans, word_spans, words_to_
 
 DEFAULT_MODEL_DIR = Path(__file__).parent / "default_model"
 QUERY_DIR = "query"  # a model folder's companion that reads queries
+MAX_SCORED_TOKENS = 2048  # a word's tokens the encoder scores; longer words are scored from these
+SEEN_WINDOWS = 4096  # encoder rows remembered per call for repeated windows (bounded memory)
+LINE_SCORED_TOKENS = 512  # a huge one-line input kept whole by the guard: tokens scored (for word_keep_raw)
+LINE_LIMIT_CHARS = 32_000  # "huge": smaller ones are scored in full, as the evaluation's raw decisions expect
 _log = logging.getLogger("kompress")
 
 
@@ -39,7 +43,9 @@ class CompressResult:
     """What :meth:`Compressor.compress` returns."""
 
     text: str
-    keep_rate: float  # kept / total model tokens
+    keep_rate: float  # tokens_out / tokens_in
+    # tokens_out: the kept tokens plus those of the markers' descriptions (a listing marker names its
+    # entries); the short plain markers are not counted.
     domain: str
     tokens_in: int
     tokens_out: int
@@ -141,26 +147,33 @@ class Compressor:
     def score_words(self, text: str, domain: str, options: CompressOptions | None = None) -> WordScores:
         """Mean final score and token count of every word of ``text``.
 
-        Where the decision will collapse a log's repeated records (the ``templates`` frame,
-        line granularity, ``structure`` on, no ``rate``), only the other lines go through the encoder:
-        the decision never keeps a repeat for its score, so its words get score 0 and their
-        token counts from the tokenizer alone. Repetitive logs then cost a fraction of a pass.
+        Where the decision will collapse repeats (a log's repeated records, a test run's
+        ``PASSED`` runs, a listing's collapsed entries: line granularity, ``structure`` on, no
+        ``rate``), only the other lines go through the encoder: the decision never keeps a
+        repeat for its score, so its words get score 0 and their token counts from the
+        tokenizer alone. Repetitive outputs then cost a fraction of a pass.
         """
         opts = options or CompressOptions()
-        return self._score(text, domain, self._log_frame(text, domain, opts), opts.query)
+        return self._score(text, domain, self._repeat_frame(text, domain, opts), opts.query)
 
-    def _score(self, text: str, domain: str, frame: Frame | None, query: str | None = None) -> WordScores:
+    def _score(self, text: str, domain: str, frame: Frame | None, query: str | None = None,
+               limit: int | None = None) -> WordScores:
         if frame is not None and frame.repeat.any():
             return self._score_lines_except(text, domain, frame.repeat, *line_spans(text), query=query)
-        return self._score_all(text, domain, query)
+        return self._score_all(text, domain, query, limit)
 
-    def _log_frame(self, text: str, domain: str, opts: CompressOptions) -> Frame | None:
-        """The ``templates`` frame when the decision will use it to skip a log's repeats."""
-        if (opts.structure and opts.rate is None and opts.budget is None
-                and self.policy.frame_for(domain) == "templates"
-                and (opts.query or self.policy.granularity_for(opts.granularity, domain) == "line")):
+    def _repeat_frame(self, text: str, domain: str, opts: CompressOptions) -> Frame | None:
+        """The structure frame when the decision will use it to skip repeats unscored: a log's
+        repeated records (``templates``, queries too), and the runs of a test or build output
+        (``PASSED`` lines) and a listing's collapsed entries, which then stay only for the guard."""
+        kind = self.policy.frame_for(domain)
+        if not (opts.structure and opts.rate is None and opts.budget is None):
+            return None
+        line_mode = self.policy.granularity_for(opts.granularity, domain) == "line"
+        if (kind == "templates" and (opts.query or line_mode)) or (kind in ("runs", "listing") and line_mode
+                                                                   and not opts.query):
             l_starts, l_ends = line_spans(text)
-            return build_frame("templates", text, LineView(text, l_starts, l_ends), l_starts, l_ends)
+            return build_frame(kind, text, LineView(text, l_starts, l_ends), l_starts, l_ends)
         return None
 
     def _score_lines_except(self, text: str, domain: str, skip: np.ndarray, l_starts: np.ndarray,
@@ -179,35 +192,62 @@ class Compressor:
                 n_tokens[mask] = self.windower.word_token_counts(part, word_spans(part)[0])
         return WordScores(starts, ends, scores, n_tokens)
 
-    def _score_all(self, text: str, domain: str, query: str | None = None) -> WordScores:
+    def _score_all(self, text: str, domain: str, query: str | None = None, limit: int | None = None) -> WordScores:
+        """Every word's mean score and token count. ``limit``: score only about the first that
+        many tokens (the caller keeps every word whatever its score); the words after them take
+        the score of the last scored word."""
         starts, ends = word_spans(text)
         sums = np.zeros(len(starts), dtype=np.float64)
-        counts = np.zeros(len(starts), dtype=np.int64)
+        counts = np.zeros(len(starts), dtype=np.int64)  # tokens of each word (n_tokens)
+        scored = np.zeros(len(starts), dtype=np.int64)  # of those, tokens the encoder scored
         base = self.windower.content_offset(domain, query)
+        # Rows already computed in this call, by window ids: periodic text ("word word ...",
+        # "[[[[...") repeats whole windows, which need one encoder row, not one each. Inputs
+        # without repeated windows run exactly the batches they always did.
+        seen: dict[bytes, np.ndarray] = {}
 
         def run(batch: list[Window]) -> None:
             # Longest first so padding stays small; the order depends on the input only.
             batch = sorted(batch, key=lambda w: -len(w.ids))
-            ids, mask, types = self.windower.assemble([w.ids for w in batch], domain, query)
-            scores = self.backend.scores(ids, mask, types)
-            for row, w in enumerate(batch):
+            keys = [w.ids.tobytes() for w in batch]
+            todo = {k: w for k, w in zip(keys, batch) if k not in seen}
+            if todo:
+                ids, mask, types = self.windower.assemble([w.ids for w in todo.values()], domain, query)
+                scores = self.backend.scores(ids, mask, types)
+                if len(seen) + len(todo) > SEEN_WINDOWS:
+                    seen.clear()
+                for row, (k, w) in enumerate(todo.items()):
+                    seen[k] = scores[row, base : base + len(w.ids)]
+            for k, w in zip(keys, batch):
                 a, b = w.use_from, w.use_to
-                np.add.at(sums, w.word_of[a:b], scores[row, base + a : base + b])
-                np.add.at(counts, w.word_of[a:b], 1)
+                np.add.at(sums, w.word_of[a:b], seen[k][a:b])
+                np.add.at(scored, w.word_of[a:b], 1)
 
         batch: list[Window] = []
+        claimed = np.zeros(len(starts), dtype=np.int64)  # tokens sent (or about to be) to the encoder
+        n_claimed = 0
         for win in self.windower.windows(text, domain, starts, query):
+            words = win.word_of[win.use_from : win.use_to]
+            np.add.at(counts, words, 1)
+            # A giant word (a minified bundle, a blob, "[[[[...") is scored from its first
+            # MAX_SCORED_TOKENS tokens: its mean score is settled long before its end, and
+            # the rest would cost encoder time linear in its length for nothing.
+            if len(words) and (claimed[words].min() >= MAX_SCORED_TOKENS or (limit is not None and n_claimed >= limit)):
+                continue
+            n_claimed += len(words)
+            np.add.at(claimed, words, 1)
             batch.append(win)
             if len(batch) == self.batch_size:
                 run(batch)
                 batch = []
         if batch:
             run(batch)
-        scores = np.divide(sums, np.maximum(counts, 1))
+        scores = np.divide(sums, np.maximum(scored, 1))
         # Words the tokenizer maps to nothing (e.g. U+FFFD, zero-width characters) follow
-        # their left neighbour, so they are never silently lost from a kept phrase.
-        for i in np.flatnonzero(counts == 0):
-            scores[i] = scores[i - 1] if i > 0 else (scores[counts > 0][0] if (counts > 0).any() else 1.0)
+        # their left neighbour, so they are never silently lost from a kept phrase; so do the
+        # words past ``limit``. (Without a limit, every word with tokens has scored tokens.)
+        for i in np.flatnonzero(scored == 0):
+            scores[i] = scores[i - 1] if i > 0 else (scores[scored > 0][0] if (scored > 0).any() else 1.0)
         return WordScores(starts, ends, scores.astype(np.float32), counts)
 
     # ------------------------------------------------------------------ compress
@@ -218,7 +258,7 @@ class Compressor:
         keywords): ``domain`` (default: detected), ``threshold`` (keep units scoring above it;
         default: the model's, per domain) or ``rate`` (keep the best share of words, or of
         tokens by whole lines), ``granularity`` (``auto``: the domain's unit), ``guard``
-        (never drop the last line, a critical line, a must-keep word), ``coverage`` and
+        (never drop the last lines, a critical line, a must-keep word), ``coverage`` and
         ``novelty`` (line mode: bring back lines carrying must-keep values; default: the
         model's), ``min_tokens`` (shorter inputs come back unchanged). A bad value raises
         :class:`~kompress.decision.options.OptionError` naming it.
@@ -242,8 +282,14 @@ class Compressor:
             n = self.count_tokens(text)
             return CompressResult(text, 1.0, domain, n, n, [(0, len(text))], gran)
         # Mined once: the scoring skips the log's repeats, the decision collapses them.
-        frame = self._log_frame(text, domain, opts)
-        return self._decide(text, self._score(text, domain, frame, opts.query), domain, opts, frame)
+        frame = self._repeat_frame(text, domain, opts)
+        # One line, the guard on, no rate, budget or query: the guard keeps the last line
+        # whole, so no score can drop a word of it. A huge one (a minified bundle, a JSON
+        # document on one line, a blob) is scored on its first tokens only.
+        whole = (opts.guard and opts.rate is None and opts.budget is None and not opts.query
+                 and len(text) > LINE_LIMIT_CHARS and "\n" not in text.rstrip("\n"))
+        limit = LINE_SCORED_TOKENS if whole else None
+        return self._decide(text, self._score(text, domain, frame, opts.query, limit), domain, opts, frame)
 
     def query_companion(self) -> "Compressor | None":
         """The model that reads queries: this one when it has a query segment, else the
@@ -271,13 +317,22 @@ class Compressor:
                 frame: Frame | None = None) -> CompressResult:
         d = decide(text, ws, domain, self.policy, opts, frame)
         describe = None
-        if d.frame is not None:
+        details: list[str] = []  # the markers' descriptions: they cost tokens too (a listing's names)
+        # Under a token budget markers stay plain: their descriptions would spend the budget.
+        if d.frame is not None and opts.budget is None:
             frame = d.frame
-            describe = lambda run, n: describe_run(frame, run, n)  # noqa: E731
+
+            def describe(run: list[int], n: int) -> str | None:
+                detail = describe_run(frame, run, n)
+                if detail:
+                    details.append(detail)
+                return detail
         out, spans = render(text, ws.starts, ws.ends, d.word_keep, d.line_starts, d.line_ends, d.w_line,
                             d.line_keep, opts.markers, describe)
         tokens_in = int(ws.n_tokens.sum())
         tokens_out = int(ws.n_tokens[d.word_keep].sum())
+        if details:
+            tokens_out += self.count_tokens("\n".join(details))
         return CompressResult(
             text=out,
             keep_rate=tokens_out / tokens_in if tokens_in else 1.0,

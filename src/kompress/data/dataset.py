@@ -1,7 +1,7 @@
 """Turn raw material into labelled examples (:mod:`kompress.data.schema` is the format):
 the generated corpus (:func:`build_dataset`, domain-rule teacher), Q&A pair files
 (:func:`examples_from_pairs`, silver teacher) and the proxy's logged pairs
-(:func:`examples_from_log`, align teacher).
+(:func:`examples_from_log`, the logged decision replayed).
 """
 
 from __future__ import annotations
@@ -208,19 +208,28 @@ def examples_from_pairs(path: str | os.PathLike, split_seed: int = 0) -> tuple[l
 
 
 def examples_from_log(pairs: Iterable[dict[str, Any]], split_seed: int = 0) -> tuple[list[Example], dict[str, int]]:
-    """Align-label the proxy's logged (original, compressed) pairs.
+    """Label the proxy's logged (original, compressed) pairs with the decision that was logged.
 
     ``pairs`` is what ``PairStore.iter_pairs()`` yields (keys ``original``, ``compressed``,
-    ``domain``, ``request_id``, ``api``). Pairs whose compressed text equals the original
-    (inputs under the proxy's min-tokens, pass-through) carry no decision and are skipped,
-    as are empty originals. A missing or unknown domain is detected from the original.
+    ``domain``, ``request_id``, ``api``). Each pair's labels come from
+    :func:`kompress.data.teachers.replay.replay_labels`: every compressed line mapped to its
+    input line(s) in order and checked by re-rendering, so the labels reproduce the logged
+    keep/drop exactly (no must-keep override: a word the compressor dropped is labelled
+    dropped, and its must-keep weight applies only where it was kept, as for the line
+    domains of :func:`label_items`). Skipped, and counted: pairs whose compressed text does
+    not replay (an older format, an edited text: ``skipped_unaligned``), pairs whose
+    compressed text equals the original (under the proxy's min-tokens, pass-through:
+    ``skipped_unchanged``) and empty originals. A missing or unknown domain is detected from
+    the original. The stats also give ``logged_keep_rate``: the labelled pairs' tokens out over
+    tokens in as the proxy logged them (absent when no pair has token counts).
     """
-    from kompress.data.teachers.align import align_labels
+    from kompress.data.teachers.replay import replay_labels
 
     derive = _question_fn()
     unique = _unique_ids()
     out: list[Example] = []
-    stats = {"read": 0, "kept": 0, "skipped_unchanged": 0, "skipped_empty": 0}
+    stats: dict[str, Any] = {"read": 0, "kept": 0, "skipped_unchanged": 0, "skipped_empty": 0, "skipped_unaligned": 0}
+    tokens_in = tokens_out = 0
     for i, p in enumerate(pairs):
         stats["read"] += 1
         original, compressed = p.get("original") or "", p.get("compressed")
@@ -230,13 +239,25 @@ def examples_from_log(pairs: Iterable[dict[str, Any]], split_seed: int = 0) -> t
         if compressed is None or compressed == original:
             stats["skipped_unchanged"] += 1
             continue
+        labels = replay_labels(original, compressed)
+        if labels is None:
+            stats["skipped_unaligned"] += 1
+            continue
         uid = unique(f"log:{p.get('request_id') or i}")
         domain = p.get("domain") if p.get("domain") in DOMAINS else detect(original)
         split = assign_split(uid, split_seed)
         qs = derive(original, domain) if derive is not None and split == "test" else ()
-        out.append(make_example(
-            original, align_labels(original, compressed), domain=domain, teacher="align",
+        ex = make_example(
+            original, labels, domain=domain, teacher="align",
             source=f"log:{p.get('api') or 'unknown'}", split=split, id=uid, questions=qs,
-        ))
+        )
+        # A dropped must-keep word was dropped by the logged decision: weight it like any word.
+        ex.weights = [w if lab else 1.0 for w, lab in zip(ex.weights, ex.labels)]
+        out.append(ex)
+        t_in, t_out = p.get("tokens_in"), p.get("tokens_out")
+        if t_in and t_out is not None:
+            tokens_in, tokens_out = tokens_in + int(t_in), tokens_out + int(t_out)
     stats["kept"] = len(out)
+    if tokens_in:
+        stats["logged_keep_rate"] = round(tokens_out / tokens_in, 4)
     return out, stats

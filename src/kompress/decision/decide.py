@@ -78,9 +78,14 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
         if guard:
             keep |= must_keep_mask(text, ws.starts, ws.ends)
             keep |= critical[w_line]
-            # The last line is the outcome (final message, summary, exit status).
+            # The last lines are the outcome (final message, summary, exit status); prose
+            # sentences among them keep their word-level choice, the very last line stays whole.
             if len(w_line):
-                keep |= w_line == w_line[-1]
+                tail = tail_lines(np.bincount(w_line, minlength=len(l_starts)) > 0, policy.tail_lines)
+                if policy.tail_lines > 1:
+                    tail &= structured_lines(LineView(text, l_starts, l_ends))
+                tail[w_line[-1]] = True
+                keep |= tail[w_line]
         if guard and options.structure:
             # Only prose loses words inside a line: a structured line (key: value, a table row,
             # code, a file view, a log record) is kept whole when any word of it is kept.
@@ -101,12 +106,13 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
         has_words = np.bincount(w_line, minlength=len(l_starts)) > 0
         line_raw = select(line_score, tok_per_line, thr, rate, by_count=False) & has_words
         lines = LineView(text, l_starts, l_ends)
+        low_filler = np.zeros(len(l_starts), dtype=bool)
         if rate is None and options.threshold is None and policy.filler_threshold is not None:
             # Filler prose inside a structured output ("the job had been running for a while")
             # must clear a higher bar: a prose line without one must-keep or polarity word. (A
             # caller's own threshold or rate is taken as given.)
-            filler = filler_lines(lines, has_words)
-            line_raw &= ~filler | (line_score > max(thr, policy.filler_threshold))
+            low_filler = filler_lines(lines, has_words) & ~(line_score > max(thr, policy.filler_threshold))
+            line_raw &= ~low_filler
         if options.structure and frame is None:
             frame = build_frame(policy.frame_for(domain), text, lines, l_starts, l_ends)
         if frame is not None:
@@ -125,12 +131,17 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
                 critical &= ~frame.repeat  # a log's repeated alerts collapse too (first and last stay)
         line_keep = line_raw.copy()
         if guard:
-            if has_words.any():
-                line_keep[np.flatnonzero(has_words)[-1]] = True  # the outcome, as in word mode
-            line_keep |= critical & has_words
-            # In line mode a polarity word ("not", "failed") makes a line critical too.
+            # In a log, repeated records collapse even among the critical and the last lines.
             collapsible = (frame.repeat if frame is not None and frame.kind == "templates"
                            else np.zeros(len(l_starts), dtype=bool))
+            # The outcome, as in word mode; filler prose and the frame's repeats (a log's records,
+            # PASSED runs, listing entries) in the tail still go.
+            repeats = frame.repeat if frame is not None else collapsible
+            line_keep |= tail_lines(has_words, policy.tail_lines) & ~low_filler & ~repeats
+            if has_words.any():
+                line_keep[np.flatnonzero(has_words)[-1]] = True
+            line_keep |= critical & has_words
+            # In line mode a polarity word ("not", "failed") makes a line critical too.
             for li in np.flatnonzero(~line_keep & has_words & ~collapsible):
                 if has_polarity(lines[li]):
                     line_keep[li] = True
@@ -164,8 +175,8 @@ def ranked_lines(ws: WordScores, w_line: np.ndarray, lines: LineView, policy: De
     if critical is not None:
         crit = critical & ~frame.repeat if frame is not None and frame.kind == "templates" else critical
         forced |= crit & has_words
-        if has_words.any():
-            forced[np.flatnonzero(has_words)[-1]] = True  # the outcome
+        # The outcome; under a token budget only the last line (the tail would spend it).
+        forced |= tail_lines(has_words, 1 if options.budget is not None else policy.tail_lines)
     if options.query:
         # The companion's reading of the query, fused with exact word matches.
         score = fused_scores(line_features(ws, w_line, lines, options.query, forced), policy.query_fusion)
@@ -185,6 +196,13 @@ def ranked_lines(ws: WordScores, w_line: np.ndarray, lines: LineView, policy: De
     if critical is not None and options.budget is None and 'File "' in lines.text:
         keep |= frame_guard(lines, keep) & has_words  # a kept code line brings its frame's location
     return raw, keep
+
+
+def tail_lines(has_words: np.ndarray, k: int) -> np.ndarray:
+    """The last ``k`` lines that have words."""
+    out = np.zeros(len(has_words), dtype=bool)
+    out[np.flatnonzero(has_words)[-k:] if k > 0 else []] = True
+    return out
 
 
 def budget_fill(forced: np.ndarray, has_words: np.ndarray, scores: np.ndarray, weights: np.ndarray,

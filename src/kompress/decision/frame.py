@@ -12,7 +12,9 @@ A frame is computed from the text alone (no model) for line-structured domains:
 * ``json``: in an array of similar objects, the first items stay, and every item whose
   keys or value types deviate from the array's usual ones; the others are repeats.
 * ``listing`` (``find``, ``ls -R``): per folder and extension the first entries stay; the
-  others are repeats.
+  others are repeats, and their marker names them (``{a.py, b.py, ...}``, numbered series as
+  ``first .. last (N)``): the names are what an agent reads a listing for, the folder prefix
+  repeated on every line is not.
 
 The decision (:mod:`kompress.decision.decide`) keeps the frame's lines, lets the model's
 scores keep further lines, holds repeats to a higher bar, and the renderer announces each
@@ -40,6 +42,8 @@ MIN_RUN = 3
 JSON_KEEP_FIRST = 2
 #: Entries per folder and extension kept before collapsing the rest.
 LISTING_KEEP_FIRST = 2
+#: Characters of entry names a listing marker lists (then ``...``): bounds a marker of a huge folder.
+MARKER_NAME_CHARS = 600
 #: Words of an alerting line, whatever the logging convention.
 ALERT = re.compile(
     r"\b(?:ERROR|ERR|FATAL|CRIT(?:ICAL)?|SEVERE|EMERG|ALERT|PANIC|WARN(?:ING)?|FAIL(?:ED|URE)?|EXCEPTION"
@@ -49,6 +53,8 @@ ALERT = re.compile(
     r"|<(?:err|error|crit|alert|emerg|warn(?:ing)?)>|^[EWF]\d{4}\b|^[EWF] |\[[EWF]\]| [EWF]/"
     # JSON-lines loggers' numeric levels (pino, bunyan: 40 warn, 50 error, 60 fatal).
     r'|"(?:level|lvl)":\s*[456]0\b'
+    # An access log's server errors (HTTP 5xx after the request).
+    r'|HTTP/[\d.]+" 5\d\d\b'
 )
 _MARKER_TEMPLATE_CHARS = 72
 _MARKER_GROUPS = 2
@@ -66,6 +72,7 @@ class Frame:
     unit_start: np.ndarray  # the line opens a countable unit of its group (record, item, entry)
     labels: list[tuple[str, str]] = field(default_factory=list)  # per group: (unit noun, plural), phrase
     kind: str = ""  # which frame: templates, runs, json, listing
+    names: dict[int, str] = field(default_factory=dict)  # listing: entry line -> its name, for markers
 
 
 def empty_frame(n: int) -> Frame:
@@ -321,9 +328,11 @@ def listing_frame(lines: Sequence[str]) -> Frame | None:
             if s[0] == "d" or name in (".", ".."):
                 continue
             keys[i] = (folder, _ext(name))
+            f.names[i] = name
         elif "/" in s and " " not in s:
             d, _, name = s.rpartition("/")
             keys[i] = (d or "/", _ext(name))
+            f.names[i] = name
     groups: dict[tuple[str, str], list[int]] = {}
     for i, k in enumerate(keys):
         if k is not None:
@@ -351,6 +360,43 @@ def _ext(name: str) -> str:
 
 
 # ----------------------------------------------------------------------------- markers
+_DIGITS = re.compile(r"\d+")
+
+
+def _number_runs(names: list[str]) -> list[str]:
+    """Consecutive names that differ only in their numbers (``shard_0001.parquet``,
+    ``shard_0002.parquet`` ...) shown as ``first .. last (N)`` from three on."""
+    out: list[str] = []
+    i = 0
+    while i < len(names):
+        shape = _DIGITS.sub("#", names[i])
+        j = i + 1
+        while j < len(names) and "#" in shape and _DIGITS.sub("#", names[j]) == shape:
+            j += 1
+        out.append(f"{names[i]} .. {names[j - 1]} ({j - i})" if j - i >= 3 else names[i])
+        out.extend(names[i + 1:j] if j - i < 3 else [])
+        i = j
+    return out
+
+
+def _names(frame: Frame, run: Sequence[int], group: int) -> str:
+    """``: {a.py, b.py, ...}``, the names of a listing group's entries in ``run`` ("" for others)."""
+    if not frame.names:
+        return ""
+    names = [frame.names[i] for i in run if frame.group[i] == group and i in frame.names]
+    if not names:
+        return ""
+    shown: list[str] = []
+    size = 0
+    for nm in _number_runs(names):
+        size += len(nm) + 2
+        if size > MARKER_NAME_CHARS and shown:
+            shown.append("...")
+            break
+        shown.append(nm)
+    return ": {" + ", ".join(shown) + "}"
+
+
 def describe_run(frame: Frame, run: Sequence[int], n_lines: int) -> str | None:
     """The marker detail for a run of dropped lines (``None``: the plain marker).
 
@@ -369,7 +415,7 @@ def describe_run(frame: Frame, run: Sequence[int], n_lines: int) -> str | None:
         if one == "line" and k != n_g:  # log records with continuation lines
             one, many = "record", "records"
         if k:
-            parts.append(f"{k} more {one if k == 1 else many} {phrase}")
+            parts.append(f"{k} more {one if k == 1 else many} {phrase}" + _names(frame, run, g))
     if not parts:
         return None
     covered = sum(groups.values())

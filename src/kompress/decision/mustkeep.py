@@ -136,4 +136,12 @@ def has_polarity(line: str) -> bool:
 
 def must_keep_mask(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """:func:`is_must_keep` of every word span ``text[start:end]``, as a bool array."""
-    return np.fromiter((is_must_keep(text[s:e]) for s, e in zip(starts, ends)), dtype=bool, count=len(starts))
+    seen: dict[str, bool] = {}  # tool outputs repeat words a lot: test each distinct word once
+
+    def test(word: str) -> bool:
+        hit = seen.get(word)
+        if hit is None:
+            hit = seen[word] = is_must_keep(word)
+        return hit
+
+    return np.fromiter((test(text[s:e]) for s, e in zip(starts, ends)), dtype=bool, count=len(starts))

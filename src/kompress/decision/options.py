@@ -150,7 +150,7 @@ SPECS: dict[str, OptionSpec] = {s.name: s for s in (
                "keep at most N model tokens, whole lines, best first (the guard lines always stay)", "N"),
     OptionSpec("granularity", _choice("granularity", GRANULARITIES),
                "word, line, or auto: the domain's default (default auto)"),
-    OptionSpec("guard", _flag("guard"), "never drop critical lines, the last line or must-keep words (default on)"),
+    OptionSpec("guard", _flag("guard"), "never drop critical lines, the last lines (the model policy's tail_lines) or must-keep words (default on)"),
     OptionSpec("min_tokens", _count("min_tokens"), "leave inputs shorter than N model tokens unchanged", "N"),
     OptionSpec("coverage", _unit("coverage"),
                "line mode: bring back dropped lines until F of the must-keep matches survive (default: the model's; "

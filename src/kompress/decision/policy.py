@@ -51,6 +51,9 @@ class DecisionPolicy:
     # A query companion's fusion of its line scores with lexical match (kompress.decision.query:
     # weights by feature name and "bias"); None = its mean line score alone.
     query_fusion: Mapping[str, float] | None = None
+    # With the guard, the last this many non-blank lines always stay whole: an agent reads a
+    # command's end first (its outcome, the last error, the final values printed).
+    tail_lines: int = 1
 
     def frame_for(self, domain: str) -> str | None:
         """The kind of structure frame of ``domain`` (``None``: none)."""
@@ -76,7 +79,8 @@ class DecisionPolicy:
     def from_dict(cls, d: Mapping[str, Any]) -> "DecisionPolicy":
         """The policy keys of ``d`` (a ``config.json`` or ``policy.json``); other keys are ignored."""
         known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
-        for k in ("threshold", "domain_thresholds", "granularity", "line_score", "frames", "repeat_margin"):
+        for k in ("threshold", "domain_thresholds", "granularity", "line_score", "frames", "repeat_margin",
+                  "tail_lines"):
             if known.get(k) is None:
                 known.pop(k, None)  # null: the default
         if "granularity" in known:

@@ -63,10 +63,10 @@ from kompress.serving.originals import CLAUDE_TOOL, content_hash, store_root  # 
 # Standard library only: deriving the query costs the hook no import time.
 from kompress.serving.proxy.query import call_context, compose_query
 
-# The command-line parsing and the installer live beside the hook; their names are re-exported
+# Which calls read files (shared with the proxy) and the installer: their names are re-exported
 # here, the module users run and import.
-from kompress.integrations.claude_code_shell import *  # noqa: F401,F403,E402
-from kompress.integrations.claude_code_shell import is_eligible, reads_files  # noqa: F401,E402
+from kompress.tool_calls import *  # noqa: F401,F403,E402
+from kompress.tool_calls import is_eligible, reads_files  # noqa: F401,E402
 from kompress.integrations.claude_code_install import (  # noqa: F401,E402
     DEFAULT_MATCHER, DEFAULT_TIMEOUT_S, HOOK_MODULE, HOOK_OPTIONS,
 )

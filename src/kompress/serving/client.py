@@ -54,6 +54,13 @@ def remote_compress(url: str, text: str, options: CompressOptions | None = None,
         raise ServerError(f"{endpoint}: {message}", status=e.code) from None
     except (urllib.error.URLError, OSError) as e:
         reason = getattr(e, "reason", e)
+        if isinstance(reason, (ConnectionResetError, BrokenPipeError)):
+            # A server that refuses a body over its limit answers 413 and closes while the
+            # body is still being sent: this side sees the reset, not the answer.
+            limit = _max_bytes(url, timeout)
+            if limit is not None and len(req.data) > limit:  # type: ignore[arg-type]
+                raise ServerError(f"{endpoint}: request body too large: {len(req.data)} bytes, the limit is {limit} "  # type: ignore[arg-type]
+                                  "bytes (kompress serve --max-bytes N)", status=413) from None
         if isinstance(reason, TimeoutError):  # something answers, slowly: not "no server"
             raise ServerError(f"{endpoint}: no answer within {timeout:g} s") from None
         raise ServerUnavailable(f"no kompress server at {url} ({reason}); start one with `kompress serve`") from None
@@ -63,3 +70,14 @@ def remote_compress(url: str, text: str, options: CompressOptions | None = None,
     if missing:
         raise ServerError(f"{endpoint}: the answer lacks {', '.join(sorted(missing))}; is this a kompress server?")
     return data
+
+
+def _max_bytes(url: str, timeout: float) -> int | None:
+    """The server's body limit from ``/healthz``, or ``None`` when it does not say."""
+    base = url.rstrip("/").removesuffix("/compress")
+    try:
+        with urllib.request.urlopen(base + "/healthz", timeout=timeout) as resp:
+            limit = json.loads(resp.read().decode("utf-8")).get("max_bytes")
+    except Exception:  # noqa: BLE001 - only a better message is at stake
+        return None
+    return limit if isinstance(limit, int) else None

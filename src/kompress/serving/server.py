@@ -9,7 +9,8 @@ Endpoints::
     GET  /metrics   -> Prometheus text: requests, tokens in/out/saved, encoder passes
 
 Request bodies over ``max_bytes`` (default 4 MiB) get ``413`` with a JSON error, bad
-options ``422``, malformed JSON ``400``; every error body is ``{"error": "one line"}``.
+options or a text with a lone surrogate ``422``, malformed JSON ``400``, a compressed body
+(``Content-Encoding`` other than identity) ``415``; every error body is ``{"error": "one line"}``.
 
 **Batching.** Requests run in worker threads; each calls the compressor as usual, but the
 compressor's scoring backend is a :class:`MicroBatcher`: a queue and one worker thread
@@ -45,6 +46,7 @@ import contextlib
 import copy
 import json
 import logging
+import re
 import time
 from typing import Any
 
@@ -109,7 +111,17 @@ def parse_request(body: bytes) -> tuple[str, CompressOptions]:
     text = data.get("text")
     if not isinstance(text, str):
         raise OptionError('"text" is required and must be a string')
-    return text, CompressOptions.from_mapping(data, ignore=("text",))
+    # JSON may escape a lone surrogate ("\\ud800"); no tokenizer or UTF-8 encoder takes one.
+    options = CompressOptions.from_mapping(data, ignore=("text",))
+    for name, value in (("text", text), ("query", options.query or "")):
+        bad = _LONE_SURROGATE.search(value)
+        if bad is not None:
+            raise OptionError(f'"{name}" holds a lone surrogate (U+{ord(bad.group()):04X}) at character '
+                              f"{bad.start()}: send valid Unicode (replace it with U+FFFD)")
+    return text, options
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _BadJson(ValueError):
@@ -176,6 +188,10 @@ def create_app(
 
     async def handle_compress(request: Request) -> Response:
         path = "/compress"
+        encoding = request.headers.get("content-encoding", "identity").strip().lower()
+        if encoding not in ("", "identity"):  # read as is, a gzip body would only be "not JSON"
+            return error(415, f"content-encoding {encoding!r} is not supported: send the JSON body uncompressed",
+                         path)
         try:
             body = await read_body(request, max_bytes)
         except BodyTooLarge:

@@ -164,7 +164,36 @@ def detect(text: str) -> str:
     if sum(bool(_ANY_STAMP.match(ln) or _ANY_LEVEL.match(ln) or _NUMBERED_LEVEL.match(ln))
            for ln in head_lines) >= max(3, 0.5 * n):
         return "log"
+    if _repetitive_records(head_lines):
+        return "log"
     return "text"
+
+
+_SHAPE_WORD = re.compile(r"\S+")
+_DIGIT_RUN = re.compile(r"\d+")
+
+
+def _repetitive_records(lines: list[str]) -> bool:
+    """Line records of a few kinds, without clock or level (``sshd -D``, apt's ``term.log``,
+    a daemon's chatter): at least 20 lines, most of them unindented, a handful of first words
+    (numbers masked) open most of them, and they do not read as code. Prose and code open
+    their lines with many different words; reading records as prose would cut words inside."""
+    if len(lines) < 20:
+        return False
+    shapes: dict[str, int] = {}
+    code = 0
+    for ln in lines:
+        if ln[:1] in " \t":
+            continue  # continuation or code indentation: not a record opener
+        first = _SHAPE_WORD.match(ln)
+        key = _DIGIT_RUN.sub("0", first.group(0)) if first else ""
+        shapes[key] = shapes.get(key, 0) + 1
+        code += ln.rstrip()[-1:] in ":{;,(=\\" or " = " in ln
+    openers = sum(shapes.values())
+    if openers < 0.8 * len(lines) or code > 0.1 * openers:
+        return False
+    top = sum(sorted(shapes.values(), reverse=True)[:5])
+    return top >= 0.6 * openers and len(shapes) <= 0.15 * openers
 
 
 def resolve_granularity(granularity: str, domain: str, defaults: Mapping[str, str] | None = None) -> str:

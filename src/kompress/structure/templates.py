@@ -111,16 +111,54 @@ def mine(lines: Sequence[str], by_lead: bool = True) -> LineTemplates:
     head = records(lines, by_lead)
     miner = _miner()
     texts: list[str] = []
-    by_cluster: dict[int, int] = {}
+    by_key: dict[tuple, int] = {}
     template = np.full(len(lines), -1, dtype=np.int64)
+    first: dict[tuple, int] = {}  # each key's first line: its words name the event's fields
     for i in np.flatnonzero(head >= 0):
         cid = int(miner.add_log_message(lines[i].strip())["cluster_id"])
-        if cid not in by_cluster:
-            by_cluster[cid] = len(texts)
+        key = (cid, *event_fields(lines[i]))
+        if key not in by_key:
+            by_key[key] = len(texts)
+            first[key] = int(i)
             texts.append("")
-        template[i] = by_cluster[cid]
+        template[i] = by_key[key]
     # Final templates (a cluster's template generalises as it grows), in first-seen order.
-    for cluster in miner.drain.clusters:
-        if cluster.cluster_id in by_cluster:
-            texts[by_cluster[cluster.cluster_id]] = cluster.get_template()
+    clusters = {c.cluster_id: c.get_template() for c in miner.drain.clusters}
+    for key, t in by_key.items():
+        texts[t] = _with_fields(clusters.get(key[0], ""), lines[first[key]], key[1:])
     return LineTemplates(template, head, texts)
+
+
+#: A level word near a record's start, in any convention (``INFO``, ``warn:``, ``[error]``).
+_LEVEL = re.compile(r"(?<![\w-])(?:TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERR(?:OR)?|CRIT(?:ICAL)?|FATAL|SEVERE"
+                    r"|PANIC|EMERG|ALERT)(?![\w-])", re.I)
+#: An HTTP request in an access log line (nginx, Apache, uvicorn, gunicorn): method, status.
+_REQUEST = re.compile(r'"([A-Z]{3,8}) [^"\s]*(?: HTTP/[\d.]+)?" (\d{3})\b')
+
+
+def event_fields(line: str) -> tuple[str, ...]:
+    """The words that make a line's event, whatever Drain merges: its level (the same message
+    at INFO and at ERROR is two events) and an HTTP request's method and status (``GET ... 200``
+    and ``GET ... 404`` are two events; Drain masks the status as a number)."""
+    fields: tuple[str, ...] = ()
+    level = _LEVEL.search(line, 0, 80)
+    if level:
+        fields += (level.group(0).upper(),)
+    req = _REQUEST.search(line)
+    if req:
+        fields += (req.group(1), req.group(2))
+    return fields
+
+
+def _with_fields(template: str, line: str, fields: tuple[str, ...]) -> str:
+    """``template`` with the variable tokens that hold ``fields`` in ``line`` written out."""
+    if not fields:
+        return template
+    t_tokens, l_tokens = template.split(), line.split()
+    if len(t_tokens) != len(l_tokens):
+        return template
+    wanted = {f.upper() for f in fields}
+    for k, (t, w) in enumerate(zip(t_tokens, l_tokens)):
+        if t.startswith("<") and t.endswith(">") and (w.strip('"[]():,').upper() in wanted):
+            t_tokens[k] = w
+    return " ".join(t_tokens)

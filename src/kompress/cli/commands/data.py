@@ -45,9 +45,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     fp.add_argument("--split-seed", type=non_negative_int, default=0, help="seed of the 80/10/10 split by id hash")
     fp.set_defaults(func=run_from_pairs)
 
-    fl = dsub.add_parser("from-log", help="label the proxy's logged (original, compressed) pairs by alignment",
-                         description="Read every pair of a proxy log (SQLAlchemy URL or SQLite file) and label "
-                         "each original word by whether it survives, in order, in the compressed text.")
+    fl = dsub.add_parser("from-log", help="label the proxy's logged (original, compressed) pairs with the logged decision",
+                         description="Read every pair of a proxy log (SQLAlchemy URL or SQLite file) and label each "
+                         "original word as the proxy decided: every compressed line is mapped to its input line in "
+                         "order (a whole kept line, the kept words of a prose line, or a marker's run of dropped "
+                         "lines) and the labels are checked by re-rendering them. Pairs that do not replay exactly "
+                         "(an older format) are skipped and counted.")
     fl.add_argument("url", help="pair store: sqlite:///pairs.db, postgresql+psycopg://..., or a SQLite file path")
     fl.add_argument("--out", default="data/log.jsonl")
     fl.add_argument("--split-seed", type=non_negative_int, default=0, help="seed of the 80/10/10 split by id hash")
@@ -88,6 +91,7 @@ _SKIPPED = {
     "skipped_ratio": "compressed less than 1.3x",
     "skipped_unchanged": "compressed text equals the original",
     "skipped_empty": "empty original",
+    "skipped_unaligned": "compressed text does not replay exactly (older format or edited)",
 }
 
 
@@ -145,7 +149,12 @@ def run_from_log(args: argparse.Namespace) -> int:
         examples, stats = examples_from_log(store.iter_pairs(), split_seed=args.split_seed)
     finally:
         store.close()
-    _write(args.out, examples, stats, "Aligned labels from the proxy log")
+    _write(args.out, examples, stats, "Logged decisions from the proxy log")
+    if "logged_keep_rate" in stats:
+        words = sum(len(ex.labels) for ex in examples)
+        kept = sum(sum(ex.labels) for ex in examples)
+        print(f"logged keep-rate {stats['logged_keep_rate']:.3f} of the tokens; labels keep "
+              f"{kept / words if words else 1.0:.3f} of the words (the same decisions, counted in words)")
     return 0
 
 

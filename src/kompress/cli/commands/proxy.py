@@ -9,13 +9,8 @@ import sys
 from kompress.decision.options import add_arguments
 from kompress.serving.proxy.config import OPTION_NAMES
 from kompress.cli.errors import CliError
-from kompress.cli.commands._common import (add_backend_argument, load_error, non_negative_int, port_number,
-                                           positive_float, positive_int)
-
-
-#: Seconds SIGTERM waits for open requests and streams before closing them (a stalled upstream
-#: stream must not hold shutdown forever); queued pairs are then written before exit.
-GRACEFUL_SHUTDOWN_S = 20.0
+from kompress.cli.commands._common import (add_backend_argument, load_error, non_negative_float, non_negative_int,
+                                           port_number, positive_float, positive_int)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,7 +35,18 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "the originals; off: pure pass-through")
     p.add_argument("--log-db", metavar="URL",
                    help="store every compressed output as a pair: SQLAlchemy URL or SQLite file path")
+    p.add_argument("--log-journal", metavar="PATH",
+                   help="write-ahead journal of pairs not yet in --log-db (JSON lines, mode 0600, secrets "
+                   "redacted): a killed proxy's pairs are written at the next start (default: next to a SQLite "
+                   "file as DB.journal.jsonl, else in the kompress cache; 'off': none)")
+    p.add_argument("--shutdown-timeout", type=non_negative_float, metavar="S",
+                   help="on SIGTERM, seconds for open requests and streams to finish, then at most as long for "
+                   "queued pairs to reach --log-db; the rest stays in the journal (default 20)")
     p.add_argument("--exclude-tools", metavar="NAME,...", help="never compress the outputs of these tools")
+    p.add_argument("--compress-file-reads", dest="compress_file_reads", action="store_const", const=True,
+                   help="also compress outputs of calls that print files the agent may edit (cat, sed -n, grep -r, "
+                   "git diff, Read, read_file, an editor's view); by default they pass whole: the agent quotes "
+                   "their exact lines when it edits")
     p.add_argument("--model", metavar="DIR", help="model folder (default: the shipped model, or $KOMPRESS_MODEL)")
     add_backend_argument(p, default=None)
     add_arguments(p, OPTION_NAMES)  # compression options, defined once in kompress.decision.options
@@ -68,14 +74,14 @@ def run(args: argparse.Namespace) -> int:
 
         from kompress.serving.proxy.app import create_app
         from kompress.serving.proxy.config import ProxyConfig
-        from kompress.serving.proxy.store import PairStore, display_url
+        from kompress.serving.proxy.store import JournalError, PairStore, display_url
     except ImportError as e:  # the web stack is the "proxy" extra
         raise CliError(f"the proxy needs its extra dependencies: pip install 'kompress-agent[proxy]' ({e.name} missing)") from e
 
     overrides = {k: getattr(args, k) for k in (
         "upstream_openai", "upstream_anthropic", "host", "port", "mode", "log_db", "exclude_tools",
         "model", "backend", "budget_ms", "cache_entries", "upstream_timeout", "note", "max_body_bytes",
-        "derive_query")}
+        "derive_query", "log_journal", "shutdown_timeout", "compress_file_reads")}
     try:
         config = ProxyConfig.from_env(options={k: getattr(args, k) for k in OPTION_NAMES}, **overrides)
     except ValueError as e:  # also a bad KOMPRESS_PROXY_* value
@@ -97,7 +103,9 @@ def run(args: argparse.Namespace) -> int:
     store = None
     if config.log_db:
         try:
-            store = PairStore(config.log_db)
+            store = PairStore(config.log_db, journal=config.journal_path(), shutdown_timeout=config.shutdown_timeout)
+        except JournalError as e:
+            raise CliError(f"--log-journal: {e}") from e
         except Exception as e:  # noqa: BLE001 - any driver error: one line, with the password masked
             raise CliError(f"cannot open --log-db {display_url(config.log_db)}: {type(e).__name__}: "
                            f"{str(e).splitlines()[0] if str(e) else ''}") from e
@@ -108,14 +116,16 @@ def run(args: argparse.Namespace) -> int:
     print(f"kompress proxy: mode={config.mode} min_tokens={config.options.min_tokens} "
           f"queries={'on' if config.derive_query else 'off'} on http://{config.host}:{config.port} "
           f"-> openai {config.upstream_openai}, anthropic {config.upstream_anthropic}"
-          + (f"; logging pairs to {display_url(config.log_db)}" if config.log_db else ""), file=sys.stderr)
+          + (f"; logging pairs to {display_url(config.log_db)}" if config.log_db else "")
+          + (f" (journal {store.journal.path}, {store.replayed} pair(s) recovered)" if store and store.journal else ""),
+          file=sys.stderr)
     # httpx logs every request's full URL (query string and all) at INFO: keep it to warnings.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     # The upstream's Date/Server headers are relayed; uvicorn must not add its own.
     server_config = uvicorn.Config(app, host=config.host, port=config.port, log_level=args.log_level,
                                    server_header=False, date_header=False,
-                                   timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S)
+                                   timeout_graceful_shutdown=config.shutdown_timeout)
     # Config() has set up uvicorn's handlers; redact what they write (the access log's request
     # line carries the query string, ``?key=...`` included).
     from kompress.serving.proxy.redact import install_log_redaction

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 import uuid
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, AsyncIterator
@@ -62,12 +63,13 @@ def create_app(
 
     ``compressor``: an already loaded :class:`~kompress.Compressor` (otherwise the model in
     ``config.model`` is loaded in the worker thread at start-up). ``store``: a
-    :class:`PairStore` (otherwise one is opened on ``config.log_db`` when set).
+    :class:`PairStore` (otherwise one is opened on ``config.log_db`` when set, with its
+    write-ahead journal at ``config.journal_path()``).
     """
     config = config or ProxyConfig.from_env()
     metrics = Metrics()
     if store is None and config.log_db:
-        store = PairStore(config.log_db)
+        store = PairStore(config.log_db, journal=config.journal_path(), shutdown_timeout=config.shutdown_timeout)
     engine = CompressionEngine(config, compressor=compressor, store=store, metrics=metrics)
     upstreams = {"openai": config.upstream_openai, "anthropic": config.upstream_anthropic}
 
@@ -88,7 +90,8 @@ def create_app(
             await engine.aclose()
 
     async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "mode": config.mode, **engine.status()})
+        journal = {"journal_pending": engine.store.pending()} if engine.store is not None else {}
+        return JSONResponse({"status": "ok", "mode": config.mode, **engine.status(), **journal})
 
     async def metrics_endpoint(request: Request) -> Response:
         return Response(metrics.render(), media_type=metrics.content_type)
@@ -106,6 +109,7 @@ def create_app(
         return PlainTextResponse(text)
 
     async def proxy(request: Request) -> Response:
+        arrived = time.monotonic()  # --budget-ms counts from here: reading and parsing too
         request_id = uuid.uuid4().hex
         raw_path = request.scope.get("raw_path") or request.url.path.encode()
         path = raw_path.decode("latin-1")
@@ -119,7 +123,7 @@ def create_app(
             return _error(413, f"request body over {config.max_body_bytes} bytes; kompress proxy refuses it "
                                "(raise --max-body-bytes to allow more)")
         if api is not None and config.mode != "off" and body:
-            body = await _rewrite(api, body, request_id)
+            body = await _rewrite(api, body, request_id, arrived)
         query = request.scope.get("query_string", b"").decode("latin-1")
         url = _join(upstreams[upstream], path, query)
         has_body = bool(body) or "content-length" in request.headers
@@ -141,7 +145,7 @@ def create_app(
         response.raw_headers = _response_headers(resp.headers.raw)
         return response
 
-    async def _rewrite(api: str, body: bytes, request_id: str) -> bytes:
+    async def _rewrite(api: str, body: bytes, request_id: str, arrived: float | None = None) -> bytes:
         """The body with its tool outputs compressed, or ``body`` itself (fail-open)."""
         try:
             # Off the event loop: parsing a 20 MB body takes long enough to stall every stream.
@@ -153,7 +157,8 @@ def create_app(
         try:
             if not texts:
                 return body
-            replacements = await engine.process(api, texts, request_id, wait=config.mode == "compress")
+            replacements = await engine.process(api, texts, request_id, wait=config.mode == "compress",
+                                                arrived=arrived)
             if not replacements:
                 return body
             return await run_in_threadpool(_splice, body, replacements)

@@ -12,7 +12,10 @@ KOMPRESS_PROXY_PORT                --port                       8787
 KOMPRESS_PROXY_MODE                --mode                       compress
 KOMPRESS_PROXY_MIN_TOKENS          --min-tokens                 500
 KOMPRESS_PROXY_LOG_DB              --log-db                     (none: no pairs stored)
+KOMPRESS_PROXY_LOG_JOURNAL         --log-journal                next to a SQLite file, else in the cache; off: none
+KOMPRESS_PROXY_SHUTDOWN_TIMEOUT    --shutdown-timeout           20 (seconds)
 KOMPRESS_PROXY_EXCLUDE_TOOLS       --exclude-tools              (none)
+KOMPRESS_PROXY_COMPRESS_FILE_READS --compress-file-reads        0 (off: file views pass whole)
 KOMPRESS_PROXY_RATE                --rate                       (the model's threshold)
 KOMPRESS_PROXY_THRESHOLD           --threshold                  (the model's threshold)
 KOMPRESS_PROXY_GRANULARITY         --granularity                auto
@@ -46,6 +49,8 @@ DEFAULT_OPTIONS = CompressOptions(min_tokens=500)
 ENV_PREFIX = "KOMPRESS_PROXY_"
 
 MODES = ("compress", "shadow", "off")
+#: ``--log-journal`` values that turn the journal off.
+JOURNAL_OFF = ("off", "none", "0", "false", "no")
 
 
 @dataclass
@@ -58,7 +63,16 @@ class ProxyConfig:
     port: int = 8787
     mode: str = "compress"  # compress | shadow (log, forward the original) | off (pass-through)
     log_db: str | None = None  # SQLAlchemy URL or SQLite path; None: store nothing
+    # The pairs' write-ahead journal (store.Journal): None: the default place for log_db
+    # (store.default_journal_path); "off": no journal (a killed proxy loses queued pairs).
+    log_journal: str | None = None
+    # SIGTERM: seconds for open requests and streams to finish, then again at most this long for
+    # queued pairs to reach the database (the rest stays in the journal for the next start).
+    shutdown_timeout: float = 20.0
     exclude_tools: frozenset[str] = field(default_factory=frozenset)
+    # Outputs of calls that print files the agent may edit (cat, sed -n, grep -r, git diff, Read,
+    # read_file: kompress.tool_calls) pass whole unless this is on, as in the Claude Code hook.
+    compress_file_reads: bool = False
     model: str | None = None  # model folder; None: Compressor.load() default
     backend: str = "auto"
     options: CompressOptions = DEFAULT_OPTIONS  # threshold | rate, granularity, min_tokens, coverage, novelty
@@ -83,12 +97,24 @@ class ProxyConfig:
             raise ValueError(f"budget_ms must be a finite number > 0, got {self.budget_ms}")
         if not (math.isfinite(self.upstream_timeout) and self.upstream_timeout > 0):
             raise ValueError(f"upstream_timeout must be a finite number of seconds > 0, got {self.upstream_timeout}")
+        if not (math.isfinite(self.shutdown_timeout) and self.shutdown_timeout >= 0):
+            raise ValueError(f"shutdown_timeout must be a finite number of seconds >= 0, got {self.shutdown_timeout}")
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port must be 0..65535, got {self.port}")
         if self.max_body_bytes < 1:
             raise ValueError(f"max_body_bytes must be >= 1, got {self.max_body_bytes}")
         if not isinstance(self.exclude_tools, frozenset):
             self.exclude_tools = parse_tool_list(self.exclude_tools)
+
+    def journal_path(self) -> str | None:
+        """The journal file for ``log_db`` (None: no store, ``log_journal`` off, or in-memory)."""
+        if not self.log_db or (self.log_journal or "").strip().lower() in JOURNAL_OFF:
+            return None
+        if self.log_journal:
+            return self.log_journal
+        from kompress.serving.proxy.store import default_journal_path
+
+        return default_journal_path(self.log_db)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, options: Mapping[str, Any] | None = None,
@@ -123,9 +149,9 @@ def parse_tool_list(value) -> frozenset[str]:
 def _convert(name: str, raw: str):
     if name in ("port", "cache_entries", "cache_chars", "max_body_bytes"):
         return int(raw)
-    if name in ("budget_ms", "upstream_timeout"):
+    if name in ("budget_ms", "upstream_timeout", "shutdown_timeout"):
         return float(raw)
-    if name in ("note", "derive_query"):
+    if name in ("note", "derive_query", "compress_file_reads"):
         return raw.strip().lower() not in ("0", "false", "no", "off")
     if name == "exclude_tools":
         return parse_tool_list(raw)

@@ -10,13 +10,26 @@
 * **Query.** Each output is compressed with its derived query as the ``query`` option
   (``ProxyConfig.derive_query``; off: none). A model folder without a query companion
   ignores it (the compressor logs that once).
-* **Worker thread.** The model is CPU-bound: it runs in one dedicated thread (torch already
-  spreads one forward pass over all cores), never on the event loop, which stays free to
-  relay streams. The model is loaded there once, at start-up or on first need.
-* **Budget, fail-open.** A request waits at most ``budget_ms`` for its tool outputs. On a
-  timeout or any error the caller forwards the original request unchanged; the computation
-  goes on in the background and fills the cache for the next turn. An output whose
-  compression raised is remembered as "leave unchanged", so later turns stay consistent.
+* **Two worker lanes.** The model is CPU-bound: it runs in worker threads, never on the
+  event loop, which stays free to relay streams and answer ``/healthz``. Two threads, one per
+  lane (two cores' worth): the *fast* lane takes outputs whose requests wait for them; the
+  *background* lane takes outputs nobody waits for (see the budget), so one huge output never
+  holds up the small ones behind it. When its own queue is empty the fast lane also takes
+  small background work. The model is loaded once, at start-up or on first need.
+* **Priority.** On Linux the compression threads (and the inference pool the model makes
+  when it loads in the proxy) run at a lower CPU priority (``nice`` +5) than the event loop,
+  so relaying and ``/healthz`` stay quick while the cores compress.
+* **Budget, fail-open.** A request's deadline is its arrival plus ``budget_ms`` (queueing,
+  parsing and compression all count). Each new output gets an estimated cost (its length
+  times the seconds per character measured so far); one that cannot finish by the deadline
+  (its cost alone over the budget, or behind the fast lane's queue) is not waited for: the
+  request goes on at once with that output unchanged, and the output is compressed in the
+  background lane (bounded; when full, it is left for a later turn) to fill the cache for the
+  next turn. An admitted output not ready at the deadline goes out unchanged too; its
+  computation finishes in the background. Outputs that are ready go out compressed, the
+  others byte-identical to the original. An output whose compression raised is remembered
+  as "leave unchanged", so later turns stay consistent. ``kompress_proxy_fallbacks_total``
+  counts such requests by reason.
 * **Note.** A compressed output gets one line appended, and only when something was
   removed::
 
@@ -35,15 +48,16 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import hashlib
 import logging
+import os
+import sys
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from kompress.serving.proxy.config import ProxyConfig
 from kompress.serving.proxy.metrics import Metrics
@@ -58,9 +72,23 @@ log = logging.getLogger("kompress.serving.proxy")
 
 NOTE_FORMAT = "[kompress: compressed {tokens_in}->{tokens_out} tokens; original: {hash}]"
 
-# One model call at a time per process: the tokenizer and torch are shared, and parallel
-# forward passes on the same cores only slow each other down.
-_COMPRESS_LOCK = threading.Lock()
+#: Seconds per character of tool output assumed until a compression has been measured (a
+#: ~5,000-token output, ~20k characters, takes ~0.3 s with the shipped model on 2 cores).
+PRIOR_SECONDS_PER_CHAR = 2e-5
+#: What the start-up warm-up compresses: a few lines of made-up grep output.
+WARMUP_TEXT = "".join(f"src/service/handlers/module_{i}.py:{17 + i * 11}:    def handle_{i}(self, payload):\n"
+                      for i in range(8))
+#: Fixed seconds per compression (detection, set-up, rendering), on top of the per-character cost.
+FIXED_SECONDS = 0.005
+#: Time kept before a request's deadline for splicing the body and handing it to the upstream.
+SEND_MARGIN_S = 0.02
+#: The background lane's bounds: queued outputs, and characters in them. Beyond them an output
+#: nobody waits for is not compressed now (a later turn that resends it tries again).
+BACKGROUND_MAX_JOBS = 64
+BACKGROUND_MAX_CHARS = 64 * 1024 * 1024
+#: An idle fast lane takes background work whose estimated cost is at most this share of the
+#: budget, so a request arriving meanwhile waits at most that long for the lane.
+HELP_SHARE = 0.25
 
 
 def note(tokens_in: int, tokens_out: int, hash: str) -> str:  # noqa: A002
@@ -143,6 +171,200 @@ class _LRU:
         return len(item[0].text or "") + len(item[1] or "")
 
 
+#: How much lower than the event loop the compression threads run (Linux ``nice`` steps, per
+#: thread): on 2 busy cores the loop, which relays every byte and answers ``/healthz``, comes first.
+WORKER_NICENESS = 5
+
+
+def _lower_priority() -> None:
+    """Lower the calling thread's CPU priority by :data:`WORKER_NICENESS` (Linux only: there
+    the nice value is per thread, and threads created afterwards, e.g. the inference
+    runtime's pool, inherit it)."""
+    if not sys.platform.startswith("linux"):
+        return  # elsewhere PRIO_PROCESS with a thread id would not name this thread
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + WORKER_NICENESS))
+    except OSError:  # not permitted in some sandboxes: run at normal priority
+        pass
+
+
+class _CostModel:
+    """Expected seconds to compress ``n`` characters: the fixed cost plus ``n`` times an
+    exponentially weighted mean of the measured seconds per character (thread-safe). The first
+    measurement replaces the prior outright; it runs on this machine, under its load."""
+
+    def __init__(self, prior: float = PRIOR_SECONDS_PER_CHAR, weight: float = 0.3) -> None:
+        self.rate = prior
+        self.weight = weight
+        self._n = 0
+        self._lock = threading.Lock()
+
+    def estimate(self, chars: int) -> float:
+        """Seconds a compression of ``chars`` characters is expected to take."""
+        return FIXED_SECONDS + self.rate * chars
+
+    def observe(self, chars: int, seconds: float) -> None:
+        """Record that ``chars`` characters took ``seconds``."""
+        if chars < 2000:  # tiny outputs measure the fixed cost and timer noise, not the rate
+            return
+        rate = max(seconds - FIXED_SECONDS, 0.0) / chars
+        with self._lock:
+            w = max(self.weight, 1.0 / (self._n + 1))
+            self.rate = (1.0 - w) * self.rate + w * rate
+            self._n += 1
+
+
+@dataclass(eq=False)
+class _Job:
+    """One output to compress, in a lane's queue or a worker's hands. ``future`` (on ``loop``)
+    gets the outcome. Compared by identity."""
+
+    key: str
+    h: str
+    text: str
+    tool_name: str | None
+    api: str
+    request_id: str
+    query: str | None
+    cost: float  # estimated seconds
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future
+    lane: str = "background"
+    started: float | None = None  # time.monotonic() when a worker took it
+
+    def eta(self, now: float) -> float:
+        """When a started job is expected to finish (an overrunning one: after another quarter
+        of the time it has taken so far)."""
+        assert self.started is not None
+        return max(self.started + self.cost, now + 0.25 * max(self.cost, now - self.started))
+
+    def overrun(self, now: float) -> float:
+        """How many times its estimate a started job has run so far (at least 1): the machine
+        is slower right now than the estimates say, by at least that much."""
+        assert self.started is not None
+        return max(1.0, (now - self.started) / max(self.cost, 1e-3))
+
+
+class _Lanes:
+    """Two FIFO queues, each served by one worker thread (started on first use).
+
+    ``fast``: outputs that requests wait for, admitted only when they can finish in time.
+    ``background``: outputs nobody waits for (over the budget, or late); bounded. Waiting
+    requests come first: the background worker starts a job only while the fast lane is idle
+    (a job it has started runs on, beside the fast lane's: that is how a huge output never
+    blocks the small ones). The idle fast worker also takes background work small enough not
+    to hold up a request that arrives meanwhile (``help_limit`` seconds)."""
+
+    def __init__(self, run: Callable[[_Job], None], help_limit: float) -> None:
+        self._run = run  # called in a worker thread; must not raise
+        self.help_limit = help_limit
+        self._cond = threading.Condition()
+        self._fast: deque[_Job] = deque()
+        self._background: deque[_Job] = deque()
+        self._background_chars = 0
+        self._running: dict[str, _Job | None] = {"fast": None, "background": None}
+        self._threads: list[threading.Thread] = []
+        self._closed = False
+
+    def _start(self) -> None:
+        if not self._threads:
+            for lane in ("fast", "background"):
+                t = threading.Thread(target=self._worker, args=(lane,), name=f"kompress-{lane}", daemon=True)
+                t.start()
+                self._threads.append(t)
+
+    def submit_fast(self, job: _Job) -> None:
+        """Queue ``job`` in the fast lane."""
+        with self._cond:
+            self._start()
+            job.lane = "fast"
+            self._fast.append(job)
+            self._cond.notify_all()
+
+    def submit_background(self, job: _Job) -> bool:
+        """Queue ``job`` in the background lane; False (not queued) when the lane is full."""
+        with self._cond:
+            if (self._closed or len(self._background) >= BACKGROUND_MAX_JOBS
+                    or self._background_chars + len(job.text) > BACKGROUND_MAX_CHARS):
+                return False
+            self._start()
+            job.lane = "background"
+            self._background.append(job)
+            self._background_chars += len(job.text)
+            self._cond.notify_all()
+            return True
+
+    def promote(self, job: _Job) -> bool:
+        """Move a queued background ``job`` to the end of the fast lane (a request now waits for it)."""
+        with self._cond:
+            if job.started is not None or job.lane != "background" or job not in self._background:
+                return False
+            self._background.remove(job)
+            self._background_chars -= len(job.text)
+            job.lane = "fast"
+            self._fast.append(job)
+            self._cond.notify_all()
+            return True
+
+    def fast_ready_at(self, now: float) -> tuple[float, float]:
+        """When the fast worker is expected to be free (its running job's end plus everything
+        queued in the fast lane), and the factor to scale estimates by: how far the running
+        jobs have overrun theirs (1 when none has)."""
+        with self._cond:
+            scale = max([1.0] + [j.overrun(now) for j in self._running.values() if j is not None])
+            running = self._running["fast"]
+            t = running.eta(now) if running is not None else now
+            return t + scale * sum(j.cost for j in self._fast), scale
+
+    def queued(self) -> dict[str, int]:
+        """Queued (not started) jobs per lane."""
+        with self._cond:
+            return {"fast": len(self._fast), "background": len(self._background)}
+
+    def close(self) -> list[_Job]:
+        """Stop the workers after their current job; returns the jobs still queued (never run)."""
+        with self._cond:
+            self._closed = True
+            left = [*self._fast, *self._background]
+            self._fast.clear()
+            self._background.clear()
+            self._background_chars = 0
+            self._cond.notify_all()
+        return left
+
+    def _take(self, lane: str) -> _Job | None:
+        if lane == "fast" and self._fast:
+            return self._fast.popleft()
+        if lane == "background" and (self._fast or self._running["fast"] is not None):
+            return None  # the fast lane is busy: leave it the cores
+        if self._background and (lane == "background" or self._background[0].cost <= self.help_limit):
+            job = self._background.popleft()
+            self._background_chars -= len(job.text)
+            return job
+        return None
+
+    def _worker(self, lane: str) -> None:
+        _lower_priority()
+        while True:
+            with self._cond:
+                while True:
+                    if self._closed:
+                        return
+                    job = self._take(lane)
+                    if job is not None:
+                        break
+                    self._cond.wait()
+                job.started = time.monotonic()
+                self._running[lane] = job
+            try:
+                self._run(job)
+            finally:
+                with self._cond:
+                    self._running[lane] = None
+                    self._cond.notify_all()  # the background worker may be waiting for an idle fast lane
+
+
 class CompressionEngine:
     """Compresses the tool outputs of requests; one per proxy app. Use from one event loop."""
 
@@ -160,28 +382,40 @@ class CompressionEngine:
         self._load_lock = threading.Lock()
         self._load_error: BaseException | None = None
         self.model_id: str | None = _model_id(compressor) if compressor is not None else None
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kompress-compress")
+        self._costs = _CostModel()
+        self._loop_lag = 0.0  # seconds, a moving average: how late the deadline timers fire
+        self._lanes = _Lanes(self._run_job, help_limit=HELP_SHARE * config.budget_ms / 1000.0)
         # One writer: rows go to the database in order, and SQLite never sees two writers.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kompress-store")
         self._pending_writes = 0
         self._writes_lock = threading.Lock()
         self._cache = _LRU(config.cache_entries, config.cache_chars)
-        self._inflight: dict[str, asyncio.Future] = {}
+        self._inflight: dict[str, _Job] = {}
 
     # ------------------------------------------------------------------ lifecycle
     def preload(self) -> None:
-        """Start loading the model in the worker thread (returns at once)."""
-        self._executor.submit(self._try_load)
+        """Start loading the model in a thread (returns at once; the lanes wait for it)."""
+        threading.Thread(target=self._try_load, name="kompress-load", daemon=True).start()
 
     def _try_load(self) -> None:
+        # The inference runtime's thread pool is made while loading: it inherits this priority.
+        _lower_priority()
         try:
             comp = self.compressor()
+            # One tokenizer call settles the fast tokenizer's truncation/padding state, which
+            # its first call may change: the two lanes then only ever read it.
+            comp.count_tokens("kompress")
+            # Warm the inference session up: its first run is several times slower than the
+            # next, and would otherwise fall on a request's budget (and on the cost estimate).
+            comp.compress(WARMUP_TEXT, self.config.options.replace(min_tokens=0))
         except Exception:  # noqa: BLE001 - reported by status() and on every use
             return
         if self.config.derive_query:
             # Load the query companion now, not inside the first request's time budget.
             try:
-                comp.query_companion()
+                companion = comp.query_companion()
+                if companion is not None:
+                    companion.count_tokens("kompress")
             except Exception as e:  # noqa: BLE001 - a broken companion fails each query compression, open
                 log.error("kompress proxy: the model's query companion failed to load (%s: %s)", type(e).__name__, e)
 
@@ -210,14 +444,16 @@ class CompressionEngine:
     def status(self) -> dict[str, Any]:
         """Health summary: model state, cache size, in-flight compressions."""
         model = "loaded" if self._compressor is not None else ("error" if self._load_error else "loading")
+        queued = self._lanes.queued()
         return {"model": model, "model_id": self.model_id, "cache_entries": len(self._cache),
-                "inflight": len(self._inflight), "pending_writes": self._pending_writes}
+                "inflight": len(self._inflight), "queued_fast": queued["fast"],
+                "queued_background": queued["background"], "pending_writes": self._pending_writes}
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Wait (up to ``timeout`` s) for background compressions (e.g. shadow mode's) and
         for their pairs to be written."""
         deadline = time.monotonic() + timeout
-        pending = list(self._inflight.values())
+        pending = [job.future for job in self._inflight.values()]
         if pending:
             await asyncio.wait(pending, timeout=timeout)
         while self._pending_writes and time.monotonic() < deadline:
@@ -226,32 +462,47 @@ class CompressionEngine:
     async def aclose(self) -> None:
         """Finish background work, stop the worker threads, release the store."""
         await self.drain()
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        for job in self._lanes.close():  # still queued after the drain's timeout: never run
+            self._inflight.pop(job.key, None)
+            job.future.cancel()
         await asyncio.to_thread(self._writer.shutdown, True)  # no pair is dropped at shutdown
         if self.store is not None:
             self.store.close()
 
     # ------------------------------------------------------------------ requests
-    async def process(self, api: str, texts: list[ToolText], request_id: str, wait: bool = True) -> dict[Path, str] | None:
+    async def process(self, api: str, texts: list[ToolText], request_id: str, wait: bool = True,
+                      arrived: float | None = None) -> dict[Path, str] | None:
         """Compressed replacements ``{path: new text}`` for a request's tool outputs.
 
-        Returns None when the request must go out unchanged (timeout, error, or
-        ``wait=False``: shadow mode, where compressions run and are logged in the
-        background). An empty dict means nothing needed compressing.
+        ``arrived``: ``time.monotonic()`` when the request arrived (default: now); its
+        deadline is that plus ``budget_ms``. Outputs compressed by the deadline (or found in
+        the cache) are replaced; the others go out unchanged, and those that could not finish
+        in time are not waited for at all. Returns None when the request must go out
+        unchanged (``wait=False``: shadow mode, where compressions run and are logged in the
+        background). An empty dict means nothing is replaced.
         """
-        start = time.monotonic()
+        now = time.monotonic()
+        budget_s = self.config.budget_ms / 1000.0
+        deadline = (arrived if arrived is not None else now) + budget_s
         m = self.metrics
         results: dict[Path, Outcome] = {}
-        pending: dict[Path, asyncio.Future] = {}
+        waiting: dict[Path, asyncio.Future] = {}
+        others: list[asyncio.Future] = []  # computing, not waited for
+        reasons: set[str] = set()
+        deferred = 0  # outputs sent unchanged because of the budget
         for t in texts:
             if t.tool_name is not None and t.tool_name in self.config.exclude_tools:
                 m.tool_outputs.labels(result="excluded").inc()
+                continue
+            if t.file_read and not self.config.compress_file_reads:
+                m.tool_outputs.labels(result="file_read").inc()  # the agent edits from these lines: whole
                 continue
             if len(t.text) < self.config.options.min_tokens:
                 # Every model token covers at least one character: surely below the floor.
                 m.tool_outputs.labels(result="unchanged").inc()
                 continue
-            h = content_hash(t.text)
+            # Hashing megabytes takes tens of ms: off the event loop, which relays everyone's bytes.
+            h = await asyncio.to_thread(content_hash, t.text) if len(t.text) > 1_000_000 else content_hash(t.text)
             query = t.query if self.config.derive_query else None
             key = cache_key(h, query)
             hit = self._cache.get(key)
@@ -259,39 +510,114 @@ class CompressionEngine:
                 m.cache_hits.inc()
                 results[t.path] = hit[0]
                 continue
-            fut = self._inflight.get(key)
-            if fut is None:
-                fut = self._spawn(key, h, t, query, api, request_id)
-            pending[t.path] = fut
+            job = self._inflight.get(key)
+            if job is None:
+                job = self._admit(key, h, t, query, api, request_id, deadline)
+                if job is None:  # over the budget, and no room in the background lane either
+                    reasons.add("over_budget" if self._costs.estimate(len(t.text)) > budget_s else "backlog")
+                    deferred += 1
+                    continue
+            elif job.lane == "background" and job.started is None and self._fits(job.cost, deadline):
+                self._lanes.promote(job)  # a request waits for it now, and it can be done in time
+            if job.lane == "fast" or (job.started is not None and job.eta(time.monotonic()) <= deadline - self._margin()):
+                waiting[t.path] = job.future
+            else:
+                reasons.add("over_budget" if job.cost > budget_s else "backlog")
+                deferred += 1
+                others.append(job.future)
         if not wait:
             # Shadow mode: count what would have been sent, as the results come in.
             for outcome in results.values():
                 self._count(outcome)
-            for fut in pending.values():
+            for fut in [*waiting.values(), *others]:
                 fut.add_done_callback(lambda f: None if f.cancelled() or f.exception() else self._count(f.result()))
             return None
-        if pending:
-            gathered = asyncio.gather(*set(pending.values()))
-            # Retrieve a late exception so asyncio does not warn about it after a timeout.
-            gathered.add_done_callback(lambda f: f.cancelled() or f.exception())
-            remaining = self.config.budget_ms / 1000.0 - (time.monotonic() - start)
-            try:
-                await asyncio.wait_for(asyncio.shield(gathered), timeout=max(remaining, 0.0))
-            except asyncio.TimeoutError:
-                m.errors.labels(kind="timeout").inc()
-                log.warning("kompress proxy: request %s: compression over the %.0f ms budget; forwarding the "
-                            "original (the result will be cached for the next turn)", request_id, self.config.budget_ms)
-                return None
-            except Exception:  # noqa: BLE001 - already counted and logged by the task
-                return None
-            for path, fut in pending.items():
-                results[path] = fut.result()
+        if waiting:
+            timeout = max(deadline - self._margin() - time.monotonic(), 0.0)
+            t0 = time.monotonic()
+            _, still = await asyncio.wait(set(waiting.values()), timeout=timeout)
+            if still:  # the timer fired: how late, on a loop this busy (for the next margins)
+                lag = max(time.monotonic() - t0 - timeout, 0.0)
+                self._loop_lag = 0.8 * self._loop_lag + 0.2 * lag
+            for path, fut in waiting.items():
+                if not fut.done():
+                    reasons.add("deadline")  # it goes on, and fills the cache for the next turn
+                    deferred += 1
+                elif not fut.cancelled() and fut.exception() is None:
+                    results[path] = fut.result()
+                # else: it raised; counted and logged when it did, and the output goes out unchanged
+        if reasons:
+            m.errors.labels(kind="timeout").inc()
+            for reason in reasons:
+                m.fallbacks.labels(reason=reason).inc()
+            m.tool_outputs.labels(result="deferred").inc(deferred)
+            log.warning("kompress proxy: request %s: %d tool output(s) not compressed within the %.0f ms budget (%s); "
+                        "forwarding them unchanged (compressed in the background for the next turn)",
+                        request_id, deferred, self.config.budget_ms, ", ".join(sorted(reasons)))
         replacements: dict[Path, str] = {}
         for path, outcome in results.items():
             self._count(outcome)
             if outcome.changed:
                 replacements[path] = outcome.text  # type: ignore[assignment]
         return replacements
+
+    def _fits(self, cost: float, deadline: float) -> bool:
+        """Whether work of ``cost`` seconds, queued in the fast lane now, is expected to finish
+        by ``deadline`` (less the margin for sending)."""
+        ready_at, scale = self._lanes.fast_ready_at(time.monotonic())
+        return (cost * scale <= self.config.budget_ms / 1000.0
+                and ready_at + cost * scale <= deadline - self._margin())
+
+    def _margin(self) -> float:
+        """Seconds kept before a deadline for sending: the fixed margin plus twice the event
+        loop's recent lag (how late its timers have fired), at most a quarter of the budget."""
+        return min(SEND_MARGIN_S + 2.0 * self._loop_lag, 0.25 * self.config.budget_ms / 1000.0)
+
+    def _admit(self, key: str, h: str, t: ToolText, query: str | None, api: str, request_id: str,
+               deadline: float) -> _Job | None:
+        """A new job for output ``t``, queued in the fast lane when it can finish by
+        ``deadline``, else in the background lane; None when the background lane is full."""
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
+        # Retrieve a late exception so asyncio does not warn about it when nobody waited.
+        fut.add_done_callback(lambda f: f.cancelled() or f.exception())
+        job = _Job(key, h, t.text, t.tool_name, api, request_id, query, self._costs.estimate(len(t.text)), loop, fut)
+        if self._fits(job.cost, deadline):
+            self._lanes.submit_fast(job)
+        elif not self._lanes.submit_background(job):
+            self.metrics.background_skipped.inc()
+            return None
+        self._inflight[key] = job
+        return job
+
+    def _run_job(self, job: _Job) -> None:
+        """Worker thread: compress ``job`` and hand the result to its event loop."""
+        try:
+            result, error = self._work(job.h, job.text, job.tool_name, job.api, job.request_id, query=job.query), None
+        except Exception as e:  # noqa: BLE001 - reported by _finish, on the loop
+            result, error = None, e
+        try:
+            job.loop.call_soon_threadsafe(self._finish, job, result, error)
+        except RuntimeError:  # the loop is closed (shut down): nobody is waiting any more
+            pass
+
+    def _finish(self, job: _Job, result: tuple[Outcome, str | None] | None, error: Exception | None) -> None:
+        """Event loop: cache a finished job's outcome and resolve its future."""
+        self._inflight.pop(job.key, None)
+        if error is not None:
+            self.metrics.errors.labels(kind="compress").inc()
+            self.metrics.tool_outputs.labels(result="failed").inc()
+            # The message may quote input text: redact it, and keep it short.
+            log.warning("kompress proxy: request %s: compression failed (%s: %s); forwarding the original",
+                        job.request_id, type(error).__name__, redact(str(error))[:200])
+            self._cache.put(job.key, Outcome(job.h, None), None)
+            if not job.future.done():
+                job.future.set_exception(error)
+            return
+        outcome, original = result  # type: ignore[misc]
+        self._cache.put(job.key, outcome, original)
+        if not job.future.done():
+            job.future.set_result(outcome)
 
     def _count(self, outcome: Outcome) -> None:
         m = self.metrics
@@ -308,32 +634,6 @@ class CompressionEngine:
         text = self._cache.original(hash)
         return redact(text) if text is not None else None
 
-    def _spawn(self, key: str, h: str, t: ToolText, query: str | None, api: str, request_id: str) -> asyncio.Future:
-        loop = asyncio.get_running_loop()
-
-        async def run() -> Outcome:
-            try:
-                outcome, original = await loop.run_in_executor(
-                    self._executor, functools.partial(self._work, h, t.text, t.tool_name, api, request_id, query=query)
-                )
-            except Exception as e:
-                self.metrics.errors.labels(kind="compress").inc()
-                self.metrics.tool_outputs.labels(result="failed").inc()
-                # The message may quote input text: redact it, and keep it short.
-                log.warning("kompress proxy: request %s: compression failed (%s: %s); forwarding the original",
-                            request_id, type(e).__name__, redact(str(e))[:200])
-                self._cache.put(key, Outcome(h, None), None)
-                raise
-            finally:
-                self._inflight.pop(key, None)
-            self._cache.put(key, outcome, original)
-            return outcome
-
-        fut = asyncio.ensure_future(run())
-        fut.add_done_callback(lambda f: f.cancelled() or f.exception())
-        self._inflight[key] = fut
-        return fut
-
     def _work(self, h: str, text: str, tool_name: str | None, api: str, request_id: str,
               query: str | None = None) -> tuple[Outcome, str | None]:
         """Worker thread: compress one output (for ``query``, when given), and log the pair when
@@ -341,11 +641,11 @@ class CompressionEngine:
         comp = self.compressor()
         cfg = self.config
         options = cfg.options.replace(query=query) if query else cfg.options
-        with _COMPRESS_LOCK:
-            t0 = time.perf_counter()
-            r = comp.compress(text, options)
-            seconds = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        r = comp.compress(text, options)
+        seconds = time.perf_counter() - t0
         self.metrics.latency.observe(seconds)
+        self._costs.observe(len(text), seconds)
         if not (r.tokens_out < r.tokens_in and r.text != text):
             return Outcome(h, None, r.tokens_in, r.tokens_out), None
         out = with_note(r.text, note(r.tokens_in, r.tokens_out, h)) if cfg.note else r.text

@@ -7,7 +7,11 @@ their numbers. Names:
                                                   openai-responses, anthropic-messages, other)
 ``kompress_proxy_tool_outputs_total{result}``     tool outputs seen, by what happened:
                                                   compressed, unchanged (nothing to remove or
-                                                  below --min-tokens), excluded, failed
+                                                  below --min-tokens), excluded, file_read
+                                                  (prints files: whole unless
+                                                  --compress-file-reads), failed,
+                                                  deferred (sent unchanged: not ready within
+                                                  --budget-ms; compressed in the background)
 ``kompress_proxy_tool_outputs_compressed_total``  tool outputs forwarded compressed (or, in
                                                   shadow mode, that would have been)
 ``kompress_proxy_tokens_in_total``                model tokens of those outputs before ...
@@ -17,6 +21,15 @@ their numbers. Names:
 ``kompress_proxy_errors_total{kind}``             errors by kind: parse, compress, timeout,
                                                   store, upstream
 ``kompress_proxy_pairs_stored_total``             pairs written to --log-db
+``kompress_proxy_fallbacks_total{reason}``        requests sent with outputs left unchanged
+                                                  because of --budget-ms, by reason (a request
+                                                  counts once per reason): over_budget (the
+                                                  output's estimated cost alone exceeds the
+                                                  budget), backlog (the queue ahead would not
+                                                  let it finish in time), deadline (admitted,
+                                                  not done by the deadline)
+``kompress_proxy_background_skipped_total``       outputs not compressed at all because the
+                                                  background lane was full (a later turn retries)
 """
 
 from __future__ import annotations
@@ -24,6 +37,7 @@ from __future__ import annotations
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
 ERROR_KINDS = ("parse", "compress", "timeout", "store", "upstream")
+FALLBACK_REASONS = ("over_budget", "backlog", "deadline")
 
 
 class Metrics:
@@ -52,8 +66,17 @@ class Metrics:
         )
         self.errors = Counter("kompress_proxy_errors", "Errors, by kind.", ["kind"], registry=r)
         self.pairs_stored = Counter("kompress_proxy_pairs_stored", "Pairs written to the log DB.", registry=r)
+        self.fallbacks = Counter(
+            "kompress_proxy_fallbacks", "Requests sent with outputs unchanged because of the budget, by reason.",
+            ["reason"], registry=r,
+        )
+        self.background_skipped = Counter(
+            "kompress_proxy_background_skipped", "Outputs not compressed: the background lane was full.", registry=r
+        )
         for kind in ERROR_KINDS:  # export zeros, so dashboards see every series from the start
             self.errors.labels(kind=kind)
+        for reason in FALLBACK_REASONS:
+            self.fallbacks.labels(reason=reason)
 
     def render(self) -> bytes:
         """The registry in Prometheus text format."""

@@ -37,6 +37,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
 from kompress.serving.proxy.query import conversation_queries
+from kompress.tool_calls import call_reads_files
 
 log = logging.getLogger("kompress.serving.proxy")
 
@@ -54,6 +55,7 @@ class ToolText:
     tool_name: str | None
     call_id: str | None
     query: str | None = None  # what the agent is after (derived; None: none, or derivation off)
+    file_read: bool = False  # the call printed files the agent may edit (kompress.tool_calls)
 
 
 def api_for_path(path: str, upstream: str) -> str | None:
@@ -112,6 +114,7 @@ def _openai_chat(body: dict) -> Iterable[ToolText]:
     if not isinstance(messages, list):
         return
     names: dict[str, str] = {}
+    reads: set[str] = set()  # ids of calls that read files
     for m in messages:
         if isinstance(m, dict) and isinstance(m.get("tool_calls"), list):
             for call in m["tool_calls"]:
@@ -120,6 +123,8 @@ def _openai_chat(body: dict) -> Iterable[ToolText]:
                     name = fn.get("name") if isinstance(fn, dict) else None
                     if isinstance(name, str):
                         names[call["id"]] = name
+                        if call_reads_files(name, fn.get("arguments")):
+                            reads.add(call["id"])
     for i, m in enumerate(messages):
         if not isinstance(m, dict):
             continue
@@ -130,8 +135,9 @@ def _openai_chat(body: dict) -> Iterable[ToolText]:
             call_id, name = None, m.get("name") if isinstance(m.get("name"), str) else None
         else:
             continue
+        read = call_id in reads if call_id else call_reads_files(name, None)
         for path, text in _text_parts(m.get("content"), ("messages", i, "content"), ("text",)):
-            yield ToolText(path, text, name, call_id)
+            yield ToolText(path, text, name, call_id, file_read=read)
 
 
 _RESPONSES_OUTPUTS = {"function_call_output": "function_call", "custom_tool_call_output": "custom_tool_call"}
@@ -142,17 +148,21 @@ def _openai_responses(body: dict) -> Iterable[ToolText]:
     if not isinstance(items, list):
         return
     names: dict[str, str] = {}
+    reads: set[str] = set()
     for it in items:
         if isinstance(it, dict) and it.get("type") in _RESPONSES_OUTPUTS.values():
             if isinstance(it.get("call_id"), str) and isinstance(it.get("name"), str):
                 names[it["call_id"]] = it["name"]
+                # function_call carries "arguments" (JSON text), custom_tool_call "input" (free text).
+                if call_reads_files(it["name"], it.get("arguments", it.get("input"))):
+                    reads.add(it["call_id"])
     for i, it in enumerate(items):
         if not isinstance(it, dict) or it.get("type") not in _RESPONSES_OUTPUTS:
             continue
         call_id = it.get("call_id") if isinstance(it.get("call_id"), str) else None
         name = names.get(call_id) if call_id else None
         for path, text in _text_parts(it.get("output"), ("input", i, "output"), ("input_text", "output_text", "text")):
-            yield ToolText(path, text, name, call_id)
+            yield ToolText(path, text, name, call_id, file_read=call_id in reads)
 
 
 def _anthropic(body: dict) -> Iterable[ToolText]:
@@ -160,6 +170,7 @@ def _anthropic(body: dict) -> Iterable[ToolText]:
     if not isinstance(messages, list):
         return
     names: dict[str, str] = {}
+    reads: set[str] = set()
     for m in messages:
         if isinstance(m, dict) and isinstance(m.get("content"), list):
             for block in m["content"]:
@@ -170,6 +181,8 @@ def _anthropic(body: dict) -> Iterable[ToolText]:
                     and isinstance(block.get("name"), str)
                 ):
                     names[block["id"]] = block["name"]
+                    if call_reads_files(block["name"], block.get("input")):
+                        reads.add(block["id"])
     for i, m in enumerate(messages):
         if not isinstance(m, dict) or not isinstance(m.get("content"), list):
             continue
@@ -179,7 +192,7 @@ def _anthropic(body: dict) -> Iterable[ToolText]:
             call_id = block.get("tool_use_id") if isinstance(block.get("tool_use_id"), str) else None
             name = names.get(call_id) if call_id else None
             for path, text in _text_parts(block.get("content"), ("messages", i, "content", k, "content"), ("text",)):
-                yield ToolText(path, text, name, call_id)
+                yield ToolText(path, text, name, call_id, file_read=call_id in reads)
 
 
 # ---------------------------------------------------------------------- splicing

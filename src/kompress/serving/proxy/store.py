@@ -18,16 +18,37 @@ Secrets never reach the database: ``original``, ``compressed`` and ``query`` go 
 :func:`kompress.serving.proxy.redact.redact_derived` inside :meth:`PairStore.add`, whoever calls it, and no
 request header is ever passed in. The hash is taken before redaction, so it matches the
 note the agent saw.
+
+**Journal** (``PairStore(url, journal=PATH)``, what the proxy opens): a write-ahead file of
+pairs not yet in the database, so that neither a slow or locked database nor a killed
+process loses a pair. :meth:`PairStore.add` redacts the pair, appends it to the journal as
+one JSON line (written to the operating system at once: it survives ``kill -9``; fsynced at
+least once a second, for power loss) and hands it to a writer thread that inserts it into the
+database; once every journaled pair is in the database the journal is truncated. On start-up
+the entries a previous process left are inserted (pairs are unique on ``(hash, model_id)``,
+so replaying is idempotent) and the journal is truncated. :meth:`PairStore.close` drains the
+writer for at most ``shutdown_timeout`` seconds; what is left stays in the journal for the
+next start. The file is created ``0600`` and locked (``flock``) by the process that owns it;
+a second proxy on the same path takes ``PATH-2`` (``pairs.db.journal-2.jsonl``) and so on, and
+every proxy that starts also replays (and removes) the numbered journals no live process holds.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
+import logging
 import os
+import queue
 import threading
 from datetime import datetime, timezone
 from typing import Any, Iterator
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; one proxy per journal is then the user's business
+    fcntl = None  # type: ignore[assignment]
 
 from sqlalchemy import (
     Column,
@@ -52,8 +73,16 @@ from sqlalchemy.pool import StaticPool
 
 from kompress.serving.proxy.redact import redact_derived
 
+log = logging.getLogger("kompress.serving.proxy")
+
 TABLE = "kompress_pairs"
 HASH_CHARS = 16  # 64 bits of SHA-256: unique across any realistic log, short in the note
+#: How long :meth:`PairStore.add` waits for its own row to reach the database when the writer
+#: has nothing queued (so a reader right after sees it); a slower database is left to the
+#: writer thread, the row being safe in the journal.
+SYNC_WAIT_S = 0.5
+#: The journal is fsynced at least this often while it has unsynced lines.
+FSYNC_INTERVAL_S = 1.0
 
 _metadata = MetaData()
 pairs = Table(
@@ -119,10 +148,13 @@ class PairStore:
 
     ``url``: a SQLAlchemy URL (``sqlite:///pairs.db``,
     ``postgresql+psycopg://user:pw@host/db``) or a plain file path meaning SQLite.
-    Thread-safe; the table is created on first use.
+    Thread-safe; the table is created on first use. ``journal``: the write-ahead journal's
+    path (see the module docstring; None: rows are inserted synchronously, as readers and
+    tools want); ``shutdown_timeout``: how long :meth:`close` drains the journal's writer.
+    Raises :class:`JournalError` when the journal cannot be opened or another process holds it.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, journal: str | os.PathLike | None = None, shutdown_timeout: float = 10.0) -> None:
         u = to_url(url)
         self.url = u.render_as_string(hide_password=True)
         self.is_sqlite = u.get_backend_name() == "sqlite"
@@ -132,6 +164,37 @@ class PairStore:
         self._write_lock = threading.Lock() if self.is_sqlite else None
         _metadata.create_all(self.engine, checkfirst=True)
         self._add_missing_columns()
+        self.shutdown_timeout = shutdown_timeout
+        self.journal: Journal | None = None
+        self.replayed = 0  # pairs a previous process left in the journal, inserted at start-up
+        if journal is not None:
+            self.journal = Journal.open_free(journal)
+            try:
+                self.replayed = self._replay(self.journal)
+                # Journals of other proxies on the same path that died (kill -9, power loss).
+                for path in Journal.siblings(journal):
+                    if path == self.journal.path:
+                        continue
+                    try:
+                        orphan = Journal(path)
+                    except JournalError:
+                        continue  # a live proxy's
+                    try:
+                        self.replayed += self._replay(orphan)
+                        os.unlink(orphan.path)
+                    finally:
+                        orphan.close()
+            except Exception:
+                self.journal.close()
+                raise
+            self._queue: queue.Queue = queue.Queue()
+            self._unwritten = 0  # journaled rows not yet in the database
+            self._jlock = threading.Lock()  # journal appends, the unwritten count, truncation
+            self._stopping = threading.Event()
+            self._writer = threading.Thread(target=self._write_loop, name="kompress-journal-writer", daemon=True)
+            self._syncer = threading.Thread(target=self._sync_loop, name="kompress-journal-sync", daemon=True)
+            self._writer.start()
+            self._syncer.start()
 
     def _create_engine(self, u) -> Engine:
         if not self.is_sqlite:
@@ -215,12 +278,122 @@ class PairStore:
             "mode": mode,
             "query": query_r,
         }
+        if self.journal is not None:
+            self._journal_add(row)
+        else:
+            self._insert_locked([row])
+        return h
+
+    def _insert_locked(self, rows: list[dict]) -> None:
         if self._write_lock is not None:
             with self._write_lock:
-                self._insert(row)
+                self._insert_many(rows)
         else:
+            self._insert_many(rows)
+
+    def _insert_many(self, rows: list[dict]) -> None:
+        """Insert ``rows`` in one transaction (duplicates ignored)."""
+        if not rows:
+            return
+        if self.engine.dialect.name in ("sqlite", "postgresql") or len(rows) == 1:
+            if len(rows) == 1:
+                self._insert(rows[0])
+                return
+            if self.engine.dialect.name == "sqlite":
+                from sqlalchemy.dialects.sqlite import insert as dialect_insert
+            else:
+                from sqlalchemy.dialects.postgresql import insert as dialect_insert
+            stmt = dialect_insert(pairs).on_conflict_do_nothing(index_elements=["hash", "model_id"])
+            with self.engine.begin() as conn:
+                conn.execute(stmt, rows)
+            return
+        for row in rows:
             self._insert(row)
-        return h
+
+    # ------------------------------------------------------------------ journal
+    def _journal_add(self, row: dict) -> None:
+        """Append ``row`` to the journal and queue it for the writer; wait briefly for it to
+        reach the database when nothing is queued ahead of it."""
+        item = _Pending(row)
+        with self._jlock:
+            self.journal.append(row)  # type: ignore[union-attr]
+            self._unwritten += 1
+            ahead = self._queue.qsize()
+            self._queue.put(item)
+        if ahead == 0 and item.done.wait(SYNC_WAIT_S) and item.error is not None:
+            raise item.error
+
+    def _replay(self, journal: "Journal") -> int:
+        """Insert what ``journal`` holds (left by a process that did not finish), then truncate it."""
+        rows, bad = journal.entries()
+        for start in range(0, len(rows), 500):
+            self._insert_locked(rows[start : start + 500])
+        if bad:
+            log.warning("kompress proxy: %d unreadable line(s) in the journal %s skipped (a write cut short)",
+                        bad, journal.path)
+        if rows:
+            log.info("kompress proxy: %d pair(s) from the journal %s written to the store", len(rows), journal.path)
+        journal.truncate()
+        return len(rows)
+
+    def _write_loop(self) -> None:
+        """Writer thread: move queued rows into the database, a batch per transaction."""
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            batch = [item]
+            while len(batch) < 200:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    self._queue.put(None)  # stop after this batch
+                    break
+                batch.append(nxt)
+            self._write_batch(batch)
+
+    def _write_batch(self, batch: list["_Pending"]) -> None:
+        delay = 0.2
+        while True:
+            try:
+                self._insert_locked([p.row for p in batch])
+                error = None
+                break
+            except OperationalError as e:
+                # Locked, busy, connection lost: transient. The rows are safe in the journal;
+                # try again unless shutting down (then the next start replays them).
+                log.warning("kompress proxy: the pair store is unavailable (%s); retrying", type(e).__name__)
+                if self._stopping.wait(delay):
+                    for p in batch:
+                        p.error = e
+                        p.done.set()
+                    return
+                delay = min(delay * 2, 5.0)
+            except Exception as e:  # noqa: BLE001 - a row the database refuses: it would fail forever
+                log.error("kompress proxy: storing %d pair(s) failed (%s)", len(batch), type(e).__name__)
+                error = e
+                break
+        with self._jlock:
+            self._unwritten -= len(batch)
+            if self._unwritten == 0:
+                self.journal.truncate()  # type: ignore[union-attr]
+        for p in batch:
+            p.error = error
+            p.done.set()
+
+    def _sync_loop(self) -> None:
+        while not self._stopping.wait(FSYNC_INTERVAL_S):
+            try:
+                with self._jlock:  # never an fsync on a descriptor close() has just released
+                    self.journal.sync()  # type: ignore[union-attr]
+            except OSError as e:  # a full disk: logged; the lines are still in the OS's cache
+                log.error("kompress proxy: fsync of the journal failed (%s)", e)
+
+    def pending(self) -> int:
+        """Journaled pairs not yet in the database (0 without a journal)."""
+        return self._unwritten if self.journal is not None else 0
 
     def _insert(self, row: dict) -> None:
         backend = self.engine.dialect.name
@@ -273,8 +446,21 @@ class PairStore:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(pairs)).scalar() or 0)
 
-    def close(self) -> None:
-        """Release the connection pool."""
+    def close(self, timeout: float | None = None) -> None:
+        """Drain the journal's writer (at most ``timeout`` s, default ``shutdown_timeout``: what
+        is left stays in the journal for the next start), then release the connection pool."""
+        if self.journal is not None and not self.journal.closed:
+            self._queue.put(None)
+            self._writer.join(self.shutdown_timeout if timeout is None else timeout)
+            self._stopping.set()
+            left = self.pending()
+            if left:
+                log.warning("kompress proxy: %d pair(s) not yet in the store stay in the journal %s; "
+                            "they are written at the next start", left, self.journal.path)
+            with self._jlock:  # no append or truncation runs into a closed descriptor
+                self.journal.close()
+            if self._writer.is_alive():
+                return  # it holds a connection: leave the pool to the process's exit
         self.engine.dispose()
 
     def __enter__(self) -> "PairStore":
@@ -290,3 +476,128 @@ def _iso_utc(value: datetime | str) -> str:
     if value.tzinfo is None:  # SQLite keeps no zone; we always write UTC
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc).isoformat()
+
+
+class JournalError(RuntimeError):
+    """The journal cannot be opened, or another process holds it."""
+
+
+class _Pending:
+    """A journaled row on its way to the database."""
+
+    __slots__ = ("row", "done", "error")
+
+    def __init__(self, row: dict) -> None:
+        self.row = row
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+
+
+class Journal:
+    """An append-only JSON-lines file of redacted rows (see :class:`PairStore`), mode 0600,
+    held with an exclusive ``flock`` while open. Not thread-safe by itself: the store
+    serialises appends and truncation. Raises :class:`JournalError` when the file cannot be
+    opened or another process holds it (:meth:`open_free` then tries the next name)."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = os.path.abspath(os.path.expanduser(os.fspath(path)))
+        try:
+            os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        except OSError as e:
+            raise JournalError(f"{self.path}: cannot open the journal ({e.strerror})") from None
+        os.fchmod(self.fd, 0o600)  # an older file with wider permissions: pairs are private
+        if fcntl is not None:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(self.fd)
+                raise JournalError(f"{self.path}: the journal is in use by another kompress proxy") from None
+        self.closed = False
+        self._dirty = False
+
+    #: A second proxy on the same journal path takes PATH-2, PATH-3 ... up to this many.
+    MAX_SIBLINGS = 16
+
+    @classmethod
+    def siblings(cls, path: str | os.PathLike) -> list[str]:
+        """``path`` and the names other proxies on the same path use (``pairs.db.journal-2.jsonl``)."""
+        path = os.path.abspath(os.path.expanduser(os.fspath(path)))
+        root, ext = os.path.splitext(path)
+        return [path] + [f"{root}-{i}{ext}" for i in range(2, cls.MAX_SIBLINGS + 1)]
+
+    @classmethod
+    def open_free(cls, path: str | os.PathLike) -> "Journal":
+        """The journal at ``path``, or at the first of its siblings no live process holds."""
+        error: JournalError | None = None
+        for candidate in cls.siblings(path):
+            try:
+                return cls(candidate)
+            except JournalError as e:
+                if fcntl is None or "in use" not in str(e):
+                    raise
+                error = error or e
+        raise error  # type: ignore[misc]
+
+    def entries(self) -> tuple[list[dict], int]:
+        """The rows in the file and the number of unreadable lines (a write cut short)."""
+        rows: list[dict] = []
+        bad = 0
+        with open(self.fd, "rb", closefd=False) as f:
+            f.seek(0)
+            for line in f:
+                try:
+                    row = json.loads(line)
+                    row["created_at"] = datetime.fromisoformat(row["created_at"])
+                    rows.append({k: row.get(k) for k in _COLUMNS})
+                except (ValueError, KeyError, TypeError):
+                    bad += 1
+        return rows, bad
+
+    def append(self, row: dict) -> None:
+        """Write one row as one line, straight to the OS (it survives the process)."""
+        if self.closed:
+            raise JournalError(f"{self.path}: the journal is closed (the store is shutting down)")
+        data = json.dumps({**row, "created_at": row["created_at"].isoformat()}, ensure_ascii=False)
+        buf = (data + "\n").encode("utf-8", "surrogatepass")
+        while buf:
+            n = os.write(self.fd, buf)
+            buf = buf[n:]
+        self._dirty = True
+
+    def sync(self) -> None:
+        """fsync when lines were written since the last one."""
+        if self._dirty and not self.closed:
+            self._dirty = False
+            os.fsync(self.fd)
+
+    def truncate(self) -> None:
+        """Empty the file (every row in it is in the database)."""
+        if self.closed:
+            return
+        os.ftruncate(self.fd, 0)
+        self._dirty = True
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            os.fsync(self.fd)
+        finally:
+            os.close(self.fd)  # releases the flock
+
+
+def default_journal_path(url: str) -> str | None:
+    """Where the proxy keeps the journal of ``url`` by default: next to a SQLite file
+    (``pairs.db.journal.jsonl``), else in the kompress cache folder, named by the URL
+    (password masked); None for an in-memory SQLite database."""
+    u = to_url(url)
+    if u.get_backend_name() == "sqlite":
+        if u.database in (None, "", ":memory:"):
+            return None
+        return os.path.abspath(u.database) + ".journal.jsonl"
+    base = os.environ.get("KOMPRESS_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "kompress")
+    key = hashlib.sha256(display_url(url).encode()).hexdigest()[:16]
+    return os.path.join(base, "proxy-journal", f"{key}.jsonl")

@@ -1,9 +1,15 @@
-"""Which tool calls the Claude Code hook leaves alone: Bash commands that print files the agent
-may edit (``cat``, ``sed -n``, ``git diff`` ...), file-reading tools, found by parsing the shell
-command line (pipes, substitutions, redirections)."""
+"""Which tool calls print files the agent may edit, so that their outputs are left alone.
+
+An agent reads a file to edit it: the exact lines are what its next step quotes, so the Claude
+Code hook and the proxy do not compress file views by default. A call reads files when it is a
+file-reading tool (Claude Code's ``Read``, ``Grep``..., a tool named like a reader:
+``read_file``, ``view``, ``str_replace_editor``) or a shell command that prints files (``cat``,
+``sed -n``, ``grep -r``, ``git diff`` ...), found by parsing the command line (pipes,
+substitutions, redirections)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -14,6 +20,13 @@ from typing import Any
 FILE_TOOLS = frozenset({"Read", "Grep", "Glob", "LS", "Edit", "MultiEdit", "Write", "NotebookEdit", "NotebookRead"})
 # MCP tools (mcp__<server>__<tool>) whose tool part names a file reader.
 _MCP_FILE_TOOL = re.compile(r"(^|_)(read|cat|diff|blame|patch|file|files|contents?)(_|$)", re.I)
+# Any API tool whose name names a file reader or editor (``read_file``, ``view_file``,
+# ``str_replace_editor``, ``open``, ``grep``); ``search`` is not one (web search results are
+# prime material for compression).
+_FILE_TOOL_NAME = re.compile(
+    r"(^|[_\-.])(read|cat|view|open|diff|blame|patch|file|files|contents?|editor|grep|glob)([_\-.]|$)", re.I)
+# Arguments that hold a shell command line in the tool calls of common agents.
+_COMMAND_ARGS = ("command", "cmd", "commands", "script", "shell_command")
 
 _CAT_LIKE = {"cat", "tac", "nl", "head", "tail", "less", "more", "bat", "batcat", "view", "xxd", "od", "hexdump"}
 _SCRIPT_FIRST = {"sed", "awk", "gawk", "mawk", "jq", "yq"}  # first operand is a script/filter, the rest files
@@ -180,3 +193,47 @@ def is_eligible(tool_name: str, tool_input: Any) -> bool:
         tool_part = tool_name.split("__", 2)[-1]
         return not _MCP_FILE_TOOL.search(tool_part)
     return False
+
+
+def call_reads_files(tool_name: str | None, arguments: Any) -> bool:
+    """Whether an API tool call (any agent, any tool naming) prints files the agent may edit.
+
+    ``arguments`` is the call's input: a dict, a JSON object string (OpenAI function calls) or a
+    plain string (custom tools). A shell command in it decides (``cat x.py`` reads files,
+    ``pytest -x`` does not); otherwise the tool's name does (``Read``, ``read_file``, an MCP
+    reader, ``str_replace_editor``).
+    """
+    if isinstance(arguments, str):
+        try:
+            parsed = json.loads(arguments)
+        except ValueError:
+            parsed = arguments
+        arguments = parsed
+    command: Any = None
+    if isinstance(arguments, dict):
+        command = next((arguments[k] for k in _COMMAND_ARGS if k in arguments), None)
+        if isinstance(command, list) and all(isinstance(c, str) for c in command):
+            command = " ".join(shlex.quote(c) for c in command)  # argv form: ["bash", "-lc", "cat x"]
+    name = tool_name or ""
+    if isinstance(command, str) and command.strip():
+        # An editor's sub-command (str_replace_editor {"command": "view", "path": ...}) is no shell line.
+        if isinstance(arguments, dict) and any(k in arguments for k in ("path", "file_path", "filename")):
+            return command.strip() in ("view", "open", "read", "cat", "show") or reads_files(command)
+        return reads_files(_unwrap_shell(command))
+    if name in FILE_TOOLS:
+        return True
+    if name.startswith("mcp__"):
+        return bool(_MCP_FILE_TOOL.search(name.split("__", 2)[-1]))
+    return bool(_FILE_TOOL_NAME.search(name))
+
+
+def _unwrap_shell(command: str) -> str:
+    """``bash -lc 'cat x'`` -> ``cat x`` (the argv form of shell tools)."""
+    m = re.match(r"^\s*(?:/\S*/)?(?:ba|z|da)?sh\s+-\w*c\w*\s+(.*)$", command, re.S)
+    if not m:
+        return command
+    try:
+        inner = shlex.split(m.group(1))
+    except ValueError:
+        return command
+    return inner[0] if inner else command
