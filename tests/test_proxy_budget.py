@@ -21,8 +21,9 @@ from kompress.serving.proxy.engine import note, with_note
 from . import test_proxy as tp
 from .test_proxy import CHAT_BYTES, metric, settle
 
-# The same fixtures as test_proxy.py (module-scoped: this module gets its own upstream and proxies).
-compressor, start_proxy, upstream = tp.compressor, tp.start_proxy, tp.upstream
+# The same fixtures as test_proxy.py (module-scoped: this module gets its own proxies; the
+# recording upstream comes from conftest.py).
+compressor, start_proxy = tp.compressor, tp.start_proxy
 
 MIN_TOKENS = 30
 OPTIONS = CompressOptions(rate=0.5, min_tokens=MIN_TOKENS)
