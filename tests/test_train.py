@@ -141,3 +141,11 @@ def test_config_file_and_unknown_keys(tmp_path):
     t.write_text("epochs = 2\nbogus = 1\n")
     with pytest.raises(ValueError, match="bogus"):
         TrainConfig.from_file(t)
+
+
+def test_lora_layers_default_to_the_top_ones_and_never_go_negative():
+    from kompress.training.train import lora_layers
+
+    assert lora_layers(6) == [4, 5] and lora_layers(12) == [8, 9, 10, 11]
+    assert lora_layers(3) == [1, 2] and lora_layers(1) == [0]  # one layer: LoRA on it, not on [-1, 0]
+    assert lora_layers(2, top_layers=4) == [0, 1] and lora_layers(6, layers=[0, 3]) == [0, 3]

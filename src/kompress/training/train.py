@@ -337,6 +337,16 @@ def _forward(model: KompressModel, base: nn.Module, windows: list[TrainWindow], 
     return out, labels.to(device), weights.to(device)
 
 
+
+def lora_layers(n_layers: int, top_layers: int | None = None, layers: list[int] | None = None) -> list[int]:
+    """The encoder layers that get LoRA: ``layers`` when given, else the top ``top_layers``
+    (default 2 for encoders of <= 8 layers, else 4); an encoder with fewer layers than that
+    gets them all (never a negative index)."""
+    if layers is not None:
+        return list(layers)
+    top = top_layers or (2 if n_layers <= 8 else 4)
+    return list(range(max(0, n_layers - top), n_layers))
+
 def train(cfg: TrainConfig) -> Path:
     """Run a training job; returns the final model folder (``cfg.out/model``)."""
     world, rank, local_rank = _dist()
@@ -374,8 +384,7 @@ def train(cfg: TrainConfig) -> Path:
                                           query_segment=cfg.queries, max_query_tokens=cfg.max_query_tokens),
                           seed=cfg.seed)
     n_layers = num_layers(model.encoder)
-    top = cfg.top_layers or (2 if n_layers <= 8 else 4)
-    layers = cfg.layers if cfg.layers is not None else list(range(n_layers - top, n_layers))
+    layers = lora_layers(n_layers, cfg.top_layers, cfg.layers)
     model.add_lora(r=cfg.r, alpha=cfg.alpha, dropout=cfg.lora_dropout, layers=layers)
     model.to(device)
     base = model.encoder.get_base_model()
