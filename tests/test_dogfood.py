@@ -23,7 +23,7 @@ from kompress.rendering.render import marker, render
 from kompress.serving.proxy import PairStore, ProxyConfig, content_hash, create_app
 from kompress.structure.units import line_spans, word_spans, words_to_lines
 
-from .test_proxy import ServerThread, Upstream, settle
+from .test_proxy import ServerThread, Upstream, bash_call_body, settle
 
 ROOT = Path(__file__).resolve().parent.parent
 MIN_TOKENS = 100
@@ -83,11 +83,7 @@ def logged(shipped_compressor, tmp_path_factory):
         app = create_app(config, compressor=shipped_compressor)
         with ServerThread(app) as proxy:
             for i, (name, text) in enumerate(TOOL_OUTPUTS.items()):
-                body = {"model": "gpt-test", "messages": [
-                    {"role": "assistant", "tool_calls": [
-                        {"id": f"c{i}", "type": "function", "function": {"name": "bash", "arguments": "{}"}}]},
-                    {"role": "tool", "tool_call_id": f"c{i}", "content": text}]}
-                r = httpx.post(proxy.url + "/v1/chat/completions", json=body, timeout=120)
+                r = httpx.post(proxy.url + "/v1/chat/completions", json=bash_call_body(f"c{i}", text), timeout=120)
                 assert r.status_code == 200
                 sent = json.loads(up.last("/v1/chat/completions")["body"])["messages"][1]["content"]
                 assert sent != text, f"{name}: the proxy did not compress it"

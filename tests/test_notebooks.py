@@ -12,6 +12,7 @@ import re
 import shlex
 import sys
 from pathlib import Path
+from unittest import mock
 
 import nbformat
 import pytest
@@ -65,19 +66,11 @@ def quickstart(tmp_path_factory):
     """quickstart.ipynb executed on the tiny subset: (the executed notebook, its run folder)."""
     run = tmp_path_factory.mktemp("nb-quickstart")
     nb = nbformat.read(NOTEBOOKS / "quickstart.ipynb", as_version=4)
-    saved = {k: os.environ.get(k) for k in [*TINY, "KOMPRESS_NB_RUN_DIR"]}
     # The kernel inherits this environment: the tiny sizes, and conftest's per-run
     # KOMPRESS_CACHE, so ONNX exports never touch the user's cache.
-    os.environ.update(TINY, KOMPRESS_NB_RUN_DIR=str(run))
-    try:
+    with mock.patch.dict(os.environ, {**TINY, "KOMPRESS_NB_RUN_DIR": str(run)}):
         NotebookClient(nb, timeout=600, kernel_name="python3",
                        resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     return nb, run
 
 
@@ -120,17 +113,9 @@ def _check_commands(path: Path, env: dict[str, str]) -> set[str]:
     nbformat.validate(nb)
     params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(params) == 1, f"{path.name}: one cell tagged 'parameters'"
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
     ns: dict = {}
-    try:
+    with mock.patch.dict(os.environ, env):
         exec(params[0].source, ns)
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     ns.update(ROOT=ROOT, RUN=ROOT / "runs" / ns["RUN_NAME"], Path=Path, os=os)
     parser = build_parser()
     commands: set[str] = set()

@@ -287,6 +287,14 @@ def check_compressed(original: str, sent: str) -> tuple[str, int, int]:
     return h, tokens_in, tokens_out
 
 
+def bash_call_body(call_id: str, text: str) -> dict:
+    """A chat request whose one tool message answers a ``bash`` call ``call_id`` with ``text``."""
+    return {"model": "gpt-test", "messages": [
+        {"role": "assistant", "tool_calls": [
+            {"id": call_id, "type": "function", "function": {"name": "bash", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": call_id, "content": text}]}
+
+
 def chat_messages(big: str, small: str, excluded: str, parts: str) -> list[dict]:
     return [
         {"role": "system", "content": "You are a coding agent."},

@@ -29,7 +29,7 @@ from kompress.serving.proxy import PairStore
 from kompress.serving.proxy.store import Journal
 from kompress.serving.proxy.redact import redact
 
-from .test_proxy import ServerThread
+from .test_proxy import ServerThread, bash_call_body
 
 ROOT = Path(__file__).resolve().parent.parent
 N = 4
@@ -94,12 +94,7 @@ class ProxyProcess:
         return httpx.get(self.url + "/healthz").json()
 
     def send(self, i: int) -> None:
-        text = tool_output(i)
-        body = {"model": "gpt-test", "messages": [
-            {"role": "assistant", "tool_calls": [
-                {"id": f"c{i}", "type": "function", "function": {"name": "bash", "arguments": "{}"}}]},
-            {"role": "tool", "tool_call_id": f"c{i}", "content": text}]}
-        r = httpx.post(self.url + "/v1/chat/completions", json=body, timeout=120)
+        r = httpx.post(self.url + "/v1/chat/completions", json=bash_call_body(f"c{i}", tool_output(i)), timeout=120)
         assert r.status_code == 200
 
     def stop(self, sig: int, timeout: float = 120) -> tuple[float, str]:

@@ -76,6 +76,8 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
         raw = select(ws.scores, np.ones_like(ws.n_tokens), thr, rate, by_count=True)
         keep = raw.copy()
         if guard:
+            # Which lines are structured (not prose): read by the tail and the whole-line rule below.
+            structured = structured_lines(LineView(text, l_starts, l_ends))
             keep |= must_keep_mask(text, ws.starts, ws.ends)
             keep |= critical[w_line]
             # The last lines are the outcome (final message, summary, exit status); prose
@@ -83,13 +85,12 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             if len(w_line):
                 tail = tail_lines(np.bincount(w_line, minlength=len(l_starts)) > 0, policy.tail_lines)
                 if policy.tail_lines > 1:
-                    tail &= structured_lines(LineView(text, l_starts, l_ends))
+                    tail &= structured
                 tail[w_line[-1]] = True
                 keep |= tail[w_line]
         if guard and options.structure:
             # Only prose loses words inside a line: a structured line (key: value, a table row,
             # code, a file view, a log record) is kept whole when any word of it is kept.
-            structured = structured_lines(LineView(text, l_starts, l_ends))
             kept_any = np.bincount(w_line, weights=keep.astype(np.float64), minlength=len(l_starts)) > 0
             keep = np.where(structured[w_line], kept_any[w_line], keep)
     elif ranked:
