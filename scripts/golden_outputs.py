@@ -1,6 +1,7 @@
 """Golden outputs: the shipped model's output on every item of a data split, as SHA-256 digests.
 
     python scripts/golden_outputs.py write runs/v7/data/test.jsonl   # -> tests/fixtures/golden_test_split.jsonl.gz
+    python scripts/golden_outputs.py rewrite                         # the same texts, the current code's outputs
     python scripts/golden_outputs.py check                           # compare the current code with it
 
 ``tests/test_golden.py`` runs ``check``: a refactor must leave every output byte-identical.
@@ -43,17 +44,19 @@ def main(argv: list[str] | None = None) -> int:
     sub = p.add_subparsers(dest="cmd", required=True)
     w = sub.add_parser("write", help="record the outputs of the current code on a JSONL split")
     w.add_argument("data", help="labelled JSONL (e.g. runs/v7/data/test.jsonl)")
+    sub.add_parser("rewrite", help="record the current code's outputs on the fixture's own texts (no data split needed)")
     sub.add_parser("check", help="compare the current code's outputs with the recorded ones")
     args = p.parse_args(argv)
     from kompress import Compressor
 
     comp = Compressor.load()
-    if args.cmd == "write":
-        rows = []
-        with open(args.data, encoding="utf-8") as f:
-            for line in f:
-                d = json.loads(line)
-                rows.append({"id": d["id"], "text": d["text"], "sha256": digest(comp.compress(d["text"]).text)})
+    if args.cmd in ("write", "rewrite"):
+        if args.cmd == "write":
+            with open(args.data, encoding="utf-8") as f:
+                items = [json.loads(line) for line in f]
+        else:
+            items = load()
+        rows = [{"id": d["id"], "text": d["text"], "sha256": digest(comp.compress(d["text"]).text)} for d in items]
         FIXTURE.parent.mkdir(parents=True, exist_ok=True)
         # mtime=0: the same outputs give the same file bytes
         with open(FIXTURE, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:

@@ -6,8 +6,8 @@ import re
 import numpy as np
 
 from kompress import MARKER_RE
-from kompress.decision.frame import describe_run, json_frame, listing_frame, template_frame
-from kompress.structure.templates import mine, records
+from kompress.decision.frame import ALERT_VARIANTS, describe_run, json_frame, listing_frame, template_frame
+from kompress.structure.templates import event_fields, mine, records
 
 
 def _log(n_repeats: int = 40) -> str:
@@ -81,6 +81,41 @@ def test_alert_template_keeps_first_and_last_record():
     assert f.keep[errors[0]] and f.keep[errors[-1]] and not f.keep[errors[1]] and f.repeat[errors[1]]
 
 
+def test_alert_wordings_stay_numbers_collapse():
+    lines = []
+    for i, action in enumerate(["start", "start", "reload", "start", "force-reload", "start"]):
+        lines.append(f"invoke-rc.d: could not determine current runlevel {i}")
+        lines.append(f"invoke-rc.d: policy-rc.d denied execution of {action}.")
+    lines += [f"2026-12-02 10:00:{i:02d} WARNING large package installed_kb={900 + i} package=pkg{i}" for i in range(12)]
+    f = template_frame(lines)
+    kept = [lines[i] for i in np.flatnonzero(f.keep)]
+    for action in ("start", "reload", "force-reload"):  # each wording of the alert
+        assert f"invoke-rc.d: policy-rc.d denied execution of {action}." in kept
+    starts = [i for i in np.flatnonzero(f.keep) if lines[i].endswith("of start.")]
+    assert starts == [1, 11]  # the first and the last only
+    warned = [x for x in kept if "large package" in x]  # key=value values are no other wording
+    assert warned == [lines[12], lines[-1]]
+
+
+def test_alert_wordings_are_bounded():
+    lines = [f"Failed password for invalid user u{chr(97 + i)}x from 10.0.0.{i} port {4000 + i} ssh2" for i in range(20)]
+    f = template_frame(lines)
+    assert int(f.keep.sum()) == ALERT_VARIANTS + 1  # the first wordings and the last record
+    assert f.keep[-1] and not f.keep[ALERT_VARIANTS]
+
+
+def test_event_fields_split_programs_and_requests():
+    assert event_fields("Dec  2 10:52:16 vm su[9212]: pam_limits(su:session): Could not set limit") == ("su",)
+    assert event_fields("Dec  2 10:52:16 vm sudo: pam_limits(sudo:session): Could not set limit") == ("sudo",)
+    assert event_fields("2026-12-02T10:50:22.718Z [api] info: GET /docs/a.gz?x=1 -> 404 in 2ms") == ("INFO", "GET", "404")
+    assert event_fields("2026-12-02T10:50:22.716Z [api] debug: request 1 POST /index") == ("DEBUG", "POST")
+    lines = ["Dec  2 10:52:16 vm su[9212]: pam_unix(su:session): session opened for user bob(uid=1001) by (uid=0)",
+             "Dec  2 10:52:17 vm sudo: pam_unix(sudo:session): session opened for user root(uid=0) by (uid=1001)",
+             "Dec  2 10:52:18 vm su[9213]: pam_unix(su:session): session opened for user bob(uid=1001) by (uid=0)"]
+    lt = mine(lines)
+    assert lt.template[0] == lt.template[2] != lt.template[1]
+
+
 def test_json_array_keeps_first_and_deviating_items(shipped_compressor):
     items = [{"name": f"pkg{i}", "version": f"1.{i}.0", "deps": ["a"]} for i in range(60)]
     items[41]["deps"] = []  # deviates: an empty array
@@ -93,6 +128,28 @@ def test_json_array_keeps_first_and_deviating_items(shipped_compressor):
     assert any("more items with keys deps, name, version" in m for m in markers)
     words_in, words_out = len(text.split()), sum(len(x.split()) for x in r.text.splitlines() if not MARKER_RE.match(x))
     assert words_out / words_in < 0.35
+
+
+def test_json_items_of_one_path_pool_across_arrays():
+    # Three reservations of three instances: no array reaches four items, the path does.
+    res = []
+    for r in range(3):
+        inst = [{"InstanceId": f"i-{r}{k}", "State": {"Name": "running"}, "PrivateIpAddress": f"10.0.{r}.{k}",
+                 "Tags": [{"Key": "Name", "Value": f"web-{r}{k}"}]} for k in range(3)]
+        res.append({"ReservationId": f"r-{r}", "Instances": inst})
+    res[2]["Instances"][1]["PrivateIpAddress"] = None  # the first null: shown
+    res[2]["Instances"][2]["PrivateIpAddress"] = None  # the second: a repeat
+    text = json.dumps({"Reservations": res}, indent=2) + "\n"
+    lines = text.splitlines()
+    starts = np.array([0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"][:-1])
+    ends = np.array([i for i, ch in enumerate(text) if ch == "\n"])
+    f = json_frame(text, starts, ends)
+    kept = [lines[i] for i in np.flatnonzero(f.keep)]
+    ids = [x.split('"')[3] for x in kept if '"InstanceId"' in x]
+    assert ids == ["i-00", "i-01", "i-21"], ids  # the first two instances, then the first null
+    assert any('"PrivateIpAddress": null' in x for x in kept)
+    collapsed = [lines[i].strip() for i in np.flatnonzero(f.repeat) if '"InstanceId"' in lines[i]]
+    assert len(collapsed) == 6 and '"InstanceId": "i-22",' in collapsed
 
 
 def test_json_frame_ignores_broken_or_flat_json():

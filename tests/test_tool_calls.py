@@ -7,7 +7,7 @@ import json
 import pytest
 
 from kompress.serving.proxy.rewrite import find_tool_texts
-from kompress.tool_calls import call_reads_files
+from kompress.tool_calls import call_reads_files, is_eligible, reads_files
 
 
 @pytest.mark.parametrize("name, arguments, reads", [
@@ -54,3 +54,18 @@ def test_proxy_marks_file_reads_in_every_api():
             {"type": "tool_result", "tool_use_id": "a", "content": "x"},
             {"type": "tool_result", "tool_use_id": "b", "content": "ok"}]}]}
     assert [t.file_read for t in find_tool_texts("anthropic-messages", anthropic)] == [True, False]
+
+
+@pytest.mark.parametrize("command, reads", [
+    ('bash -c "cat x.py"', True),
+    ('cd /repo && bash -lc "sed -n 1,40p src/app.py"', True),
+    ("/bin/sh -c 'git diff HEAD~1'", True),
+    ('bash -c "pytest -x tests"', False),
+    ("bash run_tests.sh", False),
+    ("sh -e -c ls", False),
+])
+def test_hook_and_proxy_read_shell_wrappers_alike(command, reads):
+    # The hook (Bash tool) and the proxy (any shell tool) must agree on what prints files.
+    assert reads_files(command) is reads
+    assert is_eligible("Bash", {"command": command}) is not reads
+    assert call_reads_files("bash", {"command": command}) is reads

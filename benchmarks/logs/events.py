@@ -80,7 +80,9 @@ FORMATS: dict[str, Format] = {
     "redis": Format(_C(r"^\d+:[A-Z] \d\d \w{3} \d{4} \S+ (?P<level>[.*#-]) (?P<msg>.*)"),
                     extra=[(_C(r"\bcmd=\S+"), "cmd=<*>")], continuation=_C(r"^\s*$|^\s")),
     "sshd": Format(_C(r"^(?P<msg>.*)"),
-                   extra=[(_C(r"\b(invalid user|Invalid user|for|user|by) (?!invalid\b)(?!user\b)([\w.-]+)(?= from| \d|\s*$| on| port)"), r"\1 <USER>")],
+                   # "invalid user NAME" first: the name may itself be "user" ("Invalid user user from ...").
+                   extra=[(_C(r"\b([Ii]nvalid user) ([\w.-]+)(?= from| \d|\s*$| on| port)"), r"\1 <USER>"),
+                          (_C(r"\b(invalid user|Invalid user|for|user|by) (?!invalid\b)(?!user\b)([\w.-]+)(?= from| \d|\s*$| on| port)"), r"\1 <USER>")],
                    continuation=_C(r"^\s")),
     "syslog": Format(_C(r"^\w{3} [ \d]\d \d\d:\d\d:\d\d \S+ (?P<key>[\w.-]+)(?:\[\d+\])?: (?P<msg>.*)"),
                      extra=[(_C(r"\b(user|for user|to|from|by|add|ruser|name|group|) '?(benchuser|root|alice|bob|carol|ops|users)'?\b"), r"\1 <USER>"),

@@ -165,12 +165,13 @@ class Compressor:
     def _repeat_frame(self, text: str, domain: str, opts: CompressOptions) -> Frame | None:
         """The structure frame when the decision will use it to skip repeats unscored: a log's
         repeated records (``templates``, queries too), and the runs of a test or build output
-        (``PASSED`` lines) and a listing's collapsed entries, which then stay only for the guard."""
+        (``PASSED`` lines), a listing's collapsed entries and a JSON array's collapsed items, which
+        then stay only for the guard."""
         kind = self.policy.frame_for(domain)
         if not (opts.structure and opts.rate is None and opts.budget is None):
             return None
         line_mode = self.policy.granularity_for(opts.granularity, domain) == "line"
-        if (kind == "templates" and (opts.query or line_mode)) or (kind in ("runs", "listing") and line_mode
+        if (kind == "templates" and (opts.query or line_mode)) or (kind in ("runs", "listing", "json") and line_mode
                                                                    and not opts.query):
             l_starts, l_ends = line_spans(text)
             return build_frame(kind, text, LineView(text, l_starts, l_ends), l_starts, l_ends)

@@ -50,6 +50,7 @@ _VALUE_OPTS = {
     "rg": {"-e", "-f", "-g", "-t", "-T", "-m", "-A", "-B", "-C", "--glob", "--type", "--type-not",
            "--max-count", "--regexp", "--file", "--context", "--after-context", "--before-context"},
 }
+_SHELLS = {"sh", "bash", "zsh", "dash", "ksh"}
 _SEPARATORS = {"|", "|&", "||", "&&", ";", "&", "(", ")", "\n", ";;"}
 _REDIRECTS = {"<", ">", ">>", "<<", "<<<", ">&", "<&", "&>", "&>>", ">|", "<>"}
 
@@ -97,6 +98,13 @@ def _segment_reads_files(words: list[str], fed_by_pipe: bool, redirected_in: boo
         return False
     prog = os.path.basename(words[i])
     args = words[i + 1 :]
+    if prog in _SHELLS:
+        # `bash -lc 'cat x.py'`: the command string decides (`bash run.sh` runs a script: no file read).
+        for k, a in enumerate(args):
+            if re.match(r"^-\w*c\w*$", a):
+                return k + 1 < len(args) and reads_files(args[k + 1])
+            if not a.startswith("-"):
+                break
     if prog == "git":
         j = 0
         while j < len(args) and args[j].startswith("-"):  # git -C dir, -c k=v, --no-pager
@@ -219,21 +227,10 @@ def call_reads_files(tool_name: str | None, arguments: Any) -> bool:
         # An editor's sub-command (str_replace_editor {"command": "view", "path": ...}) is no shell line.
         if isinstance(arguments, dict) and any(k in arguments for k in ("path", "file_path", "filename")):
             return command.strip() in ("view", "open", "read", "cat", "show") or reads_files(command)
-        return reads_files(_unwrap_shell(command))
+        return reads_files(command)
     if name in FILE_TOOLS:
         return True
     if name.startswith("mcp__"):
         return bool(_MCP_FILE_TOOL.search(name.split("__", 2)[-1]))
     return bool(_FILE_TOOL_NAME.search(name))
 
-
-def _unwrap_shell(command: str) -> str:
-    """``bash -lc 'cat x'`` -> ``cat x`` (the argv form of shell tools)."""
-    m = re.match(r"^\s*(?:/\S*/)?(?:ba|z|da)?sh\s+-\w*c\w*\s+(.*)$", command, re.S)
-    if not m:
-        return command
-    try:
-        inner = shlex.split(m.group(1))
-    except ValueError:
-        return command
-    return inner[0] if inner else command

@@ -35,6 +35,9 @@ from kompress.scoring.scores import WordScores, line_scores
 from kompress.structure.prose import is_prose, structured_lines
 from kompress.structure.units import LineView, line_spans, words_to_lines
 
+#: Words up to which a line with a polarity word is one statement the guard keeps (line mode).
+POLARITY_LINE_WORDS = 40
+
 
 @dataclass
 class Decision:
@@ -142,9 +145,11 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             if has_words.any():
                 line_keep[np.flatnonzero(has_words)[-1]] = True
             line_keep |= critical & has_words
-            # In line mode a polarity word ("not", "failed") makes a line critical too.
+            # In line mode a polarity word ("not", "failed") makes a line critical too: a
+            # statement, not a page of free text that happens to hold a "not" (a package's
+            # description in one JSON string), which the model weighs like any other line.
             for li in np.flatnonzero(~line_keep & has_words & ~collapsible):
-                if has_polarity(lines[li]):
+                if has_polarity(lines[li]) and len(lines[li].split()) <= POLARITY_LINE_WORDS:
                     line_keep[li] = True
             if 'File "' in text:
                 line_keep |= frame_guard(lines, line_keep) & has_words

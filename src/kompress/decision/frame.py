@@ -32,14 +32,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kompress.structure.templates import mine
+from kompress.structure.templates import masked, mine
 
 #: Kinds of frame, by domain (a domain not named has none).
 FRAME_KINDS = {"log": "templates", "build": "runs", "test": "runs", "json": "json", "tree": "listing"}
 #: In a "runs" frame, consecutive records of one template collapse from this many on.
 MIN_RUN = 3
+#: Distinct wordings of one alerting event kept before the rest collapse into its marker.
+ALERT_VARIANTS = 8
+#: What an alert's wording leaves out: paths, quoted and ``key=`` values (one file or key per record).
+_WORDING_VARS = re.compile(r"(?<==)[^\s,;]+|[\w.~-]*/[\w./~-]*|'[^'\n]*'|\"[^\"\n]*\"")
 #: Items of a JSON array kept before collapsing the rest.
 JSON_KEEP_FIRST = 2
+#: Words from which a line of a kept JSON item is free text the frame does not force.
+JSON_LONG_VALUE_WORDS = 40
 #: Entries per folder and extension kept before collapsing the rest.
 LISTING_KEEP_FIRST = 2
 #: Characters of entry names a listing marker lists (then ``...``): bounds a marker of a huge folder.
@@ -103,8 +109,9 @@ def template_frame(lines: Sequence[str]) -> Frame:
     An event is a record's head template together with the template of its last line, so
     one log statement that ends in different exceptions is several events. Of every event
     the first and the last record stay (the last carries the latest values: the last
-    heartbeat's counts); of an alerting event both stay whole (their stack traces), of
-    others their head line. Every other record is a repeat.
+    heartbeat's counts); of an alerting event both stay whole (their stack traces), and so
+    does the first record of each other wording of it (:data:`ALERT_VARIANTS`); of other
+    events their head line. Every other record is a repeat.
     """
     n = len(lines)
     lt = mine(lines)
@@ -134,11 +141,24 @@ def template_frame(lines: Sequence[str]) -> Frame:
         count[e] += 1
         if not alert[e] and any(is_alert(lines[i]) for i in spans[r]):
             alert[e] = True
+    # An alerting event worded differently (``denied execution of start.`` / ``of reload.``,
+    # another user, another file) is another alert: each wording's first record stays, up to
+    # ALERT_VARIANTS per event; the same wording with other numbers collapses.
+    variant: set[int] = set()
+    wordings: dict[int, set[str]] = {}
+    for r, k in enumerate(keys):
+        e = event[k]
+        if alert[e]:
+            seen = wordings.setdefault(e, set())
+            sig = _WORDING_VARS.sub("<*>", masked(lines[spans[r][0]]))
+            if sig not in seen and len(seen) < ALERT_VARIANTS:
+                seen.add(sig)
+                variant.add(r)
     for r, k in enumerate(keys):
         e, span = event[k], spans[r]
-        if r in (first[e], last[e]):
+        if r in (first[e], last[e]) or r in variant:
             f.keep[span if alert[e] else span[:1]] = True
-        if r != first[e]:
+        if r != first[e] and r not in variant:
             f.repeat[span] = True
             f.repeat[span[:1]] = r != last[e]
             if r == last[e] and not alert[e]:
@@ -192,77 +212,111 @@ def _short(template: str) -> str:
 _JSON_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[\[\]{},]')
 
 
+_EMPTY_VALUE = re.compile(r'\s*("(?:[^"\\\n]|\\.)*":\s*(?:null|\[\]|\{\}))\s*,?\s*$')
+
+
 def json_frame(text: str, line_starts: np.ndarray, line_ends: np.ndarray) -> Frame | None:
-    """Arrays of similar objects: the first items and the deviating ones stay.
+    """Arrays of similar objects: the first items and those that show something new stay.
 
     Arrays are found with a linear scan of strings and brackets; an item counts when it
     starts and ends on its own lines (pretty-printed JSON), so a collapsed item is a run of
-    whole lines. Each item's signature is its keys with the type of each value (empty and
-    non-empty containers differ, as do null and a value).
+    whole lines. The items of every array at one path (``Reservations[].Instances[]``: all
+    reservations' instances) are one population, in document order. Each item's signature is
+    its keys with the kind of each value (empty and non-empty containers differ, as do null
+    and a value); an item stays when it is among the first :data:`JSON_KEEP_FIRST` or shows
+    something new: another set of keys, or a key with a kind of value not shown yet (the first
+    null, the first empty array), so a nullable field does not make every item a deviation.
+    Anywhere in the document, the first line where a key is null or empty stays.
     """
     n = len(line_starts)
     f = empty_frame(n)
-    stack: list[list] = []  # [kind, items: list[(start, end)], item_start]
-    arrays: list[tuple[int, list[tuple[int, int]]]] = []
+    stack: list[list] = []  # [kind, items: list[(start, end)], item_start, path, last key]
+    arrays: list[tuple[str, list[tuple[int, int]]]] = []
     for m in _JSON_TOKEN.finditer(text):
         tok = m.group()
         if tok[0] == '"':
             if stack and stack[-1][0] == "[" and stack[-1][2] is None:
                 stack[-1][2] = m.start()
+            elif stack and stack[-1][0] == "{" and text[m.end():m.end() + 8].lstrip().startswith(":"):
+                stack[-1][4] = tok
             continue
         if stack and stack[-1][0] == "[" and stack[-1][2] is None and tok in "[{":
             stack[-1][2] = m.start()
         if tok in "[{":
             if len(stack) > 200:  # absurd nesting: no frame rather than a deep walk
                 return None
-            stack.append([tok, [], None])
+            path = (stack[-1][3] + ("[]" if stack[-1][0] == "[" else "." + str(stack[-1][4]))) if stack else ""
+            stack.append([tok, [], None, path, None])
         elif tok in "]}":
             if not stack:
                 return None
-            kind, items, start = stack.pop()
+            kind, items, start, path, _key = stack.pop()
             if kind == "[":
                 if start is not None:
                     items.append((start, _value_end(text, m.start())))
-                arrays.append((len(stack), items))
+                arrays.append((path, items))
         elif tok == "," and stack and stack[-1][0] == "[" and stack[-1][2] is not None:
             stack[-1][1].append((stack[-1][2], _value_end(text, m.start())))
             stack[-1][2] = None
     if stack:
         return None  # truncated or not JSON: leave it to the model
     line_of = lambda pos: int(np.searchsorted(line_starts, pos, side="right") - 1)  # noqa: E731
-    found = False
-    # Outer arrays first: items inside a collapsed item go with it.
-    for _depth, items in sorted(arrays, key=lambda a: a[0]):
+    pools: dict[str, list[tuple[int, int]]] = {}
+    mixed: set[str] = set()
+    for path, items in arrays:
         objs = [(a, b) for a, b in items if text[a] == "{"]
-        if len(objs) < JSON_KEEP_FIRST + 2 or len(objs) < len(items):
+        if len(objs) < len(items):
+            mixed.add(path)  # an array of objects and other values is not a list of records
+        pools.setdefault(path, []).extend(objs)
+    found = False
+    # Outer paths first: items inside a collapsed item go with it.
+    for path in sorted(pools, key=lambda p: (p.count("[]") + p.count("."), p)):
+        if path in mixed:
             continue
-        spans = []
-        for a, b in objs:
+        spans, objs = [], []
+        for a, b in sorted(pools[path]):
             la, lb = line_of(a), line_of(b - 1)
             if text[line_starts[la]:a].strip() or text[b:line_ends[lb]].strip() not in ("", ","):
                 spans = []
                 break
-            spans.append((la, lb))
-        if not spans or any(f.repeat[la] for la, _ in spans):
+            if not f.repeat[la]:
+                spans.append((la, lb))
+                objs.append((a, b))
+        if len(spans) < JSON_KEEP_FIRST + 2:
             continue
         sigs = [_signature(text[a:b]) for a, b in objs]
-        usual = Counter(s for s in sigs if s is not None).most_common(1)
+        usual = Counter(tuple(k for k, _ in s) for s in sigs if s is not None).most_common(1)
         if not usual:
             continue
-        usual_sig = usual[0][0]
         gid = len(f.labels)
-        keys = [k for k, _ in usual_sig]
+        keys = list(usual[0][0])
         f.labels.append((("item", "items"), "with keys " + ", ".join(keys[:8]) + (", ..." if len(keys) > 8 else "")))
+        seen_pairs: set[tuple[str, str]] = set()
+        seen_keys: set[tuple[str, ...]] = set()
         for k, ((la, lb), sig) in enumerate(zip(spans, sigs)):
             rows = np.arange(la, lb + 1)
-            if k < JSON_KEEP_FIRST or sig != usual_sig:
-                f.keep[rows] = True
+            new = sig is None or not seen_pairs.issuperset(sig) or tuple(x for x, _ in sig) not in seen_keys
+            if sig is not None:
+                seen_pairs.update(sig)
+                seen_keys.add(tuple(x for x, _ in sig))
+            if k < JSON_KEEP_FIRST or new:
+                # A long free-text value (a package's description) is content, not structure:
+                # the model weighs it like any other line.
+                f.keep[rows] = [len(text[line_starts[r]:line_ends[r]].split()) <= JSON_LONG_VALUE_WORDS for r in rows]
             else:
                 f.repeat[rows] = True
                 f.keep[rows] = False
             f.group[rows] = gid
             f.unit_start[la] = True
         found = True
+    # The first time a key is null or empty is news wherever it is (small arrays, plain
+    # objects), like the first item showing it.
+    shown: set[str] = set()
+    for i in np.flatnonzero(~f.repeat):
+        m = _EMPTY_VALUE.match(text, int(line_starts[i]), int(line_ends[i]))
+        if m and m.group(1) not in shown:
+            shown.add(m.group(1))
+            f.keep[i] = found = True
     return f if found else None
 
 

@@ -25,6 +25,17 @@ _MASKS = [
     (r"(?<![\w.])[-+]?\d+(?:[.,:]\d+)*(?:[a-zA-Z%]{1,3})?\b", "NUM"),
 ]
 
+_MASK_RES = [(re.compile(p), f"<{name}>") for p, name in _MASKS]
+
+
+def masked(line: str) -> str:
+    """``line`` with its obvious variables (numbers, hex, addresses, ids) masked, whitespace
+    collapsed: two lines with the same masked text say the same thing with other values."""
+    for pat, repl in _MASK_RES:
+        line = pat.sub(repl, line)
+    return " ".join(line.split())
+
+
 #: A continuation line: indented, or a stack-trace / chained-exception line.
 _CONTINUATION = re.compile(
     r"^(?:[ \t]+\S|Caused by:|Traceback \(most recent call last\)|During handling of|The above exception"
@@ -134,20 +145,31 @@ _LEVEL = re.compile(r"(?<![\w-])(?:TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERR(?:OR
                     r"|PANIC|EMERG|ALERT)(?![\w-])", re.I)
 #: An HTTP request in an access log line (nginx, Apache, uvicorn, gunicorn): method, status.
 _REQUEST = re.compile(r'"([A-Z]{3,8}) [^"\s]*(?: HTTP/[\d.]+)?" (\d{3})\b')
+#: An application's own request line (``GET /items?id=3 -> 200 in 2ms``): method, status if given.
+_APP_REQUEST = re.compile(r"(?<![\w\"])(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS) /[^\s\"]*(?:\s+(?:->|=>|-)?\s*([1-5]\d\d)\b)?")
+#: A syslog (RFC 3164, journalctl short) header: the program that wrote the record.
+_SYSLOG_PROGRAM = re.compile(r"^(?:\w{3} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+) [^\s\[]\S* ([\w./@-]+?)(?:\[\d+\])?: ")
 
 
 def event_fields(line: str) -> tuple[str, ...]:
     """The words that make a line's event, whatever Drain merges: its level (the same message
-    at INFO and at ERROR is two events) and an HTTP request's method and status (``GET ... 200``
-    and ``GET ... 404`` are two events; Drain masks the status as a number)."""
+    at INFO and at ERROR is two events), an HTTP request's method and status (``GET ... 200``
+    and ``GET ... 404`` are two events; Drain masks the status as a number) and a syslog
+    record's program (``sudo:`` and ``su[912]:`` writing the same words are two events)."""
     fields: tuple[str, ...] = ()
     level = _LEVEL.search(line, 0, 80)
     if level:
         fields += (level.group(0).upper(),)
-    req = _REQUEST.search(line)
+    req = _REQUEST.search(line) or _APP_REQUEST.search(line, 0, 200)
     if req:
-        fields += (req.group(1), req.group(2))
+        fields += tuple(g for g in req.groups() if g)
+    prog = _SYSLOG_PROGRAM.match(line)
+    if prog:
+        fields += (prog.group(1),)
     return fields
+
+
+_PID = re.compile(r"\[\d+\]$")
 
 
 def _with_fields(template: str, line: str, fields: tuple[str, ...]) -> str:
@@ -159,6 +181,6 @@ def _with_fields(template: str, line: str, fields: tuple[str, ...]) -> str:
         return template
     wanted = {f.upper() for f in fields}
     for k, (t, w) in enumerate(zip(t_tokens, l_tokens)):
-        if t.startswith("<") and t.endswith(">") and (w.strip('"[]():,').upper() in wanted):
+        if t.startswith("<") and t.endswith(">") and (_PID.sub("", w.strip('"():,')).strip("[]").upper() in wanted):
             t_tokens[k] = w
     return " ".join(t_tokens)
