@@ -390,3 +390,39 @@ def test_policy_tail_lines_stay_whole_in_every_mode(minilm_compressor):
         assert len(budgeted) == 1  # the tail does not change what a budget keeps
     finally:
         minilm_compressor.policy = saved
+
+
+def test_input_over_the_token_budget_reads_head_and_tail_and_keeps_guard_lines(shipped_compressor, monkeypatch):
+    from kompress.compressor import MAX_INPUT_TOKENS
+
+    rows = [f"step {i}: the operator reviewed batch {i * 7} of the nightly run on host node-{i % 13} and moved on"
+            for i in range(2400)]
+    rows[1300] = "Segmentation fault (core dumped) in worker 7 while reading /var/lib/app/index.db"
+    rows.append("job finished with exit status 139")
+    text = "\n".join(rows) + "\n"
+    assert shipped_compressor.count_tokens(text) > 4 * MAX_INPUT_TOKENS
+    read = []
+    backend = shipped_compressor.backend
+    real = backend.scores
+    monkeypatch.setattr(backend, "scores", lambda ids, mask, types: read.append(int(np.asarray(mask).sum())) or real(ids, mask, types))
+    r = shipped_compressor.compress(text)
+    assert sum(read) <= 1.5 * MAX_INPUT_TOKENS  # windows' prefixes and overlaps on top of the budget
+    lines = r.text.splitlines()
+    assert rows[1300] in lines and lines[-1] == rows[-1]  # the crash in the unread middle, the outcome
+    inputs = set(rows)
+    assert all(x in inputs or MARKER_RE.match(x) for x in lines)  # whole lines or markers only
+    dropped = sum(int(MARKER_RE.match(x).group(1)) for x in lines if MARKER_RE.match(x))
+    assert dropped == len(rows) - sum(x in inputs for x in lines)
+    assert shipped_compressor.compress(text).text == r.text
+
+
+def test_unread_lines_take_whole_lines_from_both_ends():
+    from kompress.compressor import unread_lines
+
+    tokens = np.array([10] * 20)
+    assert unread_lines(tokens, None, 200) is None
+    unread = unread_lines(tokens, None, 100)
+    assert unread.tolist() == [False] * 7 + [True] * 11 + [False] * 2  # 75 tokens of head, 25 of tail
+    skip = np.zeros(20, bool)
+    skip[:15] = True  # a frame's repeats are not read anyway
+    assert unread_lines(tokens, skip, 100) is None

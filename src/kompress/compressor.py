@@ -31,6 +31,11 @@ MAX_SCORED_TOKENS = 2048  # a word's tokens the encoder scores; longer words are
 SEEN_WINDOWS = 4096  # encoder rows remembered per call for repeated windows (bounded memory)
 LINE_SCORED_TOKENS = 512  # a huge one-line input kept whole by the guard: tokens scored (for word_keep_raw)
 LINE_LIMIT_CHARS = 32_000  # "huge": smaller ones are scored in full, as the evaluation's raw decisions expect
+#: Tokens of one input the encoder reads at most (beyond a frame's unscored repeats): whole
+#: lines from the start (3/4 of it) and from the end (1/4). The lines between are decided by the
+#: frame and the guard alone (errors, signals, exit status stay; markers announce the rest), so
+#: any input costs at most about this many tokens of encoder time (~0.5 s on 2 cores).
+MAX_INPUT_TOKENS = 8192
 _log = logging.getLogger("kompress")
 
 
@@ -154,31 +159,50 @@ class Compressor:
         tokenizer alone. Repetitive outputs then cost a fraction of a pass.
         """
         opts = options or CompressOptions()
-        return self._score(text, domain, self._repeat_frame(text, domain, opts), opts.query)
+        return self._score(text, domain, self._repeat_frame(text, domain, opts)[0], opts.query, cap=_cap(opts))
 
     def _score(self, text: str, domain: str, frame: Frame | None, query: str | None = None,
-               limit: int | None = None) -> WordScores:
-        if frame is not None and frame.repeat.any():
-            return self._score_lines_except(text, domain, frame.repeat, *line_spans(text), query=query)
+               limit: int | None = None, cap: int | None = None) -> WordScores:
+        """Word scores, skipping the frame's repeats; ``limit``: see :meth:`_score_all`;
+        ``cap``: the encoder reads at most about that many tokens (:data:`MAX_INPUT_TOKENS`)."""
+        skip = frame.repeat if frame is not None and frame.repeat.any() else None
+        counts = None
+        if limit is None and cap is not None and len(text) > cap:  # fewer characters: fewer tokens too
+            l_starts, l_ends = line_spans(text)
+            starts, _ = word_spans(text)
+            counts = self.windower.word_token_counts(text, starts)
+            unread = unread_lines(np.bincount(words_to_lines(starts, l_starts), weights=counts,
+                                              minlength=len(l_starts)), skip, cap)
+            if unread is not None:
+                ws = self._score_lines_except(text, domain, unread if skip is None else skip | unread,
+                                              l_starts, l_ends, query=query, counts=counts)
+                ws.unread = unread[words_to_lines(ws.starts, l_starts)]
+                return ws
+        if skip is not None:
+            return self._score_lines_except(text, domain, skip, *line_spans(text), query=query, counts=counts)
         return self._score_all(text, domain, query, limit)
 
-    def _repeat_frame(self, text: str, domain: str, opts: CompressOptions) -> Frame | None:
+    def _repeat_frame(self, text: str, domain: str, opts: CompressOptions) -> tuple[Frame | None, bool]:
         """The structure frame when the decision will use it to skip repeats unscored: a log's
         repeated records (``templates``, queries too), and the runs of a test or build output
         (``PASSED`` lines), a listing's collapsed entries and a JSON array's collapsed items, which
-        then stay only for the guard."""
+        then stay only for the guard. Also whether it was built (``None`` then means the text
+        has no such structure, and the decision need not look again)."""
         kind = self.policy.frame_for(domain)
         if not (opts.structure and opts.rate is None and opts.budget is None):
-            return None
+            return None, False
         line_mode = self.policy.granularity_for(opts.granularity, domain) == "line"
         if (kind == "templates" and (opts.query or line_mode)) or (kind in ("runs", "listing", "json") and line_mode
                                                                    and not opts.query):
             l_starts, l_ends = line_spans(text)
-            return build_frame(kind, text, LineView(text, l_starts, l_ends), l_starts, l_ends)
-        return None
+            return build_frame(kind, text, LineView(text, l_starts, l_ends), l_starts, l_ends), True
+        return None, False
 
     def _score_lines_except(self, text: str, domain: str, skip: np.ndarray, l_starts: np.ndarray,
-                            l_ends: np.ndarray, query: str | None = None) -> WordScores:
+                            l_ends: np.ndarray, query: str | None = None,
+                            counts: np.ndarray | None = None) -> WordScores:
+        """Scores of the lines not in ``skip``; skipped lines' words get score 0 and their token
+        counts (``counts``: every word's, when the caller has them)."""
         starts, ends = word_spans(text)
         skipped_word = skip[words_to_lines(starts, l_starts)]
         scores = np.zeros(len(starts), dtype=np.float32)
@@ -189,6 +213,8 @@ class Compressor:
             if encode:
                 ws = self._score_all(part, domain, query)
                 scores[mask], n_tokens[mask] = ws.scores, ws.n_tokens
+            elif counts is not None:
+                n_tokens[mask] = counts[mask]
             else:
                 n_tokens[mask] = self.windower.word_token_counts(part, word_spans(part)[0])
         return WordScores(starts, ends, scores, n_tokens)
@@ -283,14 +309,15 @@ class Compressor:
             n = self.count_tokens(text)
             return CompressResult(text, 1.0, domain, n, n, [(0, len(text))], gran)
         # Mined once: the scoring skips the log's repeats, the decision collapses them.
-        frame = self._repeat_frame(text, domain, opts)
+        frame, built = self._repeat_frame(text, domain, opts)
         # One line, the guard on, no rate, budget or query: the guard keeps the last line
         # whole, so no score can drop a word of it. A huge one (a minified bundle, a JSON
         # document on one line, a blob) is scored on its first tokens only.
         whole = (opts.guard and opts.rate is None and opts.budget is None and not opts.query
                  and len(text) > LINE_LIMIT_CHARS and "\n" not in text.rstrip("\n"))
         limit = LINE_SCORED_TOKENS if whole else None
-        return self._decide(text, self._score(text, domain, frame, opts.query, limit), domain, opts, frame)
+        return self._decide(text, self._score(text, domain, frame, opts.query, limit, _cap(opts)), domain, opts,
+                            frame, built)
 
     def query_companion(self) -> "Compressor | None":
         """The model that reads queries: this one when it has a query segment, else the
@@ -315,8 +342,8 @@ class Compressor:
         return self._decide(text, ws, domain, CompressOptions.build(options, **overrides))
 
     def _decide(self, text: str, ws: WordScores, domain: str, opts: CompressOptions,
-                frame: Frame | None = None) -> CompressResult:
-        d = decide(text, ws, domain, self.policy, opts, frame)
+                frame: Frame | None = None, frame_known: bool = False) -> CompressResult:
+        d = decide(text, ws, domain, self.policy, opts, frame, frame_known)
         describe = None
         details: list[str] = []  # the markers' descriptions: they cost tokens too (a listing's names)
         # Under a token budget markers stay plain: their descriptions would spend the budget.
@@ -372,3 +399,20 @@ def resolve_backend(name: str, config) -> str:  # type: ignore[no-untyped-def]
                             "(a dependency of kompress-agent; was it removed?)")
         return "torch"
     return "onnx-int8" if config.extra.get("int8_ok") else "onnx"
+
+
+def _cap(opts: CompressOptions) -> int | None:
+    """The encoder's token budget for these options: none under a ``rate``, which ranks every word."""
+    return None if opts.rate is not None else MAX_INPUT_TOKENS
+
+
+def unread_lines(line_tokens: np.ndarray, skip: np.ndarray | None, cap: int) -> np.ndarray | None:
+    """The lines the encoder does not read when an input's lines (``line_tokens`` tokens each,
+    ``skip``: lines not read anyway) hold more than ``cap`` tokens: all but whole lines from the
+    start up to 3/4 of ``cap`` and from the end up to 1/4. ``None`` when everything fits."""
+    tokens = line_tokens if skip is None else np.where(skip, 0, line_tokens)
+    if tokens.sum() <= cap:
+        return None
+    head = np.cumsum(tokens) <= cap * 3 // 4
+    tail = np.cumsum(tokens[::-1])[::-1] <= cap // 4
+    return ~(head | tail) & (tokens > 0)

@@ -54,9 +54,10 @@ class Decision:
 
 
 def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, options: CompressOptions,
-           frame: Frame | None = None) -> Decision:
+           frame: Frame | None = None, frame_known: bool = False) -> Decision:
     """Decide which units of ``text`` stay (see the module docstring). ``frame``: the structure
-    frame when the caller has built it already (the compressor mines a log's once)."""
+    frame when the caller has built it already (the compressor mines a log's once);
+    ``frame_known``: the caller built it, so ``None`` means the text has none (not mined again)."""
     floor = policy.coverage_floor if options.coverage is None else options.coverage
     nov = policy.novelty if options.novelty is None else options.novelty
     thr = policy.threshold_for(domain) if options.threshold is None else options.threshold
@@ -91,6 +92,11 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
                     tail &= structured
                 tail[w_line[-1]] = True
                 keep |= tail[w_line]
+        if ws.unread is not None:
+            # Words the encoder never read (an input over its token budget) stay only on a
+            # critical line or in the tail: no must-keep fragments of unread prose.
+            forced = (critical | tail) if guard and len(w_line) else np.zeros(len(l_starts), dtype=bool)
+            keep &= ~ws.unread | forced[w_line]
         if guard and options.structure:
             # Only prose loses words inside a line: a structured line (key: value, a table row,
             # code, a file view, a log record) is kept whole when any word of it is kept.
@@ -98,7 +104,7 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             keep = np.where(structured[w_line], kept_any[w_line], keep)
     elif ranked:
         lines = LineView(text, l_starts, l_ends)
-        if options.structure and frame is None:
+        if options.structure and frame is None and not frame_known:
             frame = build_frame(policy.frame_for(domain), text, lines, l_starts, l_ends)
         line_raw, line_keep = ranked_lines(ws, w_line, lines, policy, options, thr,
                                            critical if guard else None, frame)
@@ -117,7 +123,7 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             # caller's own threshold or rate is taken as given.)
             low_filler = filler_lines(lines, has_words) & ~(line_score > max(thr, policy.filler_threshold))
             line_raw &= ~low_filler
-        if options.structure and frame is None:
+        if options.structure and frame is None and not frame_known:
             frame = build_frame(policy.frame_for(domain), text, lines, l_starts, l_ends)
         if frame is not None:
             # A repeat stays only when the model singles it out among its group (an outlier

@@ -16,6 +16,9 @@ class WordScores:
     ends: np.ndarray
     scores: np.ndarray  # mean final score of each word's tokens
     n_tokens: np.ndarray  # model tokens per word
+    #: Words the encoder never read because the input was over its token budget (their score
+    #: is 0); ``None`` when every word was read or skipped as a frame's repeat.
+    unread: np.ndarray | None = None
 
 
 def line_scores(ws: WordScores, w_line: np.ndarray, n_lines: int, how: str = "mean") -> np.ndarray:

@@ -22,6 +22,10 @@ _MASKS = [
     (r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b", "IP"),
     (r"\b0x[0-9a-fA-F]+\b", "HEX"),
     (r"\b[0-9a-fA-F]{12,}\b", "HEX"),
+    # Blobs (base64, tokens, keys): 24+ characters mixing digits, lower and upper case. Besides
+    # being values, unmasked they would make each line of a wrapped blob its own template, and
+    # Drain compares a new template with every earlier one of its length (quadratic).
+    (r"(?<![\w+/=])(?=[\w+/=-]*\d)(?=[\w+/=-]*[a-z])(?=[\w+/=-]*[A-Z])[\w+/=-]{24,}", "BLOB"),
     (r"(?<![\w.])[-+]?\d+(?:[.,:]\d+)*(?:[a-zA-Z%]{1,3})?\b", "NUM"),
 ]
 
