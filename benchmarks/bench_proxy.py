@@ -617,7 +617,7 @@ def run(args) -> dict:
             upstream, up_url = start_upstream(tmp)
             wait_healthy(upstream, up_url, timeout=60)
             if args.only_load:
-                return {"load": run_load(args, tmp, model, trained, up_url)}
+                return {"load": run_load(args, tmp, model, trained, up_url), "machine": result["machine"]}
             print(f"upstream on {up_url} (pid {upstream.pid}); starting kompress proxy", flush=True)
             t0 = time.perf_counter()
             proxy, px_url = start_proxy(tmp, model, up_url, rate, args.budget_ms, threshold)
@@ -772,7 +772,9 @@ def main() -> None:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     if args.only_load:
         previous = json.loads(Path(args.out).read_text()) if Path(args.out).is_file() else {}
-        previous["load"] = {**result["load"], "machine": machine()}
+        # The machine as the run started (its load average then), and the load average at its end.
+        end = machine()["loadavg_start"]
+        previous["load"] = {**result["load"], "machine": {**result["machine"], "loadavg_end": end}}
         Path(args.out).write_text(json.dumps(previous, indent=2) + "\n")
         print(json.dumps(result["load"], indent=2))
         print(f"\nwrote the load key of {args.out}")

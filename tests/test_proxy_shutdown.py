@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -193,6 +194,37 @@ def test_pairs_left_by_sigterm_or_kill_9_are_written_at_the_next_start(upstream,
     _, err = restarted.stop(signal.SIGTERM)
     assert restarted.proc.returncode in (0, -signal.SIGTERM), err
     assert os.path.getsize(journal_of(db)) == 0
+
+
+def test_kill_9_under_a_second_after_a_burst_loses_no_pair(upstream, tmp_path):
+    """Issue #21: a pair reaches the write-ahead journal within about a second of being made,
+    however many are made together and however slow the database is. With the database locked
+    by another process, eight requests at once (each answered once its output is compressed,
+    so each pair exists when its answer arrives); ``kill -9`` 0.75 s after the last answer: the
+    next start writes all eight. (Before, with the database locked, the first pairs each waited
+    half a second for it, the others queued behind them: a second after the last answer some
+    were still not in the journal.)"""
+    db = tmp_path / "pairs.db"
+    burst = range(2 * N, 4 * N)  # two of them carry the key
+    proxy = ProxyProcess(upstream.url, db)
+    lock = lock_database(db)
+    try:
+        with ThreadPoolExecutor(len(burst)) as pool:
+            list(pool.map(proxy.send, burst))
+        time.sleep(0.75)
+        proxy.stop(signal.SIGKILL)
+    finally:
+        lock.rollback()
+        lock.close()
+    raw = journal_of(db).read_bytes()
+    assert KEY.encode() not in raw
+    assert stored(db) == set()
+    restarted = ProxyProcess(upstream.url, db)
+    try:
+        assert stored(db) == expected(burst)
+    finally:
+        _, err = restarted.stop(signal.SIGTERM)
+    assert restarted.proc.returncode in (0, -signal.SIGTERM), err
 
 
 def test_a_second_proxy_on_the_same_log_takes_its_own_journal(tmp_path):

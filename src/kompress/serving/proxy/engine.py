@@ -18,14 +18,19 @@
   small background work. The model is loaded once, at start-up or on first need.
 * **Priority.** On Linux the compression threads (and the inference pool the model makes
   when it loads in the proxy) run at a lower CPU priority (``nice`` +5) than the event loop,
-  so relaying and ``/healthz`` stay quick while the cores compress.
+  so relaying and ``/healthz`` stay quick while the cores compress. A model loaded before the
+  engine exists (``kompress proxy`` loads it in the main thread, to fail at start-up) made its
+  inference pool at the loop's priority: the engine lowers those threads when it is built.
 * **Budget, fail-open.** A request's deadline is its arrival plus ``budget_ms`` (queueing,
   parsing and compression all count). Each new output gets an estimated cost (its length
   times the seconds per character measured so far); one that cannot finish by the deadline
   (its cost alone over the budget, or behind the fast lane's queue) is not waited for: the
   request goes on at once with that output unchanged, and the output is compressed in the
   background lane (bounded; when full, it is left for a later turn) to fill the cache for the
-  next turn. An admitted output not ready at the deadline goes out unchanged too; its
+  next turn. Admission is checked again while the request waits (every ``RECHECK_S``): an
+  admitted output still queued that can no longer be done by the deadline (the running
+  compressions overran their estimates) is not waited for any longer, and moves to the
+  background lane. An admitted output not ready at the deadline goes out unchanged too; its
   computation finishes in the background. Outputs that are ready go out compressed, the
   others byte-identical to the original. An output whose compression raised is remembered
   as "leave unchanged", so later turns stay consistent. ``kompress_proxy_fallbacks_total``
@@ -40,9 +45,15 @@
   original (secrets redacted). The elision markers inside the text are core's
   (``[... N lines omitted ...]``).
 * **Logging.** With a store, each compression that removed something is stored as a pair
-  (the compressed text without the note, and the query) by a second, single writer thread, so a slow
-  database never holds up compression. Until the row is written the originals endpoint
-  answers from the cache, which holds the original.
+  (the compressed text without the note, and the query) by a writer thread, so a slow
+  database never holds up compression: it redacts the pair and appends it to the store's
+  write-ahead journal at once (from there a ``kill -9`` loses nothing), the database insert
+  following in the store's own thread. Pairs of huge originals (over ``LARGE_PAIR_CHARS``)
+  have a writer of their own, so their redaction never holds the others back: a pair reaches
+  the journal once it and the pairs ahead of it in its writer are redacted (~1.5 ms per KB;
+  a 20 KB output ~30 ms) and at most ``SYNC_WAIT_S`` (the store's wait for its database).
+  Until the row is written the originals endpoint answers from the cache, which holds the
+  original.
 """
 
 from __future__ import annotations
@@ -86,6 +97,14 @@ SEND_MARGIN_S = 0.02
 #: nobody waits for is not compressed now (a later turn that resends it tries again).
 BACKGROUND_MAX_JOBS = 64
 BACKGROUND_MAX_CHARS = 64 * 1024 * 1024
+#: At most one "not compressed within the budget" log line per this many seconds (the metrics
+#: count every request).
+DEFERRAL_LOG_S = 1.0
+#: How often a request waiting for its outputs checks that each queued one can still be done by
+#: its deadline (see CompressionEngine._wait).
+RECHECK_S = 0.1
+#: Pairs whose original is longer than this are redacted and journaled by a writer of their own.
+LARGE_PAIR_CHARS = 256 * 1024
 #: An idle fast lane takes background work whose estimated cost is at most this share of the
 #: budget, so a request arriving meanwhile waits at most that long for the lane.
 HELP_SHARE = 0.25
@@ -187,6 +206,37 @@ def _lower_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + WORKER_NICENESS))
     except OSError:  # not permitted in some sandboxes: run at normal priority
         pass
+
+
+def _lower_native_threads() -> int:
+    """Put this process's threads that Python did not start at the workers' priority
+    (:data:`WORKER_NICENESS` below the main thread's) when they are above it; returns how many
+    were lowered (Linux only, else 0). Idempotent: a second engine in the process changes nothing.
+
+    A model loaded before the engine exists (``kompress proxy`` loads it in the main thread, to
+    fail at start-up) has made its inference runtime's thread pool there, at the event loop's
+    priority: ONNX Runtime's intra-op threads then compete on equal terms with the loop, the
+    client and the upstream (and spin between runs). Those are the only threads Python does not
+    know about at this point; the ones made later (by the lanes) inherit the lanes' priority."""
+    if not sys.platform.startswith("linux"):
+        return 0
+    known = {t.native_id for t in threading.enumerate()}
+    lowered = 0
+    try:
+        tids = [int(t) for t in os.listdir("/proc/self/task")]
+        target = min(19, os.getpriority(os.PRIO_PROCESS, os.getpid()) + WORKER_NICENESS)
+    except OSError:
+        return 0
+    for tid in tids:
+        if tid in known or tid == os.getpid():
+            continue
+        try:
+            if os.getpriority(os.PRIO_PROCESS, tid) < target:
+                os.setpriority(os.PRIO_PROCESS, tid, target)
+                lowered += 1
+        except OSError:  # gone meanwhile, or not permitted: leave it
+            pass
+    return lowered
 
 
 class _CostModel:
@@ -317,6 +367,37 @@ class _Lanes:
             t = running.eta(now) if running is not None else now
             return t + scale * sum(j.cost for j in self._fast), scale
 
+    def fast_finish(self, now: float) -> dict[_Job, float]:
+        """When each job queued (not started) in the fast lane is expected to finish: after the
+        running fast job and the ones ahead of it, every estimate scaled as in :meth:`fast_ready_at`."""
+        with self._cond:
+            scale = max([1.0] + [j.overrun(now) for j in self._running.values() if j is not None])
+            running = self._running["fast"]
+            t = running.eta(now) if running is not None else now
+            out: dict[_Job, float] = {}
+            for job in self._fast:
+                t += scale * job.cost
+                out[job] = t
+            return out
+
+    def demote(self, job: _Job) -> bool | None:
+        """Move queued fast ``job`` to the end of the background lane. True: moved; False: not
+        queued any more, the background lane being full (the job is dropped); None: it was not
+        queued in the fast lane (started meanwhile, or elsewhere): nothing done."""
+        with self._cond:
+            if job.started is not None or job.lane != "fast" or job not in self._fast:
+                return None
+            self._fast.remove(job)
+            if (self._closed or len(self._background) >= BACKGROUND_MAX_JOBS
+                    or self._background_chars + len(job.text) > BACKGROUND_MAX_CHARS):
+                job.lane = "dropped"
+                return False
+            job.lane = "background"
+            self._background.append(job)
+            self._background_chars += len(job.text)
+            self._cond.notify_all()
+            return True
+
     def queued(self) -> dict[str, int]:
         """Queued (not started) jobs per lane."""
         with self._cond:
@@ -382,14 +463,21 @@ class CompressionEngine:
         self._load_lock = threading.Lock()
         self._load_error: BaseException | None = None
         self.model_id: str | None = _model_id(compressor) if compressor is not None else None
+        if compressor is not None:
+            _lower_native_threads()  # its inference pool was made at the caller's priority
         self._costs = _CostModel()
         self._loop_lag = 0.0  # seconds, a moving average: how late the deadline timers fire
         self._lanes = _Lanes(self._run_job, help_limit=HELP_SHARE * config.budget_ms / 1000.0)
-        # One writer: rows go to the database in order, and SQLite never sees two writers.
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kompress-store")
+        # Two writers, each in order: pairs of originals over LARGE_PAIR_CHARS go to their own, so
+        # that a huge one's redaction (~1.5 ms per KB: half a minute for 20 MB) never holds the
+        # small ones back from the journal. The store serialises what reaches the database.
+        self._writers = {size: ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"kompress-store-{size}")
+                         for size in ("small", "large")}
         self._pending_writes = 0
         self._writes_lock = threading.Lock()
         self._cache = _LRU(config.cache_entries, config.cache_chars)
+        self._deferral_logged = float("-inf")  # when the last "not compressed within the budget" line was written
+        self._deferrals_unlogged = 0  # requests like it since, not logged one by one
         self._inflight: dict[str, _Job] = {}
 
     # ------------------------------------------------------------------ lifecycle
@@ -465,7 +553,8 @@ class CompressionEngine:
         for job in self._lanes.close():  # still queued after the drain's timeout: never run
             self._inflight.pop(job.key, None)
             job.future.cancel()
-        await asyncio.to_thread(self._writer.shutdown, True)  # no pair is dropped at shutdown
+        for writer in self._writers.values():  # no pair is dropped at shutdown
+            await asyncio.to_thread(writer.shutdown, True)
         if self.store is not None:
             self.store.close()
 
@@ -486,7 +575,7 @@ class CompressionEngine:
         deadline = (arrived if arrived is not None else now) + budget_s
         m = self.metrics
         results: dict[Path, Outcome] = {}
-        waiting: dict[Path, asyncio.Future] = {}
+        waiting: dict[Path, _Job] = {}
         others: list[asyncio.Future] = []  # computing, not waited for
         reasons: set[str] = set()
         deferred = 0  # outputs sent unchanged because of the budget
@@ -520,7 +609,7 @@ class CompressionEngine:
             elif job.lane == "background" and job.started is None and self._fits(job.cost, deadline):
                 self._lanes.promote(job)  # a request waits for it now, and it can be done in time
             if job.lane == "fast" or (job.started is not None and job.eta(time.monotonic()) <= deadline - self._margin()):
-                waiting[t.path] = job.future
+                waiting[t.path] = job
             else:
                 reasons.add("over_budget" if job.cost > budget_s else "backlog")
                 deferred += 1
@@ -529,37 +618,94 @@ class CompressionEngine:
             # Shadow mode: count what would have been sent, as the results come in.
             for outcome in results.values():
                 self._count(outcome)
-            for fut in [*waiting.values(), *others]:
+            for fut in [*(job.future for job in waiting.values()), *others]:
                 fut.add_done_callback(lambda f: None if f.cancelled() or f.exception() else self._count(f.result()))
             return None
         if waiting:
-            timeout = max(deadline - self._margin() - time.monotonic(), 0.0)
-            t0 = time.monotonic()
-            _, still = await asyncio.wait(set(waiting.values()), timeout=timeout)
-            if still:  # the timer fired: how late, on a loop this busy (for the next margins)
-                lag = max(time.monotonic() - t0 - timeout, 0.0)
-                self._loop_lag = 0.8 * self._loop_lag + 0.2 * lag
-            for path, fut in waiting.items():
+            given_up = await self._wait(waiting, deadline)
+            for path, job in waiting.items():
+                fut = job.future
                 if not fut.done():
-                    reasons.add("deadline")  # it goes on, and fills the cache for the next turn
+                    # It goes on (or waits in the background lane), and fills the cache for the next turn.
+                    reasons.add("backlog" if path in given_up else "deadline")
                     deferred += 1
                 elif not fut.cancelled() and fut.exception() is None:
                     results[path] = fut.result()
-                # else: it raised; counted and logged when it did, and the output goes out unchanged
+                # else: it raised (counted and logged when it did) or was dropped: the output goes out unchanged
         if reasons:
             m.errors.labels(kind="timeout").inc()
             for reason in reasons:
                 m.fallbacks.labels(reason=reason).inc()
             m.tool_outputs.labels(result="deferred").inc(deferred)
-            log.warning("kompress proxy: request %s: %d tool output(s) not compressed within the %.0f ms budget (%s); "
-                        "forwarding them unchanged (compressed in the background for the next turn)",
-                        request_id, deferred, self.config.budget_ms, ", ".join(sorted(reasons)))
+            self._log_deferral(request_id, deferred, reasons)
         replacements: dict[Path, str] = {}
         for path, outcome in results.items():
             self._count(outcome)
             if outcome.changed:
                 replacements[path] = outcome.text  # type: ignore[assignment]
         return replacements
+
+    async def _wait(self, waiting: dict[Path, _Job], deadline: float) -> set[Path]:
+        """Wait for the ``waiting`` jobs until they are done or the deadline (less the margin)
+        has come; returns the paths given up before it.
+
+        Admission is decided on estimates; under a burst the machine turns out slower than they
+        said (every job behind an overrunning one is late too). So every :data:`RECHECK_S` the
+        jobs still queued in the fast lane are estimated again (:meth:`_Lanes.fast_finish`, the
+        running jobs' overrun included): one that would now finish after the deadline is not
+        waited for any longer (the request goes on at once instead of at its deadline, with that
+        output unchanged) and moves to the background lane, out of the way of the jobs behind
+        it, or is dropped when that lane is full (a later turn that resends it tries again)."""
+        pending = {job.future: path for path, job in waiting.items()}
+        given_up: set[Path] = set()
+        while pending:
+            limit = deadline - self._margin()
+            timeout = limit - time.monotonic()
+            if timeout <= 0:
+                break
+            step = min(timeout, RECHECK_S)
+            t0 = time.monotonic()
+            done, _ = await asyncio.wait(set(pending), timeout=step)
+            for fut in done:
+                del pending[fut]
+            if not pending:
+                break
+            now = time.monotonic()
+            if step == timeout:  # the deadline's timer fired: how late, on a loop this busy (for the next margins)
+                self._loop_lag = 0.8 * self._loop_lag + 0.2 * max(now - t0 - timeout, 0.0)
+                break
+            finish = self._lanes.fast_finish(now)
+            for fut, path in list(pending.items()):
+                job = waiting[path]
+                if job in finish and finish[job] > limit:
+                    del pending[fut]
+                    given_up.add(path)
+                    self._give_up(job)
+        return given_up
+
+    def _give_up(self, job: _Job) -> None:
+        """Nobody waits for queued fast ``job`` any more: move it to the background lane, or drop it."""
+        moved = self._lanes.demote(job)
+        if moved is False:  # the background lane is full: dropped (a later turn tries again)
+            self.metrics.background_skipped.inc()
+            if self._inflight.get(job.key) is job:
+                del self._inflight[job.key]
+            job.future.cancel()
+
+    def _log_deferral(self, request_id: str, deferred: int, reasons: set[str]) -> None:
+        """Log that a request went on with outputs not compressed: at most one line per
+        :data:`DEFERRAL_LOG_S`, counting the requests it stands for (a burst over capacity would
+        write one per request, each redacted and written on the event loop: ~1 ms apiece)."""
+        now = time.monotonic()
+        if now - self._deferral_logged < DEFERRAL_LOG_S:
+            self._deferrals_unlogged += 1
+            return
+        more = self._deferrals_unlogged
+        self._deferral_logged, self._deferrals_unlogged = now, 0
+        log.warning("kompress proxy: request %s: %d tool output(s) not compressed within the %.0f ms budget (%s); "
+                    "forwarding them unchanged (compressed in the background for the next turn)%s",
+                    request_id, deferred, self.config.budget_ms, ", ".join(sorted(reasons)),
+                    f"; {more} more request(s) like it since the last such line" if more else "")
 
     def _fits(self, cost: float, deadline: float) -> bool:
         """Whether work of ``cost`` seconds, queued in the fast lane now, is expected to finish
@@ -655,7 +801,7 @@ class CompressionEngine:
             with self._writes_lock:
                 self._pending_writes += 1
             try:
-                self._writer.submit(
+                self._writers["large" if len(text) > LARGE_PAIR_CHARS else "small"].submit(
                     self._store_pair, original=text, compressed=r.text, domain=r.domain,
                     model_id=self.model_id or "unknown", keep_rate=r.keep_rate, latency_ms=seconds * 1000.0,
                     request_id=request_id, api=api, tool_name=tool_name, tokens_in=r.tokens_in,

@@ -313,12 +313,17 @@ class PairStore:
     # ------------------------------------------------------------------ journal
     def _journal_add(self, row: dict) -> None:
         """Append ``row`` to the journal and queue it for the writer; wait briefly for it to
-        reach the database when nothing is queued ahead of it."""
+        reach the database when no other row is on its way there.
+
+        "On its way" counts the batch the writer holds, not only the queue: with the database
+        locked or slow, the writer sits on a batch with the queue empty, and the next row would
+        wait :data:`SYNC_WAIT_S` for nothing, holding the proxy's pairs behind it back from the
+        journal (exposed to a ``kill -9``) that long."""
         item = _Pending(row)
         with self._jlock:
             self.journal.append(row)  # type: ignore[union-attr]
+            ahead = self._unwritten
             self._unwritten += 1
-            ahead = self._queue.qsize()
             self._queue.put(item)
         if ahead == 0 and item.done.wait(SYNC_WAIT_S) and item.error is not None:
             raise item.error
