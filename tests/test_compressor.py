@@ -426,3 +426,18 @@ def test_unread_lines_take_whole_lines_from_both_ends():
     skip = np.zeros(20, bool)
     skip[:15] = True  # a frame's repeats are not read anyway
     assert unread_lines(tokens, skip, 100) is None
+
+
+def test_one_line_over_the_token_budget_is_read_on_its_head(shipped_compressor, monkeypatch):
+    from kompress.compressor import MAX_INPUT_TOKENS
+
+    line = " ".join(f"item-{i}=ok" for i in range(12_000))  # one line, several budgets long
+    assert shipped_compressor.count_tokens(line) > 3 * MAX_INPUT_TOKENS
+    read = []
+    backend = shipped_compressor.backend
+    real = backend.scores
+    monkeypatch.setattr(backend, "scores", lambda ids, mask, types: read.append(int(np.asarray(mask).sum())) or real(ids, mask, types))
+    r = shipped_compressor.compress(line, guard=False, granularity="word")
+    assert 0 < sum(read) <= 1.5 * MAX_INPUT_TOKENS  # read, but only its head
+    assert r.tokens_in == shipped_compressor.count_tokens(line)
+    assert shipped_compressor.compress(line, guard=False, granularity="word").text == r.text

@@ -171,8 +171,11 @@ class Compressor:
             l_starts, l_ends = line_spans(text)
             starts, _ = word_spans(text)
             counts = self.windower.word_token_counts(text, starts)
-            unread = unread_lines(np.bincount(words_to_lines(starts, l_starts), weights=counts,
-                                              minlength=len(l_starts)), skip, cap)
+            line_tokens = np.bincount(words_to_lines(starts, l_starts), weights=counts, minlength=len(l_starts))
+            if skip is None and np.count_nonzero(line_tokens) == 1:
+                # One line over the budget: its first ``cap`` tokens are read, the rest follow them.
+                return self._score_all(text, domain, query, limit=cap)
+            unread = unread_lines(line_tokens, skip, cap)
             if unread is not None:
                 ws = self._score_lines_except(text, domain, unread if skip is None else skip | unread,
                                               l_starts, l_ends, query=query, counts=counts)
