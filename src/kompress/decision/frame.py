@@ -295,10 +295,11 @@ def json_frame(text: str, line_starts: np.ndarray, line_ends: np.ndarray) -> Fra
         seen_keys: set[tuple[str, ...]] = set()
         for k, ((la, lb), sig) in enumerate(zip(spans, sigs)):
             rows = np.arange(la, lb + 1)
-            new = sig is None or not seen_pairs.issuperset(sig) or tuple(x for x, _ in sig) not in seen_keys
+            keyset = None if sig is None else tuple(x for x, _ in sig)
+            new = sig is None or not seen_pairs.issuperset(sig) or keyset not in seen_keys
             if sig is not None:
                 seen_pairs.update(sig)
-                seen_keys.add(tuple(x for x, _ in sig))
+                seen_keys.add(keyset)
             if k < JSON_KEEP_FIRST or new:
                 # A long free-text value (a package's description) is content, not structure:
                 # the model weighs it like any other line.

@@ -357,23 +357,27 @@ class _Lanes:
             self._cond.notify_all()
             return True
 
+    def _fast_start(self, now: float) -> tuple[float, float]:
+        """When the fast worker's running job is expected to end (``now`` when idle), and the
+        factor to scale estimates by: how far the running jobs have overrun theirs (1 when none
+        has). The caller holds the lock."""
+        scale = max([1.0] + [j.overrun(now) for j in self._running.values() if j is not None])
+        running = self._running["fast"]
+        return (running.eta(now) if running is not None else now), scale
+
     def fast_ready_at(self, now: float) -> tuple[float, float]:
         """When the fast worker is expected to be free (its running job's end plus everything
         queued in the fast lane), and the factor to scale estimates by: how far the running
         jobs have overrun theirs (1 when none has)."""
         with self._cond:
-            scale = max([1.0] + [j.overrun(now) for j in self._running.values() if j is not None])
-            running = self._running["fast"]
-            t = running.eta(now) if running is not None else now
+            t, scale = self._fast_start(now)
             return t + scale * sum(j.cost for j in self._fast), scale
 
     def fast_finish(self, now: float) -> dict[_Job, float]:
         """When each job queued (not started) in the fast lane is expected to finish: after the
         running fast job and the ones ahead of it, every estimate scaled as in :meth:`fast_ready_at`."""
         with self._cond:
-            scale = max([1.0] + [j.overrun(now) for j in self._running.values() if j is not None])
-            running = self._running["fast"]
-            t = running.eta(now) if running is not None else now
+            t, scale = self._fast_start(now)
             out: dict[_Job, float] = {}
             for job in self._fast:
                 t += scale * job.cost
