@@ -152,6 +152,27 @@ def test_json_items_of_one_path_pool_across_arrays():
     assert len(collapsed) == 6 and '"InstanceId": "i-22",' in collapsed
 
 
+def test_json_long_string_values_collapse_unless_they_open_like_an_error(shipped_compressor):
+    readme = ("# {name}\n\n{name} parses things. THE SOFTWARE IS PROVIDED AS IS WITHOUT ANY EXPRESS WARRANTY; "
+              "it raises KeyError when a section is missing. " + "It is small, fast and well tested. " * 12)
+    trace = "Traceback (most recent call last):\n  File \"/app/run.py\", line 9, in main\n" + "    frame\n" * 40 + \
+        "ZeroDivisionError: division by zero"
+    pkgs = [{"name": f"pkg{i}", "version": f"1.{i}", "description": readme.format(name=f"pkg{i}")} for i in range(8)]
+    pkgs[5]["description"] = trace
+    text = json.dumps({"installed": pkgs}, indent=2) + "\n"
+    r = shipped_compressor.compress(text, domain="json")
+    markers = _check_faithful(text, r.text)
+    # The structure of the first items stays; their pages of text go, named by their key.
+    assert '"name": "pkg0"' in r.text and '"version": "1.1"' in r.text
+    assert not any("pkg0 parses things" in x or "pkg6 parses things" in x for x in r.text.splitlines())
+    assert any('free-text value of "description"' in m for m in markers), markers
+    # A value that opens like an error report stays for the guard, in a collapsed item too.
+    assert "ZeroDivisionError" in r.text
+    words = len(text.split())
+    kept = sum(len(x.split()) for x in r.text.splitlines() if not MARKER_RE.match(x))
+    assert kept / words < 0.2
+
+
 def test_json_frame_ignores_broken_or_flat_json():
     assert json_frame('{"a": [1, 2', np.array([0]), np.array([11])) is None
     text = '[{"a": 1}, {"a": 2}, {"a": 3}, {"a": 4}, {"a": 5}]'

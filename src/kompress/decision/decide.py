@@ -139,6 +139,8 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
                 line_raw = budget_fill(frame.keep & has_words, has_words, line_score, tok_per_line, rate)
             if guard and frame.kind == "templates":
                 critical &= ~frame.repeat  # a log's repeated alerts collapse too (first and last stay)
+            if guard and frame.free_text is not None:
+                critical &= ~frame.free_text  # a page of text in a JSON string: see json_frame
         line_keep = line_raw.copy()
         if guard:
             # In a log, repeated records collapse even among the critical and the last lines.

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from kompress.decision.guards import is_critical_line
 from kompress.structure.templates import masked, mine
 
 #: Kinds of frame, by domain (a domain not named has none).
@@ -44,7 +45,8 @@ ALERT_VARIANTS = 8
 _WORDING_VARS = re.compile(r"(?<==)[^\s,;]+|[\w.~-]*/[\w./~-]*|'[^'\n]*'|\"[^\"\n]*\"")
 #: Items of a JSON array kept before collapsing the rest.
 JSON_KEEP_FIRST = 2
-#: Words from which a line of a kept JSON item is free text the frame does not force.
+#: Words from which a line of a kept JSON item is free text the frame does not force, and from
+#: which a line that is one key's string value (a package's description, a README) collapses.
 JSON_LONG_VALUE_WORDS = 40
 #: Entries per folder and extension kept before collapsing the rest.
 LISTING_KEEP_FIRST = 2
@@ -78,6 +80,8 @@ class Frame:
     unit_start: np.ndarray  # the line opens a countable unit of its group (record, item, entry)
     labels: list[tuple[str, str]] = field(default_factory=list)  # per group: (unit noun, plural), phrase
     kind: str = ""  # which frame: templates, runs, json, listing
+    sole: set[int] = field(default_factory=set)  # groups whose units are not "more" of a kept one
+    free_text: np.ndarray | None = None  # json: long string values the guard does not force
     names: dict[int, str] = field(default_factory=dict)  # listing: entry line -> its name, for markers
 
 
@@ -212,6 +216,8 @@ def _short(template: str) -> str:
 _JSON_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[\[\]{},]')
 
 
+#: One key and its string value on a line of pretty-printed JSON.
+_STRING_PAIR = re.compile(r'\s*("(?:[^"\\\n]|\\.)*"):\s*"(?:[^"\\\n]|\\.)*"\s*,?\s*$')
 _EMPTY_VALUE = re.compile(r'\s*("(?:[^"\\\n]|\\.)*":\s*(?:null|\[\]|\{\}))\s*,?\s*$')
 
 
@@ -301,8 +307,8 @@ def json_frame(text: str, line_starts: np.ndarray, line_ends: np.ndarray) -> Fra
                 seen_pairs.update(sig)
                 seen_keys.add(keyset)
             if k < JSON_KEEP_FIRST or new:
-                # A long free-text value (a package's description) is content, not structure:
-                # the model weighs it like any other line.
+                # A long free-text line is content, not structure: the model weighs it like any
+                # other line (one key's long string value: see below).
                 f.keep[rows] = [len(text[line_starts[r]:line_ends[r]].split()) <= JSON_LONG_VALUE_WORDS for r in rows]
             else:
                 f.repeat[rows] = True
@@ -310,6 +316,8 @@ def json_frame(text: str, line_starts: np.ndarray, line_ends: np.ndarray) -> Fra
             f.group[rows] = gid
             f.unit_start[la] = True
         found = True
+    if found:
+        _free_text_values(f, text, line_starts, line_ends)
     # The first time a key is null or empty is news wherever it is (small arrays, plain
     # objects), like the first item showing it.
     shown: set[str] = set()
@@ -319,6 +327,39 @@ def json_frame(text: str, line_starts: np.ndarray, line_ends: np.ndarray) -> Fra
             shown.add(m.group(1))
             f.keep[i] = found = True
     return f if found else None
+
+
+def _free_text_values(f: Frame, text: str, line_starts: np.ndarray, line_ends: np.ndarray) -> None:
+    """Lines of array items that are one key's long string value (a package's description, a
+    README or a license in ``pip inspect``): free text, not structure. They collapse into a
+    marker naming the key, in a kept item too, and the guard does not force them for a word
+    like "Error" somewhere in a page of text; a value that opens like an error report (a stack
+    trace in a ``"message"``) is left to the guard and the model."""
+    keys: dict[str, int] = {}
+    for r in np.flatnonzero(f.group >= 0):
+        line = text[line_starts[r]:line_ends[r]]
+        if len(line.split()) <= JSON_LONG_VALUE_WORDS:
+            continue
+        pair = _STRING_PAIR.match(line)
+        if not pair or is_critical_line(_first_line(line[pair.end(1):])):
+            continue
+        if f.free_text is None:
+            f.free_text = np.zeros(len(line_starts), dtype=bool)
+        f.free_text[r] = True
+        if f.repeat[r]:
+            continue  # a collapsed item's: its marker counts it
+        if pair.group(1) not in keys:
+            keys[pair.group(1)] = len(f.labels)
+            f.labels.append((("free-text value", "free-text values"), f"of {pair.group(1)}"))
+            f.sole.add(keys[pair.group(1)])
+        f.repeat[r] = True
+        f.group[r] = keys[pair.group(1)]
+        f.unit_start[r] = True
+
+
+def _first_line(value: str) -> str:
+    """A JSON string value's first line (up to its first ``\\n`` escape), at most 40 words."""
+    return " ".join(value.split("\\n", 1)[0].split()[:JSON_LONG_VALUE_WORDS])
 
 
 def _value_end(text: str, pos: int) -> int:
@@ -470,7 +511,8 @@ def describe_run(frame: Frame, run: Sequence[int], n_lines: int) -> str | None:
         if one == "line" and k != n_g:  # log records with continuation lines
             one, many = "record", "records"
         if k:
-            parts.append(f"{k} more {one if k == 1 else many} {phrase}" + _names(frame, run, g))
+            more = "" if g in frame.sole else "more "
+            parts.append(f"{k} {more}{one if k == 1 else many} {phrase}" + _names(frame, run, g))
     if not parts:
         return None
     covered = sum(groups.values())
