@@ -128,6 +128,11 @@ LOOP_LINES = "".join(f"vm pc={i:03d} top={i * 7} depth={i % 9}\n" for i in range
     ("grep", "asyncio/base.py-580-    if not closed:\nasyncio/base.py:582:    except Exception as ex:\n"
              "asyncio/base.py-583-        pass\n--\nasyncio/tasks.py:173:    always ordered\n"),
     ("grep", "zoneinfo/_zoneinfo.py:588:    # TODO: These are not actually epoch dates\n"),
+    ("grep", "logs/app.log:123:2024-05-01 10:00:00 ERROR boom\nlogs/app.log:150:2024-05-01 10:00:09 ERROR boom\n"),
+    # a clock time where path:line would be is a log record's stamp
+    ("log", "".join(f"api.log.1.2023-02-11_09:41:{s:02d} 2023-02-11 09:41:{s:02d}.113 {s} INFO api.server [req-{s}] "
+                    f"GET /v2/items status: 200\n" for s in range(6))),
+    ("log", "".join(f"20230211-09:41:{s:02d}:113|StepCounter|4471|onStepChanged {s * 7}\n" for s in range(6))),
     ("tree", "src/hash.h\nsrc/parser.h\nsrc/util.c\ntests/run_tests.sh\n"),
     ("test", ".....s                                              [100%]\n5 passed, 1 skipped in 0.30s\n"),
 ])

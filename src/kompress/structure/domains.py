@@ -83,6 +83,9 @@ _BUILD = re.compile(
 )
 # grep -n hits and -A/-B/-C context lines (path-N-text), with "--" between groups.
 _GREP = re.compile(r"^([\w./-]+:\d+[:-]|[\w./-]+-\d+-|--$)", re.M)
+# A clock time where a grep prefix would be (``app_13:53:08 ...``, ``20171223-22:15:29:606|``):
+# a log record's stamp, not path:line.
+_CLOCK_PREFIX = re.compile(r"^[\w./-]*?(?<!\d)\d{1,2}:\d\d[:.,]\d\d")
 # A compiler's file:line:col diagnostic, which a lone grep hit resembles.
 _DIAGNOSTIC = re.compile(r"^[^\s:]+:\d+(:\d+)?: (fatal error|error|warning|note)\b")
 _LOG_STAMP = re.compile(
@@ -149,7 +152,8 @@ def detect(text: str) -> str:
         return "log"
     if _TEST.search(sample):
         return "test"
-    if sum(bool(_GREP.match(ln)) and not _DIAGNOSTIC.match(ln) for ln in head_lines) >= max(1, 0.6 * n):
+    if sum(bool(_GREP.match(ln)) and not _DIAGNOSTIC.match(ln) and not _CLOCK_PREFIX.match(ln)
+           for ln in head_lines) >= max(1, 0.6 * n):
         return "grep"
     if _CRASH.search(sample):
         return "crash"
