@@ -306,6 +306,7 @@ def test_cli_eval(minilm_dir, tmp_path, capsys):
     (["--data", "SHORT"], "labels"),
     (["--data", "OK", "--model", "no-such-model"], "no such model folder"),
     (["--data", "OK", "--sim-model", "/no/such/encoder"], "cannot load sim model"),
+    (["--data", "OK", "--only", "json", "--min-lines", "500"], "no examples of domain json with at least 500 lines"),
 ])
 def test_cli_eval_errors(args, msg, tmp_path, capsys):
     paths = {
@@ -323,6 +324,22 @@ def test_cli_eval_bad_option(capsys):
     with pytest.raises(SystemExit) as e:
         main(["eval", "--data", "x.jsonl", "--limit", "0"])
     assert e.value.code == 2 and "expected >= 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        main(["eval", "--data", "x.jsonl", "--only", "json,jsno"])
+    assert e.value.code == 2 and "unknown domain jsno" in capsys.readouterr().err
+
+
+def test_select_items_by_domain_and_length(tmp_path):
+    from kompress.evaluation.runner import select_items
+
+    items = load_examples(write_jsonl(tmp_path / "ok.jsonl", RECORDS))
+    lines = {it.id: it.text.count("\n") + (not it.text.endswith("\n")) for it in items}
+    domains = {it.id: it.domain for it in items}
+    some = sorted(set(domains.values()))[:2]
+    assert [it.id for it in select_items(items, some)] == [i for i in lines if domains[i] in some]
+    cut = sorted(lines.values())[len(lines) // 2]
+    assert [it.id for it in select_items(items, None, cut)] == [i for i, n in lines.items() if n >= cut]
+    assert select_items(items, None, max(lines.values()) + 1) == []
 
 
 def test_sweep_labels_merge_coinciding_thresholds():

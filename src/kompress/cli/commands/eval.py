@@ -32,6 +32,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--granularity", choices=GRANULARITIES, default="auto",
                    help="decide per word or per whole line (auto: each domain's default)")
     p.add_argument("--limit", type=positive_int, metavar="N", help="evaluate only the first N examples")
+    p.add_argument("--only", metavar="DOMAINS", type=_domain_list,
+                   help="evaluate only items of these labelled domains, comma-separated (e.g. json,tree)")
+    p.add_argument("--min-lines", type=positive_int, metavar="N",
+                   help="evaluate only items of at least N lines (e.g. 200: long JSON arrays and listings)")
     p.add_argument("--sim-model", metavar="NAME_OR_PATH", default="default",
                    help="sentence encoder for sem_sim (default: the embedded all-MiniLM-L6-v2, mean pooled; "
                    "e.g. a local bge-small-en folder; 'none' to skip sem_sim)")
@@ -42,6 +46,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the random baseline (default 0)")
     p.add_argument("--html-items", type=non_negative_int, default=8, metavar="N", help="test items on examples.html (default 8)")
     p.set_defaults(func=run)
+
+
+def _domain_list(value: str) -> list[str]:
+    from kompress.structure.domains import DOMAINS
+
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    bad = [v for v in names if v not in DOMAINS]
+    if bad or not names:
+        raise argparse.ArgumentTypeError(f"unknown domain {', '.join(bad) or repr(value)}; choose from {', '.join(DOMAINS)}")
+    return names
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
             args.model, args.data, backend=args.backend, limit=args.limit, sim_model=args.sim_model,
             threshold=args.threshold, granularity=args.granularity, sweep=None if args.no_sweep else DEFAULT_SWEEP,
             seed=args.seed, html_items=args.html_items, progress=True, domains=args.domains,
+            only=args.only, min_lines=args.min_lines,
         )
     except (DataError, SimModelError, NoTrainedModel, BackboneNotFound, FileNotFoundError) as e:
         raise CliError(str(e)) from e
