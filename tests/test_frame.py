@@ -213,6 +213,34 @@ def test_listing_collapses_per_folder_and_extension(shipped_compressor):
     assert r.tokens_out < r.tokens_in
 
 
+def _ls_line(kind: str, name: str, size: int = 4096) -> str:
+    return f"{kind}rwxr-xr-x  2 root root {size:6d} Dec 30  2023 {name}"
+
+
+def test_listing_keeps_its_skeleton():
+    # ls -laR: every section header stays (the folders), entries collapse per folder and extension.
+    rec = [".:", "total 40", _ls_line("d", "."), _ls_line("d", ".."), _ls_line("d", "pkg"), _ls_line("-", "setup.py", 812),
+           "", "./pkg:", "total 120"] + [_ls_line("-", f"m{i:02d}.py", 900 + i) for i in range(12)] + \
+          [_ls_line("d", "__pycache__"), "", "./pkg/__pycache__:", "total 8"] + \
+          [_ls_line("-", f"m{i:02d}.cpython-311.pyc", 700 + i) for i in range(12)]
+    f = listing_frame(rec)
+    kept = {rec[i] for i in np.flatnonzero(f.keep)}
+    assert {".:", "./pkg:", "./pkg/__pycache__:"} <= kept
+    assert f.repeat[rec.index(_ls_line("-", "m05.py", 905))]
+    # One folder, ls -la: its total line and its folders stay, whatever the model says.
+    one = ["total 52", _ls_line("d", "."), _ls_line("d", ".git"), _ls_line("d", "node_modules")] + \
+          [_ls_line("-", f"f{i}.js", 100 + i) for i in range(8)]
+    f = listing_frame(one)
+    assert f.keep[[0, 2, 3]].all() and not f.keep[1]
+
+
+def test_valgrind_innermost_frame_is_critical():
+    from kompress.decision.guards import is_critical_line
+
+    assert is_critical_line("==4225==    at 0x48B7417: __vfprintf_internal (vfprintf-internal.c:684)")
+    assert not is_critical_line("==4225==    by 0x10915A: walk (deep.c:12)")
+
+
 def test_listing_marker_names_are_bounded():
     paths = [f"./data/{w}_{i}.parquet" for i in range(300) for w in ("alpha", "beta")]
     f = listing_frame(paths)

@@ -395,6 +395,7 @@ def _kind(v: object) -> str:
 
 # ----------------------------------------------------------------------------- listings
 _LS_SECTION = re.compile(r"^(\S.*):$")
+_LS_TOTAL = re.compile(r"^total \d+(?:[.,]\d+)?[KMGT]?$")
 _LS_ENTRY = re.compile(r"^[-dlcbps][-rwxsStT]{9}[.+@]?\s")
 
 
@@ -403,12 +404,15 @@ def listing_frame(lines: Sequence[str]) -> Frame | None:
 
     Understands ``find``-style path lists and ``ls -R`` / ``ls -laR`` sections. An entry
     is "unusual" (always kept) when it is the only one of its extension in a folder of
-    at least four entries.
+    at least four entries. The skeleton stays: ``ls -R``'s section headers, and a one-folder
+    ``ls -l``'s ``total`` line and folders (``ls -lR`` names every folder again in a header).
     """
     n = len(lines)
     f = empty_frame(n)
     keys: list[tuple[str, str] | None] = [None] * n
     folder = ""
+    dirs: list[int] = []
+    sections = False
     for i, x in enumerate(lines):
         s = x.strip()
         if not s:
@@ -416,12 +420,22 @@ def listing_frame(lines: Sequence[str]) -> Frame | None:
         sec = _LS_SECTION.match(s)
         if sec and "/" in s or s in (".:",):
             folder = sec.group(1) if sec else "."
+            sections = True
+            f.keep[i] = True  # a folder's section header: the skeleton of ``ls -R``
             continue
-        if s.startswith("total ") or s.endswith("/.") or s.endswith("/..") or s in (".", ".."):
+        if s.endswith("/.") or s.endswith("/..") or s in (".", ".."):
+            continue
+        if _LS_TOTAL.match(s):
+            dirs.append(i)  # a one-folder listing's header: its block count
             continue
         if _LS_ENTRY.match(s):
             name = s.split()[-1]
-            if s[0] == "d" or name in (".", ".."):
+            if name in (".", ".."):
+                continue
+            if s[0] == "d":
+                # A folder of a one-folder ``ls -l``: the skeleton, what an agent goes into next
+                # (``ls -lR`` names every folder again in its section header).
+                dirs.append(i)
                 continue
             keys[i] = (folder, _ext(name))
             f.names[i] = name
@@ -429,6 +443,8 @@ def listing_frame(lines: Sequence[str]) -> Frame | None:
             d, _, name = s.rpartition("/")
             keys[i] = (d or "/", _ext(name))
             f.names[i] = name
+    if not sections:
+        f.keep[dirs] = True
     groups: dict[tuple[str, str], list[int]] = {}
     for i, k in enumerate(keys):
         if k is not None:
@@ -447,7 +463,7 @@ def listing_frame(lines: Sequence[str]) -> Frame | None:
         f.keep[rows[:LISTING_KEEP_FIRST]] = True
         f.repeat[rows[LISTING_KEEP_FIRST:]] = True
         found = True
-    return f if found else None
+    return f if found or f.keep.any() else None
 
 
 def _ext(name: str) -> str:

@@ -24,6 +24,7 @@ CRITICAL = re.compile(
        |runtime\ error|panicked\ at|terminate\ called)\b          # the shell's and runtimes' crash reports
   | \bAssertion\ .*\ failed | warnings\ being\ treated\ as\ errors
   | ^[\ \t]*\#0[\ \t]+\S              # a backtrace's innermost frame: where it crashed
+  | ^==\d+==\ +at\ 0x[0-9A-Fa-f]+:      # valgrind's innermost frame ("at"; the callers are "by")
   | \bSIG[A-Z]{2,}\b                     # signal names
   | \bE[A-Z]{3,}\b                       # errno names: ENOENT, EACCES
   | \b[A-Z_]*EXC_[A-Z_]+\b               # mach exceptions
