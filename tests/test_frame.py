@@ -241,6 +241,25 @@ def test_valgrind_innermost_frame_is_critical():
     assert not is_critical_line("==4225==    by 0x10915A: walk (deep.c:12)")
 
 
+def test_native_backtraces_keep_the_first_frame_of_the_program(shipped_compressor):
+    from kompress.decision.guards import native_frame_guard
+
+    asan = ["==77==ERROR: AddressSanitizer: stack-overflow on address 0x7ffd5f7fef58 (pc 0x7f T0)",
+            "    #0 0x7f1e in printf_common ../../../../src/libsanitizer/sanitizer_common/fmt.inc:495",
+            "    #1 0x7f2e in __interceptor_vprintf ../../../../src/libsanitizer/sanitizer_common/ic.inc:1",
+            "    #2 0x55a3 in load_table src/table_io.c:41"] + \
+           [f"    #{i} 0x55b4 in load_table src/table_io.c:57" for i in range(3, 200)] + \
+           ["", "SUMMARY: AddressSanitizer: stack-overflow in printf_common", "==77==ABORTING", "exit code: 1"]
+    gdb = ["#0  0x00007f3a in __pthread_kill_implementation (signo=6) at ./nptl/pthread_kill.c:44",
+           "#1  0x00005555 in check_row (r=0x0) at lib/rows.c:88", "#2  0x00005566 in main () at lib/main.c:9"]
+    add = native_frame_guard(asan + gdb)
+    assert [(asan + gdb)[i] for i in np.flatnonzero(add)] == [asan[3], gdb[1]]
+    text = "\n".join(asan) + "\n"
+    out = shipped_compressor.compress(text, domain="crash").text
+    assert "src/table_io.c:41" in out and "SIGSEGV" not in out  # kept, and nothing invented
+    assert len(out.splitlines()) < 40
+
+
 def test_listing_marker_names_are_bounded():
     paths = [f"./data/{w}_{i}.parquet" for i in range(300) for w in ("alpha", "beta")]
     f = listing_frame(paths)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kompress.decision.frame import Frame, build_frame, describe_run
-from kompress.decision.guards import coverage_guard, frame_guard, guard_line_indices
+from kompress.decision.guards import coverage_guard, frame_guard, guard_line_indices, native_frame_guard
 from kompress.decision.mustkeep import has_polarity, is_must_keep, must_keep_mask
 from kompress.decision.options import CompressOptions
 from kompress.decision.policy import DecisionPolicy
@@ -161,6 +161,8 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
                     line_keep[li] = True
             if 'File "' in text:
                 line_keep |= frame_guard(lines, line_keep) & has_words
+            if "#0 " in text or " at 0x" in text:
+                line_keep |= native_frame_guard(lines) & has_words
             if floor or (nov and frame is None):  # the frame replaces the novelty rule
                 line_keep |= coverage_guard(lines, line_keep, floor, nov if frame is None else None)
         raw = line_raw[w_line]

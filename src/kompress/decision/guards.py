@@ -99,6 +99,35 @@ def frame_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
     return add & ~keep
 
 
+#: A native backtrace frame with a source location: gdb's ``#1  0x... in walk (n=3) at deep.c:12``,
+#: a sanitizer's ``#3 0x... in parse_asset src/asset_io.c:16``, valgrind's ``by 0x...: f (x.c:9)``.
+#: Group 1: the frame number (None for valgrind, whose ``at`` opens a stack); group 2: the file.
+NATIVE_FRAME = re.compile(
+    r"^\s*(?:#(\d+)\s+(?:0x[0-9a-fA-F]+\s+in\s+)?\S+.*?(?:\sat\s|\s)(\S+?):\d+(?::\d+)?\)?\s*$"
+    r"|==\d+==\s+(?:at|by)\s+0x[0-9a-fA-F]+:\s+\S.*\((\S+?):\d+\))"
+)
+#: Where a runtime's own frames live (the sanitizer, libc, the standard library): not the program's.
+RUNTIME_PATH = re.compile(r"^(?:\.\./|/usr/|/lib|/build/|/rustc/|<)|sanitizer|sysdeps|glibc|nptl|libc[-_.]|/libstdc")
+
+
+def native_frame_guard(lines: Sequence[str]) -> np.ndarray:
+    """In each native backtrace (gdb, sanitizers, valgrind), the first frame in the program's
+    own code: where an agent starts reading (the innermost frames are often the runtime's:
+    ``printf_common`` in libsanitizer, ``__vfprintf_internal`` in glibc)."""
+    add = np.zeros(len(lines), dtype=bool)
+    found = True  # whether the current stack's own frame is found
+    for i, x in enumerate(lines):
+        m = NATIVE_FRAME.match(x)
+        if not m:
+            continue
+        if m.group(1) == "0" or (m.group(1) is None and " at 0x" in x):
+            found = False  # a new stack
+        path = m.group(2) or m.group(3)
+        if not found and not RUNTIME_PATH.search(path):
+            add[i] = found = True
+    return add
+
+
 def coverage_guard(lines: Sequence[str], keep: np.ndarray, floor: float | None = None,
                    novelty: float | None = None) -> np.ndarray:
     """Dropped lines to add so that the must-keep values of ``lines`` survive.
