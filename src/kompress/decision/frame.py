@@ -336,7 +336,9 @@ def _free_text_values(f: Frame, text: str, line_starts: np.ndarray, line_ends: n
     like "Error" somewhere in a page of text; a value that opens like an error report (a stack
     trace in a ``"message"``) is left to the guard and the model."""
     keys: dict[str, int] = {}
-    for r in np.flatnonzero(f.group >= 0):
+    rows = np.flatnonzero(f.group >= 0)
+    # More words than the limit take at least twice as many characters: most lines end here.
+    for r in rows[(line_ends[rows] - line_starts[rows]) > 2 * JSON_LONG_VALUE_WORDS]:
         line = text[line_starts[r]:line_ends[r]]
         if len(line.split()) <= JSON_LONG_VALUE_WORDS:
             continue
