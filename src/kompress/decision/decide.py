@@ -209,8 +209,11 @@ def ranked_lines(ws: WordScores, w_line: np.ndarray, lines: LineView, policy: De
     else:
         raw = (score > thr) & has_words
     keep = raw | forced
-    if critical is not None and options.budget is None and 'File "' in lines.text:
-        keep |= frame_guard(lines, keep) & has_words  # a kept code line brings its frame's location
+    if critical is not None and options.budget is None:
+        if 'File "' in lines.text:
+            keep |= frame_guard(lines, keep) & has_words  # a kept code line brings its frame's location
+        if "#0 " in lines.text or " at 0x" in lines.text:
+            keep |= native_frame_guard(lines) & has_words
     return raw, keep
 
 
