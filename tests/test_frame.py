@@ -74,6 +74,28 @@ def test_every_event_stays_and_repeats_collapse(shipped_compressor):
     assert "evicted 3 entries" not in off.text or off.text != r.text
 
 
+def test_json_lines_records_are_events_by_message_level_and_keys(shipped_compressor):
+    from kompress.structure.templates import json_record_event
+
+    rec = []
+    for i in range(60):
+        rec.append(json.dumps({"level": 20, "time": 1700000000000 + i, "pid": 7, "file": f"/srv/data/f{i}.gz",
+                               "size": 100 + i, "msg": "compressed file"}, separators=(",", ":")))
+        if i in (10, 40):
+            rec.append(json.dumps({"level": 50, "time": 1700000000000 + i, "file": f"/srv/data/f{i}.gz",
+                                   "msg": f"upload failed after {i} retries"}, separators=(",", ":")))
+    rec.append(json.dumps({"level": 30, "time": 1700000009999, "files": 60, "msg": "batch committed"}))
+    assert json_record_event(rec[0]) == json_record_event(rec[5]) != json_record_event(rec[11])
+    assert json_record_event('{"a": 1}') is None and json_record_event("plain text") is None
+    text = "\n".join(rec) + "\n"
+    r = shipped_compressor.compress(text, domain="log")
+    markers = _check_faithful(text, r.text)
+    kept = [x for x in r.text.splitlines() if not MARKER_RE.match(x)]
+    assert sum('"compressed file"' in x for x in kept) <= 3  # the first and the last, not 60
+    assert sum("upload failed" in x for x in kept) == 2 and "batch committed" in r.text
+    assert any('like "level=20 compressed file"' in m for m in markers)
+
+
 def test_alert_template_keeps_first_and_last_record():
     lines = _log().splitlines()
     f = template_frame(lines)

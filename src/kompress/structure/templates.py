@@ -9,6 +9,7 @@ values share one template. Deterministic: the same lines always give the same te
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -130,8 +131,11 @@ def mine(lines: Sequence[str], by_lead: bool = True) -> LineTemplates:
     template = np.full(len(lines), -1, dtype=np.int64)
     first: dict[tuple, int] = {}  # each key's first line: its words name the event's fields
     for i in np.flatnonzero(head >= 0):
-        cid = int(miner.add_log_message(lines[i].strip())["cluster_id"])
-        key = (cid, *event_fields(lines[i]))
+        record = json_record_event(lines[i])
+        if record is not None:
+            key: tuple = ("json", *record)
+        else:
+            key = (int(miner.add_log_message(lines[i].strip())["cluster_id"]), *event_fields(lines[i]))
         if key not in by_key:
             by_key[key] = len(texts)
             first[key] = int(i)
@@ -140,8 +144,40 @@ def mine(lines: Sequence[str], by_lead: bool = True) -> LineTemplates:
     # Final templates (a cluster's template generalises as it grows), in first-seen order.
     clusters = {c.cluster_id: c.get_template() for c in miner.drain.clusters}
     for key, t in by_key.items():
-        texts[t] = _with_fields(clusters.get(key[0], ""), lines[first[key]], key[1:])
+        if key[0] == "json":
+            texts[t] = f"level={key[1]} {key[2]}".strip()
+        else:
+            texts[t] = _with_fields(clusters.get(key[0], ""), lines[first[key]], key[1:])
     return LineTemplates(template, head, texts)
+
+
+#: Keys of a JSON-lines logger's record (pino, bunyan, structlog, zap, logrus) holding the message and the level.
+_JSON_MSG_KEYS = ("msg", "message", "event", "MESSAGE")
+_JSON_LEVEL_KEYS = ("level", "lvl", "severity", "levelname", "PRIORITY")
+#: Longer lines are not parsed as records (a huge one-line document is no log record).
+_JSON_RECORD_CHARS = 20_000
+
+
+def json_record_event(line: str) -> tuple[str, str, str] | None:
+    """A JSON-lines log record's event: (level, message with its variables masked, its keys).
+
+    One call site of a structured logger writes one message with one set of keys; the other
+    values (time, pid, file, size) vary. Drain cannot see that: a record has no spaces, so every
+    line would be a template of its own. ``None`` for a line that is no such record."""
+    s = line.strip()
+    if not (s.startswith("{") and s.endswith("}")) or len(s) > _JSON_RECORD_CHARS:
+        return None
+    try:
+        obj = json.loads(s)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(obj, dict):
+        return None
+    msg = next((obj[k] for k in _JSON_MSG_KEYS if isinstance(obj.get(k), str)), None)
+    if msg is None:
+        return None
+    level = next((obj[k] for k in _JSON_LEVEL_KEYS if k in obj), "")
+    return str(level), masked(msg), ",".join(sorted(obj))
 
 
 #: A level word near a record's start, in any convention (``INFO``, ``warn:``, ``[error]``).
