@@ -259,6 +259,10 @@ def test_listing_keeps_its_skeleton():
 def test_valgrind_innermost_frame_is_critical():
     from kompress.decision.guards import is_critical_line
 
+    # errno names are critical; capitalised English starting with E is not.
+    assert is_critical_line("Error: connect ECONNREFUSED 127.0.0.1:5432") and is_critical_line("npm ERR! code ERESOLVE")
+    assert not is_critical_line("ANY EXPRESS OR IMPLIED WARRANTIES") and not is_critical_line("EXAMPLES")
+
     assert is_critical_line("==4225==    at 0x48B7417: __vfprintf_internal (vfprintf-internal.c:684)")
     assert not is_critical_line("==4225==    by 0x10915A: walk (deep.c:12)")
 

@@ -15,6 +15,25 @@ import numpy as np
 
 from kompress.decision.mustkeep import has_polarity, must_keep_matches
 
+#: errno names (Linux's, as Python's ``errno.errorcode`` lists them, plus aliases and
+#: getaddrinfo's), fixed here so that the output does not depend on the platform. Any
+#: capitalised word starting with E (``EXPRESS``, ``EVENT`` in a license) is not one.
+ERRNO_NAMES = tuple("""
+    EACCES EADDRINUSE EADDRNOTAVAIL EADV EAFNOSUPPORT EAGAIN EALREADY EBADE EBADF EBADFD EBADMSG
+    EBADR EBADRQC EBADSLT EBFONT EBUSY ECANCELED ECHILD ECHRNG ECOMM ECONNABORTED ECONNREFUSED
+    ECONNRESET EDEADLK EDEADLOCK EDESTADDRREQ EDOM EDOTDOT EDQUOT EEXIST EFAULT EFBIG EHOSTDOWN
+    EHOSTUNREACH EIDRM EILSEQ EINPROGRESS EINTR EINVAL EISCONN EISDIR EISNAM EKEYEXPIRED
+    EKEYREJECTED EKEYREVOKED ELIBACC ELIBBAD ELIBEXEC ELIBMAX ELIBSCN ELNRNG ELOOP EMEDIUMTYPE
+    EMFILE EMLINK EMSGSIZE EMULTIHOP ENAMETOOLONG ENAVAIL ENETDOWN ENETRESET ENETUNREACH ENFILE
+    ENOANO ENOBUFS ENOCSI ENODATA ENODEV ENOENT ENOEXEC ENOKEY ENOLCK ENOLINK ENOMEDIUM ENOMEM
+    ENOMSG ENONET ENOPKG ENOPROTOOPT ENOSPC ENOSR ENOSTR ENOSYS ENOTBLK ENOTCONN ENOTDIR
+    ENOTEMPTY ENOTFOUND ENOTNAM ENOTRECOVERABLE ENOTSOCK ENOTSUP ENOTTY ENOTUNIQ ENXIO
+    EOPNOTSUPP EOVERFLOW EOWNERDEAD EPERM EPFNOSUPPORT EPIPE EPROTO EPROTONOSUPPORT EPROTOTYPE
+    ERANGE EREMCHG EREMOTE EREMOTEIO ERESTART ERFKILL EROFS ESERVFAIL ESHUTDOWN ESOCKTNOSUPPORT
+    ESPIPE ESRCH ESRMNT ESTALE ESTRPIPE ETIME ETIMEDOUT ETOOMANYREFS ETXTBSY EUCLEAN EUNATCH
+    EUSERS EWOULDBLOCK EXDEV EXFULL
+""".split())
+
 #: Lines that name the problem: the guard keeps them whole in line granularity.
 CRITICAL = re.compile(
     r"""
@@ -26,7 +45,8 @@ CRITICAL = re.compile(
   | ^[\ \t]*\#0[\ \t]+\S              # a backtrace's innermost frame: where it crashed
   | ^==\d+==\ +at\ 0x[0-9A-Fa-f]+:      # valgrind's innermost frame ("at"; the callers are "by")
   | \bSIG[A-Z]{2,}\b                     # signal names
-  | \bE[A-Z]{3,}\b                       # errno names: ENOENT, EACCES
+  | \b(?:""" + "|".join(ERRNO_NAMES) + r""")\b   # errno names: ENOENT, EACCES
+  | \bcode\ E[A-Z]{3,}\b              # npm's error codes: ERESOLVE, ELIFECYCLE
   | \b[A-Z_]*EXC_[A-Z_]+\b               # mach exceptions
   | \b\w*(?:Error|Exception|Warning)\b   # exception class names
   | ^(?:error|warning|fatal)\b | \berror:
