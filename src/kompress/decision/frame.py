@@ -24,7 +24,6 @@ run of dropped lines with one marker naming what was collapsed and how many
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -33,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kompress.decision.guards import is_critical_line
-from kompress.structure.templates import masked, mine
+from kompress.structure.templates import json_object, masked, mine
 
 #: Kinds of frame, by domain (a domain not named has none).
 FRAME_KINDS = {"log": "templates", "build": "runs", "test": "runs", "json": "json", "tree": "listing"}
@@ -372,11 +371,8 @@ def _value_end(text: str, pos: int) -> int:
 
 
 def _signature(item: str) -> tuple | None:
-    try:
-        obj = json.loads(item)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(obj, dict):
+    obj = json_object(item)
+    if obj is None:
         return None
     return tuple(sorted((k, _kind(v)) for k, v in obj.items()))
 

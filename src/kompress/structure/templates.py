@@ -151,6 +151,16 @@ def mine(lines: Sequence[str], by_lead: bool = True) -> LineTemplates:
     return LineTemplates(template, head, texts)
 
 
+def json_object(text: str) -> dict | None:
+    """``text`` parsed as a JSON object; ``None`` for anything else (invalid, nested too deep,
+    not an object)."""
+    try:
+        obj = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
 #: Keys of a JSON-lines logger's record (pino, bunyan, structlog, zap, logrus) holding the message and the level.
 _JSON_MSG_KEYS = ("msg", "message", "event", "MESSAGE")
 _JSON_LEVEL_KEYS = ("level", "lvl", "severity", "levelname", "PRIORITY")
@@ -167,11 +177,8 @@ def json_record_event(line: str) -> tuple[str, str, str] | None:
     s = line.strip()
     if not (s.startswith("{") and s.endswith("}")) or len(s) > _JSON_RECORD_CHARS:
         return None
-    try:
-        obj = json.loads(s)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(obj, dict):
+    obj = json_object(s)
+    if obj is None:
         return None
     msg = next((obj[k] for k in _JSON_MSG_KEYS if isinstance(obj.get(k), str)), None)
     if msg is None:
