@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kompress.decision.frame import Frame, build_frame, describe_run
-from kompress.decision.guards import coverage_guard, frame_guard, guard_line_indices, native_frame_guard
+from kompress.decision.guards import backtrace_guard, coverage_guard, guard_line_indices
 from kompress.decision.mustkeep import has_polarity, is_must_keep, must_keep_mask
 from kompress.decision.options import CompressOptions
 from kompress.decision.policy import DecisionPolicy
@@ -159,10 +159,7 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             for li in np.flatnonzero(~line_keep & has_words & ~collapsible):
                 if has_polarity(lines[li]) and len(lines[li].split()) <= POLARITY_LINE_WORDS:
                     line_keep[li] = True
-            if 'File "' in text:
-                line_keep |= frame_guard(lines, line_keep) & has_words
-            if "#0 " in text or " at 0x" in text:
-                line_keep |= native_frame_guard(lines) & has_words
+            line_keep |= backtrace_guard(lines, line_keep) & has_words
             if floor or (nov and frame is None):  # the frame replaces the novelty rule
                 line_keep |= coverage_guard(lines, line_keep, floor, nov if frame is None else None)
         raw = line_raw[w_line]
@@ -210,10 +207,7 @@ def ranked_lines(ws: WordScores, w_line: np.ndarray, lines: LineView, policy: De
         raw = (score > thr) & has_words
     keep = raw | forced
     if critical is not None and options.budget is None:
-        if 'File "' in lines.text:
-            keep |= frame_guard(lines, keep) & has_words  # a kept code line brings its frame's location
-        if "#0 " in lines.text or " at 0x" in lines.text:
-            keep |= native_frame_guard(lines) & has_words
+        keep |= backtrace_guard(lines, keep) & has_words  # a kept code line brings its frame's location
     return raw, keep
 
 

@@ -409,7 +409,7 @@ def listing_frame(lines: Sequence[str]) -> Frame | None:
     f = empty_frame(n)
     keys: list[tuple[str, str] | None] = [None] * n
     folder = ""
-    dirs: list[int] = []
+    skeleton: list[int] = []  # a one-folder ls -l's total line and folders
     sections = False
     for i, x in enumerate(lines):
         s = x.strip()
@@ -424,7 +424,7 @@ def listing_frame(lines: Sequence[str]) -> Frame | None:
         if s.endswith("/.") or s.endswith("/..") or s in (".", ".."):
             continue
         if _LS_TOTAL.match(s):
-            dirs.append(i)  # a one-folder listing's header: its block count
+            skeleton.append(i)  # a one-folder listing's header: its block count
             continue
         if _LS_ENTRY.match(s):
             name = s.split()[-1]
@@ -433,7 +433,7 @@ def listing_frame(lines: Sequence[str]) -> Frame | None:
             if s[0] == "d":
                 # A folder of a one-folder ``ls -l``: the skeleton, what an agent goes into next
                 # (``ls -lR`` names every folder again in its section header).
-                dirs.append(i)
+                skeleton.append(i)
                 continue
             keys[i] = (folder, _ext(name))
             f.names[i] = name
@@ -442,7 +442,7 @@ def listing_frame(lines: Sequence[str]) -> Frame | None:
             keys[i] = (d or "/", _ext(name))
             f.names[i] = name
     if not sections:
-        f.keep[dirs] = True
+        f.keep[skeleton] = True
     groups: dict[tuple[str, str], list[int]] = {}
     for i, k in enumerate(keys):
         if k is not None:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from kompress.decision.mustkeep import has_polarity, must_keep_matches
+from kompress.structure.units import LineView
 
 #: errno names (Linux's, as Python's ``errno.errorcode`` lists them, plus aliases and
 #: getaddrinfo's), fixed here so that the output does not depend on the platform. Any
@@ -145,6 +146,18 @@ def native_frame_guard(lines: Sequence[str]) -> np.ndarray:
         path = m.group(2) or m.group(3)
         if not found and not RUNTIME_PATH.search(path):
             add[i] = found = True
+    return add
+
+
+def backtrace_guard(lines: LineView, keep: np.ndarray) -> np.ndarray:
+    """Lines of backtraces the guard adds to the kept ``lines``: Python frames
+    (:func:`frame_guard`) and a native backtrace's first own frame (:func:`native_frame_guard`),
+    each looked for only when the text holds its kind of frame."""
+    add = np.zeros(len(lines), dtype=bool)
+    if 'File "' in lines.text:
+        add |= frame_guard(lines, keep)
+    if "#0 " in lines.text or " at 0x" in lines.text:
+        add |= native_frame_guard(lines)
     return add
 
 
