@@ -6,7 +6,7 @@ import re
 import numpy as np
 
 from kompress import MARKER_RE
-from kompress.decision.frame import ALERT_VARIANTS, describe_run, json_frame, listing_frame, template_frame
+from kompress.decision.frame import ALERT_VARIANTS, EVENT_VARIANTS, describe_run, json_frame, listing_frame, template_frame
 from kompress.structure.templates import event_fields, mine, records
 
 
@@ -124,6 +124,19 @@ def test_alert_wordings_are_bounded():
     f = template_frame(lines)
     assert int(f.keep.sum()) == ALERT_VARIANTS + 1  # the first wordings and the last record
     assert f.keep[-1] and not f.keep[ALERT_VARIANTS]
+
+
+def test_event_wordings_stay_values_collapse():
+    # One Drain template ("node-<NUM> action start <NUM> <*>"), several events: each action's
+    # first record stays; the same action on another node or at another time collapses.
+    actions = ["boot", "boot", "halt", "boot", "risBoot", "halt", "boot", "shutdown", "reboot", "boot"]
+    lines = [f"{2571927 + i} node-{20 + i} action start {1074125371 + i} {a}" for i, a in enumerate(actions)]
+    f = template_frame(lines)
+    kept = [lines[i] for i in np.flatnonzero(f.keep)]
+    firsts = [lines[actions.index(a)] for a in dict.fromkeys(actions)][:EVENT_VARIANTS]
+    assert kept == firsts + [lines[-1]]  # the first EVENT_VARIANTS wordings, then the last record
+    assert not f.keep[actions.index("reboot")]  # bounded: a fifth wording collapses
+    assert f.repeat[1] and not f.keep[1]
 
 
 def test_event_fields_split_programs_and_requests():

@@ -133,6 +133,8 @@ LOOP_LINES = "".join(f"vm pc={i:03d} top={i * 7} depth={i % 9}\n" for i in range
     ("log", "".join(f"api.log.1.2023-02-11_09:41:{s:02d} 2023-02-11 09:41:{s:02d}.113 {s} INFO api.server [req-{s}] "
                     f"GET /v2/items status: 200\n" for s in range(6))),
     ("log", "".join(f"20230211-09:41:{s:02d}:113|StepCounter|4471|onStepChanged {s * 7}\n" for s in range(6))),
+    # a stamp written without zero padding (hour 0, minute 5)
+    ("log", "".join(f"20230211-0:5:{s}:113|StepCounter|4471|onStepChanged {s * 7}\n" for s in range(6))),
     ("tree", "src/hash.h\nsrc/parser.h\nsrc/util.c\ntests/run_tests.sh\n"),
     ("test", ".....s                                              [100%]\n5 passed, 1 skipped in 0.30s\n"),
 ])

@@ -83,9 +83,9 @@ _BUILD = re.compile(
 )
 # grep -n hits and -A/-B/-C context lines (path-N-text), with "--" between groups.
 _GREP = re.compile(r"^([\w./-]+:\d+[:-]|[\w./-]+-\d+-|--$)", re.M)
-# A clock time where a grep prefix would be (``app_13:53:08 ...``, ``20171223-22:15:29:606|``):
+# A clock time where a grep prefix would be (``app_13:53:08 ...``, ``20171223-22:15:29:606|``, ``20171224-0:0:0:237|``):
 # a log record's stamp, not path:line.
-_CLOCK_PREFIX = re.compile(r"^[\w./-]*?(?<!\d)\d{1,2}:\d\d[:.,]\d\d")
+_CLOCK_PREFIX = re.compile(r"^[\w./-]*?(?<!\d)\d{1,2}:\d{1,2}[:.,]\d{1,2}")
 # A compiler's file:line:col diagnostic, which a lone grep hit resembles.
 _DIAGNOSTIC = re.compile(r"^[^\s:]+:\d+(:\d+)?: (fatal error|error|warning|note)\b")
 _LOG_STAMP = re.compile(
@@ -97,7 +97,7 @@ _LOG_LEVEL = re.compile(r"^\[?(INFO|DEBUG|WARN|WARNING|ERROR|TRACE|FATAL)\b|\ble
 # A log record in any convention: a clock time with seconds near the start of the line
 # (nginx's "2026/12/02 10:55:01", redis's "02 Dec 2026 10:55:01.123", "[02/Dec/2026:10:55:01"),
 # or a level word there (INFO, [error], <warn>, SEVERE ...).
-_ANY_STAMP = re.compile(r"^.{0,48}?(?<!\d)\d{1,2}:\d\d:\d\d(?:[.,]\d+)?\b")
+_ANY_STAMP = re.compile(r"^.{0,48}?(?<!\d)\d{1,2}:\d{1,2}:\d{1,2}(?:[.,]\d+)?\b")
 _ANY_LEVEL = re.compile(
     r"^.{0,60}?(?:\b(?:INFO|DEBUG|NOTICE|WARN|WARNING|ERROR|TRACE|FATAL|CRIT|CRITICAL|SEVERE|FINE|CONFIG)\b"
     r"|[\[<](?:error|warn|warning|notice|info|debug|crit|alert|emerg)[\]>])"

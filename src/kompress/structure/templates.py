@@ -20,6 +20,8 @@ import numpy as np
 #: Each pattern is linear-time (no nested quantifiers).
 _MASKS = [
     (r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b", "UUID"),
+    # ISO 8601 date-times (``2024-09-16T12:00:09+0000``): the number mask cannot split ``16T12``.
+    (r"\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:Z|[+-]\d\d:?\d\d)?", "TIME"),
     (r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b", "IP"),
     (r"\b0x[0-9a-fA-F]+\b", "HEX"),
     (r"\b[0-9a-fA-F]{12,}\b", "HEX"),
@@ -63,7 +65,6 @@ class LineTemplates:
 
 def _miner():  # type: ignore[no-untyped-def]
     from drain3 import TemplateMiner
-    from drain3.masking import MaskingInstruction
     from drain3.template_miner_config import TemplateMinerConfig
 
     cfg = TemplateMinerConfig()
@@ -72,8 +73,8 @@ def _miner():  # type: ignore[no-untyped-def]
     # words to be one event ("Connection closed" and "Connection reset" stay apart).
     cfg.drain_sim_th = 0.6
     cfg.drain_depth = 4
-    cfg.masking_instructions = [MaskingInstruction(p, name) for p, name in _MASKS]
-    cfg.mask_prefix, cfg.mask_suffix = "<", ">"
+    # Lines arrive masked (message_tokens): Drain's own masking would redo the work.
+    cfg.masking_instructions = []
     return TemplateMiner(config=cfg)
 
 
@@ -135,7 +136,8 @@ def mine(lines: Sequence[str], by_lead: bool = True) -> LineTemplates:
         if record is not None:
             key: tuple = ("json", *record)
         else:
-            key = (int(miner.add_log_message(lines[i].strip())["cluster_id"]), *event_fields(lines[i]))
+            message = " ".join(message_tokens(lines[i])[0])
+            key = (int(miner.add_log_message(message)["cluster_id"]), *event_fields(lines[i]))
         if key not in by_key:
             by_key[key] = len(texts)
             first[key] = int(i)
@@ -149,6 +151,29 @@ def mine(lines: Sequence[str], by_lead: bool = True) -> LineTemplates:
         else:
             texts[t] = _with_fields(clusters.get(key[0], ""), lines[first[key]], key[1:])
     return LineTemplates(template, head, texts)
+
+
+#: A token of nothing but masked variables and punctuation (``<NUM>-<NUM>-<NUM>``, ``[<NUM>]``, ``-``).
+_VAR_ONLY = re.compile(r"(?:<[A-Z]+>|[\W_])+")
+
+
+def message_tokens(line: str) -> tuple[list[str], list[str]]:
+    """What Drain compares of ``line``: its masked tokens with the leading run of variable-only
+    tokens (the record's stamp: date, time, sequence number) folded into one ``<STAMP>``
+    token, and the line's own tokens aligned with them (masks never span whitespace).
+
+    Drain routes a line by its first tokens and merges by the share of equal tokens: left
+    whole, a stamp of four masked tokens routes every record alike and makes any two short
+    messages look 60% equal (a kernel's boot lines, all "<NUM> <NUM> host Nov <NUM> <*> <*>").
+    Folded into one token it still counts once, so a short message with one variable (dpkg's
+    ``status installed <pkg> <version>``) still matches its kind."""
+    toks, raw = masked(line).split(), line.split()
+    k = 0
+    while k < len(toks) - 1 and _VAR_ONLY.fullmatch(toks[k]):
+        k += 1
+    if not k:
+        return toks, raw
+    return ["<STAMP>", *toks[k:]], [" ".join(raw[:k]), *raw[k:]]
 
 
 def json_object(text: str) -> dict | None:
@@ -223,7 +248,7 @@ def _with_fields(template: str, line: str, fields: tuple[str, ...]) -> str:
     """``template`` with the variable tokens that hold ``fields`` in ``line`` written out."""
     if not fields:
         return template
-    t_tokens, l_tokens = template.split(), line.split()
+    t_tokens, l_tokens = template.split(), message_tokens(line)[1]
     if len(t_tokens) != len(l_tokens):
         return template
     wanted = {f.upper() for f in fields}
