@@ -55,10 +55,13 @@ Systems, each keeping whole lines and rendering every run of dropped lines as on
   model folder has no query companion, the library ignores the query: the row then equals
   ``kompress default`` (reported as ``query_companion: false``).
 * ``kompress default``: ``compress(output)``.
-* ``kompress deployed``: what the Claude Code hook and the proxy pass on by default: the output
-  unchanged when the command prints files the agent may edit (``kompress.tool_calls``:
-  ``cat``, ``sed -n``, ``grep -r``, ``git diff`` ...), else ``kompress default``. The group
-  ``compressed when deployed`` holds the other steps, where it is ``kompress default``.
+* ``kompress deployed``: what the Claude Code hook passes on with its default settings, by its
+  own code (``claude_code.handle`` on a Bash ``PostToolUse`` event, note line left out): the
+  output unchanged when the command prints files the agent may edit (``kompress.tool_calls``:
+  ``cat``, ``sed -n``, ``grep -r``, ``git diff`` ...), when it is under the hook's size floor
+  (2,000 characters; the proxy's is 500 tokens) or when compressing would save under 10% of its
+  tokens; else ``kompress default``. The group ``compressed when deployed`` holds the steps the
+  hook compresses, where it is ``kompress default``.
 * at the same word budget as ``kompress query`` on that step (whitespace words of its non-marker
   lines): ``last-N lines`` (the longest suffix within the budget), ``bm25`` (lines ranked by
   ``rank_bm25.BM25Okapi`` for ``Q``, lowercase ``\\w+`` tokens, then kept in order while they fit),
@@ -495,10 +498,9 @@ def evaluate_step(step: dict, comp: Any, has_companion: bool, rule: Any = None) 
     used = step_used(step)
     ulines = used_lines(output, step["next"])
     query = query_of(step)
-    default = comp.compress(output).text
-    from kompress.tool_calls import call_reads_files
-
-    deployed = output if call_reads_files("bash", {"command": step["action"]}) else default
+    result = comp.compress(output)
+    default = result.text
+    deployed = deployed_text(step, result)
     # Without a companion the library drops the query: the same call, so the same text.
     with_query = comp.compress(output, query=query).text if has_companion else default
     res = {"kompress query": step_metrics(output, with_query, used, ulines),
@@ -513,6 +515,23 @@ def evaluate_step(step: dict, comp: Any, has_companion: bool, rule: Any = None) 
             if not suffix or name in ("last-N lines", "random lines"):
                 res[name + suffix] = step_metrics(output, render(lines, keep), used, ulines)
     return res
+
+
+def deployed_text(step: dict, result: Any) -> str:
+    """The step's output as the Claude Code hook passes it on, ``result`` being the compressor's
+    answer for it (the hook's own decision code; the original it stores goes to a scratch
+    folder, its note line is left out)."""
+    import tempfile
+
+    from kompress.integrations.claude_code import HookConfig, handle
+
+    event = {"hook_event_name": "PostToolUse", "tool_name": "Bash", "tool_input": {"command": step["action"]},
+             "tool_response": {"stdout": step["output"], "stderr": "", "interrupted": False}}
+    with tempfile.TemporaryDirectory() as tmp:
+        answer = handle(event, lambda text, query: result.to_dict(), HookConfig(store_dir=Path(tmp)))
+    if answer is None:
+        return step["output"]
+    return answer["hookSpecificOutput"]["updatedToolOutput"]["stdout"].split("\n", 1)[1]
 
 
 COMPRESSED = "compressed when deployed"
@@ -621,10 +640,9 @@ def main() -> None:
         print(why)
     rows, skipped = run(steps, comp, rule=rule)
     seconds = time.perf_counter() - t0
-    from kompress.tool_calls import call_reads_files
-
-    by_id = {st["id"]: st for st in steps}
-    compressed = {sid for _, sid, _ in rows if not call_reads_files("bash", {"command": by_id[sid]["action"]})}
+    # The hook compressed a step when what it passed on is the compressor's text, not the output.
+    compressed = {sid for _, sid, res in rows if res["kompress deployed"] == res["kompress default"]
+                  and res["kompress deployed"]["word_keep"] < 1.0}
     summary = summarize(rows, compressed)
     tools: dict[str, int] = defaultdict(int)
     runs: dict[str, int] = defaultdict(int)
@@ -658,7 +676,7 @@ def main() -> None:
     print(table(summary))
     print()
     print(tool_table(summary))
-    print(f"\n{COMPRESSED} ({len(compressed)} steps: the command prints no file):\n")
+    print(f"\n{COMPRESSED} ({len(compressed)} steps: the hook compresses them):\n")
     print(table(summary, COMPRESSED))
     print(f"\n-> {args.out}")
 

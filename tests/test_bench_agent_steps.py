@@ -104,7 +104,9 @@ def test_evaluate_step_without_query_companion():
         def compress(self, text, query=None):
             self.calls.append(query)
             lines = b.split_lines(text)
-            return SimpleNamespace(text=b.render(lines, np.arange(len(lines)) >= len(lines) - 10))
+            out = b.render(lines, np.arange(len(lines)) >= len(lines) - 10)
+            r = {"text": out, "tokens_in": len(text.split()), "tokens_out": len(out.split()), "keep_rate": 0.5, "domain": "grep"}
+            return SimpleNamespace(text=out, to_dict=lambda: r)
 
     from kompress.evaluation.baselines import load_rule_compressor
 
@@ -123,10 +125,16 @@ def test_evaluate_step_without_query_companion():
     # `grep -rn` prints files: deployed, the hook and the proxy leave the output whole.
     assert res["kompress deployed"]["word_keep"] == 1.0 and res["kompress deployed"]["all_used"] == 1.0
     assert res["kompress default"]["word_keep"] < 1.0
+    # A command that prints no file: the hook compresses it once it is over its size floor.
     rows2, _ = b.run([dict(STEP, id="x#2.0", action="python -m pytest -x pkg")], comp, progress=False, rule=rule)
-    assert rows2[0][2]["kompress deployed"] == rows2[0][2]["kompress default"]  # runs no file reader
-    s = b.summarize(rows + rows2, {"x#2.0"})
-    assert s["kompress deployed"][b.COMPRESSED]["n"] == 1 and s["kompress deployed"]["all"]["n"] == 2
+    assert rows2[0][2]["kompress deployed"]["word_keep"] == 1.0  # 1,389 characters: under the floor
+    long_output = "\n".join([f"pkg/util/more.py:{i}:    other_{i} = compute(item)" for i in range(60)] + [OUTPUT])
+    rows3, _ = b.run([dict(STEP, id="x#3.0", action="python -m pytest -x pkg", output=long_output)], comp,
+                     progress=False, rule=rule)
+    assert rows3[0][2]["kompress deployed"] == rows3[0][2]["kompress default"]
+    assert rows3[0][2]["kompress default"]["word_keep"] < 1.0
+    s = b.summarize(rows + rows2 + rows3, {"x#3.0"})
+    assert s["kompress deployed"][b.COMPRESSED]["n"] == 1 and s["kompress deployed"]["all"]["n"] == 3
     s = b.summarize(rows)
     assert s["bm25"]["grep"]["n"] == 1 and "all" in s["bm25"]
     assert "| bm25 |" in b.table(s) and "| grep | 1 |" in b.tool_table(s)
