@@ -332,3 +332,50 @@ def test_describe_run_counts_lines_and_units():
     f = template_frame(lines)
     run = [i for i in range(len(lines)) if f.repeat[i] and "processed" in lines[i]][:4]
     assert describe_run(f, run, len(run)).startswith("4 more lines like ")
+
+
+def test_stack_frame_collapses_a_recursion_by_call_site():
+    from kompress.decision.frame import build_frame, stack_frame
+
+    asan = ["==7==ERROR: AddressSanitizer: stack-overflow on address 0x7fffff7fef58",
+            "    #0 0x7ffff78725fa in printf_common ../../src/libsanitizer/format.inc:495",
+            "    #1 0x555555557394 in parse_asset src/asset_io.c:16"]
+    asan += [f"    #{k} 0x55555555754a in parse_asset src/asset_io.c:19" for k in range(2, 40)]
+    asan += ["    #40 0x555555557500 in main src/asset_io.c:35", "", "SUMMARY: AddressSanitizer: stack-overflow"]
+    f = stack_frame(asan)
+    run = [i for i, x in enumerate(asan) if x.endswith("asset_io.c:19")]
+    # the first and the last frame of the run stay, the others are repeats; line 16 is another call site
+    assert f.keep[run[0]] and f.keep[run[-1]] and not f.keep[run[1:-1]].any()
+    assert f.repeat[run[1:-1]].all() and not f.repeat[2] and not f.repeat[run[-1] + 1]
+    text = "\n".join(asan)
+    starts = np.array([0] + [i + 1 for i, c in enumerate(text) if c == "\n"])
+    fr = build_frame("stack", text, asan, starts, starts)
+    assert describe_run(fr, run[1:-1], len(run) - 2) == f'{len(run) - 2} more lines like "in parse_asset src/asset_io.c:19"'
+    # gdb's frames of one call site differ in their arguments; two repeats are no run
+    gdb = [f"#{k}  0x0000555555555216 in walk (n=0x5555555581{k:02d} <nodes+{40 * k}>, depth={k}) at deep.c:12"
+           for k in range(5)] + ["#5  0x0000555555555447 in main (argc=3, argv=0x7fffffffe948) at deep.c:35"]
+    g = stack_frame(gdb)
+    assert g.keep[0] and g.keep[4] and g.repeat[1:4].all() and not g.repeat[5]
+    js = ["RangeError: Maximum call stack size exceeded", "    at walk (/app/tree.js:3:5)", "    at walk (/app/tree.js:3:5)",
+          "    at main (/app/tree.js:9:1)"]
+    assert stack_frame(js) is None
+    # the program's own output before a crash is no backtrace: left to the scores and the tail
+    assert stack_frame([f"dispatch-worker pc={k:03d} top={k * 3} depth={k}" for k in range(8)]) is None
+
+
+def test_at_frame_guard_keeps_the_top_and_first_own_frame():
+    from kompress.decision.guards import at_frame_guard
+
+    node = ["AssertionError [ERR_ASSERTION]: Expected values to be strictly deep-equal:",
+            "    at Module._compile (node:internal/modules/cjs/loader:1521:14)",
+            "    at Object.<anonymous> (/srv/quartz/main.js:9:8)",
+            "    at Module.load (node:internal/modules/cjs/loader:1266:32)",
+            "    at /srv/quartz/lib/run.js:3:1",
+            "  code: 'ERR_ASSERTION',"]
+    java = ["java.lang.IndexOutOfBoundsException: Index 3 out of bounds for length 3",
+            "\tat java.base/java.util.ArrayList.get(ArrayList.java:427)",
+            "\tat com.acme.App.run(App.java:12)",
+            "\tat com.acme.App.main(App.java:5)"]
+    # the top frame (where it was thrown) and the first frame of the program's own code, per stack
+    assert np.flatnonzero(at_frame_guard(node + java)).tolist() == [1, 2, 7, 8]
+    assert not at_frame_guard(["the job ran at 10:00", "it stopped at noon"]).any()

@@ -195,7 +195,7 @@ class Compressor:
         if not (opts.structure and opts.rate is None and opts.budget is None):
             return None, False
         line_mode = self.policy.granularity_for(opts.granularity, domain) == "line"
-        if (kind == "templates" and (opts.query or line_mode)) or (kind in ("runs", "listing", "json") and line_mode
+        if (kind == "templates" and (opts.query or line_mode)) or (kind in ("runs", "stack", "listing", "json") and line_mode
                                                                    and not opts.query):
             l_starts, l_ends = line_spans(text)
             return build_frame(kind, text, LineView(text, l_starts, l_ends), l_starts, l_ends), True

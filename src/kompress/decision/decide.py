@@ -131,7 +131,7 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             # (A log's repeated records are not even scored: see Compressor.score_words.)
             # (A JSON item spans lines: one line scoring high is no reason to keep a repeated item.)
             if rate is None:
-                outliers = (repeat_outliers(frame, line_score, policy.repeat_margin) if frame.kind in ("runs", "listing")
+                outliers = (repeat_outliers(frame, line_score, policy.repeat_margin) if frame.kind in ("runs", "stack", "listing")
                             else np.zeros(len(l_starts), dtype=bool))
                 line_raw = (line_raw & ~(frame.repeat & ~outliers)) | (frame.keep & has_words)
             else:
@@ -159,7 +159,8 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             for li in np.flatnonzero(~line_keep & has_words & ~collapsible):
                 if has_polarity(lines[li]) and len(lines[li].split()) <= POLARITY_LINE_WORDS:
                     line_keep[li] = True
-            line_keep |= backtrace_guard(lines, line_keep) & has_words
+            # (A collapsed repeat's frames stay collapsed: a log's repeated stack traces.)
+            line_keep |= backtrace_guard(lines, line_keep) & has_words & ~repeats
             if floor or (nov and frame is None):  # the frame replaces the novelty rule
                 line_keep |= coverage_guard(lines, line_keep, floor, nov if frame is None else None)
         raw = line_raw[w_line]
@@ -207,7 +208,8 @@ def ranked_lines(ws: WordScores, w_line: np.ndarray, lines: LineView, policy: De
         raw = (score > thr) & has_words
     keep = raw | forced
     if critical is not None and options.budget is None:
-        keep |= backtrace_guard(lines, keep) & has_words  # a kept code line brings its frame's location
+        repeats = frame.repeat if frame is not None else np.zeros(n, dtype=bool)
+        keep |= backtrace_guard(lines, keep) & has_words & ~repeats  # a kept code line brings its frame's location
     return raw, keep
 
 

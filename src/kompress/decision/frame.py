@@ -11,6 +11,8 @@ A frame is computed from the text alone (no model) for line-structured domains:
   ``file:line`` of each traceback entry is no repeat).
 * ``json``: in an array of similar objects, the first items stay, and every item whose
   keys or value types deviate from the array's usual ones; the others are repeats.
+* ``stack`` (crashes, tracebacks): a recursion's repeated frames (one call site, consecutive)
+  collapse, keeping the first and the last.
 * ``listing`` (``find``, ``ls -R``): per folder and extension the first entries stay; the
   others are repeats, and their marker names them (``{a.py, b.py, ...}``, numbered series as
   ``first .. last (N)``): the names are what an agent reads a listing for, the folder prefix
@@ -35,8 +37,10 @@ from kompress.decision.guards import is_critical_line
 from kompress.structure.templates import json_object, masked, mine
 
 #: Kinds of frame, by domain (a domain not named has none).
-FRAME_KINDS = {"log": "templates", "build": "runs", "test": "runs", "json": "json", "tree": "listing"}
-#: In a "runs" frame, consecutive records of one template collapse from this many on.
+FRAME_KINDS = {"log": "templates", "build": "runs", "test": "runs", "json": "json", "tree": "listing",
+               "crash": "stack", "traceback": "stack"}
+#: In a "runs" frame, consecutive records of one template collapse from this many on; in a
+#: "stack" frame, consecutive frames of one call site.
 MIN_RUN = 3
 #: Distinct wordings of one alerting event kept before the rest collapse into its marker.
 ALERT_VARIANTS = 8
@@ -97,6 +101,7 @@ def build_frame(kind: str | None, text: str, lines: Sequence[str], line_starts: 
                 line_ends: np.ndarray) -> Frame | None:
     """The frame of ``kind`` for ``text`` (``None`` when the kind finds no structure)."""
     builders = {"templates": lambda: template_frame(lines), "runs": lambda: run_frame(lines),
+                "stack": lambda: stack_frame(lines),
                 "json": lambda: json_frame(text, line_starts, line_ends), "listing": lambda: listing_frame(lines)}
     frame = builders[kind]() if kind in builders else None
     if frame is not None:
@@ -207,6 +212,44 @@ def run_frame(lines: Sequence[str]) -> Frame | None:
         r += 1
     f.unit_start[heads] = True
     f.labels = [(("line", "lines"), f'like "{_short(x)}"') for x in lt.texts]
+    return f if found else None
+
+
+#: What differs between the frames of one call site in a recursion: the frame number, addresses,
+#: symbol offsets and argument values (gdb's ``(n=0x5555... <nodes+160>, depth=5)``).
+_FRAME_VARS = re.compile(r"#\d+|\b0x[0-9a-fA-F]+\b|<[\w.]+(?:\+\d+)?>|(?<==)[^,)\s]+")
+
+
+#: A line of a backtrace: gdb's and sanitizers' ``#N``, valgrind's ``at``/``by``, Python's
+#: ``File "..."``, the ``at f (file:line)`` of JavaScript, Java and .NET.
+_STACK_LINE = re.compile(r'^\s*(?:#\d+\s|at\s|File "|==\d+==\s+(?:at|by)\s)')
+
+
+def stack_frame(lines: Sequence[str]) -> Frame | None:
+    """Runs of >= :data:`MIN_RUN` consecutive lines of one call site (a recursion's frames in
+    a backtrace: ``#4 0x... in parse_asset src/asset_io.c:19`` 240 times, a JavaScript
+    ``at walk (x.js:3:5)`` repeated): the first and the last stay, the others collapse. Two
+    frames are one call site when they differ only in frame number, addresses and argument
+    values; another line number is another call site. Other lines (the program's own output
+    before the crash) are left to the scores and the tail."""
+    n = len(lines)
+    f = empty_frame(n)
+    sig = [_FRAME_VARS.sub("?", x.strip()) if _STACK_LINE.match(x) else None for x in lines]
+    found = False
+    i = 0
+    while i < n:
+        j = i
+        while j + 1 < n and sig[i] is not None and sig[j + 1] == sig[i]:
+            j += 1
+        if sig[i] is not None and j - i + 1 >= MIN_RUN:
+            gid = len(f.labels)
+            f.labels.append((("line", "lines"), f'like "{_short(_FRAME_VARS.sub("<*>", lines[i].strip()))}"'))
+            f.group[i : j + 1] = gid
+            f.unit_start[i : j + 1] = True
+            f.keep[[i, j]] = True
+            f.repeat[i + 1 : j] = True
+            found = True
+        i = j + 1
     return f if found else None
 
 

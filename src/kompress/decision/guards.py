@@ -149,15 +149,41 @@ def native_frame_guard(lines: Sequence[str]) -> np.ndarray:
     return add
 
 
+#: A managed runtime's stack frame: JavaScript's ``at f (/app/x.js:9:8)``, Java's ``at a.B.c(B.java:12)``.
+AT_FRAME = re.compile(r"^\s+at\s+\S")
+#: Where a managed runtime's own frames live (Node's internals, the JDK): not the program's.
+RUNTIME_AT = re.compile(r"\(?(?:node:|internal/)|\((?:native|<anonymous>)\)|at (?:java|javax|jdk|sun|kotlin|scala)\.")
+
+
+def at_frame_guard(lines: Sequence[str]) -> np.ndarray:
+    """In each ``at ...`` stack (JavaScript, Java), the top frame (where the error was thrown)
+    and the first frame in the program's own code (not Node's internals or the JDK)."""
+    add = np.zeros(len(lines), dtype=bool)
+    in_stack = own = False
+    for i, x in enumerate(lines):
+        if not AT_FRAME.match(x):
+            in_stack = False
+            continue
+        if not in_stack:
+            add[i] = in_stack = True  # the top frame
+            own = False
+        if not own and not RUNTIME_AT.search(x):
+            add[i] = own = True
+    return add
+
+
 def backtrace_guard(lines: LineView, keep: np.ndarray) -> np.ndarray:
     """Lines of backtraces the guard adds to the kept ``lines``: Python frames
-    (:func:`frame_guard`) and a native backtrace's first own frame (:func:`native_frame_guard`),
-    each looked for only when the text holds its kind of frame."""
+    (:func:`frame_guard`), a native backtrace's first own frame (:func:`native_frame_guard`) and
+    a JavaScript or Java stack's top and first own frame (:func:`at_frame_guard`), each looked
+    for only when the text holds its kind of frame."""
     add = np.zeros(len(lines), dtype=bool)
     if 'File "' in lines.text:
         add |= frame_guard(lines, keep)
     if "#0 " in lines.text or " at 0x" in lines.text:
         add |= native_frame_guard(lines)
+    if " at " in lines.text or "\tat " in lines.text:
+        add |= at_frame_guard(lines)
     return add
 
 
