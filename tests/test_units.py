@@ -26,6 +26,21 @@ def test_critical_lines():
     assert not is_critical_line("-rw-r--r-- 1 root root 220 Jan 1 .bashrc")
 
 
+def test_guard_keeps_the_first_compiler_warning_of_each_kind():
+    from kompress.decision.guards import guard_line_indices
+
+    text = ("src/a.c:7:9: warning: unused variable 'edge_count' [-Wunused-variable]\n"
+            "    7 |     int edge_count = 10;\n"
+            "src/a.c:9:9: warning: unused variable 'tmp' [-Wunused-variable]\n"
+            "src/b.c:3:1: warning: implicit declaration of function 'f' [-Wimplicit-function-declaration]\n"
+            "src/b.c:4:1: note: declared here\n"
+            "src/b.c:5:2: warning: 'g' is deprecated\n"
+            "src/b.c:6:2: warning: 'h' is deprecated\n")
+    starts = np.array([0] + [i + 1 for i, c in enumerate(text[:-1]) if c == "\n"])
+    # one per flag, else per message with its quoted names masked
+    assert guard_line_indices(text, starts, "build").tolist() == [0, 3, 5]
+
+
 def test_detect_samples():
     assert detect((SAMPLES / "gdb_segfault.txt").read_text()) == "crash"
     assert detect((SAMPLES / "pytest_failure.txt").read_text()) == "test"

@@ -58,6 +58,14 @@ CRITICAL = re.compile(
 )
 
 
+#: A compiler's warning at a file:line (gcc, clang), group 1 its message: the guard keeps the
+#: first warning of each kind (its ``[-W...]`` flag, else its message with quoted names masked).
+#: Not in :data:`CRITICAL`: forty ``unused variable`` warnings are one kind, not forty alerts.
+COMPILER_WARNING = re.compile(r":\d+(?::\d+)?: warning: ([^\n]*)")
+_WARNING_FLAG = re.compile(r"\[-W[\w=+-]+\]")
+_QUOTED = re.compile(r"'[^'\n]*'|‘[^’\n]*’|\"[^\"\n]*\"")
+
+
 def is_critical_line(line: str) -> bool:
     """True for lines naming an error, signal, failure or negation (line-mode guard)."""
     return CRITICAL.search(line) is not None or has_polarity(line)
@@ -78,10 +86,19 @@ DIFF_CHANGE = re.compile(r"^(?:[+-]|@@ |diff --git |rename (?:from|to) |new file
 def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = None) -> np.ndarray:
     """Indices of the lines of ``text`` the guard keeps whole: those that name an error,
     signal or exit status (the :data:`CRITICAL` pattern; polarity words alone do not count),
+    the first compiler warning of each kind (:data:`COMPILER_WARNING`),
     test-session headers (:data:`SESSION_HEADER`) and, in a diff, every changed line and
     hunk header (:data:`DIFF_CHANGE`: unchanged context is what may go), found in one pass
     per pattern. (No alternative matches across a newline, so a match's start is its line.)"""
     hits = [m.start() for m in _CRITICAL_IN_TEXT.finditer(text)]
+    if ": warning:" in text:
+        kinds: set[str] = set()
+        for m in COMPILER_WARNING.finditer(text):
+            flag = _WARNING_FLAG.search(m.group(1))
+            kind = flag.group(0) if flag else _QUOTED.sub("''", m.group(1))
+            if kind not in kinds:
+                kinds.add(kind)
+                hits.append(m.start())
     if "rootdir: " in text or " -- Python " in text:
         hits += [m.start() for m in SESSION_HEADER.finditer(text)]
     if domain == "diff":
