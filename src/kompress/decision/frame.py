@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kompress.decision.guards import is_critical_line
-from kompress.structure.templates import json_object, masked, mine
+from kompress.structure.templates import json_object, mine
 
 #: Kinds of frame, by domain (a domain not named has none).
 FRAME_KINDS = {"log": "templates", "build": "runs", "test": "runs", "json": "json", "tree": "listing",
@@ -163,7 +163,7 @@ def template_frame(lines: Sequence[str]) -> Frame:
     for r, k in enumerate(keys):
         e = event[k]
         seen = wordings.setdefault(e, set())
-        sig = _WORDING_VARS.sub("<*>", masked(lines[spans[r][0]]))
+        sig = _WORDING_VARS.sub("<*>", lt.masked[spans[r][0]])
         if sig not in seen and len(seen) < (ALERT_VARIANTS if alert[e] else EVENT_VARIANTS):
             seen.add(sig)
             variant.add(r)

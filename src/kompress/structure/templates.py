@@ -57,6 +57,7 @@ class LineTemplates:
     template: np.ndarray  # template id of the line, -1 for blank lines
     head: np.ndarray  # index of the line's record head (itself for a head), -1 for blank lines
     texts: list[str]  # template text of each id
+    masked: list[str]  # each line's masked text (:func:`masked`; "" for blank lines), computed once
 
     @property
     def is_head(self) -> np.ndarray:
@@ -131,12 +132,14 @@ def mine(lines: Sequence[str], by_lead: bool = True) -> LineTemplates:
     by_key: dict[tuple, int] = {}
     template = np.full(len(lines), -1, dtype=np.int64)
     first: dict[tuple, int] = {}  # each key's first line: its words name the event's fields
+    masks = [""] * len(lines)
     for i in np.flatnonzero(head >= 0):
+        masks[i] = masked(lines[i])
         record = json_record_event(lines[i])
         if record is not None:
             key: tuple = ("json", *record)
         else:
-            message = " ".join(message_tokens(lines[i])[0])
+            message = " ".join(message_tokens(lines[i], masks[i])[0])
             key = (int(miner.add_log_message(message)["cluster_id"]), *event_fields(lines[i]))
         if key not in by_key:
             by_key[key] = len(texts)
@@ -150,14 +153,14 @@ def mine(lines: Sequence[str], by_lead: bool = True) -> LineTemplates:
             texts[t] = f"level={key[1]} {key[2]}".strip()
         else:
             texts[t] = _with_fields(clusters.get(key[0], ""), lines[first[key]], key[1:])
-    return LineTemplates(template, head, texts)
+    return LineTemplates(template, head, texts, masks)
 
 
 #: A token of nothing but masked variables and punctuation (``<NUM>-<NUM>-<NUM>``, ``[<NUM>]``, ``-``).
 _VAR_ONLY = re.compile(r"(?:<[A-Z]+>|[\W_])+")
 
 
-def message_tokens(line: str) -> tuple[list[str], list[str]]:
+def message_tokens(line: str, masked_line: str | None = None) -> tuple[list[str], list[str]]:
     """What Drain compares of ``line``: its masked tokens with the leading run of variable-only
     tokens (the record's stamp: date, time, sequence number) folded into one ``<STAMP>``
     token, and the line's own tokens aligned with them (masks never span whitespace).
@@ -166,8 +169,9 @@ def message_tokens(line: str) -> tuple[list[str], list[str]]:
     whole, a stamp of four masked tokens routes every record alike and makes any two short
     messages look 60% equal (a kernel's boot lines, all "<NUM> <NUM> host Nov <NUM> <*> <*>").
     Folded into one token it still counts once, so a short message with one variable (dpkg's
-    ``status installed <pkg> <version>``) still matches its kind."""
-    toks, raw = masked(line).split(), line.split()
+    ``status installed <pkg> <version>``) still matches its kind. ``masked_line``: ``masked(line)``
+    when the caller has it."""
+    toks, raw = (masked(line) if masked_line is None else masked_line).split(), line.split()
     k = 0
     while k < len(toks) - 1 and _VAR_ONLY.fullmatch(toks[k]):
         k += 1
