@@ -204,6 +204,21 @@ ValueError: invalid literal for int() with base 10: ''
 """
 
 
+RUNTIME_TRACEBACK = """\
+Traceback (most recent call last):
+  File "<frozen runpy>", line 198, in _run_module_as_main
+  File "/srv/app/cli.py", line 9, in main
+    run(argv)
+  File "/usr/lib/python3.11/importlib/__init__.py", line 126, in import_module
+    return _bootstrap._gcd_import(name[level:], package, level)
+  File "/srv/venv/lib/python3.11/site-packages/yaml/loader.py", line 35, in load
+    return parse(stream)
+  File "/srv/app/config.py", line 14, in parse
+    raise ValueError(f"bad key {key}")
+ValueError: bad key port
+"""
+
+
 def test_frame_guard_keeps_innermost_frame_and_headers_of_kept_code():
     lines = LOG_WITH_TRACEBACK.splitlines()
     keep = np.array([is_critical_line(x) for x in lines])
@@ -211,14 +226,37 @@ def test_frame_guard_keeps_innermost_frame_and_headers_of_kept_code():
     kept = [x for x, k in zip(lines, keep | add) if k]
     # the innermost frame (where the error was raised) comes whole with the exception
     assert kept[-4:] == lines[6:10]
-    assert not add[3] and not add[4]  # the outer frame stays droppable
-    # kept source code brings its File line
-    keep2 = keep.copy()
-    keep2[4] = True
-    add2 = frame_guard(lines, keep2)
-    assert add2[3] and not add2[5]
+    # and every frame of the program's own code: the call path an agent debugs
+    assert add[3:6].all()
+    # a kept line of a frame of a traceback whose exception is dropped brings its File line
+    lines3 = LOG_WITH_TRACEBACK.splitlines()[:6]
+    keep3 = np.zeros(len(lines3), dtype=bool)
+    keep3[4] = True
+    assert frame_guard(lines3, keep3).tolist() == [False, False, False, True, False, False]
+
+
+def test_frame_guard_leaves_runtime_frames_droppable():
+    lines = RUNTIME_TRACEBACK.splitlines()
+    keep = np.array([is_critical_line(x) for x in lines])
+    kept = [x for x, k in zip(lines, keep | frame_guard(lines, keep)) if k]
+    # frozen bootstrap, the standard library and installed packages are not the program's code
+    assert kept == [lines[0], lines[2], lines[3], *lines[8:]]
     # a traceback whose exception line is dropped adds nothing
     assert not frame_guard(lines, np.zeros(len(lines), dtype=bool)).any()
+
+
+def test_frame_guard_keeps_each_own_frame_of_chained_tracebacks_once():
+    first = LOG_WITH_TRACEBACK.splitlines()[2:10]
+    text = [*first, "", "During handling of the above exception, another exception occurred:", "",
+            "Traceback (most recent call last):", '  File "/opt/quill/app.py", line 99, in main',
+            "    report(exc)", *first[1:]]
+    keep = np.array([is_critical_line(x) for x in text])
+    add = frame_guard(text, keep)
+    assert add[1:7].all()  # the first traceback's frames
+    assert add[12:14].all()  # the chained one's new frame
+    second = first[1:]
+    # its repeats of the first's frames are left to the model, except the innermost (raising) one
+    assert not add[14:17].any() and add[17:20].all() and text[14:] == second
 
 
 def test_line_guard_keeps_the_raising_frame(minilm_compressor):

@@ -108,6 +108,8 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
 
 #: A Python traceback frame header: ``  File "/app/x.py", line 46, in handle``.
 FRAME = re.compile(r'^\s*File "[^"]*", line \d+')
+#: Where Python's own frames live (frozen bootstrap, the standard library, installed packages).
+PY_RUNTIME_PATH = re.compile(r'File "(?:<frozen |[^"]*/(?:lib/python[\d.]*|site-packages|dist-packages)/)')
 
 
 def frame_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
@@ -115,10 +117,16 @@ def frame_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
 
     A frame is its ``File "...", line N`` header plus the indented lines under it (source,
     carets). A kept line of a frame brings its header (kept code is never left without the
-    file and line it came from), and the innermost frame of a traceback whose exception
-    line is kept is kept whole: it names where the error was raised.
+    file and line it came from). In a traceback whose exception line is kept, the innermost
+    frame (where the error was raised) and every frame of the program's own code (not
+    :data:`PY_RUNTIME_PATH`) are kept whole: the call path is what an agent debugs (real agent
+    steps used a middle frame's code, Django's ``get_runner(settings, self.test_runner)``, where
+    only the innermost and the tail were kept); the bootstrap's, the standard library's and
+    installed packages' frames stay for the model to decide.
     """
     add = np.zeros(len(lines), dtype=bool)
+    frames: list[tuple[int, int]] = []
+    seen: set[tuple[str, ...]] = set()  # own frames already kept
     i = 0
     while i < len(lines):
         if not FRAME.match(lines[i]):
@@ -131,8 +139,18 @@ def frame_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
         # frame = lines[i:j]; lines[j] is the next frame, or the exception line when innermost
         if keep[i + 1 : j].any():
             add[i] = True
-        if j < len(lines) and not FRAME.match(lines[j]) and keep[j] and lines[j].strip():
-            add[i:j] = True
+        frames.append((i, j))
+        if j >= len(lines) or not FRAME.match(lines[j]):  # the innermost frame; lines[j]: the exception
+            if j < len(lines) and keep[j] and lines[j].strip():
+                add[i:j] = True
+                for a, b in frames:
+                    frame = tuple(lines[a:b])
+                    # A chained traceback ("During handling of the above exception") repeats
+                    # its causes' frames: the first time each stays.
+                    if frame not in seen and not PY_RUNTIME_PATH.search(lines[a]):
+                        add[a:b] = True
+                        seen.add(frame)
+            frames = []
         i = j
     return add & ~keep
 
