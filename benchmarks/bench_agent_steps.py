@@ -535,17 +535,21 @@ def deployed_text(step: dict, result: Any) -> str:
 
 
 COMPRESSED = "compressed when deployed"
+NO_FILE = "reads no file"
 
 
 def summarize(rows: list[tuple[str, str, dict[str, dict[str, float | None]]]],
-              compressed: set[str] | None = None) -> dict[str, dict[str, dict[str, float]]]:
-    """Mean of every metric per system, over all steps, per tool type and over the steps in
+              compressed: set[str] | None = None,
+              no_file: set[str] | None = None) -> dict[str, dict[str, dict[str, float]]]:
+    """Mean of every metric per system, over all steps, per tool type, over the steps in
     ``compressed`` (ids of steps the deployed policy compresses: group ``compressed when
-    deployed``), from (tool, step id, metrics per system) rows (``n``: steps; ``n_used_lines``:
-    steps with used lines)."""
+    deployed``) and over those in ``no_file`` (ids of steps whose command prints no file:
+    group ``reads no file``), from (tool, step id, metrics per system) rows (``n``: steps;
+    ``n_used_lines``: steps with used lines)."""
     acc: dict[str, dict[str, dict[str, list[float]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
     for tool, sid, res in rows:
-        groups = ("all", tool) + ((COMPRESSED,) if compressed is not None and sid in compressed else ())
+        groups = ("all", tool) + ((COMPRESSED,) if compressed is not None and sid in compressed else ()) \
+            + ((NO_FILE,) if no_file is not None and sid in no_file else ())
         for system, m in res.items():
             for group in groups:
                 for k, v in m.items():
@@ -643,7 +647,12 @@ def main() -> None:
     # The hook compressed a step when what it passed on is the compressor's text, not the output.
     compressed = {sid for _, sid, res in rows if res["kompress deployed"] == res["kompress default"]
                   and res["kompress deployed"]["word_keep"] < 1.0}
-    summary = summarize(rows, compressed)
+    from kompress.tool_calls import is_eligible
+
+    # The hook's file rule: a command that prints files (cat, sed -n, grep -r, git diff) passes whole.
+    actions = {st["id"]: st["action"] for st in steps}
+    no_file = {sid for _, sid, _ in rows if is_eligible("Bash", {"command": actions[sid]})}
+    summary = summarize(rows, compressed, no_file)
     tools: dict[str, int] = defaultdict(int)
     runs: dict[str, int] = defaultdict(int)
     for t, sid, _ in rows:
@@ -676,6 +685,8 @@ def main() -> None:
     print(table(summary))
     print()
     print(tool_table(summary))
+    print(f"\n{NO_FILE} ({len(no_file)} steps: the hook's file rule does not pass them whole):\n")
+    print(table(summary, NO_FILE))
     print(f"\n{COMPRESSED} ({len(compressed)} steps: the hook compresses them):\n")
     print(table(summary, COMPRESSED))
     print(f"\n-> {args.out}")

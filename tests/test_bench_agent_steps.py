@@ -133,8 +133,9 @@ def test_evaluate_step_without_query_companion():
                      progress=False, rule=rule)
     assert rows3[0][2]["kompress deployed"] == rows3[0][2]["kompress default"]
     assert rows3[0][2]["kompress default"]["word_keep"] < 1.0
-    s = b.summarize(rows + rows2 + rows3, {"x#3.0"})
+    s = b.summarize(rows + rows2 + rows3, {"x#3.0"}, {"x#2.0", "x#3.0"})
     assert s["kompress deployed"][b.COMPRESSED]["n"] == 1 and s["kompress deployed"]["all"]["n"] == 3
+    assert s["kompress deployed"][b.NO_FILE]["n"] == 2
     s = b.summarize(rows)
     assert s["bm25"]["grep"]["n"] == 1 and "all" in s["bm25"]
     assert "| bm25 |" in b.table(s) and "| grep | 1 |" in b.tool_table(s)
