@@ -109,7 +109,7 @@ SOURCE = {
 }
 MIN_LINES = 20
 TOOLS = ("pytest", "grep", "git", "find/ls", "cat/file view", "python traceback", "other")
-SYSTEMS = ("kompress query", "kompress default", "kompress deployed", "rule teacher", "last-N lines", "bm25", "random lines",
+SYSTEMS = ("kompress query", "kompress default", "kompress deployed", "kompress deployed, query", "rule teacher", "last-N lines", "bm25", "random lines",
            "last-N lines (default's budget)", "random lines (default's budget)", "last 30 lines")
 METRICS = ("all_used", "used_share", "used_lines", "word_keep", "fidelity")
 
@@ -502,10 +502,13 @@ def evaluate_step(step: dict, comp: Any, has_companion: bool, rule: Any = None) 
     default = result.text
     deployed = deployed_text(step, result)
     # Without a companion the library drops the query: the same call, so the same text.
-    with_query = comp.compress(output, query=query).text if has_companion else default
+    q_result = comp.compress(output, query=query) if has_companion else result
+    with_query = q_result.text
     res = {"kompress query": step_metrics(output, with_query, used, ulines),
            "kompress default": step_metrics(output, default, used, ulines),
-           "kompress deployed": step_metrics(output, deployed, used, ulines)}
+           "kompress deployed": step_metrics(output, deployed, used, ulines),
+           # the hook with --derive-query: its file rule, floor and minimum saving, the query's text
+           "kompress deployed, query": step_metrics(output, deployed_text(step, q_result), used, ulines)}
     if rule is not None:
         res["rule teacher"] = step_metrics(output, rule.compress(output).text, used, ulines)
     lines = split_lines(output)

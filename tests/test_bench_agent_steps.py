@@ -124,6 +124,7 @@ def test_evaluate_step_without_query_companion():
     assert abs(res["last-N lines"]["word_keep"] - kept) < 1e-9  # same budget, same suffix
     # `grep -rn` prints files: deployed, the hook and the proxy leave the output whole.
     assert res["kompress deployed"]["word_keep"] == 1.0 and res["kompress deployed"]["all_used"] == 1.0
+    assert res["kompress deployed, query"]["word_keep"] == 1.0  # the file rule holds with a query too
     assert res["kompress default"]["word_keep"] < 1.0
     # A command that prints no file: the hook compresses it once it is over its size floor.
     rows2, _ = b.run([dict(STEP, id="x#2.0", action="python -m pytest -x pkg")], comp, progress=False, rule=rule)

@@ -248,6 +248,16 @@ def test_listing_collapses_per_folder_and_extension(shipped_compressor):
     assert r.tokens_out < r.tokens_in
 
 
+def test_listing_keeps_groups_too_small_to_collapse():
+    # find: a folder's three files are too few to collapse; they stay, not left to the model,
+    # which once dropped them behind a marker that could not name them.
+    paths = [f"/srv/app/mod{i}.py" for i in range(10)] + ["/srv/app/nodes/a.py", "/srv/app/nodes/b.py",
+                                                          "/srv/app/nodes/c.py"]
+    f = listing_frame(paths)
+    assert f.keep[10:].all() and not f.repeat[10:].any()
+    assert f.keep[:2].all() and f.repeat[2:10].all()
+
+
 def _ls_line(kind: str, name: str, size: int = 4096) -> str:
     return f"{kind}rwxr-xr-x  2 root root {size:6d} Dec 30  2023 {name}"
 

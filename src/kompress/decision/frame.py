@@ -501,6 +501,9 @@ def listing_frame(lines: Sequence[str]) -> Frame | None:
         if len(rows) == 1 and per_folder[d] >= 4:
             f.keep[rows] = True  # the only one of its kind in a busy folder: unusual, it stays
         if len(rows) <= LISTING_KEEP_FIRST + 1:
+            # A group too small to collapse is all first entries: it stays (left to the model,
+            # a folder's few files went behind a marker that could not name them).
+            f.keep[rows] = True
             continue
         gid = len(f.labels)
         f.labels.append((("entry", "entries"), f"in {d}" + (f" ({ext})" if ext else "")))
@@ -567,6 +570,7 @@ def describe_run(frame: Frame, run: Sequence[int], n_lines: int) -> str | None:
     units = Counter(int(frame.group[i]) for i in run if frame.group[i] >= 0 and frame.unit_start[i])
     plural = "line" if n_lines == 1 else "lines"
     parts = []
+    described = 0  # lines of the run the parts account for
     for g, n_g in sorted(groups.items(), key=lambda kv: (-kv[1], kv[0]))[:_MARKER_GROUPS]:
         (one, many), phrase = frame.labels[g]
         k = units.get(g, 0)
@@ -575,11 +579,14 @@ def describe_run(frame: Frame, run: Sequence[int], n_lines: int) -> str | None:
         if k:
             more = "" if g in frame.sole else "more "
             parts.append(f"{k} {more}{one if k == 1 else many} {phrase}" + _names(frame, run, g))
+            described += n_g
     if not parts:
         return None
-    covered = sum(groups.values())
-    if len(groups) == 1 and covered == n_lines and frame.labels[next(iter(groups))][0][1] == "lines" \
+    if len(groups) == 1 and sum(groups.values()) == n_lines and frame.labels[next(iter(groups))][0][1] == "lines" \
             and units.get(next(iter(groups)), 0) == n_lines:
         return f"{n_lines} more {plural} {frame.labels[next(iter(groups))][1]}"
-    rest = "" if len(groups) <= _MARKER_GROUPS and covered == n_lines else ", ..."
+    # The lines no part describes (other groups, lines of no group, blank lines) are counted,
+    # so the parts always add up to the marker's line count.
+    other = n_lines - described
+    rest = f", {other} other {'line' if other == 1 else 'lines'}" if other else ""
     return f"{n_lines} {plural} omitted: " + ", ".join(parts) + rest
