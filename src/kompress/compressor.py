@@ -22,6 +22,7 @@ from kompress.decision.policy import DecisionPolicy
 from kompress.rendering.render import render
 from kompress.scoring.scores import WordScores
 from kompress.scoring.windows import Window, Windower
+from kompress.structure.binary import is_binary
 from kompress.structure.domains import detect
 from kompress.structure.units import LineView, line_spans, word_spans, words_to_lines
 
@@ -165,6 +166,13 @@ class Compressor:
                limit: int | None = None, cap: int | None = None) -> WordScores:
         """Word scores, skipping the frame's repeats; ``limit``: see :meth:`_score_all`;
         ``cap``: the encoder reads at most about that many tokens (:data:`MAX_INPUT_TOKENS`)."""
+        if cap is not None and limit is None and is_binary(text):
+            # Binary data (an image or an archive printed to the terminal) tells neither the
+            # encoder nor an agent anything: nothing of it is read, so only the guard's lines and
+            # the tail can stay (as for the unread middle of an input over the budget).
+            starts, ends = word_spans(text)
+            return WordScores(starts, ends, np.zeros(len(starts), dtype=np.float32),
+                              self.windower.word_token_counts(text, starts), unread=np.ones(len(starts), dtype=bool))
         skip = frame.repeat if frame is not None and frame.repeat.any() else None
         counts = None
         if limit is None and cap is not None and len(text) > cap:  # fewer characters: fewer tokens too
@@ -195,8 +203,10 @@ class Compressor:
         if not (opts.structure and opts.rate is None and opts.budget is None):
             return None, False
         line_mode = self.policy.granularity_for(opts.granularity, domain) == "line"
+        # A table in text makes the decision line mode itself (decide.py), unless asked otherwise.
+        table = kind == "table" and opts.granularity == "auto" and not opts.query
         if (kind == "templates" and (opts.query or line_mode)) or (kind in ("runs", "stack", "listing", "json") and line_mode
-                                                                   and not opts.query):
+                                                                   and not opts.query) or table:
             l_starts, l_ends = line_spans(text)
             return build_frame(kind, text, LineView(text, l_starts, l_ends), l_starts, l_ends), True
         return None, False

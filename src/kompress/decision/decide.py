@@ -68,6 +68,12 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
     l_starts, l_ends = line_spans(text)
     w_line = words_to_lines(ws.starts, l_starts)
     line_keep = None
+    if gran == "word" and options.granularity == "auto" and options.structure and policy.frame_for(domain) == "table":
+        # A table in text (a CSV, ``kubectl get pods``) is decided by rows, never cut inside one.
+        if frame is None and not frame_known:
+            frame = build_frame("table", text, LineView(text, l_starts, l_ends), l_starts, l_ends)
+        if frame is not None:
+            gran = "line"
     if not options.structure or gran == "word":
         frame = None  # the frame applies to whole lines only
     if guard:

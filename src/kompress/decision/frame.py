@@ -34,11 +34,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kompress.decision.guards import is_critical_line
+from kompress.structure.tables import find_table
 from kompress.structure.templates import json_object, mine
 
 #: Kinds of frame, by domain (a domain not named has none).
 FRAME_KINDS = {"log": "templates", "build": "runs", "test": "runs", "json": "json", "tree": "listing",
-               "crash": "stack", "traceback": "stack"}
+               "crash": "stack", "traceback": "stack", "text": "table"}
 #: In a "runs" frame, consecutive records of one template collapse from this many on; in a
 #: "stack" frame, consecutive frames of one call site.
 MIN_RUN = 3
@@ -102,7 +103,8 @@ def build_frame(kind: str | None, text: str, lines: Sequence[str], line_starts: 
     """The frame of ``kind`` for ``text`` (``None`` when the kind finds no structure)."""
     builders = {"templates": lambda: template_frame(lines), "runs": lambda: run_frame(lines),
                 "stack": lambda: stack_frame(lines),
-                "json": lambda: json_frame(text, line_starts, line_ends), "listing": lambda: listing_frame(lines)}
+                "json": lambda: json_frame(text, line_starts, line_ends), "listing": lambda: listing_frame(lines),
+                "table": lambda: table_frame(lines)}
     frame = builders[kind]() if kind in builders else None
     if frame is not None:
         frame.kind = kind
@@ -518,6 +520,46 @@ def listing_frame(lines: Sequence[str]) -> Frame | None:
 def _ext(name: str) -> str:
     base = name.rsplit("/", 1)[-1]
     return "." + base.rsplit(".", 1)[1] if "." in base.strip(".") else ""
+
+
+# ----------------------------------------------------------------------------- tables
+def table_frame(lines: Sequence[str]) -> Frame | None:
+    """A table's rows (:func:`kompress.structure.tables.find_table`): the first line (the
+    header, or a title), the first rows and every row that shows a new value in a column of
+    few values (a pod's ``STATUS`` and ``RESTARTS``, a package's architecture) stay; the others
+    collapse, counted per combination of those values. A column of many values (a name, an
+    identifier, a measure) is no news, as a JSON item's new value of a known key is none."""
+    table = find_table(lines)
+    if table is None:
+        return None
+    f = empty_frame(len(lines))
+    first = next(i for i, x in enumerate(lines) if x.strip())
+    f.keep[first] = True
+    # The header when a legend precedes it (``dpkg -l``) or it has other cells than the rows:
+    # the last line with words before the first row (not a ``+++-====`` rule).
+    named = [i for i in range(first, table.rows[0]) if any(ch.isalpha() for ch in lines[i])]
+    if named:
+        f.keep[named[-1]] = True
+    data = [(i, c) for i, c in zip(table.rows, table.cells) if i != first]
+    few = max(2, int(len(data) ** 0.5))
+    categorical = [j for j in range(table.width) if len({c[j] for _, c in data}) <= few]
+    seen: set[tuple[int, str]] = set()
+    groups: dict[tuple[tuple[int, str], ...], int] = {}
+    join = "  " if table.delim == " " else table.delim
+    found = False
+    for r, (i, c) in enumerate(data):
+        sig = tuple((j, c[j]) for j in categorical)
+        f.unit_start[i] = True
+        if r < JSON_KEEP_FIRST or not seen.issuperset(sig):
+            f.keep[i] = True
+        else:
+            f.repeat[i] = found = True
+        seen.update(sig)
+        if sig not in groups:
+            groups[sig] = len(f.labels)
+            f.labels.append((("row", "rows"), f'like "{_short(join.join(c[j] if j in categorical else "<*>" for j in range(table.width)))}"'))
+        f.group[i] = groups[sig]
+    return f if found else None
 
 
 # ----------------------------------------------------------------------------- markers

@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from kompress.structure.tables import find_table
+
 
 @dataclass(frozen=True)
 class Domain:
@@ -155,18 +157,23 @@ def detect(text: str) -> str:
     if sum(bool(_GREP.match(ln)) and not _DIAGNOSTIC.match(ln) and not _CLOCK_PREFIX.match(ln)
            for ln in head_lines) >= max(1, 0.6 * n):
         return "grep"
+    # Lines opening with a clock time or a level: a log of a format named nowhere above
+    # (checked after crashes and tracebacks, which such a log may be printing).
+    logged = sum(bool(_ANY_STAMP.match(ln) or _ANY_LEVEL.match(ln) or _NUMBERED_LEVEL.match(ln)) for ln in head_lines)
+    tree = sum(bool(_TREE_LINE.match(ln.strip() if ln[:1] in " \t" else ln)) for ln in head_lines) >= max(2, 0.6 * n)
+    if logged < max(3, 0.5 * n) and not tree and find_table(head_lines) is not None:
+        return "text"  # a table (its rows decide it, see table_frame), though a cell names a crash
     if _CRASH.search(sample):
         return "crash"
     if _TRACEBACK.search(sample):
         return "traceback"
     if _BUILD.search(sample) or any(_DIAGNOSTIC.match(ln) for ln in head_lines):
         return "build"
-    if sum(bool(_TREE_LINE.match(ln.strip() if ln[:1] in " \t" else ln)) for ln in head_lines) >= max(2, 0.6 * n):
+    if tree:
         return "tree"
     # Logs of formats named nowhere above: most lines carry a clock time or a level near
     # their start. Read as prose they would lose words inside records.
-    if sum(bool(_ANY_STAMP.match(ln) or _ANY_LEVEL.match(ln) or _NUMBERED_LEVEL.match(ln))
-           for ln in head_lines) >= max(3, 0.5 * n):
+    if logged >= max(3, 0.5 * n):
         return "log"
     if _repetitive_records(head_lines):
         return "log"

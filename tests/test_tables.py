@@ -1,0 +1,119 @@
+"""Tables in text: found by their cells, decided by rows (header, first rows, rows with news)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kompress import MARKER_RE
+from kompress.decision.frame import describe_run, table_frame
+from kompress.structure.domains import detect
+from kompress.structure.tables import cells_of, find_table
+
+
+def _pods(n: int = 60) -> list[str]:
+    rows = [f"{'NAME':<32}{'READY':<8}{'STATUS':<20}{'RESTARTS':<10}AGE"]
+    for i in range(n):
+        ready, status, restarts = "1/1", "Running", "0"
+        if i == 17:
+            ready, status, restarts = "0/1", "CrashLoopBackOff", "41"
+        if i == 40:
+            ready, status = "0/1", "Pending"
+        rows.append(f"{f'api-7d9f{i:04d}-x{i * 7919 % 99991:05d}':<32}{ready:<8}{status:<20}{restarts:<10}{i % 29 + 1}d")
+    return rows
+
+
+def test_find_table_reads_aligned_csv_and_psql_tables():
+    pods = _pods()
+    t = find_table(pods)
+    assert t is not None and t.delim == " " and t.width == 5 and len(t.rows) == len(pods)
+    assert cells_of(pods[18], " ")[2] == "CrashLoopBackOff"
+    csv_rows = ["id,name,region,amount"] + [f'{i},"Doe, J{i}",eu-{i % 3},{i * 1.5}' for i in range(20)]
+    t = find_table(csv_rows)
+    assert t is not None and t.delim == "," and t.width == 4 and cells_of(csv_rows[1], ",")[1] == "Doe, J0"
+    psql = [" name | setting | unit | context", "------+---------+------+--------"] + \
+           [f" opt_{i} | {i} | {'ms' if i % 2 else 'kB'} | {'user' if i % 5 else 'postmaster'}" for i in range(12)] + ["(12 rows)"]
+    t = find_table(psql)
+    assert t is not None and t.delim == "|" and t.rows[0] == 0 and len(t.rows) == 13
+    # Prose, a two-column help text and a short table are not tables.
+    assert find_table(["The service retried the request, then the cache, then the pool."] * 3 + ["ok"] * 20) is None
+    assert find_table([f"  --opt{i}    set option {i}" for i in range(30)]) is None
+    assert find_table(_pods(6)) is None
+
+
+def test_table_frame_keeps_header_first_rows_and_rows_with_news():
+    pods = _pods()
+    f = table_frame(pods)
+    assert f is not None and f.keep[0] and f.keep[1] and f.keep[2]
+    crash, pending = 18, 41  # the rows whose STATUS, READY, RESTARTS are new
+    assert f.keep[crash] and f.keep[pending] and not f.repeat[crash] and not f.repeat[pending]
+    assert f.repeat[3:18].all() and f.repeat[19:41].all()
+    detail = describe_run(f, list(range(3, 18)), 15)
+    assert detail == '15 lines omitted: 15 more rows like "1/1 Running 0 <*>"', detail
+    # A legend before the header (dpkg -l): the first line and the header stay, the rule goes.
+    dpkg = ["Desired=Unknown/Install/Remove/Purge/Hold", "||/ Name      Version      Architecture Description",
+            "+++-=========-============-============-==========="] + \
+           [f"ii  pkg{i:03d}    1.{i}-1    {'all' if i % 3 else 'amd64'}    package number {i}" for i in range(30)]
+    f = table_frame(dpkg)
+    assert f is not None and f.keep[0] and f.keep[1] and not f.keep[2]
+    assert f.keep[3] and f.keep[4] and f.repeat[3 + 5]
+
+
+def test_detection_reads_a_table_as_text_not_a_crash_and_a_log_as_a_log():
+    dpkg = ["||/ Name      Version      Architecture Description"] + \
+           [f"ii  pkg{i:03d}    1.{i}-1    amd64    package number {i}" for i in range(30)]
+    dpkg[12] = "ii  libasan8    12.2.0-14    amd64    AddressSanitizer -- a fast memory error detector"
+    assert detect("\n".join(dpkg)) == "text"
+    android = [f"03-17 16:13:{i % 60:02d}.811  1702  2395 D WindowManager: freeze {i}" for i in range(30)]
+    assert detect("\n".join(android)) == "log"
+
+
+def test_compressor_collapses_a_table_by_rows(shipped_compressor):
+    text = "\n".join(_pods(150)) + "\n"
+    r = shipped_compressor.compress(text)
+    assert r.domain == "text" and r.granularity == "line"
+    out = r.text.splitlines()
+    src = set(text.splitlines())
+    assert all(MARKER_RE.match(x) or x in src for x in out)  # whole rows or markers
+    assert text.splitlines()[0] in out and any("CrashLoopBackOff" in x for x in out) and any("Pending" in x for x in out)
+    markers = [x for x in out if MARKER_RE.match(x)]
+    # Every row is in the output or counted by a marker.
+    assert sum(int(MARKER_RE.match(m).group(1)) for m in markers) + len(out) - len(markers) == 151
+    assert r.keep_rate < 0.2
+    assert shipped_compressor.compress(text).text == r.text  # deterministic
+    # Asked for words, the caller gets words: the table frame is the auto granularity's.
+    assert shipped_compressor.compress(text, granularity="word").granularity == "word"
+    assert np.isclose(shipped_compressor.compress(text, structure=False).keep_rate, 1.0, atol=0.2)
+
+
+def test_binary_data_is_not_read_and_collapses(shipped_compressor):
+    import random
+
+    from kompress.structure.binary import is_binary
+
+    raw = random.Random(8).randbytes(20_000).decode("latin-1").replace("\x00", "\ufffd")
+    assert is_binary(raw)
+    # ANSI colours, a man page's overstrike, form feeds and a few undecodable bytes are text.
+    assert not is_binary("\x1b[31mFAILED\x1b[0m tests/x.py\n" * 50 + "N\bNA\bAM\bME\n\x0c caf\ufffd\n")
+    r = shipped_compressor.compress(raw)
+    out = r.text.splitlines()
+    assert MARKER_RE.match(out[0]) and r.keep_rate < 0.2
+    assert all(MARKER_RE.match(x) or x in raw.splitlines() for x in out)
+    # Text with a binary tail: not binary by its start, read as usual.
+    assert not is_binary("ok\n" * 40_000 + raw)
+
+
+def test_bench_tables_questions_and_kept_lines():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import bench_tables as bt
+
+    lines = _pods(60)
+    qs = bt.questions(lines, 0)
+    # STATUS: CrashLoopBackOff and Pending are rare; READY 0/1 and RESTARTS 41 too.
+    assert {(j, v) for j, v, _ in qs} >= {(2, "CrashLoopBackOff"), (2, "Pending"), (1, "0/1"), (3, "41")}
+    assert all(rows for _, _, rows in qs)
+    kept, wk, fid = bt.kept_lines("\n".join([lines[0], "[... 3 lines omitted ...]", lines[18]]), lines)
+    assert kept == {0, 18} and 0 < wk < 0.1 and fid == 1.0
+    assert bt.score(kept, 0, qs)["header"] == 1.0 and 0 < bt.score(kept, 0, qs)["rare"] < 1
