@@ -38,6 +38,14 @@ def test_find_table_reads_aligned_csv_and_psql_tables():
     assert find_table(["The service retried the request, then the cache, then the pool."] * 3 + ["ok"] * 20) is None
     assert find_table([f"  --opt{i}    set option {i}" for i in range(30)]) is None
     assert find_table(_pods(6)) is None
+    # Lines of one cell count without a header naming columns: a script's checks, a parse tree.
+    checks = ["Checking the rounding rule", "=" * 40] + \
+             [f"{'ok' if i % 4 else 'FAIL'} case: {i}, input: {i * 3}, got: {i * 7}, want: {i * 7 + (i % 4 == 0)}"
+              for i in range(20)]
+    assert find_table(checks) is None
+    tree = ["Structure:"] + [f"[L:  {i // 5 + 1}, P: {i % 5 + 1:2d}]      |{'    ' * (i % 4)}node_{i}:      'x{i}'"
+                             for i in range(20)]
+    assert find_table(tree) is None
 
 
 def test_table_frame_keeps_header_first_rows_and_rows_with_news():

@@ -524,8 +524,8 @@ def _ext(name: str) -> str:
 
 # ----------------------------------------------------------------------------- tables
 def table_frame(lines: Sequence[str]) -> Frame | None:
-    """A table's rows (:func:`kompress.structure.tables.find_table`): the first line (the
-    header, or a title), the first rows and every row that shows a new value in a column of
+    """A table's rows (:func:`kompress.structure.tables.find_table`): the first line (a title,
+    a legend), the header, the first rows and every row that shows a new value in a column of
     few values (a pod's ``STATUS`` and ``RESTARTS``, a package's architecture) stay; the others
     collapse, counted per combination of those values. A column of many values (a name, an
     identifier, a measure) is no news, as a JSON item's new value of a known key is none."""
@@ -534,13 +534,8 @@ def table_frame(lines: Sequence[str]) -> Frame | None:
         return None
     f = empty_frame(len(lines))
     first = next(i for i, x in enumerate(lines) if x.strip())
-    f.keep[first] = True
-    # The header when a legend precedes it (``dpkg -l``) or it has other cells than the rows:
-    # the last line with words before the first row (not a ``+++-====`` rule).
-    named = [i for i in range(first, table.rows[0]) if any(ch.isalpha() for ch in lines[i])]
-    if named:
-        f.keep[named[-1]] = True
-    data = [(i, c) for i, c in zip(table.rows, table.cells) if i != first]
+    f.keep[[first, table.header]] = True  # a title or a legend, and the header
+    data = [(i, c) for i, c in zip(table.rows, table.cells) if i != table.header]
     few = max(2, int(len(data) ** 0.5))
     categorical = [j for j in range(table.width) if len({c[j] for _, c in data}) <= few]
     seen: set[tuple[int, str]] = set()

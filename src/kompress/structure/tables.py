@@ -1,5 +1,6 @@
 """Tables in text: CSV, TSV, ``|``-separated and column-aligned output (``kubectl get pods``,
-``docker ps``, ``dpkg -l``), found by their rows having one number of cells.
+``docker ps``, ``dpkg -l``), found by their rows having one number of cells under a header
+that names the columns.
 
 Used by domain detection (a table is not a crash report because a package's description names
 AddressSanitizer) and by the decision's table frame (rows collapse, cells are never cut).
@@ -32,6 +33,29 @@ class Table:
     width: int  # cells per row
     rows: list[int]  # indices of the lines that are rows (the header's too, when it has ``width`` cells)
     cells: list[list[str]]  # the rows' cells, stripped
+    header: int  # index of the header line (the first row, or the line naming the columns above it)
+
+
+#: A number standing alone in a cell (``Current: 2026``, ``L:  1``): a value, not a column name.
+_LONE_NUMBER = re.compile(r"(?:^|[\s:=,])[-+]?\d")
+
+
+def is_header(cells: list[str]) -> bool:
+    """Whether ``cells`` name columns: two or more, each short, with a letter and no number
+    standing alone (``eol-lts``, ``q1_2024``, ``RESTARTS`` are names; ``Input: 26`` is a value)."""
+    return len(cells) >= 2 and all(len(c) <= 48 and any(ch.isalpha() for ch in c) and not _LONE_NUMBER.search(c)
+                                   for c in cells)
+
+
+def _header(lines: Sequence[str], rows: list[int], first_cells: list[str], delim: str) -> int | None:
+    """The header of a table whose rows are ``rows``: the first row when it names columns, else
+    the last line with letters above it (``dpkg -l``'s, after a legend and before a rule)."""
+    if is_header(first_cells):
+        return rows[0]
+    above = [i for i in range(rows[0]) if any(ch.isalpha() for ch in lines[i])]
+    if above and is_header(cells_of(lines[above[-1]], delim)):
+        return above[-1]
+    return None
 
 
 def cells_of(line: str, delim: str) -> list[str]:
@@ -62,5 +86,9 @@ def find_table(lines: Sequence[str]) -> Table | None:
         rows = [i for i in nonblank if len(cells[i]) == k]
         if len(rows) > TABLE_MIN_ROWS and len(rows) >= TABLE_MIN_SHARE * len(nonblank) \
                 and (best is None or len(rows) > len(best.rows)):
-            best = Table(delim, k, rows, [cells[i] for i in rows])
+            # A table names its columns: a script's "Input: 26, Result: 2026" lines and a parse
+            # tree's "[L:  1, P:  7]  |  keyword:" lines have one cell count too.
+            header = _header(lines, rows, cells[rows[0]], delim)
+            if header is not None:
+                best = Table(delim, k, rows, [cells[i] for i in rows], header)
     return best
