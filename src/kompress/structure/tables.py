@@ -73,11 +73,23 @@ def cells_of(line: str, delim: str) -> list[str]:
         return [line]
 
 
+#: Non-blank lines the separator is chosen on (the whole text is then split by that one only).
+SAMPLE_LINES = 400
+
+
 def find_table(lines: Sequence[str]) -> Table | None:
     """The table most of ``lines`` form (see the module docstring), or ``None``."""
     nonblank = [i for i, x in enumerate(lines) if x.strip()]
+    if len(nonblank) > SAMPLE_LINES:
+        # A huge text: choose the separator on its start, then split every line by it alone.
+        sample = find_table([lines[i] for i in nonblank[:SAMPLE_LINES]])
+        return None if sample is None else _table(lines, nonblank, (sample.delim,))
+    return _table(lines, nonblank, DELIMITERS)
+
+
+def _table(lines: Sequence[str], nonblank: list[int], delimiters: Sequence[str]) -> Table | None:
     best: Table | None = None
-    for delim in DELIMITERS:
+    for delim in delimiters:
         cells = {i: cells_of(lines[i], delim) for i in nonblank}
         wide = Counter(len(c) for c in cells.values() if len(c) >= TABLE_MIN_CELLS)
         if not wide:
