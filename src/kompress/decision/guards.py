@@ -53,6 +53,7 @@ CRITICAL = re.compile(
   | ^(?:error|warning|fatal)\b | \berror:
   | \b\d+\ (?:passed|failed|errors?|failures?|skipped|xfailed|xpassed|deselected|tests?)\b  # outcome counts
   | \btest\ result:                     # cargo test summary
+  | ^[\ \t]+\w+_test\.go:\d+:\          # go test: a failing test's t.Error, at its file:line
     """,
     re.VERBOSE,
 )
@@ -64,6 +65,27 @@ CRITICAL = re.compile(
 COMPILER_WARNING = re.compile(r":\d+(?::\d+)?: warning: ([^\n]*)")
 _WARNING_FLAG = re.compile(r"\[-W[\w=+-]+\]")
 _QUOTED = re.compile(r"'[^'\n]*'|‘[^’\n]*’|\"[^\"\n]*\"")
+
+
+#: A linter's finding that names its rule: flake8/ruff ``path:12:5: F401 ...``, pylint ``path:12:0:
+#: W0612: ...``, mypy ``path:12: error: ... [arg-type]``, tsc ``path(12,5): error TS2322: ...``,
+#: eslint's stylish ``  12:5  error  ...  no-shadow``, ruff's snippet header ``F401 [*] ...``.
+#: ``rule`` (one of the groups) names its kind.
+_LINT_FINDING = re.compile(
+    r"^[^\s:()]+(?::\d+){1,2}: (?:(?:error|warning|note): )?(?P<code>[A-Z]{1,4}\d{3,4})\b"
+    r"|^[^\s:()]+:\d+(?::\d+)?: (?:error|warning|note): .{0,400}  \[(?P<mypy>[\w-]{1,80})\]$"
+    r"|^[^\s:()]+\(\d+,\d+\): (?:error|warning) (?P<ts>TS\d+):"
+    r"|^\s+\d+:\d+\s+(?:error|warning)\s.{0,400}\S\s{2,}(?P<eslint>[@\w/-]{1,80})$"
+    r"|^(?P<ruff>[A-Z]{1,4}\d{3,4}) (?:\[\*\] )?\S",
+    re.M,
+)  # (bounded repeats: a hostile line costs at most a few hundred steps per position)
+
+
+def lint_kind(line: str) -> str | None:
+    """The rule a linter's finding line names (``F401``, ``arg-type``, ``TS2322``,
+    ``no-shadow``), or None for any other line."""
+    m = _LINT_FINDING.match(line)
+    return next((g for g in m.groups() if g), None) if m else None
 
 
 def is_critical_line(line: str) -> bool:
@@ -99,6 +121,14 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
             if kind not in kinds:
                 kinds.add(kind)
                 hits.append(m.start())
+    # A linter's findings: the first of each rule, as a compiler's first warning of each kind
+    # (forty E501 findings are one kind; the model decides the others, markers count them).
+    rules: set[str] = set()
+    for m in _LINT_FINDING.finditer(text):
+        rule = next(g for g in m.groups() if g)
+        if rule not in rules:
+            rules.add(rule)
+            hits.append(m.start())
     if "rootdir: " in text or " -- Python " in text:
         hits += [m.start() for m in SESSION_HEADER.finditer(text)]
     if domain == "diff":
@@ -207,11 +237,44 @@ def at_frame_guard(lines: Sequence[str]) -> np.ndarray:
     return add
 
 
+#: Where a diagnostic points (rustc, clippy, ruff): `` --> src/lib.rs:12:5`` under its header.
+_POINTER = re.compile(r"^\s*--> \S+:\d+")
+
+
+def _report_file(line: str) -> bool:
+    """A line that is only a file's path (``src/utils.js``): an eslint-style report's heading."""
+    return 0 < len(line) < 300 and not any(c in line for c in " \t:") and "." in line.rsplit("/", 1)[-1]
+
+
+
+def location_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
+    """Lines that say where kept diagnostics are: a kept header's ``-->`` pointer (the next
+    non-blank line), and the file heading a kept ``  12:5  error ...`` finding. A finding
+    without its file and line answers nothing."""
+    add = np.zeros(len(lines), dtype=bool)
+    heading = -1
+    for i, ln in enumerate(lines):
+        if _report_file(ln):
+            heading = i
+            continue
+        if not keep[i]:
+            continue
+        if heading >= 0 and lint_kind(ln) is not None and ln[:1] in " \t":
+            add[heading] = True
+        j = i + 1
+        while j < len(lines) and j <= i + 2 and not lines[j].strip():
+            j += 1
+        if j < len(lines) and _POINTER.match(lines[j]):
+            add[j] = True
+    return add & ~keep
+
+
 def backtrace_guard(lines: LineView, keep: np.ndarray) -> np.ndarray:
     """Lines of backtraces the guard adds to the kept ``lines``: Python frames
     (:func:`frame_guard`), a native backtrace's first own frame (:func:`native_frame_guard`) and
-    a JavaScript or Java stack's top and first own frame (:func:`at_frame_guard`), each looked
-    for only when the text holds its kind of frame."""
+    a JavaScript or Java stack's top and first own frame (:func:`at_frame_guard`) and the
+    location of kept diagnostics (:func:`location_guard`), each looked for only when the text
+    holds its kind of line."""
     add = np.zeros(len(lines), dtype=bool)
     if 'File "' in lines.text:
         add |= frame_guard(lines, keep)
@@ -219,6 +282,8 @@ def backtrace_guard(lines: LineView, keep: np.ndarray) -> np.ndarray:
         add |= native_frame_guard(lines)
     if " at " in lines.text or "\tat " in lines.text:
         add |= at_frame_guard(lines)
+    if "--> " in lines.text or _LINT_FINDING.search(lines.text):
+        add |= location_guard(lines, keep)
     return add
 
 

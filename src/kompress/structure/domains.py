@@ -74,13 +74,17 @@ _TEST = re.compile(
     r"(^=+ (test session starts|FAILURES|ERRORS|short test summary info|.*\d+ (passed|failed))|"
     r"^(FAILED|PASSED|ERROR) \S+::|^Ran \d+ tests? in|^(OK|FAILED \(failures=)|"
     r"^\s*(Tests?:|Test Suites:)\s+\d+|^(not )?ok \d+ |^[.sFExX]+ +\[ *\d+%\]$|"
-    r"^\d+ (passed|failed)(, \d+ \w+)* in \d|^test result: )",
+    r"^\d+ (passed|failed)(, \d+ \w+)* in \d|^test result: |"
+    r"^\s*--- (PASS|FAIL|SKIP): \S|^(ok|FAIL)\s+\S+\s+[\d.]+s$)",  # go test -v
     re.M,
 )
 _BUILD = re.compile(
     r"(^[^\s:]+\(\d+,\d+\): error|"
     r"^[^\s:]+: In (member )?function |^g?make(\[\d+\])?: |^CMake (Error|Warning)|^\[\s*\d+%\] |^ld: |"
-    r"collect2: |^error(\[E\d+\])?: |^warning: |\d+ errors? generated|^BUILD (SUCCESS|FAILURE))",
+    r"collect2: |^error(\[E\d+\])?: |^warning: |\d+ errors? generated|^BUILD (SUCCESS|FAILURE)|"
+    # rustc, clippy and ruff's snippet diagnostics point at the code: " --> src/lib.rs:12:5";
+    # eslint's stylish format: a file's path, then "  12:5  error  message  rule" per finding.
+    r"^\s*--> [^\s:]+:\d+:\d+$|^\s+\d+:\d+\s+(error|warning)\s{2})",
     re.M,
 )
 # grep -n hits and -A/-B/-C context lines (path-N-text), with "--" between groups.
@@ -89,7 +93,8 @@ _GREP = re.compile(r"^([\w./-]+:\d+[:-]|[\w./-]+-\d+-|--$)", re.M)
 # a log record's stamp, not path:line.
 _CLOCK_PREFIX = re.compile(r"^[\w./-]*?(?<!\d)\d{1,2}:\d{1,2}[:.,]\d{1,2}")
 # A compiler's file:line:col diagnostic, which a lone grep hit resembles.
-_DIAGNOSTIC = re.compile(r"^[^\s:]+:\d+(:\d+)?: (fatal error|error|warning|note)\b")
+# (Linters name a rule code instead of a severity: flake8's "F401", pylint's "W0612: ...".)
+_DIAGNOSTIC = re.compile(r"^[^\s:]+:\d+(:\d+)?: ((fatal error|error|warning|note)\b|[A-Z]{1,4}\d{3,4}\b)")
 _LOG_STAMP = re.compile(
     r"^(\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\[?\d\d:\d\d:\d\d|\w{3} [ \d]\d \d\d:\d\d:\d\d|"
     r"\w{3} \d\d?, \d{4} \d\d?:\d\d:\d\d|"  # java.util.logging: "Dec 02, 2026 10:55:01 AM"

@@ -1,0 +1,93 @@
+"""Linters' and compilers' findings: detected as build output, the first of each rule kept, and
+kept findings keep where they are (the file heading, the ``-->`` pointer)."""
+
+import numpy as np
+
+from kompress import MARKER_RE
+from kompress.decision.guards import guard_line_indices, is_critical_line, lint_kind, location_guard
+from kompress.structure.domains import detect
+from kompress.structure.units import line_spans
+
+FLAKE8 = "\n".join([f"pkg/mod_{i}.py:{10 + i}:80: E501 line too long ({90 + i} > 79 characters)" for i in range(6)]
+                   + ["pkg/util.py:3:1: F401 'os' imported but unused",
+                      "pkg/util.py:9:5: F841 local variable 'tmp' is assigned to but never used"])
+
+
+def _eslint(files: int = 60) -> str:
+    out = []
+    for i in range(files):
+        out += ["", f"/home/dev/app/src/locale/l{i}.js",
+                f"  {12 + i % 5}:12  error  Expected parentheses around arrow function argument  arrow-parens"]
+        if i == 37:
+            out.append("  4:11  error  'o' is already declared in the upper scope on line 1 column 17  no-shadow")
+    return "\n".join(out + ["", f"\u2716 {files + 1} problems ({files + 1} errors, 0 warnings)", ""])
+
+
+CLIPPY = """    Checking demo v0.1.0 (/home/dev/demo)
+warning: manual arithmetic check found
+   --> src/lib.rs:116:25
+    |
+116 |           let min_bound = if i > search_range {
+    |                           ^^^^^^^^^^^^^^^^^^^ help: replace it with: `i.saturating_sub(search_range)`
+    |
+    = note: `#[warn(clippy::implicit_saturating_sub)]` on by default
+"""
+
+
+def test_findings_are_build_output_and_go_test_is_a_test_run():
+    assert detect(FLAKE8) == "build"  # not grep hits: path:line:col then a rule code
+    assert detect(_eslint()) == "build"
+    assert detect(CLIPPY) == "build"
+    ruff = "F401 [*] `typing` imported but unused\n --> src/attr/filters.py:7:8\n  |\n7 | import typing\n  |"
+    assert detect(ruff) == "build"
+    go = "\n".join(["=== RUN   TestA", "--- PASS: TestA (0.00s)", "=== RUN   TestB",
+                    "    b_test.go:12: expected 1, got 2", "--- FAIL: TestB (0.00s)", "FAIL",
+                    "FAIL\texample.com/m\t0.012s", "FAIL"])
+    assert detect(go) == "test"
+    assert is_critical_line("    b_test.go:12: expected 1, got 2") and not is_critical_line("b.go:12: x")
+
+
+def test_lint_kind_names_the_rule():
+    assert lint_kind("pkg/a.py:3:1: F401 'os' imported but unused") == "F401"
+    assert lint_kind("src/a.py:39:0: C0115: Missing class docstring (missing-class-docstring)") == "C0115"
+    assert lint_kind("src/a.py:8: error: Function is missing a type annotation  [no-untyped-def]") == "no-untyped-def"
+    assert lint_kind("src/Ky.ts(211,37): error TS2345: Argument of type 'number'") == "TS2345"
+    assert lint_kind("  4:11  error  'o' is already declared  no-shadow") == "no-shadow"
+    assert lint_kind("RUF059 Unpacked variable `names` is never used") == "RUF059"
+    assert lint_kind("cmd/main.go:41:4: unreachable code") is None
+    assert lint_kind("The E501 rule is about long lines") is None
+
+
+def test_the_guard_keeps_the_first_finding_of_each_rule():
+    idx = set(guard_line_indices(FLAKE8, line_spans(FLAKE8)[0]).tolist())
+    assert {0, 6, 7} <= idx  # the first E501, the F401, the F841
+    assert not idx & {1, 2, 3, 4, 5}  # the other E501 findings are the model's to decide
+
+
+def test_kept_findings_bring_their_location():
+    lines = CLIPPY.split("\n")
+    keep = np.zeros(len(lines), dtype=bool)
+    keep[1] = True  # the warning's header
+    assert np.flatnonzero(location_guard(lines, keep)).tolist() == [2]  # its --> pointer
+    lines = _eslint(3).split("\n")
+    keep = np.array(["no-shadow" in ln or "l2.js" in ln for ln in lines])
+    keep[[i for i, ln in enumerate(lines) if "arrow-parens" in ln][1]] = True
+    assert [lines[i] for i in np.flatnonzero(location_guard(lines, keep))] == ["/home/dev/app/src/locale/l1.js"]
+
+
+def test_a_long_lint_report_keeps_its_rare_finding_where_it_is(shipped_compressor):
+    text = _eslint()
+    out = shipped_compressor.compress(text).text
+    kept = [ln for ln in out.split("\n") if not MARKER_RE.match(ln)]
+    assert set(kept) <= set(text.split("\n"))  # whole lines only
+    shadow = next(ln for ln in kept if "no-shadow" in ln)
+    heading = [ln for ln in kept[: kept.index(shadow)] if ln.startswith("/home/")][-1]
+    assert heading == "/home/dev/app/src/locale/l37.js"
+    assert any(MARKER_RE.match(ln) for ln in out.split("\n"))  # the repeated findings collapsed
+
+
+def test_a_kept_rust_warning_keeps_its_pointer(shipped_compressor):
+    text = CLIPPY + "\n".join(f"    Compiling dep{i} v0.{i}.0" for i in range(30)) + \
+        "\nwarning: `demo` (lib) generated 1 warning\n    Finished `dev` profile in 0.24s\n"
+    out = shipped_compressor.compress(text).text
+    assert "warning: manual arithmetic check found" in out and "   --> src/lib.rs:116:25" in out
