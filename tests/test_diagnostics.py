@@ -68,7 +68,7 @@ def test_kept_findings_bring_their_location():
     lines = CLIPPY.split("\n")
     keep = np.zeros(len(lines), dtype=bool)
     keep[1] = True  # the warning's header
-    assert np.flatnonzero(location_guard(lines, keep)).tolist() == [2]  # its --> pointer
+    assert np.flatnonzero(location_guard(lines, keep)).tolist() == [2, 7]  # its --> pointer, its lint
     lines = _eslint(3).split("\n")
     keep = np.array(["no-shadow" in ln or "l2.js" in ln for ln in lines])
     keep[[i for i, ln in enumerate(lines) if "arrow-parens" in ln][1]] = True

@@ -239,6 +239,7 @@ def at_frame_guard(lines: Sequence[str]) -> np.ndarray:
 
 #: Where a diagnostic points (rustc, clippy, ruff): `` --> src/lib.rs:12:5`` under its header.
 _POINTER = re.compile(r"^\s*--> \S+:\d+")
+_LINT_NOTE = re.compile(r"^\s*= note: `#\[(?:warn|deny|forbid)\(")
 
 
 def _report_file(line: str) -> bool:
@@ -249,8 +250,9 @@ def _report_file(line: str) -> bool:
 
 def location_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
     """Lines that say where kept diagnostics are: a kept header's ``-->`` pointer (the next
-    non-blank line), and the file heading a kept ``  12:5  error ...`` finding. A finding
-    without its file and line answers nothing."""
+    non-blank line) and the note naming its lint (``= note: `#[warn(...)]```), and the file
+    heading a kept ``  12:5  error ...`` finding. A finding without its file and line answers
+    nothing."""
     add = np.zeros(len(lines), dtype=bool)
     heading = -1
     for i, ln in enumerate(lines):
@@ -266,6 +268,13 @@ def location_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
             j += 1
         if j < len(lines) and _POINTER.match(lines[j]):
             add[j] = True
+            # rustc names the lint of a warning's first occurrence in a note of its block:
+            # "= note: `#[warn(unused_imports)]` on by default" (what an #[allow] needs).
+            for k in range(j + 1, min(j + 40, len(lines))):
+                if not lines[k].strip():
+                    break
+                if _LINT_NOTE.match(lines[k]):
+                    add[k] = True
     return add & ~keep
 
 
