@@ -45,6 +45,10 @@ def test_findings_are_build_output_and_go_test_is_a_test_run():
                     "FAIL\texample.com/m\t0.012s", "FAIL"])
     assert detect(go) == "test"
     assert is_critical_line("    b_test.go:12: expected 1, got 2") and not is_critical_line("b.go:12: x")
+    vitest = "\n".join([f" \u2713 test/a.test.ts > api > case {i}" for i in range(20)]
+                       + ["", " Test Files  1 failed | 6 passed (7)", "      Tests  5 failed | 220 passed (225)"])
+    assert detect(vitest) == "test"
+    assert detect("\n".join(["  emitter", "    \u2713 on", "    1) off", "", "  16 passing (12ms)", "  3 failing"])) == "test"
 
 
 def test_lint_kind_names_the_rule():
