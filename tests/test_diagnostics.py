@@ -45,6 +45,7 @@ def test_findings_are_build_output_and_go_test_is_a_test_run():
                     "FAIL\texample.com/m\t0.012s", "FAIL"])
     assert detect(go) == "test"
     assert is_critical_line("    b_test.go:12: expected 1, got 2") and not is_critical_line("b.go:12: x")
+    assert is_critical_line("  \u2716 trailing dash") and not is_critical_line("  \u2714 main (105ms)")
     vitest = "\n".join([f" \u2713 test/a.test.ts > api > case {i}" for i in range(20)]
                        + ["", " Test Files  1 failed | 6 passed (7)", "      Tests  5 failed | 220 passed (225)"])
     assert detect(vitest) == "test"
@@ -95,3 +96,28 @@ def test_a_kept_rust_warning_keeps_its_pointer(shipped_compressor):
         "\nwarning: `demo` (lib) generated 1 warning\n    Finished `dev` profile in 0.24s\n"
     out = shipped_compressor.compress(text).text
     assert "warning: manual arithmetic check found" in out and "   --> src/lib.rs:116:25" in out
+
+
+def _ava(passing: int = 40) -> str:
+    names = ["main", "supports German umlauts", "custom replacements", "leading underscore", "counter"]
+    out = [""] + [f"  \u2714 {names[i % 5]} {i}" + (" (105ms)" if i % 7 == 0 else "") for i in range(passing)]
+    out.insert(17, "  \u2716 trailing dash ")
+    out += ["  \u2500", "", "  trailing dash", "", "  Difference:", "", "  - 'foo-bar-'", "  + 'foo-bar'", "",
+            "  \u203a file://test.js:198:4", "", "  1 test failed", ""]
+    return "\n".join(out)
+
+
+def test_a_runners_passing_tests_collapse_and_its_failure_stays(shipped_compressor):
+    from kompress.decision.frame import run_frame
+    from kompress.structure.templates import TEST_RECORD, records
+
+    text = _ava()
+    lines = text.split("\n")
+    assert detect(text) == "test"
+    heads = records(lines, by_lead=False)
+    assert all(heads[i] == i for i, ln in enumerate(lines) if TEST_RECORD.match(ln))  # indented, yet records
+    frame = run_frame(lines)
+    assert frame is not None and frame.repeat.sum() >= 30  # passes of any name length are one kind
+    out = shipped_compressor.compress(text).text
+    assert "  \u2716 trailing dash " in out.split("\n") and "  - 'foo-bar-'" in out
+    assert sum(ln.startswith("  \u2714") for ln in out.split("\n")) < 10

@@ -54,6 +54,7 @@ CRITICAL = re.compile(
   | \b\d+\ (?:passed|failed|errors?|failures?|skipped|xfailed|xpassed|deselected|tests?)\b  # outcome counts
   | \btest\ result:                     # cargo test summary
   | ^[\ \t]+\w+_test\.go:\d+:\          # go test: a failing test's t.Error, at its file:line
+  | ^[\ \t]*[✖✗✕×]\ \S           # a test runner's failure mark (ava, jest, vitest, node --test)
     """,
     re.VERBOSE,
 )
@@ -68,12 +69,12 @@ _QUOTED = re.compile(r"'[^'\n]*'|‘[^’\n]*’|\"[^\"\n]*\"")
 
 
 #: A linter's finding that names its rule: flake8/ruff ``path:12:5: F401 ...``, pylint ``path:12:0:
-#: W0612: ...``, mypy ``path:12: error: ... [arg-type]``, tsc ``path(12,5): error TS2322: ...``,
-#: eslint's stylish ``  12:5  error  ...  no-shadow``, ruff's snippet header ``F401 [*] ...``.
-#: ``rule`` (one of the groups) names its kind.
+#: W0612: ...``, mypy, cppcheck and clang-tidy ``path:12:5: style: ... [id]``, tsc ``path(12,5):
+#: error TS2322: ...``, eslint's stylish ``  12:5  error  ...  no-shadow``, ruff's snippet header
+#: ``F401 [*] ...``. The group that matched names the rule.
 _LINT_FINDING = re.compile(
     r"^[^\s:()]+(?::\d+){1,2}: (?:(?:error|warning|note): )?(?P<code>[A-Z]{1,4}\d{3,4})\b"
-    r"|^[^\s:()]+:\d+(?::\d+)?: (?:error|warning|note): .{0,400}  \[(?P<mypy>[\w-]{1,80})\]$"
+    r"|^[^\s:()]+:\d+(?::\d+)?: (?:error|warning|note|style|performance|portability): .{0,400} \[(?P<bracket>[\w-]{1,80})\]$"
     r"|^[^\s:()]+\(\d+,\d+\): (?:error|warning) (?P<ts>TS\d+):"
     r"|^\s+\d+:\d+\s+(?:error|warning)\s.{0,400}\S\s{2,}(?P<eslint>[@\w/-]{1,80})$"
     r"|^(?P<ruff>[A-Z]{1,4}\d{3,4}) (?:\[\*\] )?\S",

@@ -76,7 +76,8 @@ _TEST = re.compile(
     r"^\s*(Tests?:|Test Suites:)\s+\d+|^(not )?ok \d+ |^[.sFExX]+ +\[ *\d+%\]$|"
     r"^\d+ (passed|failed)(, \d+ \w+)* in \d|^test result: |"
     r"^\s*--- (PASS|FAIL|SKIP): \S|^(ok|FAIL)\s+\S+\s+[\d.]+s$|"  # go test -v
-    r"^\s*(Test Files|Tests)  +\d+ (passed|failed)\b|^\s+\d+ (passing|failing) \(?)",  # vitest, mocha
+    r"^\s*(Test Files|Tests)  +\d+ (passed|failed)\b|^\s+\d+ (passing|failing) \(?|"  # vitest, mocha
+    r"^\s*\d+ tests? (passed|failed)$)",  # ava
     re.M,
 )
 _BUILD = re.compile(
