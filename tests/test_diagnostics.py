@@ -58,7 +58,8 @@ def test_lint_kind_names_the_rule():
     assert lint_kind("src/a.py:8: error: Function is missing a type annotation  [no-untyped-def]") == "no-untyped-def"
     assert lint_kind("src/Ky.ts(211,37): error TS2345: Argument of type 'number'") == "TS2345"
     assert lint_kind("  4:11  error  'o' is already declared  no-shadow") == "no-shadow"
-    assert lint_kind("RUF059 Unpacked variable `names` is never used") == "RUF059"
+    assert lint_kind("RUF059 Unpacked variable `names` is never used\n  --> src/a.py:38:10") == "RUF059"
+    assert lint_kind("E1203 10:55:01.123456  1234 main.cc:42] started") is None  # glog, not ruff
     assert lint_kind("cmd/main.go:41:4: unreachable code") is None
     assert lint_kind("The E501 rule is about long lines") is None
 

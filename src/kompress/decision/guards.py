@@ -77,14 +77,15 @@ _LINT_FINDING = re.compile(
     r"|^[^\s:()]+:\d+(?::\d+)?: (?:error|warning|note|style|performance|portability): .{0,400} \[(?P<bracket>[\w-]{1,80})\]$"
     r"|^[^\s:()]+\(\d+,\d+\): (?:error|warning) (?P<ts>TS\d+):"
     r"|^\s+\d+:\d+\s+(?:error|warning)\s.{0,400}\S\s{2,}(?P<eslint>[@\w/-]{1,80})$"
-    r"|^(?P<ruff>[A-Z]{1,4}\d{3,4}) (?:\[\*\] )?\S",
+    # ruff's snippet header, known by the pointer under it (glog's "E1203 10:55:01 ..." is not one)
+    r"|^(?P<ruff>[A-Z]{1,4}\d{3,4}) (?:\[\*\] )?\S.{0,400}\n[ \t]*--> ",
     re.M,
 )  # (bounded repeats: a hostile line costs at most a few hundred steps per position)
 
 
 def lint_kind(line: str) -> str | None:
     """The rule a linter's finding line names (``F401``, ``arg-type``, ``TS2322``,
-    ``no-shadow``), or None for any other line."""
+    ``no-shadow``; a ruff header with the ``-->`` line under it), or None for any other line."""
     m = _LINT_FINDING.match(line)
     return next((g for g in m.groups() if g), None) if m else None
 
