@@ -122,3 +122,30 @@ def test_a_runners_passing_tests_collapse_and_its_failure_stays(shipped_compress
     out = shipped_compressor.compress(text).text
     assert "  \u2716 trailing dash " in out.split("\n") and "  - 'foo-bar-'" in out
     assert sum(ln.startswith("  \u2714") for ln in out.split("\n")) < 10
+
+
+def test_a_git_log_keeps_every_commit_and_its_subject():
+    log = "".join(f"commit {i:040x}\nAuthor: Dev {i} <dev{i}@example.com>\nDate:   Wed Aug 19 08:40:07 2026 +0400\n\n"
+                  f"    Fix the parser's case {i}\n\n docs/file_{i}.md | {i + 1} +\n 1 file changed, {i + 1} insertions(+)\n\n"
+                  for i in range(1, 30))
+    lines = log.split("\n")
+    idx = set(guard_line_indices(log, line_spans(log)[0]).tolist())
+    commits = [i for i, ln in enumerate(lines) if ln.startswith("commit ")]
+    subjects = [i for i, ln in enumerate(lines) if ln.startswith("    Fix")]
+    assert len(commits) == len(subjects) == 29 and set(commits) | set(subjects) <= idx
+
+
+def test_esbuild_errors_are_build_output_and_keep_their_location(shipped_compressor):
+    err = ("\u2718 [ERROR] Could not resolve \"./CopyRight\"\n\n    src/App/TodoMVC.tsx:7:22:\n"
+           "      7 \u2502 import Copyright from './CopyRight'\n        \u2575                       ~~~~~~~~~~~~~\n\n")
+    text = "".join(err.replace("7:22", f"{7 + i}:22") for i in range(12)) + "12 errors\n"
+    assert detect(text) == "build"
+    out = shipped_compressor.compress(text).text
+    assert "    src/App/TodoMVC.tsx:7:22:" in out.split("\n")
+
+
+def test_a_line_kept_word_for_word_keeps_its_trailing_spaces(shipped_compressor):
+    text = "\n".join(["The deployment finished and the service is now answering requests again.   "] * 2
+                     + ["Nothing else happened during the window that anyone needs to know about."] * 30)
+    out = shipped_compressor.compress(text, granularity="word", threshold=0.0).text
+    assert out.split("\n")[0] == "The deployment finished and the service is now answering requests again.   "

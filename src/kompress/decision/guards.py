@@ -68,6 +68,11 @@ _WARNING_FLAG = re.compile(r"\[-W[\w=+-]+\]")
 _QUOTED = re.compile(r"'[^'\n]*'|‘[^’\n]*’|\"[^\"\n]*\"")
 
 
+#: A commit in ``git log`` (with or without ``--stat``/``-p``): its ``commit <hash>`` line, the
+#: header lines (``Merge:``, ``Author:``, ``Date:``), a blank line, group 1 its subject line.
+GIT_COMMIT = re.compile(r"^commit [0-9a-f]{7,40}\b[^\n]*\n(?:[A-Z][\w-]*:[^\n]*\n){0,8}\n {4}(\S)", re.M)
+
+
 #: A linter's finding that names its rule: flake8/ruff ``path:12:5: F401 ...``, pylint ``path:12:0:
 #: W0612: ...``, mypy, cppcheck and clang-tidy ``path:12:5: style: ... [id]``, tsc ``path(12,5):
 #: error TS2322: ...``, eslint's stylish ``  12:5  error  ...  no-shadow``, ruff's snippet header
@@ -110,10 +115,11 @@ DIFF_CHANGE = re.compile(r"^(?:[+-]|@@ |diff --git |rename (?:from|to) |new file
 def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = None) -> np.ndarray:
     """Indices of the lines of ``text`` the guard keeps whole: those that name an error,
     signal or exit status (the :data:`CRITICAL` pattern; polarity words alone do not count),
-    the first compiler warning of each kind (:data:`COMPILER_WARNING`),
+    the first compiler warning of each kind (:data:`COMPILER_WARNING`), the first finding of
+    each linter rule (:data:`_LINT_FINDING`), every commit's hash and subject in a git log,
     test-session headers (:data:`SESSION_HEADER`) and, in a diff, every changed line and
     hunk header (:data:`DIFF_CHANGE`: unchanged context is what may go), found in one pass
-    per pattern. (No alternative matches across a newline, so a match's start is its line.)"""
+    per pattern. (Every match starts on the line it names.)"""
     hits = [m.start() for m in _CRITICAL_IN_TEXT.finditer(text)]
     if ": warning:" in text:
         kinds: set[str] = set()
@@ -131,6 +137,10 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
         if rule not in rules:
             rules.add(rule)
             hits.append(m.start())
+    if "commit " in text:
+        # git log: every commit is an event; its hash line and its subject stay.
+        for m in GIT_COMMIT.finditer(text):
+            hits += [m.start(), m.start(1)]
     if "rootdir: " in text or " -- Python " in text:
         hits += [m.start() for m in SESSION_HEADER.finditer(text)]
     if domain == "diff":
@@ -240,7 +250,8 @@ def at_frame_guard(lines: Sequence[str]) -> np.ndarray:
 
 
 #: Where a diagnostic points (rustc, clippy, ruff): `` --> src/lib.rs:12:5`` under its header.
-_POINTER = re.compile(r"^\s*--> \S+:\d+")
+#: (esbuild's is a line of its own: ``    src/App.tsx:7:22:``.)
+_POINTER = re.compile(r"^\s*(?:--> \S+:\d+|[^\s:]+:\d+:\d+:$)")
 _LINT_NOTE = re.compile(r"^\s*= note: `#\[(?:warn|deny|forbid)\(")
 
 
@@ -266,7 +277,7 @@ def location_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
         if heading >= 0 and lint_kind(ln) is not None and ln[:1] in " \t":
             add[heading] = True
         j = i + 1
-        while j < len(lines) and j <= i + 2 and not lines[j].strip():
+        while j < len(lines) and j <= i + 2 and not lines[j].strip():  # esbuild: a blank line between
             j += 1
         if j < len(lines) and _POINTER.match(lines[j]):
             add[j] = True

@@ -131,7 +131,11 @@ def _join_words(
             run_start = s
             parts.append(" " + text[s:e])
         prev = i
-    spans.append((run_start, int(ends[prev])))
-    tail = "\r" if line_end > line_start and text[line_end - 1] == "\r" else ""
-    return "".join(parts) + tail
+    end = int(ends[prev])
+    if prev == int(np.searchsorted(starts, line_end)) - 1:
+        # The line's last word is kept: keep what follows it too (trailing spaces, a "\r"), so
+        # a line kept word for word is the line byte for byte (an edit tool matches it exactly).
+        end = line_end
+    spans.append((run_start, end))
+    return "".join(parts) + text[int(ends[prev]) : end]
 

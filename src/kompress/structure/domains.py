@@ -86,7 +86,8 @@ _BUILD = re.compile(
     r"collect2: |^error(\[E\d+\])?: |^warning: |\d+ errors? generated|^BUILD (SUCCESS|FAILURE)|"
     # rustc, clippy and ruff's snippet diagnostics point at the code: " --> src/lib.rs:12:5";
     # eslint's stylish format: a file's path, then "  12:5  error  message  rule" per finding.
-    r"^\s*--> [^\s:]+:\d+:\d+$|^\s+\d+:\d+\s+(error|warning)\s{2})",
+    r"^\s*--> [^\s:]+:\d+:\d+$|^\s+\d+:\d+\s+(error|warning)\s{2}|"
+    r"^[✘▲] \[(ERROR|WARNING)\] )",  # esbuild
     re.M,
 )
 # grep -n hits and -A/-B/-C context lines (path-N-text), with "--" between groups.
