@@ -149,3 +149,12 @@ def test_a_line_kept_word_for_word_keeps_its_trailing_spaces(shipped_compressor)
                      + ["Nothing else happened during the window that anyone needs to know about."] * 30)
     out = shipped_compressor.compress(text, granularity="word", threshold=0.0).text
     assert out.split("\n")[0] == "The deployment finished and the service is now answering requests again.   "
+
+
+def test_crlf_lines_stay_crlf_whole_or_cut(shipped_compressor):
+    text = ("The deployment finished and the service is now answering requests again.\r\n" * 3
+            + "Nothing else happened during the window that anyone needs to know about at all.\r\n" * 30)
+    out = shipped_compressor.compress(text, granularity="word", threshold=0.5).text
+    lines = out.split("\n")[:-1]
+    assert lines and all(ln.endswith("\r") for ln in lines)
+    assert any(ln not in text.split("\n") for ln in lines)  # some lines were cut, and kept their \r

@@ -260,7 +260,6 @@ def _report_file(line: str) -> bool:
     return 0 < len(line) < 300 and not any(c in line for c in " \t:") and "." in line.rsplit("/", 1)[-1]
 
 
-
 def location_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
     """Lines that say where kept diagnostics are: a kept header's ``-->`` pointer (the next
     non-blank line) and the note naming its lint (``= note: `#[warn(...)]```), and the file

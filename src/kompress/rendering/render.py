@@ -137,5 +137,6 @@ def _join_words(
         # a line kept word for word is the line byte for byte (an edit tool matches it exactly).
         end = line_end
     spans.append((run_start, end))
-    return "".join(parts) + text[int(ends[prev]) : end]
+    tail = "\r" if end < line_end and text[line_end - 1] == "\r" else ""  # a CRLF line stays one
+    return "".join(parts) + text[int(ends[prev]) : end] + tail
 

@@ -43,12 +43,12 @@ def masked(line: str) -> str:
     return " ".join(line.split())
 
 
-#: A continuation line: indented, or a stack-trace / chained-exception line.
 #: A test's result line in a runner's verbose output (ava, mocha, vitest, jest, node --test, go
 #: test -v, TAP): a record of its own, though indented. Group ``mark``: its mark; a pass is one of
 #: :data:`PASS_MARKS`.
 TEST_RECORD = re.compile(r"^\s*(?P<mark>✔|✓|√|✖|✗|✕|×|--- (?:PASS|FAIL|SKIP):|(?:not )?ok(?= \d+ ))\s")
 PASS_MARKS = frozenset({"✔", "✓", "√", "--- PASS:", "ok"})
+#: A continuation line: indented, or a stack-trace / chained-exception line.
 _CONTINUATION = re.compile(
     r"^(?:[ \t]+\S|Caused by:|Traceback \(most recent call last\)|During handling of|The above exception"
     r"|\.\.\. \d+ more|[\w.$]+(?:Error|Exception|Warning)\b[:\s])"
@@ -88,9 +88,9 @@ def records(lines: Sequence[str], by_lead: bool = True) -> np.ndarray:
     """Index of each line's record head (``-1`` for blank lines).
 
     A line continues the record above it when it is indented (unless it is a test's result:
-    :data:`TEST_RECORD`) or looks like a stack-trace line, or (``by_lead``, for logs) when most lines of the text open with the same kind of
-    token (a timestamp's digit, a ``[``) and this one does not; the first non-blank line
-    always heads a record.
+    :data:`TEST_RECORD`) or looks like a stack-trace line, or (``by_lead``, for logs) when most
+    lines of the text open with the same kind of token (a timestamp's digit, a ``[``) and this
+    one does not; the first non-blank line always heads a record.
     """
     n = len(lines)
     head = np.full(n, -1, dtype=np.int64)
