@@ -158,3 +158,13 @@ def test_crlf_lines_stay_crlf_whole_or_cut(shipped_compressor):
     lines = out.split("\n")[:-1]
     assert lines and all(ln.endswith("\r") for ln in lines)
     assert any(ln not in text.split("\n") for ln in lines)  # some lines were cut, and kept their \r
+
+
+def test_a_prose_line_is_not_cut_down_to_its_negation(shipped_compressor):
+    text = "\n".join(["Usage: tool [OPTION]... [FILE]...",
+                      "      list the directories themselves and not the contents inside of them",
+                      "      show the names of every group that owns the files in the listing here",
+                      "      this option does not follow symbolic links found on the command line"] * 6)
+    out = shipped_compressor.compress(text, granularity="word", threshold=1.0).text
+    negated = [ln for ln in out.split("\n") if "not" in ln.split()]
+    assert negated and all(ln in text.split("\n") for ln in negated)  # whole lines, not a bare "not"

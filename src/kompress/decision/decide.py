@@ -87,7 +87,8 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
         keep = raw.copy()
         if guard:
             # Which lines are structured (not prose): read by the tail and the whole-line rule below.
-            structured = structured_lines(LineView(text, l_starts, l_ends))
+            lines_text = LineView(text, l_starts, l_ends)
+            structured = structured_lines(lines_text)
             keep |= must_keep_mask(text, ws.starts, ws.ends)
             keep |= critical[w_line]
             # The last lines are the outcome (final message, summary, exit status); prose
@@ -106,8 +107,13 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
         if guard and options.structure:
             # Only prose loses words inside a line: a structured line (key: value, a table row,
             # code, a file view, a log record) is kept whole when any word of it is kept.
-            kept_any = np.bincount(w_line, weights=keep.astype(np.float64), minlength=len(l_starts)) > 0
-            keep = np.where(structured[w_line], kept_any[w_line], keep)
+            kept_n = np.bincount(w_line, weights=keep.astype(np.float64), minlength=len(l_starts))
+            whole = structured.copy()
+            # A prose line cut down to a word or two around its negation ("Changes not staged
+            # for commit:" -> "not") says nothing; its negation is why it stayed: keep it whole.
+            for li in np.flatnonzero(~structured & (kept_n > 0) & (kept_n <= 2)):
+                whole[li] = has_polarity(lines_text[li])
+            keep = np.where(whole[w_line], (kept_n > 0)[w_line], keep)
     elif ranked:
         lines = LineView(text, l_starts, l_ends)
         if options.structure and frame is None and not frame_known:
