@@ -140,6 +140,13 @@ def test_esbuild_errors_are_build_output_and_keep_their_location(shipped_compres
            "      7 \u2502 import Copyright from './CopyRight'\n        \u2575                       ~~~~~~~~~~~~~\n\n")
     text = "".join(err.replace("7:22", f"{7 + i}:22") for i in range(12)) + "12 errors\n"
     assert detect(text) == "build"
+    from kompress.decision.guards import backtrace_guard
+    from kompress.structure.units import LineView
+
+    view = LineView(text, *line_spans(text))
+    keep = np.array([view[i].startswith("\u2718") for i in range(len(view))])
+    added = [view[i] for i in np.flatnonzero(backtrace_guard(view, keep))]
+    assert added[:2] == ["    src/App/TodoMVC.tsx:7:22:", "    src/App/TodoMVC.tsx:8:22:"]
     out = shipped_compressor.compress(text).text
     assert "    src/App/TodoMVC.tsx:7:22:" in out.split("\n")
 

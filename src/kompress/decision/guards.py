@@ -251,7 +251,7 @@ def at_frame_guard(lines: Sequence[str]) -> np.ndarray:
 
 #: Where a diagnostic points (rustc, clippy, ruff): `` --> src/lib.rs:12:5`` under its header.
 #: (esbuild's is a line of its own: ``    src/App.tsx:7:22:``.)
-_POINTER = re.compile(r"^\s*(?:--> \S+:\d+|[^\s:]+:\d+:\d+:$)")
+_POINTER = re.compile(r"^\s*(?:--> \S+:\d+|[^\s:]+:\d+:\d+:$)", re.M)
 _LINT_NOTE = re.compile(r"^\s*= note: `#\[(?:warn|deny|forbid)\(")
 
 
@@ -303,7 +303,8 @@ def backtrace_guard(lines: LineView, keep: np.ndarray) -> np.ndarray:
         add |= native_frame_guard(lines)
     if " at " in lines.text or "\tat " in lines.text:
         add |= at_frame_guard(lines)
-    if "--> " in lines.text or _LINT_FINDING.search(lines.text):
+    # (esbuild's pointer has no "-->" and its report no rule: the pointer is looked for itself.)
+    if "--> " in lines.text or _POINTER.search(lines.text) or _LINT_FINDING.search(lines.text):
         add |= location_guard(lines, keep)
     return add
 
