@@ -86,7 +86,7 @@ def render(
         else:
             idx = [i for i in range(a, b) if word_keep[i]]
             kept_line = bool(idx)
-            line_text = _join_words(text, word_starts, word_ends, idx, ls, le, spans) if kept_line else ""
+            line_text = _join_words(text, word_starts, word_ends, idx, a, b, ls, le, spans) if kept_line else ""
         if kept_line:
             flush_omitted()
             out.extend(pending_blank)
@@ -110,13 +110,16 @@ def _join_words(
     starts: np.ndarray,
     ends: np.ndarray,
     idx: list[int],
+    first_word: int,
+    end_word: int,
     line_start: int,
     line_end: int,
     spans: list[tuple[int, int]],
 ) -> str:
+    """The kept words ``idx`` of the line holding words ``[first_word, end_word)``, joined."""
     parts: list[str] = []
     run_start = int(starts[idx[0]])
-    if idx[0] == int(np.searchsorted(starts, line_start)):
+    if idx[0] == first_word:
         # The line's first word is kept: keep its indentation (structure for code/YAML).
         run_start = line_start
     prev = None
@@ -132,7 +135,7 @@ def _join_words(
             parts.append(" " + text[s:e])
         prev = i
     end = int(ends[prev])
-    if prev == int(np.searchsorted(starts, line_end)) - 1:
+    if prev == end_word - 1:
         # The line's last word is kept: keep what follows it too (trailing spaces, a "\r"), so
         # a line kept word for word is the line byte for byte (an edit tool matches it exactly).
         end = line_end
