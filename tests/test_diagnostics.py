@@ -1,5 +1,6 @@
-"""Linters' and compilers' findings: detected as build output, the first of each rule kept, and
-kept findings keep where they are (the file heading, the ``-->`` pointer)."""
+"""Linters' and compilers' findings: detected as build output, a linter's findings and a compiler's
+first warning of each kind kept, and kept findings keep where they are (the file heading, the
+``-->`` pointer)."""
 
 import numpy as np
 
@@ -64,10 +65,15 @@ def test_lint_kind_names_the_rule():
     assert lint_kind("The E501 rule is about long lines") is None
 
 
-def test_the_guard_keeps_the_first_finding_of_each_rule():
+def test_the_guard_keeps_a_linters_findings_and_a_compilers_first_warning_of_each_kind():
+    from kompress.decision.guards import FINDINGS_PER_RULE
+
     idx = set(guard_line_indices(FLAKE8, line_spans(FLAKE8)[0]).tolist())
-    assert {0, 6, 7} <= idx  # the first E501, the F401, the F841
-    assert not idx & {1, 2, 3, 4, 5}  # the other E501 findings are the model's to decide
+    assert idx == set(range(8))  # each E501 is a line to wrap at its own place
+    many = "\n".join(f"pkg/m.py:{i + 1}:80: E501 line too long (90 > 79 characters)" for i in range(FINDINGS_PER_RULE + 20))
+    assert guard_line_indices(many, line_spans(many)[0]).tolist() == list(range(FINDINGS_PER_RULE))  # bounded
+    gcc = "\n".join(f"src/a.c:{i + 1}:5: warning: unused variable 'v{i}' [-Wunused-variable]" for i in range(6))
+    assert guard_line_indices(gcc, line_spans(gcc)[0]).tolist() == [0]  # a build's by-product: one of a kind
 
 
 def test_kept_findings_bring_their_location():
@@ -75,6 +81,13 @@ def test_kept_findings_bring_their_location():
     keep = np.zeros(len(lines), dtype=bool)
     keep[1] = True  # the warning's header
     assert np.flatnonzero(location_guard(lines, keep)).tolist() == [2, 7]  # its --> pointer, its lint
+    # clippy names a pedantic lint only in its link, in every block: the first kept block's link stays
+    block = ["warning: casting `u8` to `i8` may wrap around the value", "  --> src/io.rs:{}:12", "   |",
+             "   = help: for further information visit https://rust-lang.github.io/rust-clippy/index.html#cast_possible_wrap",
+             ""]
+    lines = [ln.format(n) for n in (88, 90) for ln in block]
+    keep = np.array([ln.startswith("warning") for ln in lines])
+    assert np.flatnonzero(location_guard(lines, keep)).tolist() == [1, 3, 6]  # pointers; the first link
     lines = _eslint(3).split("\n")
     keep = np.array(["no-shadow" in ln or "l2.js" in ln for ln in lines])
     keep[[i for i, ln in enumerate(lines) if "arrow-parens" in ln][1]] = True
@@ -133,6 +146,10 @@ def test_a_git_log_keeps_every_commit_and_its_subject():
     commits = [i for i, ln in enumerate(lines) if ln.startswith("commit ")]
     subjects = [i for i, ln in enumerate(lines) if ln.startswith("    Fix")]
     assert len(commits) == len(subjects) == 29 and set(commits) | set(subjects) <= idx
+    assert not idx & {i for i, ln in enumerate(lines) if " | " in ln}  # not a diff: no --stat rule
+    idx = set(guard_line_indices(log, line_spans(log)[0], domain=detect(log)).tolist())
+    stats = [i for i, ln in enumerate(lines) if " | " in ln or " file changed" in ln]
+    assert len(stats) == 58 and set(stats) <= idx  # git log --stat: the files each commit changed
 
 
 def test_esbuild_errors_are_build_output_and_keep_their_location(shipped_compressor):

@@ -108,15 +108,28 @@ _CRITICAL_IN_TEXT = re.compile(CRITICAL.pattern, CRITICAL.flags | re.M)
 SESSION_HEADER = re.compile(r"^(?:platform \S+ -- Python \S+|rootdir: \S)", re.M)
 
 
-#: What a diff changes: ``+``/``-`` lines, hunk headers and file headers (kept in diffs).
-DIFF_CHANGE = re.compile(r"^(?:[+-]|@@ |diff --git |rename (?:from|to) |new file mode|deleted file mode)", re.M)
+#: What a diff changes: ``+``/``-`` lines, hunk headers and file headers (kept in diffs), and
+#: the heading of a pull's diffstat (``Changes from A to B:``: what range came in).
+DIFF_CHANGE = re.compile(r"^(?:[+-]|@@ |diff --git |rename (?:from|to) |new file mode|deleted file mode"
+                         r"|Changes from [0-9a-f]{7,40} to [0-9a-f]{7,40}:)", re.M)
+#: What a commit's diffstat says it changed (``git log --stat``, ``git show --stat``): each file's
+#: `` path | 12 ++--`` line and the ``N files changed`` total: a commit's files are what ``--stat``
+#: was asked for. (A pull's or a merge's stat of upstream changes is left to the model.)
+COMMIT_STAT = re.compile(r"^(?: \S[^\n|]{0,400}\| +(?:\d+(?: [+-]+)?|Bin [^\n]*)$| \d+ files? changed)", re.M)
+
+#: Findings of one rule kept whole by the guard (the first ones): a linter's report is a list of
+#: things to fix, each at its own place, so each finding line stays, up to this many per rule
+#: (ruff ``--select ALL`` on a large tree reports thousands; the model decides past them, and
+#: markers count what goes).
+FINDINGS_PER_RULE = 50
 
 
 def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = None) -> np.ndarray:
     """Indices of the lines of ``text`` the guard keeps whole: those that name an error,
     signal or exit status (the :data:`CRITICAL` pattern; polarity words alone do not count),
-    the first compiler warning of each kind (:data:`COMPILER_WARNING`), the first finding of
-    each linter rule (:data:`_LINT_FINDING`), every commit's hash and subject in a git log,
+    the first compiler warning of each kind (:data:`COMPILER_WARNING`), a linter's findings
+    (:data:`_LINT_FINDING`, the first :data:`FINDINGS_PER_RULE` of each rule), every commit's
+    hash and subject in a git log (and in a diff its ``--stat``, :data:`COMMIT_STAT`),
     test-session headers (:data:`SESSION_HEADER`) and, in a diff, every changed line and
     hunk header (:data:`DIFF_CHANGE`: unchanged context is what may go), found in one pass
     per pattern. (Every match starts on the line it names.)"""
@@ -129,18 +142,24 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
             if kind not in kinds:
                 kinds.add(kind)
                 hits.append(m.start())
-    # A linter's findings: the first of each rule, as a compiler's first warning of each kind
-    # (forty E501 findings are one kind; the model decides the others, markers count them).
-    rules: set[str] = set()
+    # A linter's findings: each is a thing to fix at its own place (a compiler's repeated
+    # warning is one kind; forty E501 findings are forty lines to wrap), up to
+    # FINDINGS_PER_RULE of each rule.
+    rules: dict[str, int] = {}
     for m in _LINT_FINDING.finditer(text):
         rule = next(g for g in m.groups() if g)
-        if rule not in rules:
-            rules.add(rule)
+        # A compiler's ``[-Wformat=]`` warnings are a build's by-product, not the report asked
+        # for: the first of each kind, as COMPILER_WARNING keeps them.
+        if rules.get(rule, 0) < (1 if rule.startswith("-W") else FINDINGS_PER_RULE):
+            rules[rule] = rules.get(rule, 0) + 1
             hits.append(m.start())
     if "commit " in text:
         # git log: every commit is an event; its hash line and its subject stay.
-        for m in GIT_COMMIT.finditer(text):
+        commits = list(GIT_COMMIT.finditer(text))
+        for m in commits:
             hits += [m.start(), m.start(1)]
+        if commits and domain == "diff":  # stats after the first commit header
+            hits += [m.start() for m in COMMIT_STAT.finditer(text, commits[0].start())]
     if "rootdir: " in text or " -- Python " in text:
         hits += [m.start() for m in SESSION_HEADER.finditer(text)]
     if domain == "diff":
@@ -253,6 +272,8 @@ def at_frame_guard(lines: Sequence[str]) -> np.ndarray:
 #: (esbuild's is a line of its own: ``    src/App.tsx:7:22:``.)
 _POINTER = re.compile(r"^\s*(?:--> \S+:\d+|[^\s:]+:\d+:\d+:$)", re.M)
 _LINT_NOTE = re.compile(r"^\s*= note: `#\[(?:warn|deny|forbid)\(")
+# clippy's link to a lint's page, in every block: its name as an #[allow] spells it.
+_LINT_HELP = re.compile(r"^\s*= help: for further information visit \S+#(\w+)$")
 
 
 def _report_file(line: str) -> bool:
@@ -262,11 +283,13 @@ def _report_file(line: str) -> bool:
 
 def location_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
     """Lines that say where kept diagnostics are: a kept header's ``-->`` pointer (the next
-    non-blank line) and the note naming its lint (``= note: `#[warn(...)]```), and the file
+    non-blank line), the note naming its lint (``= note: `#[warn(...)]```) and, in the first
+    kept block of each clippy lint, the link that names it (``...#cast_possible_wrap``), and the file
     heading a kept ``  12:5  error ...`` finding. A finding without its file and line answers
     nothing."""
     add = np.zeros(len(lines), dtype=bool)
     heading = -1
+    named: set[str] = set()  # lints whose name a kept block already shows
     for i, ln in enumerate(lines):
         if _report_file(ln):
             heading = i
@@ -286,6 +309,9 @@ def location_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
                 if not lines[k].strip():
                     break
                 if _LINT_NOTE.match(lines[k]):
+                    add[k] = True
+                elif (h := _LINT_HELP.match(lines[k])) and h.group(1) not in named:
+                    named.add(h.group(1))  # the first block of each lint shows its name
                     add[k] = True
     return add & ~keep
 
