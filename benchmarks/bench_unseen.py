@@ -5,7 +5,7 @@
         --out benchmarks/unseen_holdout_results_after.json     # likewise holdout2
 
 Sources (``<family>/<case>.txt``, captured on this machine by running third-party tools on real
-public projects with injected faults), families absent from the training corpus, in three sets:
+public projects with injected faults), families absent from the training corpus, in four sets:
 
 * ``benchmarks/unseen/data`` (25 cases: cargo build/test/clippy, tsc, eslint, jest, vitest, mocha,
   npm install, go build/vet/test, mypy, pylint, ruff, flake8): run once before any rule was written
@@ -19,7 +19,12 @@ public projects with injected faults), families absent from the training corpus,
 * ``benchmarks/unseen/holdout2`` (16 cases, captured after the test-runner rules and run blind:
   git log/blame/status, a rebase conflict, pip install, esbuild, sphinx-build, prove, jest,
   vitest, mocha, tsc, markdownlint, stylelint, go vet, cargo test; ``unseen_holdout2_results.json``).
-  Both were read after their blind run (``*_after.json``: the figures since).
+* ``benchmarks/unseen/holdout3`` (24 cases, sixteenth session, captured after its first rules
+  (a linter's every finding, a commit's ``--stat``) and run blind: git merge/am/apply/cherry-pick/
+  bisect, ``diff -rq``, clang, ninja, cargo fmt/doc, luacheck, ansible-lint, black, isort,
+  codespell, vulture, coverage, doctest, jasmine, tap, biome, oxlint, webpack, npm ls;
+  ``unseen_holdout3_results.json``).
+  All were read after their blind run (``*_after.json``: the figures since).
 
 Questions (``<case>.json``), derived mechanically from the tool's own machine-readable report of
 the same run (``cargo --message-format=json``, ``eslint -f json``, ``jest --json``, ``go test

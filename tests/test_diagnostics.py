@@ -5,7 +5,8 @@ first warning of each kind kept, and kept findings keep where they are (the file
 import numpy as np
 
 from kompress import MARKER_RE
-from kompress.decision.guards import guard_line_indices, is_critical_line, lint_kind, location_guard
+from kompress.decision.guards import guard_line_indices, is_critical_line, location_guard
+from kompress.structure.findings import lint_kind
 from kompress.structure.domains import detect
 from kompress.structure.units import line_spans
 
@@ -192,3 +193,81 @@ def test_a_prose_line_is_not_cut_down_to_its_negation(shipped_compressor):
     out = shipped_compressor.compress(text, granularity="word", threshold=1.0).text
     negated = [ln for ln in out.split("\n") if "not" in ln.split()]
     assert negated and all(ln in text.split("\n") for ln in negated)  # whole lines, not a bare "not"
+
+
+OXLINT = """
+  x eslint(no-unreachable): Unreachable code.
+     ,-[src/xmlparser/node2json.js:41:5]
+ 40 |   return text;
+ 41 |   text = text + 1;
+    :   ^^^^^^^^^^^^^^^^
+    `----
+
+  x eslint(no-const-assign): Unexpected re-assignment of `const` variable parsed.
+    ,-[src/v6/Xml2JsParser.js:12:9]
+ 12 |   parsed = {};
+    `----
+"""
+ANSIBLE = """WARNING  Unable to load module ini_file at tasks/setup-RedHat.yml:22 for options validation
+
+name[casing]: All names should start with an uppercase letter.
+tasks/main.yml:4 Task/Handler: install docker
+
+partial-become[task]: ``become_user`` should have a corresponding ``become`` at the same level as itself.
+tasks/docker-users.yml:12 Task/Handler: Show docker users.
+"""
+BIOME = """classes/range.js:15:9 lint/correctness/noConstructorReturn ━━━━━━━━━━━━━━━━━━━━━━
+
+  × The constructor should not return a value.
+
+    14 │     if (range instanceof Range) {
+  > 15 │         return range
+"""
+
+
+def test_other_linters_findings_name_their_rule_and_make_build_output():
+    assert lint_kind("  x eslint(no-unreachable): Unreachable code.") == "eslint(no-unreachable)"
+    assert lint_kind("classes/range.js:15:9 lint/correctness/noConstructorReturn ━━━━") == "lint/correctness/noConstructorReturn"
+    assert lint_kind("name[casing]: All names should start with an uppercase letter.\ntasks/main.yml:4 Task") == "name[casing]"
+    assert lint_kind("name: docker\nversion: 3") is None  # a YAML key is not a rule: no location under it
+    assert lint_kind("tests/test_x.py:1460: unused variable 'whence' (100% confidence)") == "unused variable"
+    assert lint_kind("  x = compute(a): not a finding") is None
+    for text in (OXLINT, ANSIBLE, BIOME, "a.py:3: unused import 'os' (90% confidence)\nb.py:9: unused function 'f' (60% confidence)"):
+        assert detect(text) == "build", text
+    lines = OXLINT.split("\n")
+    keep = np.array([ln.startswith("  x ") for ln in lines])
+    assert [lines[i].strip() for i in np.flatnonzero(location_guard(lines, keep))] == [
+        ",-[src/xmlparser/node2json.js:41:5]", ",-[src/v6/Xml2JsParser.js:12:9]"]
+    lines = ANSIBLE.split("\n")
+    idx = guard_line_indices(ANSIBLE, line_spans(ANSIBLE)[0]).tolist()
+    assert [lines[i] for i in idx if "[" in lines[i] and ":" in lines[i][:30]] == [lines[2], lines[5]]
+    keep = np.zeros(len(lines), dtype=bool)
+    keep[idx] = True
+    assert lines[3] in [lines[i] for i in np.flatnonzero(location_guard(lines, keep))]  # the task's file:line
+
+
+def test_recursive_and_rustfmt_diffs_keep_every_change():
+    rq = "\n".join([f"Files vendor/z/f{i}.c and z-1.3/f{i}.c differ" for i in range(30)]
+                   + ["Only in z-1.3: contrib", "Only in vendor/z: BUILD.gn"])
+    assert detect(rq) == "diff"
+    assert len(guard_line_indices(rq, line_spans(rq)[0], domain="diff")) == 32  # each line is a changed file
+    fmt = ("Diff in /home/dev/semver/src/eval.rs:29:\n \n fn matches_impl() {\n-           Op::Exact => x,\n"
+           "+        Op::Exact => x,\n     }\nDiff in /home/dev/semver/src/parse.rs:87:\n-let (a,b) = f( t );\n+let (a, b) = f(t);\n")
+    assert detect(fmt) == "diff"
+    lines = fmt.split("\n")
+    idx = guard_line_indices(fmt, line_spans(fmt)[0], domain="diff").tolist()
+    assert [lines[i] for i in idx] == [ln for ln in lines if ln[:1] in ("+", "-") or ln.startswith("Diff in ")]
+
+
+def test_verdicts_and_the_steps_where_a_git_sequence_stopped_stay():
+    assert is_critical_line("would reformat /home/dev/pkg/src/a.py")
+    assert is_critical_line("│ │ ├── UNMET DEPENDENCY yaml@^2.2.2") and not is_critical_line("│ ├── yaml@2.2.2")
+    am = "\n".join([f"Applying: Patch number {i} (#{7300 + i})" for i in range(20)]
+                   + ["Using index info to reconstruct a base tree...", "CONFLICT (content): Merge conflict in api.py",
+                      "error: Failed to merge in the changes.", "Patch failed at 0020 Patch number 19 (#7319)"])
+    lines = am.split("\n")
+    assert [lines[i] for i in guard_line_indices(am, line_spans(am)[0]) if lines[i].startswith("Applying")] == lines[18:20]
+    bisect = "\n".join(f"Bisecting: {8 >> i} revisions left to test after this (roughly {3 - i} steps)\n"
+                       f"[{i:040x}] Subject of step {i}" for i in range(4))
+    lines = bisect.split("\n")
+    assert len([i for i in guard_line_indices(bisect, line_spans(bisect)[0]) if lines[i].startswith("[")]) == 4

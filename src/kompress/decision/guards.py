@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from kompress.decision.mustkeep import has_polarity, must_keep_matches
+from kompress.structure.findings import LINT_FINDING, POINTER, lint_kind
 from kompress.structure.units import LineView
 
 #: errno names (Linux's, as Python's ``errno.errorcode`` lists them, plus aliases and
@@ -55,6 +56,7 @@ CRITICAL = re.compile(
   | \btest\ result:                     # cargo test summary
   | ^[\ \t]+\w+_test\.go:\d+:\          # go test: a failing test's t.Error, at its file:line
   | ^[\ \t]*[✖✗✕×]\ \S           # a test runner's failure mark (ava, jest, vitest, node --test)
+  | \bUNMET\ (?:OPTIONAL\ )?DEPENDENCY\b | ^would\ reformat\   # npm ls's missing package; black's verdict
     """,
     re.VERBOSE,
 )
@@ -73,28 +75,6 @@ _QUOTED = re.compile(r"'[^'\n]*'|‘[^’\n]*’|\"[^\"\n]*\"")
 GIT_COMMIT = re.compile(r"^commit [0-9a-f]{7,40}\b[^\n]*\n(?:[A-Z][\w-]*:[^\n]*\n){0,8}\n {4}(\S)", re.M)
 
 
-#: A linter's finding that names its rule: flake8/ruff ``path:12:5: F401 ...``, pylint ``path:12:0:
-#: W0612: ...``, mypy, cppcheck and clang-tidy ``path:12:5: style: ... [id]``, tsc ``path(12,5):
-#: error TS2322: ...``, eslint's stylish ``  12:5  error  ...  no-shadow``, ruff's snippet header
-#: ``F401 [*] ...``. The group that matched names the rule.
-_LINT_FINDING = re.compile(
-    r"^[^\s:()]+(?::\d+){1,2}: (?:(?:error|warning|note): )?(?P<code>[A-Z]{1,4}\d{3,4})\b"
-    r"|^[^\s:()]+:\d+(?::\d+)?: (?:error|warning|note|style|performance|portability): .{0,400} \[(?P<bracket>[\w-]{1,80})\]$"
-    r"|^[^\s:()]+\(\d+,\d+\): (?:error|warning) (?P<ts>TS\d+):"
-    r"|^\s+\d+:\d+\s+(?:error|warning)\s.{0,400}\S\s{2,}(?P<eslint>[@\w/-]{1,80})$"
-    # ruff's snippet header, known by the pointer under it (glog's "E1203 10:55:01 ..." is not one)
-    r"|^(?P<ruff>[A-Z]{1,4}\d{3,4}) (?:\[\*\] )?\S.{0,400}\n[ \t]*--> ",
-    re.M,
-)  # (bounded repeats: a hostile line costs at most a few hundred steps per position)
-
-
-def lint_kind(line: str) -> str | None:
-    """The rule a linter's finding line names (``F401``, ``arg-type``, ``TS2322``,
-    ``no-shadow``; a ruff header with the ``-->`` line under it), or None for any other line."""
-    m = _LINT_FINDING.match(line)
-    return next((g for g in m.groups() if g), None) if m else None
-
-
 def is_critical_line(line: str) -> bool:
     """True for lines naming an error, signal, failure or negation (line-mode guard)."""
     return CRITICAL.search(line) is not None or has_polarity(line)
@@ -108,14 +88,23 @@ _CRITICAL_IN_TEXT = re.compile(CRITICAL.pattern, CRITICAL.flags | re.M)
 SESSION_HEADER = re.compile(r"^(?:platform \S+ -- Python \S+|rootdir: \S)", re.M)
 
 
-#: What a diff changes: ``+``/``-`` lines, hunk headers and file headers (kept in diffs), and
-#: the heading of a pull's diffstat (``Changes from A to B:``: what range came in).
+#: What a diff changes: ``+``/``-`` lines, hunk headers and file headers (kept in diffs), the
+#: heading of a pull's diffstat (``Changes from A to B:``: what range came in), rustfmt's hunk
+#: headers (``Diff in src/a.rs:12:``) and ``diff -rq``'s lines (each is one changed file).
 DIFF_CHANGE = re.compile(r"^(?:[+-]|@@ |diff --git |rename (?:from|to) |new file mode|deleted file mode"
-                         r"|Changes from [0-9a-f]{7,40} to [0-9a-f]{7,40}:)", re.M)
+                         r"|Changes from [0-9a-f]{7,40} to [0-9a-f]{7,40}:|Diff in \S+:\d+:$"
+                         r"|Only in [^:\n]+: |(?:Binary f|F)iles \S+ and \S+ differ$)", re.M)
 #: What a commit's diffstat says it changed (``git log --stat``, ``git show --stat``): each file's
 #: `` path | 12 ++--`` line and the ``N files changed`` total: a commit's files are what ``--stat``
 #: was asked for. (A pull's or a merge's stat of upstream changes is left to the model.)
 COMMIT_STAT = re.compile(r"^(?: \S[^\n|]{0,400}\| +(?:\d+(?: [+-]+)?|Bin [^\n]*)$| \d+ files? changed)", re.M)
+
+#: A commit a git command applied or visited, one per line: ``git am``'s ``Applying: <subject>``,
+#: ``git commit``'s and ``cherry-pick``'s ``[branch 1a2b3c4] <subject>``, ``git rebase``'s
+#: ``Rebasing (2/3)``, ``git bisect``'s ``[<hash>] <subject>`` steps (group ``bisect``). A
+#: bisect's few steps all stay; of a series (72 cherry-picks, 20 patches) the last two: where it
+#: stopped and the last that went through.
+GIT_STEP = re.compile(r"^(?:Applying: \S|Rebasing \(\d+/\d+\)|\[[\w./-]{1,100} [0-9a-f]{7,40}\] \S|(?P<bisect>\[[0-9a-f]{40}\] \S))", re.M)
 
 #: Findings of one rule kept whole by the guard (the first ones): a linter's report is a list of
 #: things to fix, each at its own place, so each finding line stays, up to this many per rule
@@ -128,8 +117,9 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
     """Indices of the lines of ``text`` the guard keeps whole: those that name an error,
     signal or exit status (the :data:`CRITICAL` pattern; polarity words alone do not count),
     the first compiler warning of each kind (:data:`COMPILER_WARNING`), a linter's findings
-    (:data:`_LINT_FINDING`, the first :data:`FINDINGS_PER_RULE` of each rule), every commit's
-    hash and subject in a git log (and in a diff its ``--stat``, :data:`COMMIT_STAT`),
+    (:data:`LINT_FINDING`, the first :data:`FINDINGS_PER_RULE` of each rule), every commit's
+    hash and subject in a git log (and in a diff its ``--stat``, :data:`COMMIT_STAT`), the
+    commits a git am, cherry-pick or bisect went through (:data:`GIT_STEP`),
     test-session headers (:data:`SESSION_HEADER`) and, in a diff, every changed line and
     hunk header (:data:`DIFF_CHANGE`: unchanged context is what may go), found in one pass
     per pattern. (Every match starts on the line it names.)"""
@@ -146,7 +136,7 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
     # warning is one kind; forty E501 findings are forty lines to wrap), up to
     # FINDINGS_PER_RULE of each rule.
     rules: dict[str, int] = {}
-    for m in _LINT_FINDING.finditer(text):
+    for m in LINT_FINDING.finditer(text):
         rule = next(g for g in m.groups() if g)
         # A compiler's ``[-Wformat=]`` warnings are a build's by-product, not the report asked
         # for: the first of each kind, as COMPILER_WARNING keeps them.
@@ -160,6 +150,9 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
             hits += [m.start(), m.start(1)]
         if commits and domain == "diff":  # stats after the first commit header
             hits += [m.start() for m in COMMIT_STAT.finditer(text, commits[0].start())]
+    if "Applying: " in text or "] " in text or "Rebasing (" in text:
+        steps = list(GIT_STEP.finditer(text))
+        hits += [m.start() for i, m in enumerate(steps) if m.group("bisect") or i >= len(steps) - 2]
     if "rootdir: " in text or " -- Python " in text:
         hits += [m.start() for m in SESSION_HEADER.finditer(text)]
     if domain == "diff":
@@ -268,9 +261,6 @@ def at_frame_guard(lines: Sequence[str]) -> np.ndarray:
     return add
 
 
-#: Where a diagnostic points (rustc, clippy, ruff): `` --> src/lib.rs:12:5`` under its header.
-#: (esbuild's is a line of its own: ``    src/App.tsx:7:22:``.)
-_POINTER = re.compile(r"^\s*(?:--> \S+:\d+|[^\s:]+:\d+:\d+:$)", re.M)
 _LINT_NOTE = re.compile(r"^\s*= note: `#\[(?:warn|deny|forbid)\(")
 # clippy's link to a lint's page, in every block: its name as an #[allow] spells it.
 _LINT_HELP = re.compile(r"^\s*= help: for further information visit \S+#(\w+)$")
@@ -301,7 +291,7 @@ def location_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
         j = i + 1
         while j < len(lines) and j <= i + 2 and not lines[j].strip():  # esbuild: a blank line between
             j += 1
-        if j < len(lines) and _POINTER.match(lines[j]):
+        if j < len(lines) and POINTER.match(lines[j]):
             add[j] = True
             # rustc names the lint of a warning's first occurrence in a note of its block:
             # "= note: `#[warn(unused_imports)]` on by default" (what an #[allow] needs).
@@ -330,7 +320,7 @@ def backtrace_guard(lines: LineView, keep: np.ndarray) -> np.ndarray:
     if " at " in lines.text or "\tat " in lines.text:
         add |= at_frame_guard(lines)
     # (esbuild's pointer has no "-->" and its report no rule: the pointer is looked for itself.)
-    if "--> " in lines.text or _POINTER.search(lines.text) or _LINT_FINDING.search(lines.text):
+    if "--> " in lines.text or POINTER.search(lines.text) or LINT_FINDING.search(lines.text):
         add |= location_guard(lines, keep)
     return add
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from kompress.structure.findings import LINT_FINDING
 from kompress.structure.tables import find_table
 
 
@@ -51,7 +52,9 @@ def get_domain(name: str) -> Domain:
         raise ValueError(f"unknown domain {name!r}; choose one of: {', '.join(DOMAINS)}") from None
 
 
-_DIFF = re.compile(r"^(diff --git |--- a/|\+\+\+ b/|@@ -\d+(,\d+)? \+\d+(,\d+)? @@|index [0-9a-f]+\.\.)", re.M)
+# (also rustfmt's "Diff in src/a.rs:12:" hunks and diff -rq's "Only in d: f" / "Files a and b differ")
+_DIFF = re.compile(r"^(diff --git |--- a/|\+\+\+ b/|@@ -\d+(,\d+)? \+\d+(,\d+)? @@|index [0-9a-f]+\.\.|"
+                   r"Diff in \S+:\d+:$|Only in [^:\n]+: |(Binary f|F)iles \S+ and \S+ differ$)", re.M)
 # git log --stat / git show without a patch: commit headers with a diffstat.
 _GIT_LOG = re.compile(r"^commit [0-9a-f]{7,40}\b.*\n(Merge: .*\n)?Author: ", re.M)
 _DIFFSTAT = re.compile(r"^ \d+ files? changed(, \d+ insertions?\(\+\))?(, \d+ deletions?\(-\))?$", re.M)
@@ -163,7 +166,7 @@ def detect(text: str) -> str:
     if _TEST.search(sample):
         return "test"
     if sum(bool(_GREP.match(ln)) and not _DIAGNOSTIC.match(ln) and not _CLOCK_PREFIX.match(ln)
-           for ln in head_lines) >= max(1, 0.6 * n):
+           and not LINT_FINDING.match(ln) for ln in head_lines) >= max(1, 0.6 * n):
         return "grep"
     # Lines opening with a clock time or a level: a log of a format named nowhere above
     # (checked after crashes and tracebacks, which such a log may be printing).
@@ -175,7 +178,7 @@ def detect(text: str) -> str:
         return "crash"
     if _TRACEBACK.search(sample):
         return "traceback"
-    if _BUILD.search(sample) or any(_DIAGNOSTIC.match(ln) for ln in head_lines):
+    if _BUILD.search(sample) or any(_DIAGNOSTIC.match(ln) for ln in head_lines) or LINT_FINDING.search(head):
         return "build"
     if tree:
         return "tree"

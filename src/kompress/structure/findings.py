@@ -1,0 +1,48 @@
+"""A linter's findings and where they point: one home for the patterns that detection
+(a report of findings is build output) and the guard (each finding stays, with its location)
+both read.
+
+A finding is a line that names its rule. The formats known:
+
+* one line each: flake8/ruff ``path:12:5: F401 ...``, pylint ``path:12:0: W0612: ...``, mypy,
+  cppcheck and clang-tidy ``path:12:5: style: ... [id]``, tsc ``path(12,5): error TS2322: ...``,
+  vulture ``path:12: unused import 'os' (90% confidence)``;
+* a header over a snippet: eslint's stylish ``  12:5  error  ...  no-shadow`` (under a file
+  heading), ruff's ``F401 [*] ...`` and rustc's over a ``-->`` pointer, oxlint's
+  ``  x eslint(no-unreachable): ...`` over ``,-[path:12:5]``, biome's ``path:12:5
+  lint/suspicious/noDebugger ━━━``, ansible-lint's ``name[casing]: ...`` over ``tasks/x.yml:12``.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: A finding's line; the group that matched names the rule. (Bounded repeats: a hostile line
+#: costs at most a few hundred steps per position.)
+LINT_FINDING = re.compile(
+    r"^[^\s:()]+(?::\d+){1,2}: (?:(?:error|warning|note): )?(?P<code>[A-Z]{1,4}\d{3,4})\b"
+    r"|^[^\s:()]+:\d+(?::\d+)?: (?:error|warning|note|style|performance|portability): .{0,400} \[(?P<bracket>[\w-]{1,80})\]$"
+    r"|^[^\s:()]+\(\d+,\d+\): (?:error|warning) (?P<ts>TS\d+):"
+    r"|^\s+\d+:\d+\s+(?:error|warning)\s.{0,400}\S\s{2,}(?P<eslint>[@\w/-]{1,80})$"
+    # ruff's snippet header, known by the pointer under it (glog's "E1203 10:55:01 ..." is not one)
+    r"|^(?P<ruff>[A-Z]{1,4}\d{3,4}) (?:\[\*\] )?\S.{0,400}\n[ \t]*--> "
+    r"|^[^\s:()]+:\d+: (?P<vulture>unused \w+|unreachable code)\b.{0,300}\(\d+% confidence\)$"
+    r"|^ {1,4}[x×!⚠] (?P<oxlint>[\w@/-]{1,60}\([\w@/-]{1,80}\)): "
+    r"|^[^\s:()]+:\d+:\d+ (?P<biome>(?:lint|assist|parse|format)(?:/\w{1,80}){0,2})\b"
+    r"|^(?P<ansible>[a-z][\w-]{0,60}(?:\[[\w-]{1,60}\])?): .{1,400}\n[^\s:()]+\.ya?ml:\d+",
+    re.M,
+)
+
+#: Where a finding points, on a line of its own under its header: rustc's, clippy's and ruff's
+#: `` --> src/lib.rs:12:5``, esbuild's ``    src/App.tsx:7:22:``, oxlint's ``   ,-[src/a.js:12:5]``
+#: (``╭─[`` in a terminal), ansible-lint's ``tasks/x.yml:12 Task/Handler: ...``.
+POINTER = re.compile(r"^\s*(?:--> \S+:\d+|[^\s:]+:\d+:\d+:$|(?:,-|╭─)\[\S+:\d+:\d+\]$)"
+                     r"|^[^\s:()]+\.ya?ml:\d+(?::\d+)? ", re.M)
+
+
+def lint_kind(line: str) -> str | None:
+    """The rule a linter's finding names (``F401``, ``arg-type``, ``TS2322``, ``no-shadow``,
+    ``eslint(no-unreachable)``), or None for any other line. (A ruff or ansible-lint header
+    is one only with its location line after it: pass both.)"""
+    m = LINT_FINDING.match(line)
+    return next((g for g in m.groups() if g), None) if m else None
