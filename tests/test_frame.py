@@ -251,11 +251,27 @@ def test_listing_collapses_per_folder_and_extension(shipped_compressor):
 def test_listing_keeps_groups_too_small_to_collapse():
     # find: a folder's three files are too few to collapse; they stay, not left to the model,
     # which once dropped them behind a marker that could not name them.
-    paths = [f"/srv/app/mod{i}.py" for i in range(10)] + ["/srv/app/nodes/a.py", "/srv/app/nodes/b.py",
+    paths = [f"/srv/app/mod{i}.py" for i in range(60)] + ["/srv/app/nodes/a.py", "/srv/app/nodes/b.py",
                                                           "/srv/app/nodes/c.py"]
     f = listing_frame(paths)
-    assert f.keep[10:].all() and not f.repeat[10:].any()
-    assert f.keep[:2].all() and f.repeat[2:10].all()
+    assert f.keep[60:].all() and not f.repeat[60:].any()
+    assert f.keep[:2].all() and f.repeat[2:60].all()
+
+
+def test_a_short_listing_stays_whole(shipped_compressor):
+    from kompress.decision.frame import LISTING_WHOLE
+
+    # find ... | head -30: each path is one the agent may open next; a few dozen stay whole.
+    paths = [f"django/db/migrations/{name}.py" for name in ("autodetector", "executor", "graph", "loader",
+                                                            "migration", "optimizer", "questioner", "recorder",
+                                                            "serializer", "state", "utils", "writer")]
+    paths += [f"django/db/migrations/operations/{name}.py" for name in ("base", "fields", "models", "special")]
+    paths += [f"tests/migrations/test_{i:02d}.py" for i in range(LISTING_WHOLE - len(paths))]
+    f = listing_frame(paths)
+    assert f.keep.all() and not f.repeat.any()
+    text = "\n".join(paths) + "\n"
+    assert shipped_compressor.compress(text).text == text
+    assert listing_frame(paths + ["tests/migrations/test_99.py"]).repeat.any()  # one more: a long listing
 
 
 def _ls_line(kind: str, name: str, size: int = 4096) -> str:
@@ -265,9 +281,9 @@ def _ls_line(kind: str, name: str, size: int = 4096) -> str:
 def test_listing_keeps_its_skeleton():
     # ls -laR: every section header stays (the folders), entries collapse per folder and extension.
     rec = [".:", "total 40", _ls_line("d", "."), _ls_line("d", ".."), _ls_line("d", "pkg"), _ls_line("-", "setup.py", 812),
-           "", "./pkg:", "total 120"] + [_ls_line("-", f"m{i:02d}.py", 900 + i) for i in range(12)] + \
+           "", "./pkg:", "total 120"] + [_ls_line("-", f"m{i:02d}.py", 900 + i) for i in range(30)] + \
           [_ls_line("d", "__pycache__"), "", "./pkg/__pycache__:", "total 8"] + \
-          [_ls_line("-", f"m{i:02d}.cpython-311.pyc", 700 + i) for i in range(12)]
+          [_ls_line("-", f"m{i:02d}.cpython-311.pyc", 700 + i) for i in range(30)]
     f = listing_frame(rec)
     kept = {rec[i] for i in np.flatnonzero(f.keep)}
     assert {".:", "./pkg:", "./pkg/__pycache__:"} <= kept

@@ -54,7 +54,7 @@ def grep_output(tag: str, n: int = 40) -> str:
     )
 
 
-def ls_output(tag: str, n: int = 40) -> str:
+def ls_output(tag: str, n: int = 80) -> str:
     return "total 1024\n" + "".join(
         f"-rw-r--r--  1 dev  staff  {4096 + i * 37:6d} Mar  3 10:{i % 60:02d} {tag}_report_{i:03d}.csv\n" for i in range(n)
     )

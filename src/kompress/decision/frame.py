@@ -58,6 +58,10 @@ JSON_KEEP_FIRST = 2
 JSON_LONG_VALUE_WORDS = 40
 #: Entries per folder and extension kept before collapsing the rest.
 LISTING_KEEP_FIRST = 2
+#: A listing of at most this many entries stays whole: each entry is a path an agent may open
+#: next (a ``find ... | head -30``), and collapsing a few dozen paths saves a few hundred tokens
+#: at the price of the one it wanted. Long listings (``ls -R`` of a tree) collapse.
+LISTING_WHOLE = 50
 #: Characters of entry names a listing marker lists (then ``...``): bounds a marker of a huge folder.
 MARKER_NAME_CHARS = 600
 #: Words of an alerting line, whatever the logging convention.
@@ -460,7 +464,8 @@ _LS_ENTRY = re.compile(r"^[-dlcbps][-rwxsStT]{9}[.+@]?\s")
 
 
 def listing_frame(lines: Sequence[str]) -> Frame | None:
-    """Per folder and extension, the first entries stay; the rest collapse with counts.
+    """Per folder and extension, the first entries stay; the rest collapse with counts (a
+    listing of at most :data:`LISTING_WHOLE` entries stays whole).
 
     Understands ``find``-style path lists and ``ls -R`` / ``ls -laR`` sections. An entry
     is "unusual" (always kept) when it is the only one of its extension in a folder of
@@ -505,6 +510,10 @@ def listing_frame(lines: Sequence[str]) -> Frame | None:
             f.names[i] = name
     if not sections:
         f.keep[skeleton] = True
+    entries = [i for i, k in enumerate(keys) if k is not None]
+    if len(entries) <= LISTING_WHOLE:
+        f.keep[entries] = True
+        return f if f.keep.any() else None
     groups: dict[tuple[str, str], list[int]] = {}
     for i, k in enumerate(keys):
         if k is not None:
