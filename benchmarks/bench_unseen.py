@@ -5,7 +5,7 @@
         --out benchmarks/unseen_holdout_results_after.json     # likewise holdout2
 
 Sources (``<family>/<case>.txt``, captured on this machine by running third-party tools on real
-public projects with injected faults), families absent from the training corpus, in four sets:
+public projects with injected faults), families absent from the training corpus, in five sets:
 
 * ``benchmarks/unseen/data`` (25 cases: cargo build/test/clippy, tsc, eslint, jest, vitest, mocha,
   npm install, go build/vet/test, mypy, pylint, ruff, flake8): run once before any rule was written
@@ -23,7 +23,11 @@ public projects with injected faults), families absent from the training corpus,
   (a linter's every finding, a commit's ``--stat``) and run blind: git merge/am/apply/cherry-pick/
   bisect, ``diff -rq``, clang, ninja, cargo fmt/doc, luacheck, ansible-lint, black, isort,
   codespell, vulture, coverage, doctest, jasmine, tap, biome, oxlint, webpack, npm ls;
-  ``unseen_holdout3_results.json``).
+  ``unseen_holdout3_results.json``);
+* ``benchmarks/unseen/holdout4`` (24 cases, captured after the short-listing rule and run
+  blind: c8, svelte-check, knip, htmlhint, rollup, deno lint, pyflakes, pycodestyle, pydocstyle,
+  radon, compileall, pipdeptree, phpunit, perlcritic, gfortran, erlc, rubocop, minitest, strace,
+  ldd, sqlite3, unzip -t, openssl verify, curl -v; ``unseen_holdout4_results.json``).
   All were read after their blind run (``*_after.json``: the figures since).
 
 Questions (``<case>.json``), derived mechanically from the tool's own machine-readable report of

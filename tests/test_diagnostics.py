@@ -271,3 +271,46 @@ def test_verdicts_and_the_steps_where_a_git_sequence_stopped_stay():
                        f"[{i:040x}] Subject of step {i}" for i in range(4))
     lines = bisect.split("\n")
     assert len([i for i in guard_line_indices(bisect, line_spans(bisect)[0]) if lines[i].startswith("[")]) == 4
+
+
+def test_more_verdicts_name_a_failure():
+    assert is_critical_line("Parse error near line 15: no such table: Invoices")
+    assert is_critical_line("bash: -c: line 1: syntax error near unexpected token `)'")
+    assert is_critical_line("    testing: libuv-1.x/include/uv.h   bad CRC b14db336  (should be 1590761e)")
+    assert is_critical_line("[pid 29724] +++ exited with 1 +++") and not is_critical_line("+++ exited with 0 +++")
+    assert is_critical_line("Erubi::Engine#test_0003_should escape backslashes = 0.00 s = F")
+    assert not is_critical_line("Erubi::Engine#test_0004_should keep spaces = 0.00 s = .")
+    assert is_critical_line("  1) Failure:")
+
+
+def _minitest(passing: int = 40) -> str:
+    out = ["Run options: -v --seed 4242", "", "# Running:", ""]
+    out += [f"Erubi::Engine#test_{i:04d}_should handle case {i} = 0.00 s = ." for i in range(passing)]
+    out.insert(20, "Erubi::Engine#test_0099_should escape all backslashes = 0.00 s = F")
+    out += ["", "Finished in 0.012s, 3000.0 runs/s.", "", "  1) Failure:",
+            "Erubi::Engine#test_0099_should escape all backslashes [test/test.rb:46]:", "--- expected", "+++ actual",
+            "@@ -1 +1 @@", "-\"a\\\\b\"", "+\"a\\b\"", "", f"{passing + 1} runs, {passing + 1} assertions, 1 failures, 0 errors, 0 skips"]
+    return "\n".join(out) + "\n"
+
+
+def test_a_minitest_run_with_diffs_is_a_test_run_and_its_passes_collapse(shipped_compressor):
+    from kompress.decision.frame import run_frame
+
+    text = _minitest()
+    assert detect(text) == "test"  # its failures' diffs do not make it a diff
+    assert detect("diff --git a/t.rb b/t.rb\n--- a/t.rb\n+++ b/t.rb\n@@ -1 +1 @@\n-1 runs\n+2 runs\n") == "diff"
+    frame = run_frame(text.split("\n"))
+    assert frame is not None and frame.repeat.sum() >= 30
+    out = shipped_compressor.compress(text).text.split("\n")
+    assert "Erubi::Engine#test_0099_should escape all backslashes = 0.00 s = F" in out
+    assert sum(ln.endswith(" = .") for ln in out) < 10
+
+
+def test_a_caret_finding_keeps_the_code_line_above_and_its_file():
+    lines = ["", "   /home/dev/JavaScript30/30 - Whack A Mole/index.html",
+             "      L13 |  <div id=\"main\"></div>",
+             "                  ^ The id value [ main ] must be unique. (id-unique)", ""]
+    assert lint_kind(lines[3]) == "id-unique"
+    keep = np.array([i == 3 for i in range(len(lines))])
+    assert np.flatnonzero(location_guard(lines, keep)).tolist() == [1, 2]
+    assert detect("\n".join(lines * 3)) == "build"

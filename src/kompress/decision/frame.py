@@ -35,7 +35,7 @@ import numpy as np
 
 from kompress.decision.guards import is_critical_line
 from kompress.structure.tables import find_table
-from kompress.structure.templates import PASS_MARKS, TEST_RECORD, json_object, mine
+from kompress.structure.templates import json_object, mine, pass_mark
 
 #: Kinds of frame, by domain (a domain not named has none).
 FRAME_KINDS = {"log": "templates", "build": "runs", "test": "runs", "json": "json", "tree": "listing",
@@ -207,9 +207,8 @@ def run_frame(lines: Sequence[str]) -> Frame | None:
     template, texts = lt.template.copy(), list(lt.texts)
     marks: dict[str, int] = {}
     for i in heads:
-        m = TEST_RECORD.match(lines[i])
-        if m and m.group("mark") in PASS_MARKS:
-            mark = m.group("mark")
+        mark = pass_mark(lines[i])
+        if mark is not None:
             if mark not in marks:
                 marks[mark] = len(texts)
                 texts.append(f"{mark} <*>")

@@ -57,6 +57,9 @@ CRITICAL = re.compile(
   | ^[\ \t]+\w+_test\.go:\d+:\          # go test: a failing test's t.Error, at its file:line
   | ^[\ \t]*[✖✗✕×]\ \S           # a test runner's failure mark (ava, jest, vitest, node --test)
   | \bUNMET\ (?:OPTIONAL\ )?DEPENDENCY\b | ^would\ reformat\   # npm ls's missing package; black's verdict
+  | \b(?:[Pp]arse|[Ss]yntax)\ error\b | \bbad\ (?:CRC|checksum)\b  # sqlite3's, bash's, PHP's; unzip's
+  | \bexited\ with\ (?:code\ |status\ )?[1-9]\d*\b        # strace's "+++ exited with 1 +++", a runner's
+  | \ =\ [FE]$ | ^\ +\d+\)\ (?:Failure|Error):$          # minitest -v: a failed test's line; its report
     """,
     re.VERBOSE,
 )
@@ -267,8 +270,12 @@ _LINT_HELP = re.compile(r"^\s*= help: for further information visit \S+#(\w+)$")
 
 
 def _report_file(line: str) -> bool:
-    """A line that is only a file's path (``src/utils.js``): an eslint-style report's heading."""
-    return 0 < len(line) < 300 and not any(c in line for c in " \t:") and "." in line.rsplit("/", 1)[-1]
+    """A line that is only a file's path (``src/utils.js``; htmlhint's indented
+    ``   /home/dev/30 - Whack A Mole/index.html``): a linter report's heading."""
+    s = line.strip()
+    if not 0 < len(s) < 300 or ":" in s or "\t" in s or "." not in s.rsplit("/", 1)[-1]:
+        return False
+    return line == s and " " not in s or s.startswith(("/", "./", "~/"))
 
 
 def location_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
@@ -288,6 +295,8 @@ def location_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
             continue
         if heading >= 0 and lint_kind(ln) is not None and ln[:1] in " \t":
             add[heading] = True
+            if ln.lstrip().startswith("^ ") and i > 0:
+                add[i - 1] = True  # a caret finding flags the code line above it (``L13 |  <div ...``)
         j = i + 1
         while j < len(lines) and j <= i + 2 and not lines[j].strip():  # esbuild: a blank line between
             j += 1

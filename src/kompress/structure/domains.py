@@ -80,7 +80,8 @@ _TEST = re.compile(
     r"^\d+ (passed|failed)(, \d+ \w+)* in \d|^test result: |"
     r"^\s*--- (PASS|FAIL|SKIP): \S|^(ok|FAIL)\s+\S+\s+[\d.]+s$|"  # go test -v
     r"^\s*(Test Files|Tests)  +\d+ (passed|failed)\b|^\s+\d+ (passing|failing) \(?|"  # vitest, mocha
-    r"^\s*\d+ tests? (passed|failed)$)",  # ava
+    r"^\s*\d+ tests? (passed|failed)$|"  # ava
+    r"^\d+ (runs|tests), \d+ assertions, \d+ failures, \d+ errors)",  # minitest, test-unit
     re.M,
 )
 _BUILD = re.compile(
@@ -155,7 +156,9 @@ def detect(text: str) -> str:
                 return "json"
     if (len(_DIFF.findall(head)) >= 2 or _GIT_LOG.search(head) and _DIFF.search(head)
             or _DIFFSTAT.search(head) and _DIFFSTAT_FILE.search(head)):
-        return "diff"
+        # A test run's failures print expected/actual diffs (minitest, phpunit); its summary
+        # closes it. A diff ends with changed lines, not with a runner's summary.
+        return "test" if _TEST.search("\n".join(tail_lines[-5:])) else "diff"
     is_stamped = [bool(_LOG_STAMP.match(ln)) for ln in head_lines]
     stamped = sum(is_stamped)
     levelled = stamped + sum(not st and bool(_LOG_LEVEL.search(ln)) for st, ln in zip(is_stamped, head_lines))

@@ -8,9 +8,11 @@ A finding is a line that names its rule. The formats known:
   cppcheck and clang-tidy ``path:12:5: style: ... [id]``, tsc ``path(12,5): error TS2322: ...``,
   vulture ``path:12: unused import 'os' (90% confidence)``;
 * a header over a snippet: eslint's stylish ``  12:5  error  ...  no-shadow`` (under a file
-  heading), ruff's ``F401 [*] ...`` and rustc's over a ``-->`` pointer, oxlint's
+  heading), ruff's ``F401 [*] ...`` over a ``-->`` pointer (as rustc's ``warning: ...``, which
+  names no rule and is build output by ``domains._BUILD``), oxlint's
   ``  x eslint(no-unreachable): ...`` over ``,-[path:12:5]``, biome's ``path:12:5
-  lint/suspicious/noDebugger ━━━``, ansible-lint's ``name[casing]: ...`` over ``tasks/x.yml:12``.
+  lint/suspicious/noDebugger ━━━``, ansible-lint's ``name[casing]: ...`` over ``tasks/x.yml:12``;
+* a caret under the code it flags: htmlhint's ``    ^ The id value [ main ] must be unique. (id-unique)``.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ LINT_FINDING = re.compile(
     r"|^[^\s:()]+:\d+: (?P<vulture>unused \w+|unreachable code)\b.{0,300}\(\d+% confidence\)$"
     r"|^ {1,4}[x×!⚠] (?P<oxlint>[\w@/-]{1,60}\([\w@/-]{1,80}\)): "
     r"|^[^\s:()]+:\d+:\d+ (?P<biome>(?:lint|assist|parse|format)(?:/\w{1,80}){0,2})\b"
-    r"|^(?P<ansible>[a-z][\w-]{0,60}(?:\[[\w-]{1,60}\])?): .{1,400}\n[^\s:()]+\.ya?ml:\d+",
+    r"|^(?P<ansible>[a-z][\w-]{0,60}(?:\[[\w-]{1,60}\])?): .{1,400}\n[^\s:()]+\.ya?ml:\d+"
+    r"|^\s+\^ \S.{0,400} \((?P<htmlhint>[a-z][a-z0-9]{1,30}(?:-[a-z0-9]{1,30}){1,5})\)$",
     re.M,
 )
 

@@ -48,6 +48,18 @@ def masked(line: str) -> str:
 #: :data:`PASS_MARKS`.
 TEST_RECORD = re.compile(r"^\s*(?P<mark>✔|✓|√|✖|✗|✕|×|--- (?:PASS|FAIL|SKIP):|(?:not )?ok(?= \d+ ))\s")
 PASS_MARKS = frozenset({"✔", "✓", "√", "--- PASS:", "ok"})
+#: minitest's ``-v`` result line: its mark last (``Engine#test_0003_... = 0.00 s = .``).
+_RESULT_LAST = re.compile(r" = \d+(?:\.\d+)? s = (?P<mark>[.SFE])$")
+
+
+def pass_mark(line: str) -> str | None:
+    """The mark of a passing test's result line (``✔``, ``--- PASS:``, TAP's ``ok``,
+    minitest's trailing `` = .``), or None for any other line."""
+    m = TEST_RECORD.match(line)
+    if m:
+        return m.group("mark") if m.group("mark") in PASS_MARKS else None
+    m = _RESULT_LAST.search(line)
+    return f"= {m.group('mark')}" if m and m.group("mark") in ".S" else None
 #: A continuation line: indented, or a stack-trace / chained-exception line.
 _CONTINUATION = re.compile(
     r"^(?:[ \t]+\S|Caused by:|Traceback \(most recent call last\)|During handling of|The above exception"
