@@ -280,6 +280,7 @@ def test_more_verdicts_name_a_failure():
     assert is_critical_line("[pid 29724] +++ exited with 1 +++") and not is_critical_line("+++ exited with 0 +++")
     assert is_critical_line("Erubi::Engine#test_0003_should escape backslashes = 0.00 s = F")
     assert not is_critical_line("Erubi::Engine#test_0004_should keep spaces = 0.00 s = .")
+    assert not is_critical_line("verbose = F")  # R's FALSE, not a failed test
     assert is_critical_line("  1) Failure:")
 
 
@@ -314,3 +315,21 @@ def test_a_caret_finding_keeps_the_code_line_above_and_its_file():
     keep = np.array([i == 3 for i in range(len(lines))])
     assert np.flatnonzero(location_guard(lines, keep)).tolist() == [1, 2]
     assert detect("\n".join(lines * 3)) == "build"
+
+
+def test_an_assertions_expected_actual_diff_stays_in_a_test_run():
+    from kompress.decision.guards import ASSERTION_DIFF_LINES
+
+    failure = ["1) ParsedownTest::test_ with data set #10 ('table_inline_markdown')",
+               "Failed asserting that two strings are equal.", "--- Expected", "+++ Actual", "@@ @@",
+               " <tbody>\\n", "-<td><del>cell</del> 1.2</td>\\n", "+<td><s>cell</s> 1.2</td>\\n", " </tr>\\n", "",
+               "/home/dev/parsedown/test/ParsedownTest.php:58", ""]
+    text = "\n".join(["PHPUnit 9.6.7 by Sebastian Bergmann and contributors.", "", "There was 1 failure:", ""]
+                     + failure + ["FAILURES!", "Tests: 68, Assertions: 68, Failures: 1."])
+    lines = text.split("\n")
+    idx = set(guard_line_indices(text, line_spans(text)[0], domain="test").tolist())
+    changed = {i for i, ln in enumerate(lines) if ln.startswith(("-<td>", "+<td>", "--- Expected", "+++ Actual"))}
+    assert changed <= idx and lines.index(" <tbody>\\n") not in idx  # changes, not context
+    assert not changed & set(guard_line_indices(text, line_spans(text)[0], domain="text").tolist())
+    long = "--- Expected\n+++ Actual\n" + "\n".join(f"+line {i}" for i in range(ASSERTION_DIFF_LINES + 30))
+    assert len(guard_line_indices(long, line_spans(long)[0], domain="test")) <= ASSERTION_DIFF_LINES + 2  # bounded

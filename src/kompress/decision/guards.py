@@ -59,7 +59,7 @@ CRITICAL = re.compile(
   | \bUNMET\ (?:OPTIONAL\ )?DEPENDENCY\b | ^would\ reformat\   # npm ls's missing package; black's verdict
   | \b(?:[Pp]arse|[Ss]yntax)\ error\b | \bbad\ (?:CRC|checksum)\b  # sqlite3's, bash's, PHP's; unzip's
   | \bexited\ with\ (?:code\ |status\ )?[1-9]\d*\b        # strace's "+++ exited with 1 +++", a runner's
-  | \ =\ [FE]$ | ^\ +\d+\)\ (?:Failure|Error):$          # minitest -v: a failed test's line; its report
+  | \ =\ \d+(?:\.\d+)?\ s\ =\ [FE]$ | ^\ +\d+\)\ (?:Failure|Error):$  # minitest -v: a failed test; its report
     """,
     re.VERBOSE,
 )
@@ -109,6 +109,13 @@ COMMIT_STAT = re.compile(r"^(?: \S[^\n|]{0,400}\| +(?:\d+(?: [+-]+)?|Bin [^\n]*)
 #: stopped and the last that went through.
 GIT_STEP = re.compile(r"^(?:Applying: \S|Rebasing \(\d+/\d+\)|\[[\w./-]{1,100} [0-9a-f]{7,40}\] \S|(?P<bisect>\[[0-9a-f]{40}\] \S))", re.M)
 
+#: An assertion's expected/actual diff in a test run (phpunit, minitest, Python's unittest):
+#: its ``--- Expected`` / ``+++ Actual`` header; the changed lines under it (to a blank line,
+#: :data:`ASSERTION_DIFF_LINES` at most) say what differed.
+ASSERTION_DIFF = re.compile(r"^--- [Ee]xpected\b[^\n]*\n\+\+\+ [Aa]ctual\b", re.M)
+ASSERTION_DIFF_LINES = 40
+_DIFF_LINE = re.compile(r"[-+]")
+
 #: Findings of one rule kept whole by the guard (the first ones): a linter's report is a list of
 #: things to fix, each at its own place, so each finding line stays, up to this many per rule
 #: (ruff ``--select ALL`` on a large tree reports thousands; the model decides past them, and
@@ -123,7 +130,8 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
     (:data:`LINT_FINDING`, the first :data:`FINDINGS_PER_RULE` of each rule), every commit's
     hash and subject in a git log (and in a diff its ``--stat``, :data:`COMMIT_STAT`), the
     commits a git am, cherry-pick or bisect went through (:data:`GIT_STEP`),
-    test-session headers (:data:`SESSION_HEADER`) and, in a diff, every changed line and
+    test-session headers (:data:`SESSION_HEADER`), in a test run an assertion's expected/actual
+    diff (:data:`ASSERTION_DIFF`) and, in a diff, every changed line and
     hunk header (:data:`DIFF_CHANGE`: unchanged context is what may go), found in one pass
     per pattern. (Every match starts on the line it names.)"""
     hits = [m.start() for m in _CRITICAL_IN_TEXT.finditer(text)]
@@ -156,6 +164,14 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
     if "Applying: " in text or "] " in text or "Rebasing (" in text:
         steps = list(GIT_STEP.finditer(text))
         hits += [m.start() for i, m in enumerate(steps) if m.group("bisect") or i >= len(steps) - 2]
+    if domain == "test" and "+++ " in text:
+        for m in ASSERTION_DIFF.finditer(text):
+            hits += [m.start(), text.find("\n", m.start()) + 1]  # --- Expected, +++ Actual
+            pos, seen = text.find("\n", m.end()) + 1, 0
+            while 0 < pos < len(text) and seen < ASSERTION_DIFF_LINES and text[pos] != "\n":
+                if _DIFF_LINE.match(text, pos):
+                    hits.append(pos)
+                pos, seen = text.find("\n", pos) + 1, seen + 1
     if "rootdir: " in text or " -- Python " in text:
         hits += [m.start() for m in SESSION_HEADER.finditer(text)]
     if domain == "diff":
