@@ -60,6 +60,8 @@ def pass_mark(line: str) -> str | None:
         return m.group("mark") if m.group("mark") in PASS_MARKS else None
     m = _RESULT_LAST.search(line)
     return f"= {m.group('mark')}" if m and m.group("mark") in ".S" else None
+
+
 #: A continuation line: indented, or a stack-trace / chained-exception line.
 _CONTINUATION = re.compile(
     r"^(?:[ \t]+\S|Caused by:|Traceback \(most recent call last\)|During handling of|The above exception"
