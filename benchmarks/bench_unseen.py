@@ -5,7 +5,7 @@
         --out benchmarks/unseen_holdout_results_after.json     # likewise holdout2
 
 Sources (``<family>/<case>.txt``, captured on this machine by running third-party tools on real
-public projects with injected faults), families absent from the training corpus, in five sets:
+public projects with injected faults), families absent from the training corpus, in six sets:
 
 * ``benchmarks/unseen/data`` (25 cases: cargo build/test/clippy, tsc, eslint, jest, vitest, mocha,
   npm install, go build/vet/test, mypy, pylint, ruff, flake8): run once before any rule was written
@@ -27,7 +27,11 @@ public projects with injected faults), families absent from the training corpus,
 * ``benchmarks/unseen/holdout4`` (24 cases, captured after the short-listing rule and run
   blind: c8, svelte-check, knip, htmlhint, rollup, deno lint, pyflakes, pycodestyle, pydocstyle,
   radon, compileall, pipdeptree, phpunit, perlcritic, gfortran, erlc, rubocop, minitest, strace,
-  ldd, sqlite3, unzip -t, openssl verify, curl -v; ``unseen_holdout4_results.json``).
+  ldd, sqlite3, unzip -t, openssl verify, curl -v; ``unseen_holdout4_results.json``);
+* ``benchmarks/unseen/holdout5`` (12 cases, captured after the fourth's rules and run blind:
+  Django check/makemigrations, dbt build, flask db upgrade, pip-compile, ansible-playbook,
+  logrotate -d, systemd-analyze verify, go test -race, gofmt -d, cargo check's short format,
+  shfmt -d; ``unseen_holdout5_results.json``).
   All were read after their blind run (``*_after.json``: the figures since).
 
 Questions (``<case>.json``), derived mechanically from the tool's own machine-readable report of

@@ -333,3 +333,22 @@ def test_an_assertions_expected_actual_diff_stays_in_a_test_run():
     assert not changed & set(guard_line_indices(text, line_spans(text)[0], domain="text").tolist())
     long = "--- Expected\n+++ Actual\n" + "\n".join(f"+line {i}" for i in range(ASSERTION_DIFF_LINES + 30))
     assert len(guard_line_indices(long, line_spans(long)[0], domain="test")) <= ASSERTION_DIFF_LINES + 2  # bounded
+
+
+def test_rustc_keeps_where_a_denied_lint_is_named():
+    text = ("error: missing documentation for a variant\n   --> src/lib.rs:103:5\n    |\n103 |     HeaderName,\n"
+            "    |     ^^^^^^^^^^\n    |\nnote: the lint level is defined here\n   --> src/lib.rs:3:5\n    |\n"
+            "  3 |     missing_docs,\n    |     ^^^^^^^^^^^^\n")
+    lines = text.split("\n")
+    idx = set(guard_line_indices(text, line_spans(text)[0]).tolist())
+    assert {6, 7, 9} <= idx and lines[9].strip() == "3 |     missing_docs,"
+
+
+def test_a_plain_diffs_headers_and_a_tools_own_error_among_them_stay():
+    text = ("dce.go\ndiff dce.go.orig dce.go\n--- dce.go.orig\n+++ dce.go\n@@ -42,7 +42,7 @@\n // NewDCEPerson\n"
+            "-//  NewDCESecurity(Person)\n+//\tNewDCESecurity(Person)\n func NewDCEPerson() {\n"
+            "@@ -50,7 +50,7 @@\n-//  NewDCESecurity(Group)\n+//\tNewDCESecurity(Group)\n"
+            "marshal.go:35:2: expected operand, found '}'\n")
+    assert detect(text) == "diff"
+    idx = set(guard_line_indices(text, line_spans(text)[0], domain="diff").tolist())
+    assert set(range(1, 5)) | {6, 7} | set(range(9, 13)) <= idx and not idx & {0, 5, 8}  # not context

@@ -91,12 +91,16 @@ _CRITICAL_IN_TEXT = re.compile(CRITICAL.pattern, CRITICAL.flags | re.M)
 SESSION_HEADER = re.compile(r"^(?:platform \S+ -- Python \S+|rootdir: \S)", re.M)
 
 
-#: What a diff changes: ``+``/``-`` lines, hunk headers and file headers (kept in diffs), the
+#: What a diff changes: ``+``/``-`` lines, hunk headers and file headers (kept in diffs; a plain
+#: ``diff a.orig a`` header too, and a ``file:12:5: message`` diagnostic printed among them), the
 #: heading of a pull's diffstat (``Changes from A to B:``: what range came in), rustfmt's hunk
 #: headers (``Diff in src/a.rs:12:``) and ``diff -rq``'s lines (each is one changed file).
 DIFF_CHANGE = re.compile(r"^(?:[+-]|@@ |diff --git |rename (?:from|to) |new file mode|deleted file mode"
                          r"|Changes from [0-9a-f]{7,40} to [0-9a-f]{7,40}:|Diff in \S+:\d+:$"
-                         r"|Only in [^:\n]+: |(?:Binary f|F)iles \S+ and \S+ differ$)", re.M)
+                         r"|Only in [^:\n]+: |(?:Binary f|F)iles \S+ and \S+ differ$"
+                         # plain diff's file header (gofmt -d, shfmt -d: "diff a.go.orig a.go"), and a
+                         # tool's own diagnostic amid its diff ("a.go:35:2: expected operand")
+                         r"|diff (?:-\S+ )*\S+ \S+$|[^\s:]+:\d+:\d+: \S)", re.M)
 #: What a commit's diffstat says it changed (``git log --stat``, ``git show --stat``): each file's
 #: `` path | 12 ++--`` line and the ``N files changed`` total: a commit's files are what ``--stat``
 #: was asked for. (A pull's or a merge's stat of upstream changes is left to the model.)
@@ -108,6 +112,11 @@ COMMIT_STAT = re.compile(r"^(?: \S[^\n|]{0,400}\| +(?:\d+(?: [+-]+)?|Bin [^\n]*)
 #: bisect's few steps all stay; of a series (72 cherry-picks, 20 patches) the last two: where it
 #: stopped and the last that went through.
 GIT_STEP = re.compile(r"^(?:Applying: \S|Rebasing \(\d+/\d+\)|\[[\w./-]{1,100} [0-9a-f]{7,40}\] \S|(?P<bisect>\[[0-9a-f]{40}\] \S))", re.M)
+
+#: rustc's note naming a denied lint: ``note: the lint level is defined here``, its ``-->`` line
+#: and the source line under it (group 1), where the lint's name is (``missing_docs,``): what an
+#: ``#[allow]`` or a fix needs.
+LINT_LEVEL = re.compile(r"^note: the lint level is defined here\n[ \t]*--> [^\n]+\n(?:[ \t]*\|\n)?([ \t]*\d+ *\|)", re.M)
 
 #: An assertion's expected/actual diff in a test run (phpunit, minitest, Python's unittest):
 #: its ``--- Expected`` / ``+++ Actual`` header; the changed lines under it (to a blank line,
@@ -130,6 +139,7 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
     (:data:`LINT_FINDING`, the first :data:`FINDINGS_PER_RULE` of each rule), every commit's
     hash and subject in a git log (and in a diff its ``--stat``, :data:`COMMIT_STAT`), the
     commits a git am, cherry-pick or bisect went through (:data:`GIT_STEP`),
+    rustc's note naming a denied lint (:data:`LINT_LEVEL`),
     test-session headers (:data:`SESSION_HEADER`), in a test run an assertion's expected/actual
     diff (:data:`ASSERTION_DIFF`) and, in a diff, every changed line and
     hunk header (:data:`DIFF_CHANGE`: unchanged context is what may go), found in one pass
@@ -164,6 +174,9 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
     if "Applying: " in text or "] " in text or "Rebasing (" in text:
         steps = list(GIT_STEP.finditer(text))
         hits += [m.start() for i, m in enumerate(steps) if m.group("bisect") or i >= len(steps) - 2]
+    if "the lint level is defined here" in text:
+        for m in LINT_LEVEL.finditer(text):
+            hits += [m.start(), text.find("\n", m.start()) + 1, m.start(1)]
     if domain == "test" and "+++ " in text:
         for m in ASSERTION_DIFF.finditer(text):
             hits += [m.start(), text.find("\n", m.start()) + 1]  # --- Expected, +++ Actual
