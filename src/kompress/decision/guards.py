@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from kompress.decision.mustkeep import has_polarity, must_keep_matches
+from kompress.structure.domains import DIFF_SUMMARY_LINE
 from kompress.structure.findings import LINT_FINDING, POINTER, lint_kind
 from kompress.structure.units import LineView
 
@@ -96,8 +97,7 @@ SESSION_HEADER = re.compile(r"^(?:platform \S+ -- Python \S+|rootdir: \S)", re.M
 #: heading of a pull's diffstat (``Changes from A to B:``: what range came in), rustfmt's hunk
 #: headers (``Diff in src/a.rs:12:``) and ``diff -rq``'s lines (each is one changed file).
 DIFF_CHANGE = re.compile(r"^(?:[+-]|@@ |diff --git |rename (?:from|to) |new file mode|deleted file mode"
-                         r"|Changes from [0-9a-f]{7,40} to [0-9a-f]{7,40}:|Diff in \S+:\d+:$"
-                         r"|Only in [^:\n]+: |(?:Binary f|F)iles \S+ and \S+ differ$"
+                         r"|Changes from [0-9a-f]{7,40} to [0-9a-f]{7,40}:|" + DIFF_SUMMARY_LINE +
                          # plain diff's file header (gofmt -d, shfmt -d: "diff a.go.orig a.go"), and a
                          # tool's own diagnostic amid its diff ("a.go:35:2: expected operand")
                          r"|diff (?:-\S+ )*\S+ \S+$|[^\s:]+:\d+:\d+: \S)", re.M)
@@ -123,7 +123,6 @@ LINT_LEVEL = re.compile(r"^note: the lint level is defined here\n[ \t]*--> [^\n]
 #: :data:`ASSERTION_DIFF_LINES` at most) say what differed.
 ASSERTION_DIFF = re.compile(r"^--- [Ee]xpected\b[^\n]*\n\+\+\+ [Aa]ctual\b", re.M)
 ASSERTION_DIFF_LINES = 40
-_DIFF_LINE = re.compile(r"[-+]")
 
 #: Findings of one rule kept whole by the guard (the first ones): a linter's report is a list of
 #: things to fix, each at its own place, so each finding line stays, up to this many per rule
@@ -159,9 +158,7 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
     rules: dict[str, int] = {}
     for m in LINT_FINDING.finditer(text):
         rule = next(g for g in m.groups() if g)
-        # A compiler's ``[-Wformat=]`` warnings are a build's by-product, not the report asked
-        # for: the first of each kind, as COMPILER_WARNING keeps them.
-        if rules.get(rule, 0) < (1 if rule.startswith("-W") else FINDINGS_PER_RULE):
+        if rules.get(rule, 0) < FINDINGS_PER_RULE:
             rules[rule] = rules.get(rule, 0) + 1
             hits.append(m.start())
     if "commit " in text:
@@ -179,12 +176,13 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
             hits += [m.start(), text.find("\n", m.start()) + 1, m.start(1)]
     if domain == "test" and "+++ " in text:
         for m in ASSERTION_DIFF.finditer(text):
-            hits += [m.start(), text.find("\n", m.start()) + 1]  # --- Expected, +++ Actual
-            pos, seen = text.find("\n", m.end()) + 1, 0
-            while 0 < pos < len(text) and seen < ASSERTION_DIFF_LINES and text[pos] != "\n":
-                if _DIFF_LINE.match(text, pos):
-                    hits.append(pos)
-                pos, seen = text.find("\n", pos) + 1, seen + 1
+            k = int(np.searchsorted(line_starts, m.start(), side="right")) - 1  # the --- Expected line
+            hits += [m.start(), int(line_starts[k + 1])]  # and +++ Actual
+            for start in line_starts[k + 2 : k + 2 + ASSERTION_DIFF_LINES]:
+                if text[start] == "\n":
+                    break  # a blank line ends the diff
+                if text[start] in "+-":
+                    hits.append(int(start))
     if "rootdir: " in text or " -- Python " in text:
         hits += [m.start() for m in SESSION_HEADER.finditer(text)]
     if domain == "diff":

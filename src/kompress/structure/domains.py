@@ -52,9 +52,12 @@ def get_domain(name: str) -> Domain:
         raise ValueError(f"unknown domain {name!r}; choose one of: {', '.join(DOMAINS)}") from None
 
 
-# (also rustfmt's "Diff in src/a.rs:12:" hunks and diff -rq's "Only in d: f" / "Files a and b differ")
+#: Diffs that are not unified patches, one line each: rustfmt's "Diff in src/a.rs:12:" hunk
+#: header and diff -rq's "Only in d: f" / "Files a and b differ" (detection and the guard's
+#: DIFF_CHANGE both read it).
+DIFF_SUMMARY_LINE = r"Diff in \S+:\d+:$|Only in [^:\n]+: |(?:Binary f|F)iles \S+ and \S+ differ$"
 _DIFF = re.compile(r"^(diff --git |--- a/|\+\+\+ b/|@@ -\d+(,\d+)? \+\d+(,\d+)? @@|index [0-9a-f]+\.\.|"
-                   r"Diff in \S+:\d+:$|Only in [^:\n]+: |(Binary f|F)iles \S+ and \S+ differ$)", re.M)
+                   + DIFF_SUMMARY_LINE + ")", re.M)
 # git log --stat / git show without a patch: commit headers with a diffstat.
 _GIT_LOG = re.compile(r"^commit [0-9a-f]{7,40}\b.*\n(Merge: .*\n)?Author: ", re.M)
 _DIFFSTAT = re.compile(r"^ \d+ files? changed(, \d+ insertions?\(\+\))?(, \d+ deletions?\(-\))?$", re.M)
