@@ -17,8 +17,10 @@ repeats); the ratios against ``log-scored`` and ``real-log`` are reported beside
 Where the time went (cProfile on ``Compressor.compress``): the encoder, for every shape. Periodic
 text (``word word ...``, ``[[[[``, ``a.a.``) repeats whole windows, now run once each; a giant
 word is scored on its first 2,048 tokens; a one-line input the guard keeps whole on its first
-512 (compressor.py). What is left over 2x is text with no repeats on many lines (prose, CSV,
-wrapped base64, binary-ish): one encoder pass over every token, as ``log-scored`` pays.
+512 (compressor.py); a table's collapsed rows and binary data are not read. Text with no repeats
+on many lines pays one encoder pass over at most ``MAX_INPUT_TOKENS`` (8192), as ``log-scored``
+does; running text (most characters in prose sentences) at most ``PROSE_INPUT_TOKENS`` (4096):
+a full 8k-token pass alone costs about twice the synthetic log.
 
 Run: .venv/bin/python benchmarks/bench_hardening.py [--no-model] [--repeat N]
 """

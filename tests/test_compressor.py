@@ -1,4 +1,5 @@
 import dataclasses
+import random
 import re
 
 import numpy as np
@@ -452,6 +453,30 @@ def test_input_over_the_token_budget_reads_head_and_tail_and_keeps_guard_lines(s
     dropped = sum(int(MARKER_RE.match(x).group(1)) for x in lines if MARKER_RE.match(x))
     assert dropped == len(rows) - sum(x in inputs for x in lines)
     assert shipped_compressor.compress(text).text == r.text
+
+
+def test_running_text_over_half_the_budget_is_read_on_half_of_it(shipped_compressor, monkeypatch):
+    """Prose pays half the encoder budget (issue #21: any input at most about twice a log's
+    time); ``key: value`` lines of the same size keep the whole budget."""
+    from kompress.compressor import MAX_INPUT_TOKENS, PROSE_INPUT_TOKENS
+
+    rng = random.Random(21)
+    vocab = ("the job on each host reviewed every batch it was given and then moved on to the next one "
+             "while a worker drained its queue before the cache was rebuilt from a snapshot").split()
+    prose = "".join(" ".join(rng.choice(vocab) for _ in range(rng.randint(8, 20))).capitalize() + ".\n"
+                    for _ in range(1500))
+    fields = "".join(f"{rng.choice(vocab)}_{i}: " + " ".join(rng.choice(vocab) for _ in range(rng.randint(8, 20))) + "\n"
+                     for i in range(1500))
+    backend = shipped_compressor.backend
+    real = backend.scores
+    for text, budget in ((prose, PROSE_INPUT_TOKENS), (fields, MAX_INPUT_TOKENS)):
+        assert shipped_compressor.count_tokens(text) > 2 * PROSE_INPUT_TOKENS
+        read: list[int] = []
+        monkeypatch.setattr(backend, "scores",
+                            lambda ids, mask, types: read.append(int(np.asarray(mask).sum())) or real(ids, mask, types))
+        r = shipped_compressor.compress(text)
+        assert 0.9 * min(budget, shipped_compressor.count_tokens(text)) <= sum(read) <= 1.5 * budget
+        assert r.text.splitlines()[-1] == text.splitlines()[-1]
 
 
 def test_unread_lines_take_whole_lines_from_both_ends():

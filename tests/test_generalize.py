@@ -5,7 +5,7 @@ import re
 
 from kompress import MARKER_RE
 from kompress.structure.domains import detect
-from kompress.structure.prose import is_prose
+from kompress.structure.prose import is_prose, prose_share
 
 BLOG_CRASH = """Process exited with SIGILL (illegal instruction) at address 0x7fff2038
 in libsystem_kernel.dylib. Thread 0 raised EXC_BAD_INSTRUCTION.
@@ -34,6 +34,15 @@ def test_prose_and_structure_are_told_apart():
                        "[error] mod_jk child workerEnv in error state 6", "name = value with several words here"):
         assert not is_prose(structured), structured
 
+
+
+def test_prose_share_counts_characters_of_prose_lines():
+    sentence = "The nightly job had been running for a while before this happened, as usual."
+    option = "  -v, --verbose        print more output than usual here"
+    assert prose_share(sentence + "\n\n" + sentence) == 1.0
+    assert prose_share(option + "\n" + option) == 0.0
+    assert abs(prose_share(sentence + "\n" + option) - len(sentence) / (len(sentence) + len(option.strip()))) < 1e-9
+    assert prose_share("") == 0.0 and prose_share("\n\n") == 0.0
 
 def test_word_mode_keeps_structured_lines_whole(shipped_compressor):
     text = ("Reading package lists and building the dependency tree took a little while on this machine today.\n"

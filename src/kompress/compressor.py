@@ -24,6 +24,7 @@ from kompress.scoring.scores import WordScores
 from kompress.scoring.windows import Window, Windower
 from kompress.structure.binary import is_binary
 from kompress.structure.domains import detect
+from kompress.structure.prose import prose_share
 from kompress.structure.units import LineView, line_spans, word_spans, words_to_lines
 
 DEFAULT_MODEL_DIR = Path(__file__).parent / "default_model"
@@ -37,6 +38,15 @@ LINE_LIMIT_CHARS = 32_000  # "huge": smaller ones are scored in full, as the eva
 #: frame and the guard alone (errors, signals, exit status stay; markers announce the rest), so
 #: any input costs at most about this many tokens of encoder time (~0.5 s on 2 cores).
 MAX_INPUT_TOKENS = 8192
+#: The same budget, halved, for running text (most of its characters in prose sentences, as
+#: :func:`~kompress.structure.prose.prose_share` reads it), so that any input costs at most about
+#: twice a log of its size (issue #21): what a long page of sentences loses is its middle (the
+#: guard's lines in it stay, markers say what went, the original is retrievable), not a report's
+#: findings or a log's records, which keep the full budget.
+PROSE_INPUT_TOKENS = 4096
+#: Share of characters in prose lines from which an input is running text (a --help page, its
+#: option lines wrapped into sentences, reads about 0.6: its options are answers, read them).
+PROSE_SHARE = 0.8
 _log = logging.getLogger("kompress")
 
 
@@ -160,7 +170,7 @@ class Compressor:
         tokenizer alone. Repetitive outputs then cost a fraction of a pass.
         """
         opts = options or CompressOptions()
-        return self._score(text, domain, self._repeat_frame(text, domain, opts)[0], opts.query, cap=_cap(opts))
+        return self._score(text, domain, self._repeat_frame(text, domain, opts)[0], opts.query, cap=_cap(opts, text))
 
     def _score(self, text: str, domain: str, frame: Frame | None, query: str | None = None,
                limit: int | None = None, cap: int | None = None) -> WordScores:
@@ -329,7 +339,7 @@ class Compressor:
         whole = (opts.guard and opts.rate is None and opts.budget is None and not opts.query
                  and len(text) > LINE_LIMIT_CHARS and "\n" not in text.rstrip("\n"))
         limit = LINE_SCORED_TOKENS if whole else None
-        return self._decide(text, self._score(text, domain, frame, opts.query, limit, _cap(opts)), domain, opts,
+        return self._decide(text, self._score(text, domain, frame, opts.query, limit, _cap(opts, text)), domain, opts,
                             frame, built)
 
     def query_companion(self) -> "Compressor | None":
@@ -414,9 +424,15 @@ def resolve_backend(name: str, config) -> str:  # type: ignore[no-untyped-def]
     return "onnx-int8" if config.extra.get("int8_ok") else "onnx"
 
 
-def _cap(opts: CompressOptions) -> int | None:
-    """The encoder's token budget for these options: none under a ``rate``, which ranks every word."""
-    return None if opts.rate is not None else MAX_INPUT_TOKENS
+def _cap(opts: CompressOptions, text: str) -> int | None:
+    """The encoder's token budget for ``text`` under these options: none under a ``rate``, which
+    ranks every word; :data:`PROSE_INPUT_TOKENS` for running text, else :data:`MAX_INPUT_TOKENS`."""
+    if opts.rate is not None:
+        return None
+    # Fewer characters than the prose budget cannot hold more tokens: no need to read the lines.
+    if len(text) > PROSE_INPUT_TOKENS and prose_share(text) >= PROSE_SHARE:
+        return PROSE_INPUT_TOKENS
+    return MAX_INPUT_TOKENS
 
 
 def unread_lines(line_tokens: np.ndarray, skip: np.ndarray | None, cap: int) -> np.ndarray | None:

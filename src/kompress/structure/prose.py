@@ -44,3 +44,14 @@ def is_prose(line: str) -> bool:
 def structured_lines(lines: Sequence[str]) -> np.ndarray:
     """``not is_prose`` of every line, as a bool array."""
     return np.fromiter((not is_prose(x) for x in lines), dtype=bool, count=len(lines))
+
+
+def prose_share(text: str) -> float:
+    """Share of the characters of ``text`` (blank lines aside) that lie in prose lines."""
+    total = prose = 0
+    for line in text.splitlines():
+        n = len(line.strip())
+        total += n
+        if n and is_prose(line):
+            prose += n
+    return prose / total if total else 0.0
