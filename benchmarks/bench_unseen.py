@@ -31,8 +31,12 @@ public projects with injected faults), families absent from the training corpus,
 * ``benchmarks/unseen/holdout5`` (12 cases, captured after the fourth's rules and run blind:
   Django check/makemigrations, dbt build, flask db upgrade, pip-compile, ansible-playbook,
   logrotate -d, systemd-analyze verify, go test -race, gofmt -d, cargo check's short format,
-  shfmt -d; ``unseen_holdout5_results.json``).
-  All were read after their blind run (``*_after.json``: the figures since).
+  shfmt -d; ``unseen_holdout5_results.json``);
+* ``benchmarks/unseen/holdout6`` (16 cases, seventeenth session, captured after its prose budget
+  and run blind: bats, ctest, meson test, mix test, rspec, zig test, php -l, psql -f, behave,
+  nose2, robot, jshint, standard, cspell, interrogate, mkdocs build --strict;
+  ``unseen_holdout6_results.json``).
+  All but the sixth were read after their blind run (``*_after.json``: the figures since).
 
 Questions (``<case>.json``), derived mechanically from the tool's own machine-readable report of
 the same run (``cargo --message-format=json``, ``eslint -f json``, ``jest --json``, ``go test
