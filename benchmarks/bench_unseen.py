@@ -36,7 +36,7 @@ public projects with injected faults), families absent from the training corpus,
   and run blind: bats, ctest, meson test, mix test, rspec, zig test, php -l, psql -f, behave,
   nose2, robot, jshint, standard, cspell, interrogate, mkdocs build --strict;
   ``unseen_holdout6_results.json``).
-  All but the sixth were read after their blind run (``*_after.json``: the figures since).
+  All were read after their blind run (``*_after.json``: the figures since).
 
 Questions (``<case>.json``), derived mechanically from the tool's own machine-readable report of
 the same run (``cargo --message-format=json``, ``eslint -f json``, ``jest --json``, ``go test

@@ -352,3 +352,54 @@ def test_a_plain_diffs_headers_and_a_tools_own_error_among_them_stay():
     assert detect(text) == "diff"
     idx = set(guard_line_indices(text, line_spans(text)[0], domain="diff").tolist())
     assert set(range(1, 5)) | {6, 7} | set(range(9, 13)) <= idx and not idx & {0, 5, 8}  # not context
+
+
+def test_more_runners_summaries_make_a_test_run():
+    passes = "\n".join(f"    handles case {i}" for i in range(30))
+    for summary in ("1138 examples, 12 failures, 14 pending", "20 tests, 8 failures", "3 doctests, 20 tests, 1 failure",
+                    "12 tests, 7 passed, 5 failed", "18 passed; 0 skipped; 4 failed.",
+                    "88% tests passed, 3 tests failed out of 25", "Unexpected Pass:    0",
+                    "1 feature passed, 1 failed, 0 skipped"):
+        assert detect(f"{passes}\n\n{summary}\n") == "test", summary
+    assert detect(f"{passes}\n\n20 tests were written\n") == "text"
+
+
+def test_a_program_prefixed_diagnostic_is_build_output():
+    text = "SET\nCREATE TABLE\n" * 20 + 'psql:schema.sql:668: ERROR:  relation "public.film_list" does not exist\n'
+    assert detect(text) == "build"
+
+
+def test_a_test_runs_failure_headings_and_compared_values_stay():
+    from kompress.decision.guards import ASSERTION_VALUES
+
+    text = ("Failures:\n\n"
+            "  1) Inflector#ordinalize ordinalizes 93 => 93rd\n"
+            "     Failure/Error: expect(subject.ordinalize(n)).to eq(expected)\n\n"
+            '       expected: "93rd"\n            got: "93th"\n\n'
+            "       (compared using ==)\n"
+            "     # ./spec/ordinalize_spec.rb:7:in `block (4 levels)'\n\n"
+            "Pending: (Failures listed here are expected and do not affect your suite's status)\n\n"
+            "  2) Inflector#pluralize missing rule for virus => viruses\n"
+            "     # Not yet implemented\n"
+            "     # ./spec/pluralize_spec.rb:12\n\n"
+            "1138 examples, 1 failure, 1 pending\n\n"
+            "rspec ./spec/ordinalize_spec.rb[1:1:94] # Inflector#ordinalize ordinalizes 93 => 93rd\n")
+    lines = text.split("\n")
+    idx = set(guard_line_indices(text, line_spans(text)[0], domain="test").tolist())
+    at = {ln.strip().split(":")[0].split(")")[0]: i for i, ln in enumerate(lines) if ln.strip()}
+    assert {at["1"], at["expected"], at["got"], lines.index(lines[-2])} <= idx  # heading, values, rerun line
+    assert at["2"] not in idx  # a pending example's heading: no failure under it
+    assert not {at["expected"], at["got"]} & set(guard_line_indices(text, line_spans(text)[0], domain="text").tolist())
+    many = "\n".join(f"  expected: {i}" for i in range(ASSERTION_VALUES + 50))
+    assert len(guard_line_indices(many, line_spans(many)[0], domain="test")) == ASSERTION_VALUES  # bounded
+
+
+def test_a_tools_suggested_fix_stays():
+    text = ("docs/lifespan.md:3:35      - Unknown word (aplication) -- needs to run before the aplication starts\n"
+            "\t Suggestions: [application*, allocation, applications]\n"
+            "the build went on\n"
+            'HINT:  The extension must first be installed on the system where PostgreSQL is running.\n'
+            "hint: Updates were rejected because the tip of your current branch is behind\n")
+    lines = text.split("\n")
+    idx = set(guard_line_indices(text, line_spans(text)[0]).tolist())
+    assert {1, 3, 4} <= idx and 2 not in idx and lines[1].strip().startswith("Suggestions")

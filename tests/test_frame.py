@@ -405,3 +405,15 @@ def test_at_frame_guard_keeps_the_top_and_first_own_frame():
     # the top frame (where it was thrown) and the first frame of the program's own code, per stack
     assert np.flatnonzero(at_frame_guard(node + java)).tolist() == [1, 2, 7, 8]
     assert not at_frame_guard(["the job ran at 10:00", "it stopped at noon"]).any()
+
+
+def test_a_few_alerts_naming_other_values_each_stay_the_same_alert_again_collapses():
+    lines = []
+    for i, page in enumerate(["middleware", "responses", "staticfiles"]):
+        lines += [f"DEBUG   -  Reading: {page}.md", f"DEBUG   -  Running `page_markdown` event {i}",
+                  f"WARNING -  Doc file '{page}.md' contains a link 'x{i}.md', but the target is not found."]
+    f = template_frame(lines)
+    assert all(f.keep[i] for i, x in enumerate(lines) if x.startswith("WARNING"))  # one per page
+    same = [f"2026-12-02 10:00:{i:02d} ERROR upstream timed out after {30 + i} ms" for i in range(5)]
+    f = template_frame(same)
+    assert f.keep.tolist() == [True, False, False, False, True]  # other numbers only: first and last

@@ -125,3 +125,26 @@ def test_bench_tables_questions_and_kept_lines():
     kept, wk, fid = bt.kept_lines("\n".join([lines[0], "[... 3 lines omitted ...]", lines[18]]), lines)
     assert kept == {0, 18} and 0 < wk < 0.1 and fid == 1.0
     assert bt.score(kept, 0, qs)["header"] == 1.0 and 0 < bt.score(kept, 0, qs)["rare"] < 1
+
+
+def test_a_bar_framed_two_column_table_keeps_every_row_of_its_rare_status():
+    rows = ["| Name | Status |", "|------|--------|"]
+    rows += [f"| func_{i} (L{10 * i}) | {'MISSED' if i % 11 == 3 else 'COVERED'} |" for i in range(120)]
+    t = find_table(rows)
+    assert t is not None and t.delim == "|" and t.width == 2
+    f = table_frame(rows)
+    missed = [i for i, x in enumerate(rows) if "MISSED" in x]
+    assert len(missed) == 11 and all(f.keep[i] and not f.repeat[i] for i in missed)  # each exception stays
+    covered = [i for i, x in enumerate(rows) if "COVERED" in x]
+    assert sum(f.repeat[i] for i in covered) >= len(covered) - 5  # the common rows collapse
+    # Without bars two columns are key: value text, not a table.
+    assert find_table([f"func_{i} (L{10 * i})  {'MISSED' if i % 11 == 3 else 'COVERED'}" for i in range(120)]) is None
+
+
+def test_where_few_valued_columns_cross_no_combination_is_an_exception():
+    # Three few-valued columns: most combinations are rare, none of them news; rows collapse.
+    rows = [" name | context | vartype | source"] + [
+        f" opt_{i} | {('user', 'sighup', 'postmaster', 'internal')[i % 4]} | {('bool', 'integer', 'string')[i % 3]}"
+        f" | {('default', 'configuration file')[i % 7 == 0]}" for i in range(200)]
+    f = table_frame(rows)
+    assert f is not None and int(f.keep.sum()) < 40

@@ -61,6 +61,7 @@ CRITICAL = re.compile(
   | \b(?:[Pp]arse|[Ss]yntax)\ error\b | \bbad\ (?:CRC|checksum)\b  # sqlite3's, bash's, PHP's; unzip's
   | \bexited\ with\ (?:code\ |status\ )?[1-9]\d*\b        # strace's "+++ exited with 1 +++", a runner's
   | \ =\ \d+(?:\.\d+)?\ s\ =\ [FE]$ | ^\ +\d+\)\ (?:Failure|Error):$  # minitest -v: a failed test; its report
+  | ^rspec\ \S+\ \#\ \S              # rspec's rerun line of a failed example
     """,
     re.VERBOSE,
 )
@@ -122,6 +123,21 @@ LINT_LEVEL = re.compile(r"^note: the lint level is defined here\n[ \t]*--> [^\n]
 #: its ``--- Expected`` / ``+++ Actual`` header; the changed lines under it (to a blank line,
 #: :data:`ASSERTION_DIFF_LINES` at most) say what differed.
 ASSERTION_DIFF = re.compile(r"^--- [Ee]xpected\b[^\n]*\n\+\+\+ [Aa]ctual\b", re.M)
+
+#: The values an assertion compared, one per indented line (rspec's ``expected:`` / ``got:``,
+#: ExUnit's ``left:`` / ``right:``, jest's ``Expected:`` / ``Received:``, testify's ``actual  :``):
+#: what differed. In a test run the guard keeps the first :data:`ASSERTION_VALUES` of them.
+ASSERTION_VALUE = re.compile(r"^[ \t]+(?:[Ee]xpected|[Gg]ot|[Aa]ctual|[Rr]eceived|left|right)[ \t]*:[ \t]*\S", re.M)
+ASSERTION_VALUES = 100
+
+#: A tool's suggested fix on a line of its own: cspell's ``Suggestions: [application*, ...]``,
+#: PostgreSQL's ``HINT:``, git's ``hint:``, ``Did you mean ...``. Short, and the fix an agent needs.
+SUGGESTION = re.compile(r"^[ \t]*(?:Suggestions?:|HINT:|hint:|Did you mean\b|Perhaps you meant\b)", re.M)
+#: A numbered failure's heading in a test run (rspec's and ExUnit's ``  2) name``, mocha's
+#: ``  1) suite``): it names the failing test; kept when a critical line follows in its block
+#: (up to a blank line, :data:`HEADING_REACH` lines at most; rspec's pending examples have none).
+FAILURE_HEADING = re.compile(r"^ {1,8}\d+(?:\.\d+)?\) \S", re.M)
+HEADING_REACH = 4
 ASSERTION_DIFF_LINES = 40
 
 #: Findings of one rule kept whole by the guard (the first ones): a linter's report is a list of
@@ -139,8 +155,10 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
     hash and subject in a git log (and in a diff its ``--stat``, :data:`COMMIT_STAT`), the
     commits a git am, cherry-pick or bisect went through (:data:`GIT_STEP`),
     rustc's note naming a denied lint (:data:`LINT_LEVEL`),
-    test-session headers (:data:`SESSION_HEADER`), in a test run an assertion's expected/actual
-    diff (:data:`ASSERTION_DIFF`) and, in a diff, every changed line and
+    test-session headers (:data:`SESSION_HEADER`), a tool's suggested fix (:data:`SUGGESTION`),
+    in a test run an assertion's expected/actual diff (:data:`ASSERTION_DIFF`), its compared
+    values (:data:`ASSERTION_VALUE`) and a failure's numbered heading (:data:`FAILURE_HEADING`)
+    and, in a diff, every changed line and
     hunk header (:data:`DIFF_CHANGE`: unchanged context is what may go), found in one pass
     per pattern. (Every match starts on the line it names.)"""
     hits = [m.start() for m in _CRITICAL_IN_TEXT.finditer(text)]
@@ -183,6 +201,17 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
                     break  # a blank line ends the diff
                 if text[start] in "+-":
                     hits.append(int(start))
+    if "uggestion" in text or "int:" in text or "you mean" in text or "you meant" in text:
+        hits += [m.start() for m in SUGGESTION.finditer(text)]
+    if domain == "test":
+        hits += [m.start() for _, m in zip(range(ASSERTION_VALUES), ASSERTION_VALUE.finditer(text))]
+        for m in FAILURE_HEADING.finditer(text):
+            k = int(np.searchsorted(line_starts, m.start(), side="right"))  # the line after the heading
+            end = int(line_starts[k + HEADING_REACH]) if k + HEADING_REACH < len(line_starts) else len(text)
+            blank = text.find("\n\n", m.start(), end)  # the heading's block ends at a blank line
+            end = end if blank < 0 else blank
+            if k < len(line_starts) and _CRITICAL_IN_TEXT.search(text, int(line_starts[k]), end):
+                hits.append(m.start())
     if "rootdir: " in text or " -- Python " in text:
         hits += [m.start() for m in SESSION_HEADER.finditer(text)]
     if domain == "diff":

@@ -84,7 +84,10 @@ _TEST = re.compile(
     r"^\s*--- (PASS|FAIL|SKIP): \S|^(ok|FAIL)\s+\S+\s+[\d.]+s$|"  # go test -v
     r"^\s*(Test Files|Tests)  +\d+ (passed|failed)\b|^\s+\d+ (passing|failing) \(?|"  # vitest, mocha
     r"^\s*\d+ tests? (passed|failed)$|"  # ava
-    r"^\d+ (runs|tests), \d+ assertions, \d+ failures, \d+ errors)",  # minitest, test-unit
+    r"^\d+ (runs|tests), \d+ assertions, \d+ failures, \d+ errors|"  # minitest, test-unit
+    r"^\d+ examples?, \d+ failures?|^(\d+ doctests?, )?\d+ tests?, \d+ (failures?|passed, \d+ failed)|"  # rspec, ExUnit, robot
+    r"^\d+ passed; \d+ skipped; \d+ failed\.$|^\d+% tests passed, \d+ tests? failed out of \d+|"  # zig test, ctest
+    r"^Unexpected Pass: +\d+|^\d+ features? passed, \d+ failed)",  # meson test, behave
     re.M,
 )
 _BUILD = re.compile(
@@ -104,7 +107,9 @@ _GREP = re.compile(r"^([\w./-]+:\d+[:-]|[\w./-]+-\d+-|--$)", re.M)
 _CLOCK_PREFIX = re.compile(r"^[\w./-]*?(?<!\d)\d{1,2}:\d{1,2}[:.,]\d{1,2}")
 # A compiler's file:line:col diagnostic, which a lone grep hit resembles.
 # (Linters name a rule code instead of a severity: flake8's "F401", pylint's "W0612: ...".)
-_DIAGNOSTIC = re.compile(r"^[^\s:]+:\d+(:\d+)?: ((fatal error|error|warning|note)\b|[A-Z]{1,4}\d{3,4}\b)")
+# A program's name may open it: psql's "psql:schema.sql:668: ERROR:  relation ... does not exist".
+_DIAGNOSTIC = re.compile(r"^([\w.-]+:)?[^\s:]+:\d+(:\d+)?: ((fatal error|error|warning|note|ERROR|WARNING|FATAL)\b"
+                         r"|[A-Z]{1,4}\d{3,4}\b)")
 _LOG_STAMP = re.compile(
     r"^(\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\[?\d\d:\d\d:\d\d|\w{3} [ \d]\d \d\d:\d\d:\d\d|"
     r"\w{3} \d\d?, \d{4} \d\d?:\d\d:\d\d|"  # java.util.logging: "Dec 02, 2026 10:55:01 AM"

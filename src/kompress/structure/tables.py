@@ -18,7 +18,7 @@ from dataclasses import dataclass
 TABLE_MIN_ROWS = 8
 #: Of all non-blank lines, the share the rows must be (else it is text with a table in it).
 TABLE_MIN_SHARE = 0.6
-#: Cells a row has at least (two columns are key: value text, not a table).
+#: Cells a row has at least (two columns are key: value text, not a table, unless bars frame them).
 TABLE_MIN_CELLS = 3
 #: Cell separators tried, in order: CSV, TSV, psql/markdown, then runs of 2+ spaces.
 DELIMITERS = (",", "\t", "|", " ")
@@ -91,7 +91,10 @@ def _table(lines: Sequence[str], nonblank: list[int], delimiters: Sequence[str])
     best: Table | None = None
     for delim in delimiters:
         cells = {i: cells_of(lines[i], delim) for i in nonblank}
-        wide = Counter(len(c) for c in cells.values() if len(c) >= TABLE_MIN_CELLS)
+        # A table framed by bars (``| name | status |``) is one with two columns too.
+        least = 2 if delim == "|" else TABLE_MIN_CELLS
+        wide = Counter(len(c) for i, c in cells.items()
+                       if len(c) >= TABLE_MIN_CELLS or len(c) >= least and lines[i].lstrip().startswith("|"))
         if not wide:
             continue
         k = wide.most_common(1)[0][0]
