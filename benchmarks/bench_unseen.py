@@ -35,8 +35,12 @@ public projects with injected faults), families absent from the training corpus,
 * ``benchmarks/unseen/holdout6`` (16 cases, seventeenth session, captured after its prose budget
   and run blind: bats, ctest, meson test, mix test, rspec, zig test, php -l, psql -f, behave,
   nose2, robot, jshint, standard, cspell, interrogate, mkdocs build --strict;
-  ``unseen_holdout6_results.json``).
-  All were read after their blind run (``*_after.json``: the figures since).
+  ``unseen_holdout6_results.json``);
+* ``benchmarks/unseen/holdout7`` (16 cases, captured after the sixth's rules and run blind:
+  cpplint, flawfinder, lizard, semgrep, typos, xmllint, tox, Django's test runner, a Java
+  exception, bash -n, gawk, lua, tcltest, nim check, scons, apt-get -s;
+  ``unseen_holdout7_results.json``).
+  All but the seventh were read after their blind run (``*_after.json``: the figures since).
 
 Questions (``<case>.json``), derived mechanically from the tool's own machine-readable report of
 the same run (``cargo --message-format=json``, ``eslint -f json``, ``jest --json``, ``go test
