@@ -40,7 +40,7 @@ public projects with injected faults), families absent from the training corpus,
   cpplint, flawfinder, lizard, semgrep, typos, xmllint, tox, Django's test runner, a Java
   exception, bash -n, gawk, lua, tcltest, nim check, scons, apt-get -s;
   ``unseen_holdout7_results.json``).
-  All but the seventh were read after their blind run (``*_after.json``: the figures since).
+  All were read after their blind run (``*_after.json``: the figures since).
 
 Questions (``<case>.json``), derived mechanically from the tool's own machine-readable report of
 the same run (``cargo --message-format=json``, ``eslint -f json``, ``jest --json``, ``go test

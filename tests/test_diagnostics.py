@@ -403,3 +403,53 @@ def test_a_tools_suggested_fix_stays():
     lines = text.split("\n")
     idx = set(guard_line_indices(text, line_spans(text)[0]).tolist())
     assert {1, 3, 4} <= idx and 2 not in idx and lines[1].strip().startswith("Suggestions")
+
+
+SEMGREP = """┌──────────────────┐
+│ 3 Code Findings │
+└──────────────────┘
+
+    src/pluggy/_hooks.py
+   ❯❯❱ bare-except
+          ❰❰ Blocking ❱❱
+          Bare `except:` also catches SystemExit and KeyboardInterrupt
+
+          444┆ try:
+          445┆     spec_opts = eval(repr(spec_opts))
+
+   ❯❯❱ eval-call
+          ❰❰ Blocking ❱❱
+          Use of eval() on dynamic input is dangerous
+
+          445┆ spec_opts = eval(repr(spec_opts))
+"""
+
+
+def test_cpplint_flawfinder_and_semgrep_findings_keep_their_rule_message_and_place():
+    assert lint_kind("cJSON.c:700:  Use int16_t/int64_t/etc, rather than the C type long  [runtime/int] [4]") == "runtime/int"
+    assert lint_kind("sds/sds.c:156:  [4] (buffer) strcpy:") == "buffer"
+    assert lint_kind("   ❯❯❱ bare-except") == "bare-except"
+    assert lint_kind("   ❯❯❱ two words") is None
+    assert detect(SEMGREP) == "build"
+    lines = SEMGREP.split("\n")
+    keep = np.array([lint_kind(ln) is not None for ln in lines])
+    added = [lines[i].strip() for i in np.flatnonzero(location_guard(lines, keep))]
+    assert added == ["src/pluggy/_hooks.py", "❰❰ Blocking ❱❱", "Bare `except:` also catches SystemExit and KeyboardInterrupt",
+                     "444┆ try:", "❰❰ Blocking ❱❱", "Use of eval() on dynamic input is dangerous",
+                     "445┆ spec_opts = eval(repr(spec_opts))"]
+    flaw = "sds/sds.c:156:  [4] (buffer) strcpy:\n  Does not check for buffer overflows when copying (CWE-120).\n  more\n"
+    lines = flaw.split("\n")
+    assert np.flatnonzero(location_guard(lines, np.array([True, False, False, False]))).tolist() == [1]
+
+
+def test_tcltest_results_and_capitalised_outcome_counts():
+    text = ("++++ json-tcl-3.1 PASSED\n==== json-tcl-3.2 many-json2dict, bad limit, zero FAILED\n"
+            "==== Contents of test case:\n\n    json::many-json2dict {[]} 0\n\n---- Result was:\n"
+            "Bad limit 0 of json entity to extract.\n---- Result should have been (exact matching):\n"
+            "Bad limit 0 of json entities to extract.\n==== json-tcl-3.2 FAILED\n\n"
+            "json.test:\tTotal\t512\tPassed\t505\tSkipped\t0\tFailed\t7\n")
+    assert detect(text) == "test"
+    lines = text.split("\n")
+    idx = set(guard_line_indices(text, line_spans(text)[0], domain="test").tolist())
+    assert {7, 9} <= idx and 4 not in idx  # the two values, not the test's code
+    assert is_critical_line("30 Tests 1 Failures 0 Ignored") and lines[7].startswith("Bad limit")

@@ -417,3 +417,11 @@ def test_a_few_alerts_naming_other_values_each_stay_the_same_alert_again_collaps
     same = [f"2026-12-02 10:00:{i:02d} ERROR upstream timed out after {30 + i} ms" for i in range(5)]
     f = template_frame(same)
     assert f.keep.tolist() == [True, False, False, False, True]  # other numbers only: first and last
+    clocked = [f"2026-12-02 10:00:0{i} ERROR login failed for user '{u}'" for i, u in enumerate("abcde")]
+    assert template_frame(clocked).keep.tolist() == [True, False, False, False, True]  # a daemon's events
+    stack = []
+    for i, (a, b) in enumerate([("do", "dog"), ("987654321", "9876543210"), ("abc", "abcd")]):
+        stack += [f"[FAIL] ( {i + 2}/4 ) TESTING reverse()", f"       assertEqual: {a} IS NOT EQUAL TO {b}",
+                  f"       at main (test.awk:{i + 3})"]
+    f = template_frame(stack)
+    assert f.keep.tolist() == [True] * 5 + [False] + [True] * 3  # a middle record: its head and the line under it

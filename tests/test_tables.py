@@ -148,3 +148,16 @@ def test_where_few_valued_columns_cross_no_combination_is_an_exception():
         f" | {('default', 'configuration file')[i % 7 == 0]}" for i in range(200)]
     f = table_frame(rows)
     assert f is not None and int(f.keep.sum()) < 40
+
+
+def test_rows_under_a_warnings_heading_are_findings():
+    header = "  NLOC    CCN   token  PARAM  length  location  "
+    rows = [header, "-" * 48] + [f"{10 + i:8d}{1 + i % 3:7d}{50 + i:7d}{i % 4:7d}{12 + i:8d} f{i}@{i * 10}-{i * 10 + 9}@a.c"
+                                 for i in range(60)]
+    rows += ["2 file analyzed.", "=" * 60, "!!!! Warnings (cyclomatic_complexity > 15 or length > 100) !!!!", "=" * 48,
+             header, "-" * 48] + [f"{80 + i:8d}{20 + i:7d}{400 + i:7d}{2:7d}{110 + i:8d} big{i}@{i * 100}-{i * 100 + 99}@a.c"
+                                  for i in range(6)]
+    f = table_frame(rows)
+    warned = [i for i, x in enumerate(rows) if "big" in x]
+    assert all(f.keep[i] and not f.repeat[i] for i in warned)
+    assert sum(f.repeat[i] for i, x in enumerate(rows) if "@a.c" in x and "big" not in x) > 40  # the others collapse

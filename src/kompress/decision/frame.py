@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kompress.decision.guards import is_critical_line
-from kompress.structure.tables import find_table
+from kompress.structure.domains import has_clock
+from kompress.structure.tables import cells_of, find_table, is_header
 from kompress.structure.templates import json_object, mine, pass_mark
 
 #: Kinds of frame, by domain (a domain not named has none).
@@ -169,7 +170,8 @@ def template_frame(lines: Sequence[str]) -> Frame:
     # only past ALERT_VARIANTS records of an alerting event).
     variant: set[int] = set()
     wordings: dict[int, set[str]] = {}
-    distinct: dict[int, set[str]] = {}  # an alerting event's records' masked texts so far
+    distinct: dict[int, set[str]] = {}  # a small alerting event's records' masked texts so far
+    few: set[int] = set()  # records kept for the other values they name
     for r, k in enumerate(keys):
         e = event[k]
         seen = wordings.setdefault(e, set())
@@ -177,12 +179,14 @@ def template_frame(lines: Sequence[str]) -> Frame:
         if sig not in seen and len(seen) < (ALERT_VARIANTS if alert[e] else EVENT_VARIANTS):
             seen.add(sig)
             variant.add(r)
-        elif alert[e] and count[e] <= ALERT_VARIANTS and lt.masked[spans[r][0]] not in distinct.setdefault(e, set()):
-            # A few alerts of one kind that name other files or values are each news (a build's
-            # warnings, one per page); the same alert again (other numbers only) is a repeat.
-            variant.add(r)
-        if alert[e]:
-            distinct.setdefault(e, set()).add(lt.masked[spans[r][0]])
+        if alert[e] and count[e] <= ALERT_VARIANTS and not has_clock(lines[spans[r][0]]):
+            # A tool's few alerts of one kind that name other files or values are each news (a
+            # build's warnings, one per page); the same alert again (other numbers only) is a
+            # repeat, and so is a daemon's clocked record of it with other values (a request id).
+            text = "\n".join(lt.masked[i] for i in spans[r])
+            if text not in distinct.setdefault(e, set()):
+                distinct[e].add(text)
+                few.add(r)
     for r, k in enumerate(keys):
         e, span = event[k], spans[r]
         if r in (first[e], last[e]) or r in variant:
@@ -192,6 +196,11 @@ def template_frame(lines: Sequence[str]) -> Frame:
             f.repeat[span[:1]] = r != last[e]
             if r == last[e] and not alert[e]:
                 f.repeat[span[0]] = False
+            if r in few and r != last[e]:
+                # Its head and the line under it (an assertion's values, an exception's
+                # message), not a whole stack trace again.
+                f.keep[span[:2]] = True
+                f.repeat[span[:2]] = False
         if count[e] > 1:
             f.group[span] = e
     f.unit_start[heads] = True
@@ -561,6 +570,8 @@ def _ext(name: str) -> str:
 TABLE_RARE_SHARE = 0.15
 TABLE_RARE_ROWS = 50
 TABLE_KINDS = 4
+#: A heading that names what follows as warnings, errors, failures or violations.
+SECTION_ALERT = re.compile(r"\b(?:[Ww]arnings?|WARNINGS?|[Ee]rrors?|ERRORS?|[Ff]ailures?|FAILURES?|[Vv]iolations?)\b")
 
 
 def table_frame(lines: Sequence[str]) -> Frame | None:
@@ -583,6 +594,18 @@ def table_frame(lines: Sequence[str]) -> Frame | None:
     groups: dict[tuple[tuple[int, str], ...], int] = {}
     join = "  " if table.delim == " " else table.delim
     found = False
+    # Rows under a heading that names warnings or failures (lizard's "!!!! Warnings (ccn > 15)
+    # !!!!" over the same columns again) are findings, up to TABLE_RARE_ROWS of each section.
+    flagged: set[int] = set()
+    row_set, alerting, taken = set(table.rows), False, 0
+    for i, x in enumerate(lines):
+        if i not in row_set:
+            # (not the columns named again under the heading)
+            if any(ch.isalpha() for ch in x) and not is_header(cells_of(x, table.delim)):
+                alerting, taken = SECTION_ALERT.search(x) is not None, 0
+        elif alerting and taken < TABLE_RARE_ROWS:
+            flagged.add(i)
+            taken += 1
     sigs = [tuple((j, c[j]) for j in categorical) for _, c in data]
     size = Counter(sigs)
     kept: Counter[tuple[tuple[int, str], ...]] = Counter()
@@ -593,7 +616,7 @@ def table_frame(lines: Sequence[str]) -> Frame | None:
         # not Running): each of its rows is news, up to TABLE_RARE_ROWS of it.
         rare = (len(size) <= TABLE_KINDS and size[sig] <= TABLE_RARE_SHARE * len(data)
                 and kept[sig] < TABLE_RARE_ROWS)
-        if r < JSON_KEEP_FIRST or not seen.issuperset(sig) or rare:
+        if r < JSON_KEEP_FIRST or not seen.issuperset(sig) or rare or i in flagged:
             kept[sig] += 1
             f.keep[i] = True
         else:

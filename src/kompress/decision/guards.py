@@ -53,7 +53,7 @@ CRITICAL = re.compile(
   | \b[A-Z_]*EXC_[A-Z_]+\b               # mach exceptions
   | \b\w*(?:Error|Exception|Warning)\b   # exception class names
   | ^(?:error|warning|fatal)\b | \berror:
-  | \b\d+\ (?:passed|failed|errors?|failures?|skipped|xfailed|xpassed|deselected|tests?)\b  # outcome counts
+  | \b\d+\ (?:[Pp]assed|[Ff]ailed|[Ee]rrors?|[Ff]ailures?|skipped|xfailed|xpassed|deselected|tests?)\b  # outcome counts
   | \btest\ result:                     # cargo test summary
   | ^[\ \t]+\w+_test\.go:\d+:\          # go test: a failing test's t.Error, at its file:line
   | ^[\ \t]*[✖✗✕×]\ \S           # a test runner's failure mark (ava, jest, vitest, node --test)
@@ -129,6 +129,9 @@ ASSERTION_DIFF = re.compile(r"^--- [Ee]xpected\b[^\n]*\n\+\+\+ [Aa]ctual\b", re.
 #: what differed. In a test run the guard keeps the first :data:`ASSERTION_VALUES` of them.
 ASSERTION_VALUE = re.compile(r"^[ \t]+(?:[Ee]xpected|[Gg]ot|[Aa]ctual|[Rr]eceived|left|right)[ \t]*:[ \t]*\S", re.M)
 ASSERTION_VALUES = 100
+#: tcltest's ``---- Result was:`` / ``---- Result should have been (exact matching):``: the
+#: value is on the line under it.
+ASSERTION_VALUE_BELOW = re.compile(r"^---- Result (?:was|should have been)\b[^\n]{0,80}:\n(?=.)", re.M)
 
 #: A tool's suggested fix on a line of its own: cspell's ``Suggestions: [application*, ...]``,
 #: PostgreSQL's ``HINT:``, git's ``hint:``, ``Did you mean ...``. Short, and the fix an agent needs.
@@ -205,6 +208,8 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
         hits += [m.start() for m in SUGGESTION.finditer(text)]
     if domain == "test":
         hits += [m.start() for _, m in zip(range(ASSERTION_VALUES), ASSERTION_VALUE.finditer(text))]
+        if "---- Result " in text:
+            hits += [m.end() for _, m in zip(range(ASSERTION_VALUES), ASSERTION_VALUE_BELOW.finditer(text))]
         for m in FAILURE_HEADING.finditer(text):
             k = int(np.searchsorted(line_starts, m.start(), side="right"))  # the line after the heading
             end = int(line_starts[k + HEADING_REACH]) if k + HEADING_REACH < len(line_starts) else len(text)
@@ -325,13 +330,17 @@ _LINT_NOTE = re.compile(r"^\s*= note: `#\[(?:warn|deny|forbid)\(")
 _LINT_HELP = re.compile(r"^\s*= help: for further information visit \S+#(\w+)$")
 
 
+#: Lines after a rule-only finding header that may hold its message and flagged code.
+RULE_BLOCK_LINES = 8
+
+
 def _report_file(line: str) -> bool:
     """A line that is only a file's path (``src/utils.js``; htmlhint's indented
     ``   /home/dev/30 - Whack A Mole/index.html``): a linter report's heading."""
     s = line.strip()
     if not 0 < len(s) < 300 or ":" in s or "\t" in s or "." not in s.rsplit("/", 1)[-1]:
         return False
-    return line == s and " " not in s or s.startswith(("/", "./", "~/"))
+    return " " not in s and (line == s or "/" in s) or s.startswith(("/", "./", "~/"))
 
 
 def location_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
@@ -349,7 +358,21 @@ def location_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
             continue
         if not keep[i]:
             continue
-        if heading >= 0 and lint_kind(ln) is not None and ln[:1] in " \t":
+        kind = lint_kind(ln)
+        if kind is not None and ln.split() == [ln.split()[0], kind]:
+            # A header naming only its rule (semgrep's "❯❱ rule-id"): its message is the block
+            # under it, to a blank line, and the first line of the code it flags after that.
+            k = i + 1
+            while k < min(i + RULE_BLOCK_LINES, len(lines)) and lines[k].strip():
+                add[k] = True
+                k += 1
+            while k < min(i + RULE_BLOCK_LINES, len(lines)) and not lines[k].strip():
+                k += 1
+            if k < len(lines) and lines[k].strip():
+                add[k] = True
+        elif kind is not None and ln.rstrip().endswith(":") and i + 1 < len(lines) and lines[i + 1][:1] in " \t":
+            add[i + 1] = True  # a header ending in a colon: its message is on the indented line under it
+        if heading >= 0 and kind is not None and ln[:1] in " \t":
             add[heading] = True
             if ln.lstrip().startswith("^ ") and i > 0:
                 add[i - 1] = True  # a caret finding flags the code line above it (``L13 |  <div ...``)

@@ -87,7 +87,8 @@ _TEST = re.compile(
     r"^\d+ (runs|tests), \d+ assertions, \d+ failures, \d+ errors|"  # minitest, test-unit
     r"^\d+ examples?, \d+ failures?|^(\d+ doctests?, )?\d+ tests?, \d+ (failures?|passed, \d+ failed)|"  # rspec, ExUnit, robot
     r"^\d+ passed; \d+ skipped; \d+ failed\.$|^\d+% tests passed, \d+ tests? failed out of \d+|"  # zig test, ctest
-    r"^Unexpected Pass: +\d+|^\d+ features? passed, \d+ failed)",  # meson test, behave
+    r"^Unexpected Pass: +\d+|^\d+ features? passed, \d+ failed|"  # meson test, behave
+    r"\tTotal\t\d+\tPassed\t\d+\tSkipped\t\d+\tFailed\t\d+$)",  # tcltest
     re.M,
 )
 _BUILD = re.compile(
@@ -120,6 +121,11 @@ _LOG_LEVEL = re.compile(r"^\[?(INFO|DEBUG|WARN|WARNING|ERROR|TRACE|FATAL)\b|\ble
 # (nginx's "2026/12/02 10:55:01", redis's "02 Dec 2026 10:55:01.123", "[02/Dec/2026:10:55:01"),
 # or a level word there (INFO, [error], <warn>, SEVERE ...).
 _ANY_STAMP = re.compile(r"^.{0,48}?(?<!\d)\d{1,2}:\d{1,2}:\d{1,2}(?:[.,]\d+)?\b")
+
+
+def has_clock(line: str) -> bool:
+    """True for a line with a clock time (seconds too) near its start: a log record's stamp."""
+    return _ANY_STAMP.match(line) is not None
 _ANY_LEVEL = re.compile(
     r"^.{0,60}?(?:\b(?:INFO|DEBUG|NOTICE|WARN|WARNING|ERROR|TRACE|FATAL|CRIT|CRITICAL|SEVERE|FINE|CONFIG)\b"
     r"|[\[<](?:error|warn|warning|notice|info|debug|crit|alert|emerg)[\]>])"

@@ -6,12 +6,14 @@ A finding is a line that names its rule. The formats known:
 
 * one line each: flake8/ruff ``path:12:5: F401 ...``, pylint ``path:12:0: W0612: ...``, mypy,
   cppcheck and clang-tidy ``path:12:5: style: ... [id]``, tsc ``path(12,5): error TS2322: ...``,
-  vulture ``path:12: unused import 'os' (90% confidence)``;
+  vulture ``path:12: unused import 'os' (90% confidence)``, cpplint ``path:12:  message  [runtime/int] [4]``;
 * a header over a snippet: eslint's stylish ``  12:5  error  ...  no-shadow`` (under a file
   heading), ruff's ``F401 [*] ...`` over a ``-->`` pointer (as rustc's ``warning: ...``, which
   names no rule and is build output by ``domains._BUILD``), oxlint's
   ``  x eslint(no-unreachable): ...`` over ``,-[path:12:5]``, biome's ``path:12:5
   lint/suspicious/noDebugger ━━━``, ansible-lint's ``name[casing]: ...`` over ``tasks/x.yml:12``;
+* flawfinder's ``path:12:  [4] (buffer) strcpy:`` over its indented message;
+* semgrep's ``   ❯❯❱ rule-id`` over its message and the flagged code (under a file heading);
 * a caret under the code it flags: htmlhint's ``    ^ The id value [ main ] must be unique. (id-unique)``.
 """
 
@@ -33,7 +35,10 @@ LINT_FINDING = re.compile(
     r"|^ {1,4}[x×!⚠] (?P<oxlint>[\w@/-]{1,60}\([\w@/-]{1,80}\)): "
     r"|^[^\s:()]+:\d+:\d+ (?P<biome>(?:lint|assist|parse|format)(?:/\w{1,80}){0,2})\b"
     r"|^(?P<ansible>[a-z][\w-]{0,60}(?:\[[\w-]{1,60}\])?): .{1,400}\n[^\s:()]+\.ya?ml:\d+"
-    r"|^\s+\^ \S.{0,400} \((?P<htmlhint>[a-z][a-z0-9]{1,30}(?:-[a-z0-9]{1,30}){1,5})\)$",
+    r"|^\s+\^ \S.{0,400} \((?P<htmlhint>[a-z][a-z0-9]{1,30}(?:-[a-z0-9]{1,30}){1,5})\)$"
+    r"|^[^\s:()]+:\d+: {1,2}\S.{0,400}  \[(?P<cpplint>[a-z_]{1,40}/[a-z_+]{1,40})\] \[\d\]$"
+    r"|^ {1,8}(?:❯❯❱|❯❱|❱) (?P<semgrep>[\w.-]{1,120})$"
+    r"|^[^\s:()]+:\d+: {1,2}\[\d\] \((?P<flawfinder>\w{1,40})\) \w{1,80}:$",
     re.M,
 )
 
