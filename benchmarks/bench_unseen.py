@@ -43,7 +43,7 @@ public projects with injected faults), families absent from the training corpus,
 * ``benchmarks/unseen/holdout8`` (16 cases, captured after the seventh's rules and run blind:
   refurb, deptry, hadolint, check-jsonschema, madge, depcheck, textlint, darglint, cobc, fpc,
   valac, swipl, ocamlc, sbcl/ASDF, splint, autoreconf; ``unseen_holdout8_results.json``).
-  All but the eighth were read after their blind run (``*_after.json``: the figures since).
+  All were read after their blind run (``*_after.json``: the figures since).
 
 Questions (``<case>.json``), derived mechanically from the tool's own machine-readable report of
 the same run (``cargo --message-format=json``, ``eslint -f json``, ``jest --json``, ``go test

@@ -453,3 +453,13 @@ def test_tcltest_results_and_capitalised_outcome_counts():
     idx = set(guard_line_indices(text, line_spans(text)[0], domain="test").tolist())
     assert {7, 9} <= idx and 4 not in idx  # the two values, not the test's code
     assert is_critical_line("30 Tests 1 Failures 0 Ignored") and lines[7].startswith("Bad limit")
+
+
+def test_refurb_hadolint_and_darglint_findings_name_their_rule():
+    refurb = "src/click/globals.py:74:38 [FURB121]: Replace `isinstance(x, y) or isinstance(x, z)` with `isinstance(x, y | z)`"
+    hadolint = "images/julia-notebook/Dockerfile:15 DL4001 warning: Either use Wget or Curl but not both"
+    darglint = "src/click/termui.py:confirm:295: DAR101: Missing parameter(s) in Docstring: - abort"
+    assert [lint_kind(x) for x in (refurb, hadolint, darglint)] == ["FURB121", "DL4001", "DAR101"]
+    for line in (refurb, hadolint, darglint):
+        text = "\n".join([line] * 3)
+        assert detect(text) == "build" and len(guard_line_indices(text, line_spans(text)[0])) == 3

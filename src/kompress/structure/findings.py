@@ -6,7 +6,9 @@ A finding is a line that names its rule. The formats known:
 
 * one line each: flake8/ruff ``path:12:5: F401 ...``, pylint ``path:12:0: W0612: ...``, mypy,
   cppcheck and clang-tidy ``path:12:5: style: ... [id]``, tsc ``path(12,5): error TS2322: ...``,
-  vulture ``path:12: unused import 'os' (90% confidence)``, cpplint ``path:12:  message  [runtime/int] [4]``;
+  vulture ``path:12: unused import 'os' (90% confidence)``, cpplint ``path:12:  message  [runtime/int] [4]``,
+  refurb ``path:12:5 [FURB121]: ...``, hadolint ``Dockerfile:15 DL3000 error: ...``, darglint
+  ``path:function:12: DAR101: ...``;
 * a header over a snippet: eslint's stylish ``  12:5  error  ...  no-shadow`` (under a file
   heading), ruff's ``F401 [*] ...`` over a ``-->`` pointer (as rustc's ``warning: ...``, which
   names no rule and is build output by ``domains._BUILD``), oxlint's
@@ -38,7 +40,10 @@ LINT_FINDING = re.compile(
     r"|^\s+\^ \S.{0,400} \((?P<htmlhint>[a-z][a-z0-9]{1,30}(?:-[a-z0-9]{1,30}){1,5})\)$"
     r"|^[^\s:()]+:\d+: {1,2}\S.{0,400}  \[(?P<cpplint>[a-z_]{1,40}/[a-z_+]{1,40})\] \[\d\]$"
     r"|^ {1,8}(?:❯❯❱|❯❱|❱) (?P<semgrep>[\w.-]{1,120})$"
-    r"|^[^\s:()]+:\d+: {1,2}\[\d\] \((?P<flawfinder>\w{1,40})\) \w{1,80}:$",
+    r"|^[^\s:()]+:\d+: {1,2}\[\d\] \((?P<flawfinder>\w{1,40})\) \w{1,80}:$"
+    r"|^[^\s:()]+:\d+:\d+ \[(?P<refurb>[A-Z]{2,8}\d{2,4})\]: "
+    r"|^[^\s:()]+:\d+ (?P<hadolint>(?:DL|SC)\d{4}) (?:error|warning|info|style): "
+    r"|^[^\s:()]+:[\w.]{1,120}:\d+: (?P<darglint>DAR\d{3}): ",
     re.M,
 )
 
