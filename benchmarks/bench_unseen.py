@@ -42,8 +42,12 @@ public projects with injected faults), families absent from the training corpus,
   ``unseen_holdout7_results.json``);
 * ``benchmarks/unseen/holdout8`` (16 cases, captured after the seventh's rules and run blind:
   refurb, deptry, hadolint, check-jsonschema, madge, depcheck, textlint, darglint, cobc, fpc,
-  valac, swipl, ocamlc, sbcl/ASDF, splint, autoreconf; ``unseen_holdout8_results.json``).
-  All were read after their blind run (``*_after.json``: the figures since).
+  valac, swipl, ocamlc, sbcl/ASDF, splint, autoreconf; ``unseen_holdout8_results.json``);
+* ``benchmarks/unseen/holdout9`` (13 cases, captured after the eighth's rules and run blind on
+  the seventeenth session's final code: stestr, vermin, pydoclint, diff-cover, jscpd, attw,
+  iverilog, tidy, haproxy -c, guild compile, appstreamcli validate, sparse,
+  include-what-you-use; ``unseen_holdout9_results.json``). Not read yet.
+  The others were read after their blind run (``*_after.json``: the figures since).
 
 Questions (``<case>.json``), derived mechanically from the tool's own machine-readable report of
 the same run (``cargo --message-format=json``, ``eslint -f json``, ``jest --json``, ``go test
