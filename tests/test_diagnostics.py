@@ -463,3 +463,20 @@ def test_refurb_hadolint_and_darglint_findings_name_their_rule():
     for line in (refurb, hadolint, darglint):
         text = "\n".join([line] * 3)
         assert detect(text) == "build" and len(guard_line_indices(text, line_spans(text)[0])) == 3
+
+
+def test_a_prose_fragment_without_a_value_goes_with_its_sentence(shipped_compressor):
+    from kompress.scoring.scores import WordScores
+    from kompress.structure.units import word_spans
+
+    lines = ["The license name was written in an unusual way and the check went on quietly.",
+             "Our worker number 9508 finished the batch and went on to the next one quickly."]
+    lines += ["Everyone on the team agreed that the dashboards looked calm for the whole afternoon."] * 6
+    text = "\n".join(lines) + "\n"
+    starts, ends = word_spans(text)
+    words = [text[a:b] for a, b in zip(starts, ends)]
+    scores = np.array([1.0 if w in ("unusual", "worker") else 0.0 for w in words], dtype=np.float32)
+    ws = WordScores(starts, ends, scores, np.ones(len(starts), dtype=np.int64))
+    out = shipped_compressor.decide(text, ws, "text", granularity="word", threshold=0.5).text.split("\n")
+    assert not any(ln.strip() == "unusual" for ln in out)  # a lone word of a dropped sentence says nothing
+    assert any("9508" in ln and len(ln.split()) <= 2 for ln in out)  # a value in it stays

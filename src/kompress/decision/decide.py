@@ -89,7 +89,8 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             # Which lines are structured (not prose): read by the tail and the whole-line rule below.
             lines_text = LineView(text, l_starts, l_ends)
             structured = structured_lines(lines_text)
-            keep |= must_keep_mask(text, ws.starts, ws.ends)
+            must = must_keep_mask(text, ws.starts, ws.ends)
+            keep |= must
             keep |= critical[w_line]
             # The last lines are the outcome (final message, summary, exit status); prose
             # sentences among them keep their word-level choice, the very last line stays whole.
@@ -111,8 +112,14 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             whole = structured.copy()
             # A prose line cut down to a word or two around its negation ("Changes not staged
             # for commit:" -> "not") says nothing; its negation is why it stayed: keep it whole.
+            # A fragment without a negation or a must-keep value ("ID" of "The license ID was
+            # not found ...") reads as noise: it goes with its sentence.
+            fragment_must = np.bincount(w_line, weights=(keep & must).astype(np.float64), minlength=len(l_starts))
             for li in np.flatnonzero(~structured & (kept_n > 0) & (kept_n <= 2)):
                 whole[li] = has_polarity(lines_text[li])
+                if not whole[li] and fragment_must[li] == 0:
+                    kept_n[li] = 0
+                    whole[li] = True
             keep = np.where(whole[w_line], (kept_n > 0)[w_line], keep)
     elif ranked:
         lines = LineView(text, l_starts, l_ends)
