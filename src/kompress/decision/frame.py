@@ -44,8 +44,9 @@ FRAME_KINDS = {"log": "templates", "build": "runs", "test": "runs", "json": "jso
 #: In a "runs" frame, consecutive records of one template collapse from this many on; in a
 #: "stack" frame, consecutive frames of one call site.
 MIN_RUN = 3
-#: Distinct wordings of one alerting event kept before the rest collapse into its marker; an
-#: alerting event of at most this many records keeps them all.
+#: Distinct wordings of one alerting event kept before the rest collapse into its marker; of an
+#: alerting event of at most this many records without a clock time, each record naming other
+#: values keeps its head and the line under it.
 ALERT_VARIANTS = 8
 #: The same for an event that does not alert: Drain's template generalises over words as well
 #: as values (``action start <*>`` of ``boot`` and ``halt``). 4: the smallest cap that keeps every
