@@ -122,3 +122,16 @@ def test_access_log_events_are_method_and_status():
     from kompress.decision.frame import is_alert
 
     assert is_alert(lines[51]) and not is_alert(lines[1])
+
+
+def test_prose_share_reads_a_bounded_sample_of_a_long_text(monkeypatch):
+    import kompress.structure.prose as prose
+
+    sentence = "The nightly job had been running for a while before this happened, as usual."
+    calls = []
+    real = prose.is_prose
+    monkeypatch.setattr(prose, "is_prose", lambda line: calls.append(line) or real(line))
+    text = "\n".join([sentence, "key_1: value"] * 50_000)
+    share = prose.prose_share(text)
+    assert len(calls) <= prose.PROSE_SAMPLE_LINES + 1
+    assert abs(share - len(sentence) / (len(sentence) + len("key_1: value"))) < 0.05  # spread, not the head

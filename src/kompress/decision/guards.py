@@ -359,7 +359,7 @@ def location_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
         if not keep[i]:
             continue
         kind = lint_kind(ln)
-        if kind is not None and ln.split() == [ln.split()[0], kind]:
+        if kind is not None and ln.split()[1:] == [kind]:
             # A header naming only its rule (semgrep's "❯❱ rule-id"): its message is the block
             # under it, to a blank line, and the first line of the code it flags after that.
             k = i + 1

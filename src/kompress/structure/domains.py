@@ -122,10 +122,6 @@ _LOG_LEVEL = re.compile(r"^\[?(INFO|DEBUG|WARN|WARNING|ERROR|TRACE|FATAL)\b|\ble
 # or a level word there (INFO, [error], <warn>, SEVERE ...).
 _ANY_STAMP = re.compile(r"^.{0,48}?(?<!\d)\d{1,2}:\d{1,2}:\d{1,2}(?:[.,]\d+)?\b")
 
-
-def has_clock(line: str) -> bool:
-    """True for a line with a clock time (seconds too) near its start: a log record's stamp."""
-    return _ANY_STAMP.match(line) is not None
 _ANY_LEVEL = re.compile(
     r"^.{0,60}?(?:\b(?:INFO|DEBUG|NOTICE|WARN|WARNING|ERROR|TRACE|FATAL|CRIT|CRITICAL|SEVERE|FINE|CONFIG)\b"
     r"|[\[<](?:error|warn|warning|notice|info|debug|crit|alert|emerg)[\]>])"
@@ -139,6 +135,11 @@ _TREE_LINE = re.compile(
     r"^([d\-lcbps][rwxsStT\-]{9}[.@+]?\s|total \d+$|\.{1,2}/?$|\./|[\w.\-]+/$|[│├└]|[|`]--|(?:[|│] {3})+[|`├└]|"
     r"[\w./\-]+:$|/?[\w.\-]+(/[\w.\-]+)+/?$)"
 )
+
+
+def has_clock(line: str) -> bool:
+    """True for a line with a clock time (seconds too) near its start: a log record's stamp."""
+    return _ANY_STAMP.match(line) is not None
 
 
 def detect(text: str) -> str:
@@ -187,7 +188,7 @@ def detect(text: str) -> str:
         return "grep"
     # Lines opening with a clock time or a level: a log of a format named nowhere above
     # (checked after crashes and tracebacks, which such a log may be printing).
-    logged = sum(bool(_ANY_STAMP.match(ln) or _ANY_LEVEL.match(ln) or _NUMBERED_LEVEL.match(ln)) for ln in head_lines)
+    logged = sum(bool(has_clock(ln) or _ANY_LEVEL.match(ln) or _NUMBERED_LEVEL.match(ln)) for ln in head_lines)
     tree = sum(bool(_TREE_LINE.match(ln.strip() if ln[:1] in " \t" else ln)) for ln in head_lines) >= max(2, 0.6 * n)
     if logged < max(3, 0.5 * n) and not tree and find_table(head_lines) is not None:
         return "text"  # a table (its rows decide it, see table_frame), though a cell names a crash

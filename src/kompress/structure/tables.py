@@ -92,9 +92,8 @@ def _table(lines: Sequence[str], nonblank: list[int], delimiters: Sequence[str])
     for delim in delimiters:
         cells = {i: cells_of(lines[i], delim) for i in nonblank}
         # A table framed by bars (``| name | status |``) is one with two columns too.
-        least = 2 if delim == "|" else TABLE_MIN_CELLS
         wide = Counter(len(c) for i, c in cells.items()
-                       if len(c) >= TABLE_MIN_CELLS or len(c) >= least and lines[i].lstrip().startswith("|"))
+                       if len(c) >= TABLE_MIN_CELLS or delim == "|" and len(c) == 2 and lines[i].lstrip().startswith("|"))
         if not wide:
             continue
         k = wide.most_common(1)[0][0]
