@@ -480,3 +480,14 @@ def test_a_prose_fragment_without_a_value_goes_with_its_sentence(shipped_compres
     out = shipped_compressor.decide(text, ws, "text", granularity="word", threshold=0.5).text.split("\n")
     assert not any(ln.strip() == "unusual" for ln in out)  # a lone word of a dropped sentence says nothing
     assert any("9508" in ln and len(ln.split()) <= 2 for ln in out)  # a value in it stays
+
+
+def test_the_first_line_of_a_report_stays_what_ran_or_the_verdict_printed_first(shipped_compressor):
+    # check-jsonschema prints its verdict first, then the errors; the tail cannot hold it.
+    report = "\n".join(["", "Schema validation errors were encountered."]
+                       + [f"  .github/workflows/ci{i}.yml::$.jobs.build{i}: 'runs-on' is a required property"
+                          for i in range(40)]
+                       + ["  .github/workflows/release.yml::$.on: 12 is not valid under any of the given schemas"])
+    r = shipped_compressor.compress(report)
+    assert r.domain in ("text", "build")
+    assert "Schema validation errors were encountered." in r.text.split("\n")

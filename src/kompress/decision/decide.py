@@ -38,6 +38,12 @@ from kompress.structure.units import LineView, line_spans, words_to_lines
 #: Words up to which a line with a polarity word is one statement the guard keeps (line mode).
 POLARITY_LINE_WORDS = 40
 
+#: Domains whose first line with words stays whole: a tool's own report (a linter's, a
+#: migration tool's) may print its verdict or what ran first ("Schema validation errors were
+#: encountered.", "Migrations for 'catalog':"), which the tail does not hold; one line. Crash
+#: reports, tracebacks, diffs, logs, JSON and listings have their own structure for that.
+HEAD_DOMAINS = frozenset({"text", "build"})
+
 
 @dataclass
 class Decision:
@@ -82,6 +88,8 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
         # so does a test session's header (which Python, which checkout).
         critical = np.zeros(len(l_starts), dtype=bool)
         critical[guard_line_indices(text, l_starts, domain)] = True
+        if domain in HEAD_DOMAINS and len(w_line) and (ws.unread is None or not ws.unread[0]):
+            critical[w_line[0]] = True
     if gran == "word":
         raw = select(ws.scores, np.ones_like(ws.n_tokens), thr, rate, by_count=True)
         keep = raw.copy()
