@@ -46,7 +46,11 @@ public projects with injected faults), families absent from the training corpus,
 * ``benchmarks/unseen/holdout9`` (13 cases, captured after the eighth's rules and run blind on
   the seventeenth session's final code: stestr, vermin, pydoclint, diff-cover, jscpd, attw,
   iverilog, tidy, haproxy -c, guild compile, appstreamcli validate, sparse,
-  include-what-you-use; ``unseen_holdout9_results.json``). Not read yet.
+  include-what-you-use; ``unseen_holdout9_results.json``).
+* ``benchmarks/unseen/holdout10`` (14 cases, eighteenth session, captured after its first-line rule
+  and run blind on it: pre-commit, ty, pyrefly, uv, nox, validate-pyproject, twine check,
+  gcc -fanalyzer, UndefinedBehaviorSanitizer, ThreadSanitizer, flow, solcjs, lintian, nginx -t;
+  ``unseen_holdout10_results.json``).
   The others were read after their blind run (``*_after.json``: the figures since).
 
 Questions (``<case>.json``), derived mechanically from the tool's own machine-readable report of
