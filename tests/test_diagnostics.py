@@ -1,11 +1,11 @@
 """Linters' and compilers' findings: detected as build output, a linter's findings and a compiler's
-first warning of each kind kept, and kept findings keep where they are (the file heading, the
+first warnings of each kind kept, and kept findings keep where they are (the file heading, the
 ``-->`` pointer)."""
 
 import numpy as np
 
 from kompress import MARKER_RE
-from kompress.decision.guards import guard_line_indices, is_critical_line, location_guard
+from kompress.decision.guards import WARNINGS_PER_KIND, guard_line_indices, is_critical_line, location_guard
 from kompress.structure.findings import lint_kind
 from kompress.structure.domains import detect
 from kompress.structure.units import line_spans
@@ -66,15 +66,16 @@ def test_lint_kind_names_the_rule():
     assert lint_kind("The E501 rule is about long lines") is None
 
 
-def test_the_guard_keeps_a_linters_findings_and_a_compilers_first_warning_of_each_kind():
+def test_the_guard_keeps_a_linters_findings_and_a_compilers_first_warnings_of_each_kind():
     from kompress.decision.guards import FINDINGS_PER_RULE
 
     idx = set(guard_line_indices(FLAKE8, line_spans(FLAKE8)[0]).tolist())
     assert idx == set(range(8))  # each E501 is a line to wrap at its own place
     many = "\n".join(f"pkg/m.py:{i + 1}:80: E501 line too long (90 > 79 characters)" for i in range(FINDINGS_PER_RULE + 20))
     assert guard_line_indices(many, line_spans(many)[0]).tolist() == list(range(FINDINGS_PER_RULE))  # bounded
-    gcc = "\n".join(f"src/a.c:{i + 1}:5: warning: unused variable 'v{i}' [-Wunused-variable]" for i in range(6))
-    assert guard_line_indices(gcc, line_spans(gcc)[0]).tolist() == [0]  # a build's by-product: one of a kind
+    gcc = "\n".join(f"src/a.c:{i + 1}:5: warning: unused variable 'v{i}' [-Wunused-variable]" for i in range(15))
+    # a build's by-product: a few of a kind
+    assert guard_line_indices(gcc, line_spans(gcc)[0]).tolist() == list(range(WARNINGS_PER_KIND))
 
 
 def test_kept_findings_bring_their_location():
@@ -491,3 +492,15 @@ def test_the_first_line_of_a_report_stays_what_ran_or_the_verdict_printed_first(
     r = shipped_compressor.compress(report)
     assert r.domain in ("text", "build")
     assert "Schema validation errors were encountered." in r.text.split("\n")
+
+
+def test_a_few_compiler_warnings_of_one_kind_each_stay():
+    # gcc -fanalyzer's leaks are one kind ([-Wanalyzer-malloc-leak]) at different places: each is a
+    # thing to fix. A build's hundred warnings of one kind keep the first ten.
+    leaks = "\n".join(f"kilo.c:{100 + 50 * i}:9: warning: leak of 'buf{i}' [CWE-401] [-Wanalyzer-malloc-leak]"
+                      for i in range(3))
+    starts, _ = line_spans(leaks)
+    assert list(guard_line_indices(leaks, starts)) == [0, 1, 2]
+    many = "\n".join(f"src/m.c:{i}:5: warning: unused parameter 'x{i}' [-Wunused-parameter]" for i in range(1, 101))
+    starts, _ = line_spans(many)
+    assert list(guard_line_indices(many, starts)) == list(range(WARNINGS_PER_KIND)) and WARNINGS_PER_KIND < 100

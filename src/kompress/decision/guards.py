@@ -72,6 +72,11 @@ CRITICAL = re.compile(
 #: Not in :data:`CRITICAL`: forty ``unused variable`` warnings are one kind, not forty alerts.
 COMPILER_WARNING = re.compile(r":\d+(?::\d+)?: warning: ([^\n]*)")
 _WARNING_FLAG = re.compile(r"\[-W[\w=+-]+\]")
+#: A compiler's warnings kept whole per kind (its ``[-W...]`` flag, or its message with quoted
+#: names blanked): a few each, not one: each is at its own place (gcc -fanalyzer's two leaks, the
+#: five functions include-what-you-use says are implicitly declared), while a build's hundred
+#: ``-Wunused-parameter`` stay a by-product the model and the markers handle.
+WARNINGS_PER_KIND = 10
 _QUOTED = re.compile(r"'[^'\n]*'|‘[^’\n]*’|\"[^\"\n]*\"")
 
 
@@ -153,7 +158,7 @@ FINDINGS_PER_RULE = 50
 def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = None) -> np.ndarray:
     """Indices of the lines of ``text`` the guard keeps whole: those that name an error,
     signal or exit status (the :data:`CRITICAL` pattern; polarity words alone do not count),
-    the first compiler warning of each kind (:data:`COMPILER_WARNING`), a linter's findings
+    the first :data:`WARNINGS_PER_KIND` compiler warnings of each kind (:data:`COMPILER_WARNING`), a linter's findings
     (:data:`LINT_FINDING`, the first :data:`FINDINGS_PER_RULE` of each rule), every commit's
     hash and subject in a git log (and in a diff its ``--stat``, :data:`COMMIT_STAT`), the
     commits a git am, cherry-pick or bisect went through (:data:`GIT_STEP`),
@@ -166,15 +171,15 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
     per pattern. (Every match starts on the line it names.)"""
     hits = [m.start() for m in _CRITICAL_IN_TEXT.finditer(text)]
     if ": warning:" in text:
-        kinds: set[str] = set()
+        kinds: dict[str, int] = {}
         for m in COMPILER_WARNING.finditer(text):
             flag = _WARNING_FLAG.search(m.group(1))
             kind = flag.group(0) if flag else _QUOTED.sub("''", m.group(1))
-            if kind not in kinds:
-                kinds.add(kind)
+            if kinds.get(kind, 0) < WARNINGS_PER_KIND:
+                kinds[kind] = kinds.get(kind, 0) + 1
                 hits.append(m.start())
     # A linter's findings: each is a thing to fix at its own place (a compiler's repeated
-    # warning is one kind; forty E501 findings are forty lines to wrap), up to
+    # warnings are one kind, a few kept; forty E501 findings are forty lines to wrap), up to
     # FINDINGS_PER_RULE of each rule.
     rules: dict[str, int] = {}
     for m in LINT_FINDING.finditer(text):

@@ -27,7 +27,7 @@ import re
 #: costs at most a few hundred steps per position.)
 LINT_FINDING = re.compile(
     r"^[^\s:()]+(?::\d+){1,2}: (?:(?:error|warning|note): )?(?P<code>[A-Z]{1,4}\d{3,4})\b"
-    # (not a compiler's ``[-Wunused-variable]``: guards.COMPILER_WARNING keeps one of each kind)
+    # (not a compiler's ``[-Wunused-variable]``: guards.COMPILER_WARNING keeps a few of each kind)
     r"|^[^\s:()]+:\d+(?::\d+)?: (?:error|warning|note|style|performance|portability): .{0,400} \[(?P<bracket>(?!-W)[\w-]{1,80})\]$"
     r"|^[^\s:()]+\(\d+,\d+\): (?:error|warning) (?P<ts>TS\d+):"
     r"|^\s+\d+:\d+\s+(?:error|warning)\s.{0,400}\S\s{2,}(?P<eslint>[@\w/-]{1,80})$"
