@@ -504,3 +504,23 @@ def test_a_few_compiler_warnings_of_one_kind_each_stay():
     many = "\n".join(f"src/m.c:{i}:5: warning: unused parameter 'x{i}' [-Wunused-parameter]" for i in range(1, 101))
     starts, _ = line_spans(many)
     assert list(guard_line_indices(many, starts)) == list(range(WARNINGS_PER_KIND)) and WARNINGS_PER_KIND < 100
+
+
+def test_a_caret_label_says_the_problem_at_its_spot():
+    # flow prints its message after the carets, rustc and ty their label: the detail is there only.
+    flow = "\n".join(["Error -------------------------------------------------- src/Subscribe.js:33:7",
+                      "",
+                      "Cannot call `this.props.to.reset` because:",
+                      "     33|       this.props.to.reset();",
+                      "                             ^^^^^ property `reset`. Property not found in",
+                      "                    ^^^^",
+                      "   |         ^^^^^^^^^^^^^^^ expected `usize`, found `&str`"])
+    starts, _ = line_spans(flow)
+    idx = guard_line_indices(flow, starts).tolist()
+    assert 4 in idx and 6 in idx and 5 not in idx  # a bare underline says nothing
+
+
+def test_a_finding_under_its_file_heading_names_its_rule():
+    report = "src/click/termui.py\n    168: DOC103: Function `prompt`: Docstring arguments are different\n"
+    assert lint_kind(report.split("\n")[1]) == "DOC103"
+    assert lint_kind("    168: see the note above") is None and lint_kind("168: DOC103: no indent") is None

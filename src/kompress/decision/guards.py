@@ -138,6 +138,12 @@ ASSERTION_VALUES = 100
 #: value is on the line under it.
 ASSERTION_VALUE_BELOW = re.compile(r"^---- Result (?:was|should have been)\b[^\n]{0,80}:\n(?=.)", re.M)
 
+#: A caret label: the underline a checker draws under the offending code, with what it says about
+#: it on the same line (rustc's and ty's ``^^^^ expected `usize`, found `&str```, flow's ``^^^^^
+#: property `reset`. Property not found in``): the problem at its spot, often the only place its
+#: detail is printed. Two words at least: a bare ``^^^^`` or ``^^^^ here`` says nothing.
+CARET_LABEL = re.compile(r"^[ \t]*(?:\d+[ \t]*)?(?:\|[ \t]*)*\^{2,}[ \t]+\S+[ \t]+\S", re.M)
+
 #: A tool's suggested fix on a line of its own: cspell's ``Suggestions: [application*, ...]``,
 #: PostgreSQL's ``HINT:``, git's ``hint:``, ``Did you mean ...``. Short, and the fix an agent needs.
 SUGGESTION = re.compile(r"^[ \t]*(?:Suggestions?:|HINT:|hint:|Did you mean\b|Perhaps you meant\b)", re.M)
@@ -209,6 +215,8 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
                     break  # a blank line ends the diff
                 if text[start] in "+-":
                     hits.append(int(start))
+    if "^^ " in text:
+        hits += [m.start() for m in CARET_LABEL.finditer(text)]
     if "uggestion" in text or "int:" in text or "you mean" in text or "you meant" in text:
         hits += [m.start() for m in SUGGESTION.finditer(text)]
     if domain == "test":

@@ -8,7 +8,8 @@ A finding is a line that names its rule. The formats known:
   cppcheck and clang-tidy ``path:12:5: style: ... [id]``, tsc ``path(12,5): error TS2322: ...``,
   vulture ``path:12: unused import 'os' (90% confidence)``, cpplint ``path:12:  message  [runtime/int] [4]``,
   refurb ``path:12:5 [FURB121]: ...``, hadolint ``Dockerfile:15 DL3000 error: ...``, darglint
-  ``path:function:12: DAR101: ...``;
+  ``path:function:12: DAR101: ...``, and under a file heading a line number and a rule code
+  (pydoclint ``    168: DOC103: ...``);
 * a header over a snippet: eslint's stylish ``  12:5  error  ...  no-shadow`` (under a file
   heading), ruff's ``F401 [*] ...`` over a ``-->`` pointer (as rustc's ``warning: ...``, which
   names no rule and is build output by ``domains._BUILD``), oxlint's
@@ -43,7 +44,9 @@ LINT_FINDING = re.compile(
     r"|^[^\s:()]+:\d+: {1,2}\[\d\] \((?P<flawfinder>\w{1,40})\) \w{1,80}:$"
     r"|^[^\s:()]+:\d+:\d+ \[(?P<refurb>[A-Z]{2,8}\d{2,4})\]: "
     r"|^[^\s:()]+:\d+ (?P<hadolint>(?:DL|SC)\d{4}) (?:error|warning|info|style): "
-    r"|^[^\s:()]+:[\w.]{1,120}:\d+: (?P<darglint>DAR\d{3}): ",
+    r"|^[^\s:()]+:[\w.]{1,120}:\d+: (?P<darglint>DAR\d{3}): "
+    # under a file heading, a line number and a rule code (pydoclint's ``    168: DOC103: ...``)
+    r"|^[ \t]{2,8}\d{1,6}: (?P<headed>[A-Z]{2,5}\d{3,4}): ",
     re.M,
 )
 
