@@ -51,6 +51,9 @@ public projects with injected faults), families absent from the training corpus,
   and run blind on it: pre-commit, ty, pyrefly, uv, nox, validate-pyproject, twine check,
   gcc -fanalyzer, UndefinedBehaviorSanitizer, ThreadSanitizer, flow, solcjs, lintian, nginx -t;
   ``unseen_holdout10_results.json``).
+* ``benchmarks/unseen/holdout11`` (14 cases, captured after the tenth's rules and run blind on
+  them: zizmor, proselint, bashate, checkbashisms, cmake-lint, sass, pytype, testthat (R),
+  perl -wc, ruby -wc, node --check, nasm, luac -p, msgfmt -c; ``unseen_holdout11_results.json``).
   The others were read after their blind run (``*_after.json``: the figures since).
 
 Questions (``<case>.json``), derived mechanically from the tool's own machine-readable report of
