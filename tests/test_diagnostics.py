@@ -524,3 +524,20 @@ def test_a_finding_under_its_file_heading_names_its_rule():
     report = "src/click/termui.py\n    168: DOC103: Function `prompt`: Docstring arguments are different\n"
     assert lint_kind(report.split("\n")[1]) == "DOC103"
     assert lint_kind("    168: see the note above") is None and lint_kind("168: DOC103: no indent") is None
+
+
+def test_a_line_naming_its_place_in_words_stays():
+    report = "\n".join(["possible bashism in deploy/apache.sh line 23 (echo -e):",
+                        '  echo -e "Deploy cert" &>/dev/stderr',
+                        '"my" variable $seconds masks earlier declaration in same scope at mysqltuner.pl line 2409.',
+                        "deploy/docker.sh: line 39: syntax error near unexpected token `else'",
+                        "the second line 12 of the version 2.5 line 3 notes"])
+    starts, _ = line_spans(report)
+    assert guard_line_indices(report, starts).tolist() == [0, 2, 3]
+
+
+def test_a_dotted_or_bracketed_rule_names_a_finding():
+    assert lint_kind("docs/why.md:49:64: weasel_words.very: Substitute 'damn' every time") == "weasel_words.very"
+    zizmor = "info[use-trusted-publishing]: prefer trusted publishing for authentication\n  --> .github/w.yaml:58:9"
+    assert lint_kind(zizmor) == "use-trusted-publishing"
+    assert lint_kind("src/a.py:12:5: error: Name 'x' is not defined") is None  # a severity is no rule

@@ -138,6 +138,13 @@ ASSERTION_VALUES = 100
 #: value is on the line under it.
 ASSERTION_VALUE_BELOW = re.compile(r"^---- Result (?:was|should have been)\b[^\n]{0,80}:\n(?=.)", re.M)
 
+#: A line naming its place in words: ``path line N`` (checkbashisms' ``possible bashism in
+#: deploy/a.sh line 23 (echo -e):``, Perl's ``... at mysqltuner.pl line 2409.``, shellcheck's ``In
+#: x.sh line 11:``, bash's ``x.sh: line 39: syntax error ...``, jshint's ``a.js: line 85, col 33,``):
+#: a finding or an error at its own place, which no ``path:N:`` pattern sees. Up to
+#: :data:`FINDINGS_PER_RULE` of them.
+LOCATED_LINE = re.compile(r"(?:^|[\s(])[\w./-]*\w\.[A-Za-z]\w{0,5}:? line \d+\b", re.M)
+
 #: A caret label: the underline a checker draws under the offending code, with what it says about
 #: it on the same line (rustc's and ty's ``^^^^ expected `usize`, found `&str```, flow's ``^^^^^
 #: property `reset`. Property not found in``): the problem at its spot, often the only place its
@@ -168,7 +175,8 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
     (:data:`LINT_FINDING`, the first :data:`FINDINGS_PER_RULE` of each rule), every commit's
     hash and subject in a git log (and in a diff its ``--stat``, :data:`COMMIT_STAT`), the
     commits a git am, cherry-pick or bisect went through (:data:`GIT_STEP`),
-    rustc's note naming a denied lint (:data:`LINT_LEVEL`),
+    rustc's note naming a denied lint (:data:`LINT_LEVEL`), a line naming its place as ``path line
+    N`` (:data:`LOCATED_LINE`), a checker's caret label (:data:`CARET_LABEL`),
     test-session headers (:data:`SESSION_HEADER`), a tool's suggested fix (:data:`SUGGESTION`),
     in a test run an assertion's expected/actual diff (:data:`ASSERTION_DIFF`), its compared
     values (:data:`ASSERTION_VALUE`) and a failure's numbered heading (:data:`FAILURE_HEADING`)
@@ -215,6 +223,8 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
                     break  # a blank line ends the diff
                 if text[start] in "+-":
                     hits.append(int(start))
+    if " line " in text:
+        hits += [m.start() for _, m in zip(range(FINDINGS_PER_RULE), LOCATED_LINE.finditer(text))]
     if "^^ " in text:
         hits += [m.start() for m in CARET_LABEL.finditer(text)]
     if "uggestion" in text or "int:" in text or "you mean" in text or "you meant" in text:

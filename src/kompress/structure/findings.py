@@ -9,12 +9,15 @@ A finding is a line that names its rule. The formats known:
   vulture ``path:12: unused import 'os' (90% confidence)``, cpplint ``path:12:  message  [runtime/int] [4]``,
   refurb ``path:12:5 [FURB121]: ...``, hadolint ``Dockerfile:15 DL3000 error: ...``, darglint
   ``path:function:12: DAR101: ...``, and under a file heading a line number and a rule code
-  (pydoclint ``    168: DOC103: ...``);
+  (pydoclint ``    168: DOC103: ...``), a dotted rule after the place (proselint
+  ``path:49:64: weasel_words.very: ...``);
 * a header over a snippet: eslint's stylish ``  12:5  error  ...  no-shadow`` (under a file
   heading), ruff's ``F401 [*] ...`` over a ``-->`` pointer (as rustc's ``warning: ...``, which
   names no rule and is build output by ``domains._BUILD``), oxlint's
   ``  x eslint(no-unreachable): ...`` over ``,-[path:12:5]``, biome's ``path:12:5
-  lint/suspicious/noDebugger ━━━``, ansible-lint's ``name[casing]: ...`` over ``tasks/x.yml:12``;
+  lint/suspicious/noDebugger ━━━``, ansible-lint's ``name[casing]: ...`` over ``tasks/x.yml:12``,
+  a severity naming its rule in brackets over a ``-->`` pointer (zizmor's
+  ``info[use-trusted-publishing]: ...``);
 * flawfinder's ``path:12:  [4] (buffer) strcpy:`` over its indented message;
 * semgrep's ``   ❯❯❱ rule-id`` over its message and the flagged code (under a file heading);
 * a caret under the code it flags: htmlhint's ``    ^ The id value [ main ] must be unique. (id-unique)``.
@@ -46,7 +49,12 @@ LINT_FINDING = re.compile(
     r"|^[^\s:()]+:\d+ (?P<hadolint>(?:DL|SC)\d{4}) (?:error|warning|info|style): "
     r"|^[^\s:()]+:[\w.]{1,120}:\d+: (?P<darglint>DAR\d{3}): "
     # under a file heading, a line number and a rule code (pydoclint's ``    168: DOC103: ...``)
-    r"|^[ \t]{2,8}\d{1,6}: (?P<headed>[A-Z]{2,5}\d{3,4}): ",
+    r"|^[ \t]{2,8}\d{1,6}: (?P<headed>[A-Z]{2,5}\d{3,4}): "
+    # a dotted rule after the place (proselint's ``path:49:64: weasel_words.very: ...``)
+    r"|^[^\s:()]+:\d+:\d+: (?P<dotted>[a-z][\w-]{0,60}(?:\.[\w-]{1,60}){1,4}): "
+    # a severity naming its rule in brackets over a ``-->`` pointer (zizmor's
+    # ``info[use-trusted-publishing]: ...``, as rustc's ``error[E0308]: ...``)
+    r"|^(?:error|warning|info|note|help)\[(?P<bracketed>[\w/.-]{1,80})\]: \S.{0,400}\n[ \t]*--> ",
     re.M,
 )
 
