@@ -466,7 +466,7 @@ def test_refurb_hadolint_and_darglint_findings_name_their_rule():
         assert detect(text) == "build" and len(guard_line_indices(text, line_spans(text)[0])) == 3
 
 
-def test_a_prose_fragment_without_a_value_goes_with_its_sentence(shipped_compressor):
+def test_a_prose_fragment_goes_with_its_sentence_or_stays_whole_with_its_value(shipped_compressor):
     from kompress.scoring.scores import WordScores
     from kompress.structure.units import word_spans
 
@@ -480,7 +480,7 @@ def test_a_prose_fragment_without_a_value_goes_with_its_sentence(shipped_compres
     ws = WordScores(starts, ends, scores, np.ones(len(starts), dtype=np.int64))
     out = shipped_compressor.decide(text, ws, "text", granularity="word", threshold=0.5).text.split("\n")
     assert not any(ln.strip() == "unusual" for ln in out)  # a lone word of a dropped sentence says nothing
-    assert any("9508" in ln and len(ln.split()) <= 2 for ln in out)  # a value in it stays
+    assert lines[1] in out  # a value in it stays, read in its whole line (no "9508" alone)
 
 
 def test_the_first_line_of_a_report_stays_what_ran_or_the_verdict_printed_first(shipped_compressor):

@@ -118,16 +118,15 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             # code, a file view, a log record) is kept whole when any word of it is kept.
             kept_n = np.bincount(w_line, weights=keep.astype(np.float64), minlength=len(l_starts))
             whole = structured.copy()
-            # A prose line cut down to a word or two around its negation ("Changes not staged
-            # for commit:" -> "not") says nothing; its negation is why it stayed: keep it whole.
-            # A fragment without a negation or a must-keep value ("ID" of "The license ID was
-            # not found ...") reads as noise: it goes with its sentence.
+            # A prose line cut down to a word or two says nothing: around its negation
+            # ("Changes not staged for commit:" -> "not") or a must-keep value ("ID" of "The
+            # license ID was not found ...", "9508") it stays whole, the reason it stayed read
+            # in its sentence; any other fragment goes with its sentence.
             fragment_must = np.bincount(w_line, weights=(keep & must).astype(np.float64), minlength=len(l_starts))
             for li in np.flatnonzero(~structured & (kept_n > 0) & (kept_n <= 2)):
-                whole[li] = has_polarity(lines_text[li])
-                if not whole[li] and fragment_must[li] == 0:
+                if fragment_must[li] == 0 and not has_polarity(lines_text[li]):
                     kept_n[li] = 0
-                    whole[li] = True
+                whole[li] = True
             keep = np.where(whole[w_line], (kept_n > 0)[w_line], keep)
     elif ranked:
         lines = LineView(text, l_starts, l_ends)
