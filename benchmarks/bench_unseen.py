@@ -54,6 +54,10 @@ public projects with injected faults), families absent from the training corpus,
 * ``benchmarks/unseen/holdout11`` (14 cases, captured after the tenth's rules and run blind on
   them: zizmor, proselint, bashate, checkbashisms, cmake-lint, sass, pytype, testthat (R),
   perl -wc, ruby -wc, node --check, nasm, luac -p, msgfmt -c; ``unseen_holdout11_results.json``).
+* ``benchmarks/unseen/holdout12`` (8 cases, captured after the eleventh's rules and run blind on
+  the eighteenth session's final rules: pip check, Python warnings (-X dev -W always), alembic,
+  poetry check, python -m build, vite build, remark-lint, write-good;
+  ``unseen_holdout12_results.json``).
   The others were read after their blind run (``*_after.json``: the figures since).
 
 Questions (``<case>.json``), derived mechanically from the tool's own machine-readable report of
