@@ -178,8 +178,11 @@ def test_a_line_kept_word_for_word_keeps_its_trailing_spaces(shipped_compressor)
 
 
 def test_crlf_lines_stay_crlf_whole_or_cut(shipped_compressor):
-    text = ("The deployment finished and the service is now answering requests again.\r\n" * 3
-            + "Nothing else happened during the window that anyone needs to know about at all.\r\n" * 30)
+    # sentences of different shapes (one shape repeated is a record, kept whole: see structured_lines)
+    text = "".join(f"The deployment finished and the service is now answering {'very ' * i}well again.\r\n"
+                   for i in range(3))
+    text += "".join(f"Nothing else happened during the window that anyone {'really ' * i}needs to know.\r\n"
+                    for i in range(30))
     out = shipped_compressor.compress(text, granularity="word", threshold=0.5).text
     lines = out.split("\n")[:-1]
     assert lines and all(ln.endswith("\r") for ln in lines)

@@ -135,3 +135,18 @@ def test_prose_share_reads_a_bounded_sample_of_a_long_text(monkeypatch):
     share = prose.prose_share(text)
     assert len(calls) <= prose.PROSE_SAMPLE_LINES + 1
     assert abs(share - len(sentence) / (len(sentence) + len("key_1: value"))) < 0.05  # spread, not the head
+
+
+def test_prose_looking_lines_of_one_shape_are_records_kept_whole(shipped_compressor):
+    from kompress.structure.prose import record_shape, structured_lines
+
+    pip_check = ["rich 10.0.0 requires commonmark, which is not installed.",
+                 "markdown-it-py 4.3.0 requires mdurl, which is not installed.",
+                 "requests 2.21.0 requires chardet, which is not installed.",
+                 "The dashboards looked calm for the whole afternoon and nobody minded."]
+    assert record_shape(pip_check[0]) == record_shape(pip_check[1]) and record_shape("a b c") is None
+    assert structured_lines(pip_check).tolist() == [True, True, True, False]
+    assert structured_lines(pip_check[:2] + pip_check[3:]).tolist() == [False, False, False]  # twice is no shape
+    out = shipped_compressor.compress("\n".join(pip_check * 3 + ["flake8 3.7.0 has requirement mccabe<0.7.0"]))
+    kept = [ln for ln in out.text.split("\n") if not MARKER_RE.match(ln)]
+    assert all(ln in pip_check + ["flake8 3.7.0 has requirement mccabe<0.7.0"] for ln in kept)  # none cut

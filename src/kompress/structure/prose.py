@@ -9,6 +9,7 @@ line that is not plainly prose is kept whole or dropped whole.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -42,8 +43,31 @@ def is_prose(line: str) -> bool:
 
 
 def structured_lines(lines: Sequence[str]) -> np.ndarray:
-    """``not is_prose`` of every line, as a bool array."""
-    return np.fromiter((not is_prose(x) for x in lines), dtype=bool, count=len(lines))
+    """``not is_prose`` of every line, as a bool array; and a prose-looking line whose shape
+    recurs (:func:`record_shape`, :data:`RECORD_REPEATS` times or more) is a record, not a
+    sentence: pip check's ``rich 10.0.0 requires commonmark, which is not installed.``."""
+    out = np.fromiter((not is_prose(x) for x in lines), dtype=bool, count=len(lines))
+    prose = np.flatnonzero(~out)
+    shapes = [record_shape(lines[i]) for i in prose]
+    counts = Counter(k for k in shapes if k is not None)
+    for i, k in zip(prose, shapes):
+        if k is not None and counts[k] >= RECORD_REPEATS:
+            out[i] = True
+    return out
+
+
+#: Lines of one shape that make them records (see :func:`structured_lines`).
+RECORD_REPEATS = 3
+_PLAIN = re.compile(r"[A-Za-z]+")
+
+
+def record_shape(line: str) -> tuple[str, ...] | None:
+    """The shape of a line: its words after the first, each word holding a digit or punctuation
+    masked (``* requires * which is not *``); ``None`` for a line of under four words."""
+    words = line.split()
+    if len(words) < 4:
+        return None
+    return tuple(w if _PLAIN.fullmatch(w) else "*" for w in words[1:])
 
 
 #: Lines :func:`prose_share` reads at most, in runs of :data:`PROSE_SAMPLE_RUN` consecutive lines
