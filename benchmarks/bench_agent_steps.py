@@ -68,7 +68,11 @@ Systems, each keeping whole lines and rendering every run of dropped lines as on
   ``random lines`` (seeded per step);
 * ``last-N lines`` and ``random lines`` again at the budget of ``kompress default``;
 * ``rule teacher``: the domain-rule teacher (``kompress.data.teachers.rules``), its own budget;
-* ``last 30 lines`` at its own budget.
+* ``last 30 lines`` at its own budget;
+* two ceilings, not systems: ``guard lines alone`` (the lines the guard keeps whole whatever the
+  scores, and the last line: what the safety costs) and ``oracle: used lines + guard`` (those plus
+  the shortest line holding each used string: the fewest whole lines that keep everything the next
+  step used, with the guard).
 
 Metrics per system (all steps and per tool type, classified from the action by :func:`tool_type`:
 pytest, grep, git, find/ls, cat/file view, python traceback, other): share of steps where every used string survives,
@@ -110,7 +114,8 @@ SOURCE = {
 MIN_LINES = 20
 TOOLS = ("pytest", "grep", "git", "find/ls", "cat/file view", "python traceback", "other")
 SYSTEMS = ("kompress query", "kompress default", "kompress deployed", "kompress deployed, query", "rule teacher", "last-N lines", "bm25", "random lines",
-           "last-N lines (default's budget)", "random lines (default's budget)", "last 30 lines")
+           "last-N lines (default's budget)", "random lines (default's budget)", "last 30 lines",
+           "guard lines alone", "oracle: used lines + guard")
 METRICS = ("all_used", "used_share", "used_lines", "word_keep", "fidelity")
 
 # ---------------------------------------------------------------------------- used strings
@@ -461,6 +466,33 @@ def baseline_keeps(lines: list[str], query: str, budget: int, seed_key: str) -> 
     return out
 
 
+def guard_keep(output: str, lines: list[str]) -> np.ndarray:
+    """The lines the guard keeps whole whatever the scores (``guard_line_indices`` and the last
+    line with words): what the safety costs on its own."""
+    from kompress.decision.guards import guard_line_indices
+    from kompress.structure.units import line_spans
+
+    keep = np.zeros(len(lines), dtype=bool)
+    idx = guard_line_indices(output, line_spans(output)[0])
+    keep[idx[idx < len(lines)]] = True
+    words = [i for i, ln in enumerate(lines) if ln.strip()]
+    if words:
+        keep[words[-1]] = True
+    return keep
+
+
+def oracle_keep(lines: list[str], used: list[str], guard: np.ndarray) -> np.ndarray:
+    """``guard`` plus, for each used string no kept line holds yet, the shortest line holding it:
+    the fewest whole lines that keep everything the next step used (a ceiling, not a system)."""
+    keep = guard.copy()
+    lw = [len(ln.split()) for ln in lines]
+    for u in used:
+        hits = [i for i, ln in enumerate(lines) if occurs(u, ln)]
+        if hits and not keep[hits].any():
+            keep[min(hits, key=lambda i: lw[i])] = True
+    return keep
+
+
 def render(lines: list[str], keep: np.ndarray) -> str:
     from kompress.evaluation.query_eval import render_lines
 
@@ -512,6 +544,9 @@ def evaluate_step(step: dict, comp: Any, has_companion: bool, rule: Any = None) 
     if rule is not None:
         res["rule teacher"] = step_metrics(output, rule.compress(output).text, used, ulines)
     lines = split_lines(output)
+    guard = guard_keep(output, lines)
+    res["guard lines alone"] = step_metrics(output, render(lines, guard), used, ulines)
+    res["oracle: used lines + guard"] = step_metrics(output, render(lines, oracle_keep(lines, used, guard)), used, ulines)
     for suffix, matched in (("", with_query), (" (default's budget)", default)):
         budget = sum(len(ln.split()) for ln in content_lines(matched))
         for name, keep in baseline_keeps(lines, query, budget, step["id"]).items():

@@ -120,6 +120,9 @@ def test_evaluate_step_without_query_companion():
     # The same budget for both sets of budget-matched baselines when the query changes nothing.
     assert res["last-N lines (default's budget)"] == res["last-N lines"]
     assert res["rule teacher"]["fidelity"] == 1.0
+    # the ceiling keeps every used string, with fewer words than any system that keeps them all
+    assert res["oracle: used lines + guard"]["all_used"] == 1.0
+    assert res["guard lines alone"]["word_keep"] <= res["oracle: used lines + guard"]["word_keep"] < 1.0
     kept = sum(len(ln.split()) for ln in b.split_lines(OUTPUT)[-10:]) / len(OUTPUT.split())
     assert abs(res["last-N lines"]["word_keep"] - kept) < 1e-9  # same budget, same suffix
     # `grep -rn` prints files: deployed, the hook and the proxy leave the output whole.
@@ -209,3 +212,12 @@ def test_other_trajectory_formats():
     (st,) = b.steps_from_traj(swe, "s.traj")
     assert st["output"] == OUTPUT and st["task"] == STEP["task"] and st["next"].endswith("parser.py 412")
     assert set(b.used_strings(st["output"], st["next"], b.context_of(st))) == {"ParseError", "pkg/core/parser.py", "412"}
+
+
+def test_the_oracle_keeps_the_shortest_line_holding_each_used_string():
+    lines = ["def parse_header(raw):", "    # parse_header splits the raw header into its fields here", "x = 1",
+             "Traceback (most recent call last):", "ValueError: bad header"]
+    guard = b.guard_keep("\n".join(lines) + "\n", lines)
+    assert guard.tolist() == [False, False, False, True, True]  # the traceback head, the error (last) line
+    keep = b.oracle_keep(lines, ["parse_header", "x = 1", "absent"], guard)
+    assert keep.tolist() == [True, False, True, True, True]
