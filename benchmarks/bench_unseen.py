@@ -58,6 +58,9 @@ public projects with injected faults), families absent from the training corpus,
   the eighteenth session's final rules: pip check, Python warnings (-X dev -W always), alembic,
   poetry check, python -m build, vite build, remark-lint, write-good;
   ``unseen_holdout12_results.json``).
+* ``benchmarks/unseen/holdout13`` (6 cases, captured after the twelfth's rules and run blind on the
+  eighteenth session's final code: publint, dependency-cruiser, make -k, desktop-file-validate,
+  doc8, rstcheck; ``unseen_holdout13_results.json``). Not read yet: a blind set for the next change.
   The others were read after their blind run (``*_after.json``: the figures since).
 
 Questions (``<case>.json``), derived mechanically from the tool's own machine-readable report of
