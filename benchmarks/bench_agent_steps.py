@@ -467,18 +467,11 @@ def baseline_keeps(lines: list[str], query: str, budget: int, seed_key: str) -> 
 
 
 def guard_keep(output: str, lines: list[str]) -> np.ndarray:
-    """The lines the guard keeps whole whatever the scores (``guard_line_indices`` and the last
-    line with words): what the safety costs on its own."""
-    from kompress.decision.guards import guard_line_indices
-    from kompress.structure.units import line_spans
+    """The lines the guard keeps whole whatever the scores (``query_eval.guard_mask``: critical
+    lines and the last line with words): what the safety costs on its own."""
+    from kompress.evaluation.query_eval import guard_mask
 
-    keep = np.zeros(len(lines), dtype=bool)
-    idx = guard_line_indices(output, line_spans(output)[0])
-    keep[idx[idx < len(lines)]] = True
-    words = [i for i, ln in enumerate(lines) if ln.strip()]
-    if words:
-        keep[words[-1]] = True
-    return keep
+    return guard_mask(output, np.array([bool(ln.strip()) for ln in lines], dtype=bool))
 
 
 def oracle_keep(lines: list[str], used: list[str], guard: np.ndarray) -> np.ndarray:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -168,6 +169,18 @@ ASSERTION_DIFF_LINES = 40
 FINDINGS_PER_RULE = 50
 
 
+def _first_per_key(matches: Iterable[re.Match[str]], key: Callable[[re.Match[str]], str], cap: int) -> list[int]:
+    """Starts of the first ``cap`` matches of each ``key`` (a warning's kind, a finding's rule)."""
+    seen: Counter[str] = Counter()
+    out = []
+    for m in matches:
+        k = key(m)
+        if seen[k] < cap:
+            seen[k] += 1
+            out.append(m.start())
+    return out
+
+
 def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = None) -> np.ndarray:
     """Indices of the lines of ``text`` the guard keeps whole: those that name an error,
     signal or exit status (the :data:`CRITICAL` pattern; polarity words alone do not count),
@@ -185,22 +198,15 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
     per pattern. (Every match starts on the line it names.)"""
     hits = [m.start() for m in _CRITICAL_IN_TEXT.finditer(text)]
     if ": warning:" in text:
-        kinds: dict[str, int] = {}
-        for m in COMPILER_WARNING.finditer(text):
+        def kind(m: re.Match[str]) -> str:
             flag = _WARNING_FLAG.search(m.group(1))
-            kind = flag.group(0) if flag else _QUOTED.sub("''", m.group(1))
-            if kinds.get(kind, 0) < WARNINGS_PER_KIND:
-                kinds[kind] = kinds.get(kind, 0) + 1
-                hits.append(m.start())
+            return flag.group(0) if flag else _QUOTED.sub("''", m.group(1))
+
+        hits += _first_per_key(COMPILER_WARNING.finditer(text), kind, WARNINGS_PER_KIND)
     # A linter's findings: each is a thing to fix at its own place (a compiler's repeated
     # warnings are one kind, a few kept; forty E501 findings are forty lines to wrap), up to
     # FINDINGS_PER_RULE of each rule.
-    rules: dict[str, int] = {}
-    for m in LINT_FINDING.finditer(text):
-        rule = next(g for g in m.groups() if g)
-        if rules.get(rule, 0) < FINDINGS_PER_RULE:
-            rules[rule] = rules.get(rule, 0) + 1
-            hits.append(m.start())
+    hits += _first_per_key(LINT_FINDING.finditer(text), lambda m: next(g for g in m.groups() if g), FINDINGS_PER_RULE)
     if "commit " in text:
         # git log: every commit is an event; its hash line and its subject stay.
         commits = list(GIT_COMMIT.finditer(text))

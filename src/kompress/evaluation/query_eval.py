@@ -119,15 +119,20 @@ def fill(order: np.ndarray, line_words: np.ndarray, budget: int, forced: np.ndar
     return keep
 
 
-def guard_lines(case: QueryCase) -> np.ndarray:
-    """The lines the guard keeps whole (critical lines, the last line with words)."""
-    l_starts, _ = line_spans(case.text)
-    forced = np.zeros(len(case.lines), dtype=bool)
-    forced[guard_line_indices(case.text, l_starts, case.domain)] = True
-    nz = np.flatnonzero(case.line_words)
+def guard_mask(text: str, has_words: np.ndarray, domain: str | None = None) -> np.ndarray:
+    """The lines of ``text`` the guard keeps whole whatever the scores (critical lines, the last
+    line with words), among those with words (``has_words``, one entry per line)."""
+    forced = np.zeros(len(has_words), dtype=bool)
+    forced[guard_line_indices(text, line_spans(text)[0], domain)] = True
+    nz = np.flatnonzero(has_words)
     if len(nz):
         forced[nz[-1]] = True
-    return forced & (case.line_words > 0)
+    return forced & has_words
+
+
+def guard_lines(case: QueryCase) -> np.ndarray:
+    """:func:`guard_mask` of a case."""
+    return guard_mask(case.text, case.line_words > 0, case.domain)
 
 
 def _tokens(s: str) -> list[str]:

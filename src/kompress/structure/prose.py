@@ -42,6 +42,20 @@ def is_prose(line: str) -> bool:
     return plain >= 0.8 * len(words) and len(_CODE.findall(line)) <= 1
 
 
+#: Lines of one shape that make them records (see :func:`structured_lines`).
+RECORD_REPEATS = 3
+
+
+def record_shape(line: str) -> tuple[str, ...] | None:
+    """The shape of a line: its words after the first, each word not made of ASCII letters alone
+    (a digit, punctuation) masked (``* requires * which is not *``); ``None`` for a line of under
+    four words."""
+    words = line.split()
+    if len(words) < 4:
+        return None
+    return tuple(w if w.isascii() and w.isalpha() else "*" for w in words[1:])
+
+
 def structured_lines(lines: Sequence[str]) -> np.ndarray:
     """``not is_prose`` of every line, as a bool array; and a prose-looking line whose shape
     recurs (:func:`record_shape`, :data:`RECORD_REPEATS` times or more) is a record, not a
@@ -54,20 +68,6 @@ def structured_lines(lines: Sequence[str]) -> np.ndarray:
         if k is not None and counts[k] >= RECORD_REPEATS:
             out[i] = True
     return out
-
-
-#: Lines of one shape that make them records (see :func:`structured_lines`).
-RECORD_REPEATS = 3
-_PLAIN = re.compile(r"[A-Za-z]+")
-
-
-def record_shape(line: str) -> tuple[str, ...] | None:
-    """The shape of a line: its words after the first, each word holding a digit or punctuation
-    masked (``* requires * which is not *``); ``None`` for a line of under four words."""
-    words = line.split()
-    if len(words) < 4:
-        return None
-    return tuple(w if _PLAIN.fullmatch(w) else "*" for w in words[1:])
 
 
 #: Lines :func:`prose_share` reads at most, in runs of :data:`PROSE_SAMPLE_RUN` consecutive lines
