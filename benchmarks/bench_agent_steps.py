@@ -101,6 +101,8 @@ from typing import Any
 
 import numpy as np
 
+from kompress.data.cases import occurs, split_lines  # noqa: F401  (bench_unseen and tests import them from here too)
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "agent_steps_results.json"
 STEPS = Path("/tmp/agent_steps/steps.jsonl")
@@ -155,15 +157,6 @@ def candidates(next_text: str) -> list[str]:
         if span.strip() and span.strip().lower() not in STOP:
             out.append(span)
     return list(dict.fromkeys(out))
-
-
-def occurs(s: str, text: str) -> bool:
-    """``s`` in ``text``, not glued to a word character on a side where ``s`` starts/ends with one."""
-    if s not in text:
-        return False
-    pre = r"(?<!\w)" if re.match(r"\w", s) else ""
-    post = r"(?!\w)" if re.search(r"\w$", s) else ""
-    return re.search(pre + re.escape(s) + post, text) is not None
 
 
 def used_strings(output: str, next_text: str, context: str) -> list[str]:
@@ -418,13 +411,6 @@ def extract(src: str, out: Path = STEPS, rev: str | None = None, min_lines: int 
 
 
 # ---------------------------------------------------------------------------- systems and metrics
-
-def split_lines(text: str) -> list[str]:
-    lines = text.split("\n")
-    if len(lines) > 1 and lines[-1] == "":
-        lines.pop()
-    return lines
-
 
 def query_of(step: dict) -> str:
     return (step["thought"][-400:] + " " + step["action"][:4000]).strip()

@@ -60,8 +60,17 @@ public projects with injected faults), families absent from the training corpus,
   ``unseen_holdout12_results.json``).
 * ``benchmarks/unseen/holdout13`` (6 cases, captured after the twelfth's rules and run blind on the
   eighteenth session's final code: publint, dependency-cruiser, make -k, desktop-file-validate,
-  doc8, rstcheck; ``unseen_holdout13_results.json``). Not read yet: a blind set for the next change.
-  The others were read after their blind run (``*_after.json``: the figures since).
+  doc8, rstcheck; ``unseen_holdout13_results.json``).
+* ``benchmarks/unseen/holdout14`` (9 cases, nineteenth session, long outputs of documentation
+  builders, analyzers and non-git version control, run blind on the eighteenth session's final code:
+  javadoc -Xdoclint, doxygen, verilator --lint-only, hg merge, svn merge, scan-build, html-validate,
+  typedoc, cProfile/pstats; ``unseen_holdout14_results.json``; ``README.md`` there says how each
+  truth was obtained).
+* ``benchmarks/unseen/holdout15`` (8 cases, captured with the fourteenth: long test and build runs
+  that mostly pass, 1,100-12,700 words: GoogleTest, Catch2, zope.testrunner, Twisted trial, green,
+  hapi lab, autoconf's configure, dpkg-buildpackage; ``unseen_holdout15_results.json``).
+  Sets 13-15 are not read yet: blind sets for the next change. The others were read after their
+  blind run (``*_after.json``: the figures since).
 
 Questions (``<case>.json``), derived mechanically from the tool's own machine-readable report of
 the same run (``cargo --message-format=json``, ``eslint -f json``, ``jest --json``, ``go test
@@ -93,7 +102,8 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_agent_steps import content_lines, deployed_text, last_n_keep, occurs, render, split_lines  # noqa: E402
+from bench_agent_steps import content_lines, deployed_text, last_n_keep, render  # noqa: E402
+from kompress.data.cases import load_cases as _load_cases, occurs, split_lines  # noqa: E402
 
 DATA = HERE / "unseen" / "data"
 OUT = HERE / "unseen_results.json"
@@ -102,27 +112,8 @@ SYSTEMS = ("kompress", "kompress deployed", "rule teacher (own budget)", "last l
 
 
 def load_cases(root: Path = DATA) -> list[dict]:
-    """Every case under ``root``: text, command, family and its questions (answers not found in
-    the text are dropped with a warning naming the file)."""
-    cases = []
-    for txt in sorted(root.glob("*/*.txt")):
-        meta = json.loads(txt.with_suffix(".json").read_text(encoding="utf-8"))
-        text = txt.read_text(encoding="utf-8")
-        lines = split_lines(text)
-        qs = []
-        for q in meta["questions"]:
-            answer = q["answer"]
-            if not any(occurs(answer, ln) for ln in lines) and " " in answer and answer in text:
-                # A message cut at 60 characters may end inside a word ("... is no"): its whole words.
-                q = {**q, "answer": answer.rsplit(" ", 1)[0]}
-            if any(occurs(q["answer"], ln) for ln in lines):
-                qs.append(q)
-            else:
-                print(f"{txt}: answer {q['answer']!r} is in no line: skipped", file=sys.stderr)
-        if qs:
-            cases.append({"id": f"{txt.parent.name}/{txt.stem}", "family": txt.parent.name, "text": text,
-                          "command": meta.get("command", ""), "questions": qs})
-    return cases
+    """Every case under ``root`` (:func:`kompress.data.cases.load_cases`)."""
+    return _load_cases(root)
 
 
 def line_words(lines: list[str]) -> np.ndarray:

@@ -3,6 +3,7 @@
     kompress data build [--out data/] [--seed 0] [--scale 1.0] [--families a,b]
     kompress data from-pairs FILE.jsonl [--out data/pairs.jsonl] [--split-seed 0]
     kompress data from-log URL [--out data/log.jsonl] [--split-seed 0]
+    kompress data from-cases DIR [DIR ...] [--out data/cases.jsonl] [--split-seed 0]
     kompress data show FILE.jsonl [--n 3] [--seed 0]
 """
 
@@ -55,6 +56,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     fl.add_argument("--out", default="data/log.jsonl")
     fl.add_argument("--split-seed", type=non_negative_int, default=0, help="seed of the 80/10/10 split by id hash")
     fl.set_defaults(func=run_from_log)
+
+    fc = dsub.add_parser("from-cases", help="label captured third-party outputs by their questions' evidence lines",
+                         description="Read <DIR>/<family>/<case>.txt + .json (real tool outputs with the questions "
+                         "derived from the tool's own report, as in benchmarks/unseen/) and label them by the union of the "
+                         "domain-rule teacher and their evidence: a line is kept when the rules keep it, when it holds an "
+                         "answer or when the guard keeps it (errors, findings, the outcome). "
+                         "Split by family: 80% train, 20% val (never test); val examples keep their questions for "
+                         "calibration.")
+    fc.add_argument("dirs", nargs="+", metavar="DIR", help="folders of <family>/<case>.txt and <case>.json")
+    fc.add_argument("--out", default="data/cases.jsonl")
+    fc.add_argument("--split-seed", type=non_negative_int, default=0, help="seed of the train/val split by family hash")
+    fc.set_defaults(func=run_from_cases)
 
     sh = dsub.add_parser("show", help="print labelled examples with dropped words struck through",
                          description="Print N randomly chosen examples of a labelled JSONL file in the same "
@@ -155,6 +168,22 @@ def run_from_log(args: argparse.Namespace) -> int:
         kept = sum(sum(ex.labels) for ex in examples)
         print(f"logged keep-rate {stats['logged_keep_rate']:.3f} of the tokens; labels keep "
               f"{kept / words if words else 1.0:.3f} of the words (the same decisions, counted in words)")
+    return 0
+
+
+def run_from_cases(args: argparse.Namespace) -> int:
+    from kompress.data.cases import examples_from_cases
+
+    for d in args.dirs:
+        if not os.path.isdir(d):
+            raise CliError(f"{d}: no such folder; give folders of <family>/<case>.txt and <case>.json")
+    try:
+        examples = examples_from_cases(args.dirs, split_seed=args.split_seed)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise CliError(str(e)) from e
+    if not examples:
+        raise CliError(f"no case with an answered question under {', '.join(args.dirs)}")
+    _write(args.out, examples, {}, "Evidence labels from captured cases")
     return 0
 
 
