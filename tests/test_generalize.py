@@ -150,3 +150,61 @@ def test_prose_looking_lines_of_one_shape_are_records_kept_whole(shipped_compres
     out = shipped_compressor.compress("\n".join(pip_check * 3 + ["flake8 3.7.0 has requirement mccabe<0.7.0"]))
     kept = [ln for ln in out.text.split("\n") if not MARKER_RE.match(ln)]
     assert all(ln in pip_check + ["flake8 3.7.0 has requirement mccabe<0.7.0"] for ln in kept)  # none cut
+
+
+def _catch2_run(n_cases: int = 30) -> str:
+    """A Catch2-style console report: framed test-case headings, PASSED checks, one failure."""
+    rule = "-" * 79
+    out = []
+    for c in range(n_cases):
+        out += [rule, f"Parses option number {c}", rule, f"test/options.cpp:{100 + 20 * c}",
+                "." * 79, ""]
+        for k in range(4):
+            line = 100 + 20 * c + k + 2
+            if c == 17 and k == 2:
+                out += [f"test/options.cpp:{line}: FAILED:", '  CHECK( single == "a, b" )', "with expansion:",
+                        '  "a,b" == "a, b"', ""]
+            else:
+                out += [f"test/options.cpp:{line}: PASSED:", f"  REQUIRE( result.count(\"opt{k}\") == {k} )",
+                        "with expansion:", f"  {k} == {k}", ""]
+    out += ["=" * 79, f"test cases: {n_cases} | {n_cases - 1} passed | 1 failed",
+            f"assertions: {4 * n_cases} | {4 * n_cases - 1} passed | 1 failed", ""]
+    return "\n".join(out)
+
+
+def test_a_failure_that_ends_in_a_colon_keeps_its_detail_and_its_heading(shipped_compressor):
+    text = _catch2_run()
+    r = shipped_compressor.compress(text)
+    assert r.keep_rate < 0.5
+    kept = r.text.splitlines()
+    i = kept.index("test/options.cpp:444: FAILED:")
+    # The check, its expansion and the values it compared, as printed under the failure.
+    assert kept[i + 1 : i + 4] == ['  CHECK( single == "a, b" )', "with expansion:", '  "a,b" == "a, b"']
+    # The test case it failed in: the heading framed by rule lines above it.
+    assert "Parses option number 17" in kept
+    assert "Parses option number 16" not in kept
+
+
+def test_an_error_detail_is_kept_among_a_logs_repeated_records(shipped_compressor):
+    checks = [f"checking for func_{i}... yes" for i in range(120)]
+    pkgs = ["gtk+-3.0", "glib-2.0", "gio-2.0", "gmodule-no-export-2.0", "gthread-2.0"]
+    text = "\n".join(checks + [
+        "configure: error: Package requirements (gtk+-3.0 >= 3.24 glib-2.0 >= 2.56) were not met:", ""]
+        + [f"Package '{p}', required by 'virtual:world', not found" for p in pkgs]
+        + ["", "Consider adjusting the PKG_CONFIG_PATH environment variable if you",
+           "installed software in a non-standard prefix.", ""])
+    r = shipped_compressor.compress(text)
+    assert r.domain == "log" and r.keep_rate < 0.5
+    for p in pkgs:  # each missing package, not "3 more lines like Package <*> ..."
+        assert f"Package '{p}', required by" in r.text
+
+
+def test_code_ending_in_a_colon_is_no_error_detail():
+    from kompress.decision.guards import detail_line_indices
+    from kompress.structure.units import line_spans
+
+    code = "\n".join(["try:", "    run()", "except ValueError:", "    pass", "    log()", ""])
+    assert len(detail_line_indices(code, line_spans(code)[0])) == 0
+    report = "\n".join(["ERROR: the following files would be overwritten:", "\ta.txt", "\tb.txt", "", "Aborting", ""])
+    assert detail_line_indices(report, line_spans(report)[0]).tolist() == [1, 2]
+    assert len(detail_line_indices(report, line_spans(report)[0], "diff")) == 0

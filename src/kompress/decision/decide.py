@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kompress.decision.frame import Frame, build_frame, describe_run
-from kompress.decision.guards import backtrace_guard, coverage_guard, guard_line_indices
+from kompress.decision.guards import backtrace_guard, coverage_guard, detail_line_indices, guard_line_indices
 from kompress.decision.mustkeep import has_polarity, is_must_keep, must_keep_mask
 from kompress.decision.options import CompressOptions
 from kompress.decision.policy import DecisionPolicy
@@ -88,6 +88,8 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
         # so does a test session's header (which Python, which checkout).
         critical = np.zeros(len(l_starts), dtype=bool)
         critical[guard_line_indices(text, l_starts, domain)] = True
+        details = detail_line_indices(text, l_starts, domain)
+        critical[details] = True
         if domain in HEAD_DOMAINS and len(w_line) and (ws.unread is None or not ws.unread[0]):
             critical[w_line[0]] = True
     if gran == "word":
@@ -165,6 +167,7 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
                 line_raw = budget_fill(frame.keep & has_words, has_words, line_score, tok_per_line, rate)
             if guard and frame.kind == "templates":
                 critical &= ~frame.repeat  # a log's repeated alerts collapse too (first and last stay)
+                critical[details] = True  # but not what an error says it is about
             if guard and frame.free_text is not None:
                 critical &= ~frame.free_text  # a page of text in a JSON string: see json_frame
         line_keep = line_raw.copy()

@@ -169,6 +169,69 @@ ASSERTION_DIFF_LINES = 40
 FINDINGS_PER_RULE = 50
 
 
+#: A critical line ending with a colon announces its detail on the lines under it: Catch2's
+#: ``test/a.cpp:557: FAILED:`` over the check and its expansion, configure's ``error: Package
+#: requirements (...) were not met:`` over the packages it lacks, git's ``error: ... would be
+#: overwritten by merge:`` over the files. The block under it (after any blank lines right under
+#: it, to the next blank line) stays, :data:`DETAIL_LINES` lines at most, under the first
+#: :data:`DETAIL_BLOCKS` such lines. (Not ``Traceback (most recent call last):``: its outermost
+#: frames are the least telling; the traceback rules keep the raising frame.)
+DETAIL_INTRO = re.compile(r"^[^\n]*:[ \t]*$", re.M)
+#: A line of code that ends with a colon (``except ValueError:``, ``if error:``) introduces a
+#: block of code, not an error's detail.
+_CODE_HEAD = re.compile(r"^[ \t+-]*(?:except|if|elif|else|for|while|with|def|class|try|finally|case|catch|switch|async|match)\b")
+DETAIL_LINES = 8
+DETAIL_BLOCKS = 50
+#: A rule line (``------``, ``======``): one to three lines between two of them are a heading
+#: that names the section under it (Catch2's test case, a report's part). The heading of the
+#: section holding a detailed failure stays: it names what failed (``Integer bounds``).
+RULE_LINE = re.compile(r"^[ \t]*([-=_~*#+])\1{9,}[ \t]*$", re.M)
+HEADING_LINES = 3
+
+
+def detail_line_indices(text: str, line_starts: np.ndarray, domain: str | None = None) -> np.ndarray:
+    """Indices of the lines a detailed failure brings (:data:`DETAIL_INTRO`, :data:`RULE_LINE`):
+    the block under a critical line that ends with a colon, and the framed heading of its section.
+    Kept even among a log's repeated records: they are what the error says it is about. None in
+    a diff (its lines of code are decided by the diff's own guard)."""
+    n = len(line_starts)
+    if domain == "diff":
+        return np.zeros(0, dtype=np.int64)
+    out: list[int] = []
+    intros = []
+    for m in DETAIL_INTRO.finditer(text):
+        line = m.group(0)
+        if len(intros) >= DETAIL_BLOCKS:
+            break
+        if (_CRITICAL_IN_TEXT.search(line) is None or "Traceback (most recent call last)" in line
+                or _CODE_HEAD.match(line)):
+            continue
+        k = int(np.searchsorted(line_starts, m.start(), side="right")) - 1
+        intros.append(k)
+        j = k + 1
+        while j < n and _line(text, line_starts, j).strip() == "" and j <= k + 2:
+            j += 1
+        for i in range(j, min(n, j + DETAIL_LINES)):
+            if _line(text, line_starts, i).strip() == "":
+                break
+            out.append(i)
+    if intros and ("-----" in text or "=====" in text or "_____" in text):
+        rules = np.searchsorted(line_starts, np.asarray([m.start() for m in RULE_LINE.finditer(text)], dtype=np.int64),
+                                side="right") - 1
+        headings = [(int(a), int(b)) for a, b in zip(rules[:-1], rules[1:]) if 1 <= b - a - 1 <= HEADING_LINES]
+        ends = np.asarray([b for _, b in headings], dtype=np.int64)
+        for k in intros:
+            h = int(np.searchsorted(ends, k, side="left")) - 1  # the last heading closed above the intro
+            if h >= 0:
+                out.extend(range(headings[h][0] + 1, headings[h][1]))
+    return np.unique(np.asarray(out, dtype=np.int64))
+
+
+def _line(text: str, line_starts: np.ndarray, i: int) -> str:
+    end = text.find("\n", int(line_starts[i]))
+    return text[int(line_starts[i]) : end if end >= 0 else len(text)]
+
+
 def _first_per_key(matches: Iterable[re.Match[str]], key: Callable[[re.Match[str]], str], cap: int) -> list[int]:
     """Starts of the first ``cap`` matches of each ``key`` (a warning's kind, a finding's rule)."""
     seen: Counter[str] = Counter()
