@@ -425,3 +425,46 @@ def test_a_few_alerts_naming_other_values_each_stay_the_same_alert_again_collaps
                   f"       at main (test.awk:{i + 3})"]
     f = template_frame(stack)
     assert f.keep.tolist() == [True] * 5 + [False] + [True] * 3  # a middle record: its head and the line under it
+
+
+def _marked_run() -> str:
+    """A runner that prints a ✔/✖ mark per test and an unusual summary (hapi lab's shape), with
+    passing tests whose names hold critical and negation words, and a failure report printed at
+    the suite's depth right after the last pass."""
+    lines = ["clone()"]
+    names = ["clones an object", "clones Error with cause", "should not throw on circular reference",
+             "does not invoke the setter", "clones an array", "rejects on TimeoutError"]
+    lines += [f"  ✔ {i + 1}) {names[i % len(names)]} {i} (0 ms and 1 assertions)" for i in range(40)]
+    lines += ["  ✖ 41) encodes / characters"]
+    lines += [f"  ✔ {i + 1}) {names[i % len(names)]} {i} (0 ms and 1 assertions)" for i in range(41, 80)]
+    lines += ["", "Failed tests:", "", "  41) escapeHtml() encodes / characters:", "",
+              "      Expected '&#x2F;' to equal specified value: '&#x2f;'", "",
+              "      at /src/proj/test/index.js:1862:34", "", "", "1 of 80 tests failed", "Test duration: 215 ms", ""]
+    return "\n".join(lines)
+
+
+def test_a_marked_run_is_a_test_run_whose_passes_collapse_whatever_their_names(shipped_compressor):
+    from kompress.structure.domains import detect
+
+    text = _marked_run()
+    assert detect(text) == "test"
+    r = shipped_compressor.compress(text)
+    _check_faithful(text, r.text)
+    # A pass named "clones Error" or "should not throw" is a pass: it collapses with the others.
+    assert r.text.count("✔") <= 6 and r.keep_rate < 0.4
+    for kept in ("✖ 41) encodes / characters", "41) escapeHtml() encodes / characters:",
+                 "Expected '&#x2F;' to equal specified value: '&#x2f;'", "at /src/proj/test/index.js:1862:34",
+                 "1 of 80 tests failed"):
+        assert kept in r.text
+
+
+def test_a_failure_report_after_the_last_pass_is_no_part_of_the_pass():
+    from kompress.decision.frame import run_frame
+
+    lines = [f"    ✓ should parse case {i}" for i in range(12)]
+    lines += ["", "  ● format(number) › should round", "", "    expect(received).toBe(expected)", "",
+              '    Expected: "3d"', '    Received: "2d"', "", "FAIL src/parse.test.ts"]
+    f = run_frame(lines)
+    assert f is not None and f.repeat[1:12].all()
+    # The failure block printed at the suite's depth opens a record of its own: no repeat.
+    assert not f.repeat[13:].any()

@@ -98,6 +98,7 @@ class Frame:
     sole: set[int] = field(default_factory=set)  # groups whose units are not "more" of a kept one
     free_text: np.ndarray | None = None  # json: long string values the guard does not force
     names: dict[int, str] = field(default_factory=dict)  # listing: entry line -> its name, for markers
+    passes: np.ndarray | None = None  # runs: a passing test's result line (its name is no alert)
 
 
 def empty_frame(n: int) -> Frame:
@@ -219,16 +220,32 @@ def run_frame(lines: Sequence[str]) -> Frame | None:
     lt = mine(lines, by_lead=False)
     f = empty_frame(n)
     heads = np.flatnonzero(lt.is_head)
+    # A passing test's record holds only the lines indented deeper than its result line: a
+    # failure report printed at its suite's depth after the last pass (jest's ``● suite > test``
+    # under ``✓ ...``) opens a record of its own.
+    extra = []
+    for h, nxt in zip(heads, np.append(heads[1:], n)):
+        if pass_mark(lines[h]) is not None:
+            depth = _indent(lines[h])
+            extra += [i for i in range(h + 1, nxt) if lt.head[i] >= 0 and _indent(lines[i]) <= depth][:1]
+    if extra:
+        heads = np.unique(np.append(heads, extra))
     bounds = np.append(heads, n)
     found = False
-    alert = [any(is_alert(lines[i]) for i in range(a, b) if lt.head[i] >= 0) for a, b in zip(bounds[:-1], bounds[1:])]
+    # A passing test's result line is no alert whatever its name says (``✔ 41) clones Error``,
+    # ``--- PASS: TestTimeout``): a run of passes collapses through it. (Its record's other lines
+    # still count: a runner's failure report indented under the last pass.)
+    alert = [any(is_alert(lines[i]) for i in range(a, b) if lt.head[i] >= 0 and (i > a or pass_mark(lines[a]) is None))
+             for a, b in zip(bounds[:-1], bounds[1:])]
     # A passing test's record is one kind whatever its name's length (Drain's templates split
     # "✔ main" from "✔ supports German umlauts"): one template per pass mark.
     template, texts = lt.template.copy(), list(lt.texts)
     marks: dict[str, int] = {}
+    f.passes = np.zeros(n, dtype=bool)
     for i in heads:
         mark = pass_mark(lines[i])
         if mark is not None:
+            f.passes[i] = True
             if mark not in marks:
                 marks[mark] = len(texts)
                 texts.append(f"{mark} <*>")
@@ -250,6 +267,10 @@ def run_frame(lines: Sequence[str]) -> Frame | None:
     f.unit_start[heads] = True
     f.labels = [(("line", "lines"), f'like "{_short(x)}"') for x in texts]
     return f if found else None
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
 
 
 #: What differs between the frames of one call site in a recursion: the frame number, addresses,

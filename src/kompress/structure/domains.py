@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from kompress.structure.findings import LINT_FINDING
 from kompress.structure.tables import find_table
+from kompress.structure.templates import TEST_RECORD
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ _TEST = re.compile(
     r"^\d+ examples?, \d+ failures?|^(\d+ doctests?, )?\d+ tests?, \d+ (failures?|passed, \d+ failed)|"  # rspec, ExUnit, robot
     r"^\d+ passed; \d+ skipped; \d+ failed\.$|^\d+% tests passed, \d+ tests? failed out of \d+|"  # zig test, ctest
     r"^Unexpected Pass: +\d+|^\d+ features? passed, \d+ failed|"  # meson test, behave
+    r"^\d+ of \d+ tests? (?:failed|passed)\b|"  # hapi lab
     r"\tTotal\t\d+\tPassed\t\d+\tSkipped\t\d+\tFailed\t\d+$)",  # tcltest
     re.M,
 )
@@ -181,7 +183,9 @@ def detect(text: str) -> str:
     # before a traceback are a script's chatter, and the traceback is what it reports.
     if stamped >= max(2, 0.3 * n) or (levelled >= max(2, 0.5 * n) and not _TRACEBACK.search(sample)):
         return "log"
-    if _TEST.search(sample):
+    # A runner's summary, or many of its result marks (``✔ 12) clones arrays``, ``✖ 62) ...``,
+    # TAP's ``ok 3 -``) where its summary is worded as none above.
+    if _TEST.search(sample) or sum(bool(TEST_RECORD.match(ln)) for ln in head_lines) >= max(3, 0.3 * n):
         return "test"
     if sum(bool(_GREP.match(ln)) and not _DIAGNOSTIC.match(ln) and not _CLOCK_PREFIX.match(ln)
            and not LINT_FINDING.match(ln) for ln in head_lines) >= max(1, 0.6 * n):
