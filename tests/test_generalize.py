@@ -208,3 +208,19 @@ def test_code_ending_in_a_colon_is_no_error_detail():
     report = "\n".join(["ERROR: the following files would be overwritten:", "\ta.txt", "\tb.txt", "", "Aborting", ""])
     assert detail_line_indices(report, line_spans(report)[0]).tolist() == [1, 2]
     assert len(detail_line_indices(report, line_spans(report)[0], "diff")) == 0
+
+
+def test_a_count_done_in_a_time_is_kept_wherever_it_is_printed():
+    from kompress.decision.guards import TIMED_SUMMARIES, guard_line_indices
+    from kompress.structure.units import line_spans
+
+    rows = [f"{1000 - i:>9}    0.0{i % 10}0    0.000    0.0{i % 7}0    0.000 /src/pkg/mod{i}.py:{i + 10}(fn{i})"
+            for i in range(200)]
+    text = "\n".join(["6000 versions, 3376 allowed", "Fri Dec  4 19:02:48 2026    prof.out", "",
+                      "         772091 function calls (770510 primitive calls) in 0.282 seconds", "",
+                      "   Ordered by: internal time", "",
+                      "   ncalls  tottime  percall  cumtime  percall filename:lineno(function)"] + rows) + "\n"
+    assert 3 in guard_line_indices(text, line_spans(text)[0], "text").tolist()
+    steps = "\n".join(f"Compiled {n} files in {n / 10:.1f}s" for n in range(1, 41)) + "\n"
+    kept = guard_line_indices(steps, line_spans(steps)[0], "build").tolist()
+    assert kept == list(range(TIMED_SUMMARIES)) + [39]  # a few and the last, not forty

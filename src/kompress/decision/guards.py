@@ -162,6 +162,14 @@ FAILURE_HEADING = re.compile(r"^ {1,8}\d+(?:\.\d+)?\) \S", re.M)
 HEADING_REACH = 4
 ASSERTION_DIFF_LINES = 40
 
+#: A count of things done in a time: a run's own summary (pstats' ``772091 function calls (770510
+#: primitive calls) in 0.282 seconds``, unittest's ``Ran 12 tests in 0.003s``, npm's ``added 120
+#: packages in 3s``), wherever the tool prints it (pstats: above its table, not in the tail). The
+#: first :data:`TIMED_SUMMARIES` and the last stay: a build printing one per step keeps a few.
+TIMED_SUMMARY = re.compile(r"\b\d[\d,]*(?:\.\d+)? (?:[A-Za-z]+ ){1,3}(?:\([^()\n]{1,60}\) )?in \d+(?:\.\d+)? ?"
+                           r"(?:ms|s|secs?|seconds?|min|minutes?)\b")
+TIMED_SUMMARIES = 3
+
 #: Findings of one rule kept whole by the guard (the first ones): a linter's report is a list of
 #: things to fix, each at its own place, so each finding line stays, up to this many per rule
 #: (ruff ``--select ALL`` on a large tree reports thousands; the model decides past them, and
@@ -309,6 +317,9 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
             end = end if blank < 0 else blank
             if k < len(line_starts) and _CRITICAL_IN_TEXT.search(text, int(line_starts[k]), end):
                 hits.append(m.start())
+    if " in " in text:
+        timed = [m.start() for m in TIMED_SUMMARY.finditer(text)]
+        hits += timed[:TIMED_SUMMARIES] + timed[-1:]
     if "rootdir: " in text or " -- Python " in text:
         hits += [m.start() for m in SESSION_HEADER.finditer(text)]
     if domain == "diff":
