@@ -544,3 +544,24 @@ def test_a_dotted_or_bracketed_rule_names_a_finding():
     zizmor = "info[use-trusted-publishing]: prefer trusted publishing for authentication\n  --> .github/w.yaml:58:9"
     assert lint_kind(zizmor) == "use-trusted-publishing"
     assert lint_kind("src/a.py:12:5: error: Name 'x' is not defined") is None  # a severity is no rule
+
+
+def test_a_rule_code_over_its_place_and_a_column_of_rule_names_are_findings():
+    cfn = "E3012 Property Resources/Queue/Properties/Delay should be of type Integer\nstacks/queue.yaml:144:5"
+    assert lint_kind(cfn) == "E3012"
+    assert lint_kind("E3012 Property Resources/Queue should be of type Integer") is None  # no place under it
+    phpmd = "src/Monolog/Logger.php:337        UnusedLocalVariable        Avoid unused local variables such as '$x'."
+    assert lint_kind(phpmd) == "UnusedLocalVariable"
+    assert lint_kind("src/a.php:12  see the notes  below") is None  # words, not a rule name
+    # Each finding stays with the place under it, in a report of many.
+    blocks = []
+    for i in range(60):
+        blocks += [f"W{3000 + i % 3} Parameter P{i} not used.", f"stacks/s{i}.yaml:{10 + i}:7", ""]
+    blocks += ["E1010 'Subnet1' is not one of ['VPC', 'Role']", "stacks/gitlab.yaml:130:7", ""]
+    text = "\n".join(blocks)
+    idx = guard_line_indices(text, line_spans(text)[0], detect(text))
+    lines = text.split("\n")
+    kept = {lines[i] for i in idx}
+    assert "E1010 'Subnet1' is not one of ['VPC', 'Role']" in kept
+    k = [i for i, ln in enumerate(lines) if ln.startswith("E1010")][0]
+    assert location_guard(lines, np.isin(np.arange(len(lines)), idx))[k + 1]  # its place

@@ -17,7 +17,9 @@ A finding is a line that names its rule. The formats known:
   ``  x eslint(no-unreachable): ...`` over ``,-[path:12:5]``, biome's ``path:12:5
   lint/suspicious/noDebugger ━━━``, ansible-lint's ``name[casing]: ...`` over ``tasks/x.yml:12``,
   a severity naming its rule in brackets over a ``-->`` pointer (zizmor's
-  ``info[use-trusted-publishing]: ...``);
+  ``info[use-trusted-publishing]: ...``), a rule code over its place (cfn-lint's ``E3012 ...``
+  over ``path.yaml:144:5``);
+* phpmd's ``path:337    UnusedLocalVariable    Avoid unused ...`` (a column of rule names);
 * flawfinder's ``path:12:  [4] (buffer) strcpy:`` over its indented message;
 * semgrep's ``   ❯❯❱ rule-id`` over its message and the flagged code (under a file heading);
 * a caret under the code it flags: htmlhint's ``    ^ The id value [ main ] must be unique. (id-unique)``.
@@ -54,14 +56,19 @@ LINT_FINDING = re.compile(
     r"|^[^\s:()]+:\d+:\d+: (?P<dotted>[a-z][\w-]{0,60}(?:\.[\w-]{1,60}){1,4}): "
     # a severity naming its rule in brackets over a ``-->`` pointer (zizmor's
     # ``info[use-trusted-publishing]: ...``, as rustc's ``error[E0308]: ...``)
-    r"|^(?:error|warning|info|note|help)\[(?P<bracketed>[\w/.-]{1,80})\]: \S.{0,400}\n[ \t]*--> ",
+    r"|^(?:error|warning|info|note|help)\[(?P<bracketed>[\w/.-]{1,80})\]: \S.{0,400}\n[ \t]*--> "
+    # a rule code over the place it names (cfn-lint's ``E3012 ...`` over ``path.yaml:144:5``)
+    r"|^(?P<coded>[A-Z]{1,4}\d{3,4}) \S.{0,600}\n[^\s:()]+:\d+:\d+$"
+    # a column of rule names between the place and the message (phpmd's text report:
+    # ``src/Logger.php:337      UnusedLocalVariable      Avoid unused local variables ...``)
+    r"|^[^\s:()]+:\d+[ \t]{2,}(?P<columned>[A-Z][a-z]\w{1,60})[ \t]{2,}\S",
     re.M,
 )
 
 #: Where a finding points, on a line of its own under its header: rustc's, clippy's and ruff's
-#: `` --> src/lib.rs:12:5``, esbuild's ``    src/App.tsx:7:22:``, oxlint's ``   ,-[src/a.js:12:5]``
+#: `` --> src/lib.rs:12:5``, esbuild's ``    src/App.tsx:7:22:``, cfn-lint's ``path.yaml:144:5``, oxlint's ``   ,-[src/a.js:12:5]``
 #: (``╭─[`` in a terminal), ansible-lint's ``tasks/x.yml:12 Task/Handler: ...``.
-POINTER = re.compile(r"^\s*(?:--> \S+:\d+|[^\s:]+:\d+:\d+:$|(?:,-|╭─)\[\S+:\d+:\d+\]$)"
+POINTER = re.compile(r"^\s*(?:--> \S+:\d+|[^\s:]+:\d+:\d+:?$|(?:,-|╭─)\[\S+:\d+:\d+\]$)"
                      r"|^[^\s:()]+\.ya?ml:\d+(?::\d+)? ", re.M)
 
 
