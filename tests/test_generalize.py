@@ -224,3 +224,19 @@ def test_a_count_done_in_a_time_is_kept_wherever_it_is_printed():
     steps = "\n".join(f"Compiled {n} files in {n / 10:.1f}s" for n in range(1, 41)) + "\n"
     kept = guard_line_indices(steps, line_spans(steps)[0], "build").tolist()
     assert kept == list(range(TIMED_SUMMARIES)) + [39]  # a few and the last, not forty
+
+
+def test_a_test_units_failure_heading_keeps_where_and_what_failed():
+    from kompress.structure.units import line_spans
+
+    from kompress.decision.guards import detail_line_indices
+
+    block = ["Failure: test_numeric(TestCSVParseConvert)",
+             "/src/proj/test/csv/parse/test_convert.rb:64:in `test_numeric'",
+             "     61:   def test_numeric", "     62:     @parser.convert(:numeric)",
+             "  => 64:     assert_equal([\"Numbers\", 1, 3.015], @parser.shift)",
+             "<[\"Numbers\", 1, 3.015]> expected but was", "<[\"Numbers\", 1, 3]>", ""]
+    text = "\n".join(["  test_integer:\t\t\t.: (0.000186)", "=" * 79] + block + ["Finished in 0.1 seconds."])
+    starts = line_spans(text)[0]
+    assert detail_line_indices(text, starts, "test").tolist() == list(range(3, 9))
+    assert len(detail_line_indices(text, starts, "build")) == 0  # a test run's heading only

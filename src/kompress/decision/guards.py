@@ -190,6 +190,12 @@ DETAIL_INTRO = re.compile(r"^[^\n]*:[ \t]*$", re.M)
 _CODE_HEAD = re.compile(r"^[ \t+-]*(?:except|if|elif|else|for|while|with|def|class|try|finally|case|catch|switch|async|match)\b")
 DETAIL_LINES = 8
 DETAIL_BLOCKS = 50
+#: In a test run, a failure's heading that names the test (Ruby test-unit's ``Failure:
+#: test_numeric(TestCSVParseConvert)``, its ``Error: test_x(T): NameError ...``) opens the same
+#: kind of block: where it failed, the lines of the test around it, what was expected and got,
+#: :data:`FAILURE_DETAIL_LINES` lines at most.
+FAILURE_INTRO = re.compile(r"^(?:Failure|Error): \S[^\n]*$", re.M)
+FAILURE_DETAIL_LINES = 12
 #: A rule line (``------``, ``======``): one to three lines between two of them are a heading
 #: that names the section under it (Catch2's test case, a report's part). The heading of the
 #: section holding a detailed failure stays: it names what failed (``Integer bounds``).
@@ -199,7 +205,8 @@ HEADING_LINES = 3
 
 def detail_line_indices(text: str, line_starts: np.ndarray, domain: str | None = None) -> np.ndarray:
     """Indices of the lines a detailed failure brings (:data:`DETAIL_INTRO`, :data:`RULE_LINE`):
-    the block under a critical line that ends with a colon, and the framed heading of its section.
+    the block under a critical line that ends with a colon (in a test run, also under a
+    :data:`FAILURE_INTRO`), and the framed heading of its section.
     Kept even among a log's repeated records: they are what the error says it is about. None in
     a diff (its lines of code are decided by the diff's own guard)."""
     n = len(line_starts)
@@ -207,19 +214,26 @@ def detail_line_indices(text: str, line_starts: np.ndarray, domain: str | None =
         return np.zeros(0, dtype=np.int64)
     out: list[int] = []
     intros = []
-    for m in DETAIL_INTRO.finditer(text):
+    # (match, lines it reaches, whether it must name an error: a failure heading is one by its form)
+    found = [(m, DETAIL_LINES, True) for m in DETAIL_INTRO.finditer(text)]
+    if domain == "test" and ("Failure: " in text or "Error: " in text):
+        found = sorted(found + [(m, FAILURE_DETAIL_LINES, False) for m in FAILURE_INTRO.finditer(text)],
+                       key=lambda f: f[0].start())
+    for m, reach, named in found:
         line = m.group(0)
         if len(intros) >= DETAIL_BLOCKS:
             break
-        if (_CRITICAL_IN_TEXT.search(line) is None or "Traceback (most recent call last)" in line
-                or _CODE_HEAD.match(line)):
+        if named and (_CRITICAL_IN_TEXT.search(line) is None or _CODE_HEAD.match(line)
+                      or "Traceback (most recent call last)" in line):
             continue
         k = int(np.searchsorted(line_starts, m.start(), side="right")) - 1
+        if intros and intros[-1] == k:
+            continue  # "Error: ...:" matches both
         intros.append(k)
         j = k + 1
         while j < n and _line(text, line_starts, j).strip() == "" and j <= k + 2:
             j += 1
-        for i in range(j, min(n, j + DETAIL_LINES)):
+        for i in range(j, min(n, j + reach)):
             if _line(text, line_starts, i).strip() == "":
                 break
             out.append(i)
