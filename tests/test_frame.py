@@ -468,3 +468,15 @@ def test_a_failure_report_after_the_last_pass_is_no_part_of_the_pass():
     assert f is not None and f.repeat[1:12].all()
     # The failure block printed at the suite's depth opens a record of its own: no repeat.
     assert not f.repeat[13:].any()
+
+
+def test_a_program_speaking_amid_its_listing_keeps_the_entries_around_it(shipped_compressor):
+    entries = [f"-rw-rw-r-- root/root {100 + i:>8} 2026-08-16 21:47 pkg/src/mod_{i:03d}.lua" for i in range(200)]
+    text = "\n".join(entries[:80] + ["tar: Skipping to next header"] + entries[80:] + [
+        "tar: Unexpected EOF in archive", "tar: Error is not recoverable: exiting now"]) + "\n"
+    r = shipped_compressor.compress(text)
+    assert r.domain == "tree" and r.keep_rate < 0.3
+    kept = r.text.splitlines()
+    i = kept.index("tar: Skipping to next header")
+    # Where the damage is: the last member read before it and the first after it.
+    assert kept[i - 1] == entries[79] and kept[i + 1] == entries[80]

@@ -20,6 +20,7 @@ Rendering the kept units as text is :mod:`kompress.rendering.render`'s job.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +44,8 @@ POLARITY_LINE_WORDS = 40
 #: encountered.", "Migrations for 'catalog':"), which the tail does not hold; one line. Crash
 #: reports, tracebacks, diffs, logs, JSON and listings have their own structure for that.
 HEAD_DOMAINS = frozenset({"text", "build"})
+#: A program speaking amid its listing: ``tar: Skipping to next header``, ``ls: cannot open ...``.
+_PROGRAM_SAYS = re.compile(r"^[a-z][\w.-]{0,30}: \S")
 
 
 @dataclass
@@ -172,6 +175,16 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
                 critical &= ~(frame.repeat & frame.passes)  # a passing test called ``clones Error``
             if guard and frame.free_text is not None:
                 critical &= ~frame.free_text  # a page of text in a JSON string: see json_frame
+            if guard and frame.kind == "listing":
+                # The program speaking amid its listing (tar's "tar: Skipping to next header", ls's
+                # "ls: cannot open directory ...") stays, and it is about the entries around it:
+                # the one before and the one after stay too.
+                said = np.fromiter((bool(_PROGRAM_SAYS.match(lines[i])) for i in range(len(l_starts))), bool, len(l_starts))
+                critical |= said & has_words
+                near = np.flatnonzero(said & has_words)
+                near = np.concatenate([near - 1, near + 1])
+                near = near[(near >= 0) & (near < len(l_starts))]
+                critical[near[has_words[near]]] = True
         line_keep = line_raw.copy()
         if guard:
             # In a log, repeated records collapse even among the critical and the last lines; in
