@@ -20,13 +20,14 @@ Rendering the kept units as text is :mod:`kompress.rendering.render`'s job.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from kompress.decision.frame import Frame, build_frame, describe_run
-from kompress.decision.guards import backtrace_guard, coverage_guard, detail_line_indices, guard_line_indices
+from kompress.decision.guards import (
+    backtrace_guard, coverage_guard, detail_line_indices, guard_line_indices, program_line_indices,
+)
 from kompress.decision.mustkeep import has_polarity, is_must_keep, must_keep_mask
 from kompress.decision.options import CompressOptions
 from kompress.decision.policy import DecisionPolicy
@@ -44,8 +45,6 @@ POLARITY_LINE_WORDS = 40
 #: encountered.", "Migrations for 'catalog':"), which the tail does not hold; one line. Crash
 #: reports, tracebacks, diffs, logs, JSON and listings have their own structure for that.
 HEAD_DOMAINS = frozenset({"text", "build"})
-#: A program speaking amid its listing: ``tar: Skipping to next header``, ``ls: cannot open ...``.
-_PROGRAM_SAYS = re.compile(r"^[a-z][\w.-]{0,30}: \S")
 
 
 @dataclass
@@ -179,10 +178,9 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
                 # The program speaking amid its listing (tar's "tar: Skipping to next header", ls's
                 # "ls: cannot open directory ...") stays, and it is about the entries around it:
                 # the one before and the one after stay too.
-                said = np.fromiter((bool(_PROGRAM_SAYS.match(lines[i])) for i in range(len(l_starts))), bool, len(l_starts))
-                critical |= said & has_words
-                near = np.flatnonzero(said & has_words)
-                near = np.concatenate([near - 1, near + 1])
+                said = program_line_indices(text, l_starts)
+                critical[said] = True
+                near = np.concatenate([said - 1, said + 1])
                 near = near[(near >= 0) & (near < len(l_starts))]
                 critical[near[has_words[near]]] = True
         line_keep = line_raw.copy()

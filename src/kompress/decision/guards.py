@@ -249,6 +249,17 @@ def detail_line_indices(text: str, line_starts: np.ndarray, domain: str | None =
     return np.unique(np.asarray(out, dtype=np.int64))
 
 
+#: A program speaking amid its output: ``tar: Skipping to next header``, ``ls: cannot open ...``.
+PROGRAM_SAYS = re.compile(r"^[a-z][\w.-]{0,30}: \S", re.M)
+
+
+def program_line_indices(text: str, line_starts: np.ndarray) -> np.ndarray:
+    """Indices of the lines where a program speaks in its own name (:data:`PROGRAM_SAYS`); amid a
+    listing they are its errors (``decide`` keeps them with the entries around them)."""
+    starts = np.asarray([m.start() for m in PROGRAM_SAYS.finditer(text)], dtype=np.int64)
+    return np.searchsorted(line_starts, starts, side="right") - 1
+
+
 def _line(text: str, line_starts: np.ndarray, i: int) -> str:
     end = text.find("\n", int(line_starts[i]))
     return text[int(line_starts[i]) : end if end >= 0 else len(text)]
