@@ -69,8 +69,15 @@ public projects with injected faults), families absent from the training corpus,
 * ``benchmarks/unseen/holdout15`` (8 cases, captured with the fourteenth: long test and build runs
   that mostly pass, 1,100-12,700 words: GoogleTest, Catch2, zope.testrunner, Twisted trial, green,
   hapi lab, autoconf's configure, dpkg-buildpackage; ``unseen_holdout15_results.json``).
-  Sets 13-15 are not read yet: blind sets for the next change. The others were read after their
-  blind run (``*_after.json``: the figures since).
+* ``benchmarks/unseen/holdout16`` (6 cases: pip wheel -v of a broken C extension, commitlint,
+  poetry lock -vvv, cucumber-js, csvstat, duckdb; ``unseen_holdout16_results.json``).
+* ``benchmarks/unseen/holdout17`` (8 cases: cfn-lint, gotestsum, busted, Ruby test-unit, phpcs,
+  phpmd, DejaGnu runtest, markdown-link-check) and ``holdout18`` (10 cases: npm outdated, git fsck,
+  tar -tvf, gpg --verify, rsync --dry-run, git range-diff, pip download -v, dpkg -i,
+  redis-benchmark, nmap -sV), run blind on 5fbc599 (``unseen_holdout17_results.json``, ``...18...``).
+  Sets 13 and 16 are not read yet: blind sets for the next change. The others were read after their
+  blind run (``*_after.json``: the figures since). ``benchmarks/unseen/CAPTURE.md``: how a set is
+  captured.
 
 Questions (``<case>.json``), derived mechanically from the tool's own machine-readable report of
 the same run (``cargo --message-format=json``, ``eslint -f json``, ``jest --json``, ``go test
