@@ -101,7 +101,7 @@ from typing import Any
 
 import numpy as np
 
-from kompress.data.cases import occurs, split_lines  # noqa: F401  (bench_unseen and tests import them from here too)
+from kompress.data.cases import occurs, split_lines
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "agent_steps_results.json"

@@ -137,7 +137,6 @@ def examples_from_cases(roots: Iterable[str | os.PathLike], split_seed: int = 0,
                 id=uid, questions=[{"q": f"{q.get('kind', 'answer')}: {q.get('why', '')}".strip(), "answer": q["answer"]}
                                    for q in c["questions"]],
             )
-            # As in the corpus's line domains: a dropped must-keep word is dropped with its line.
-            ex.weights = [w if lab else 1.0 for w, lab in zip(ex.weights, ex.labels)]
+            ex.unweight_dropped()  # as in the corpus's line domains: dropped with its line
             out.append(ex)
     return out

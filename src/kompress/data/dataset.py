@@ -149,7 +149,7 @@ def label_items(items: Iterable[Any], questions: bool = True) -> list[Example]:
             questions=qs,
         )
         if line_domain:
-            ex.weights = [w if lab else 1.0 for w, lab in zip(ex.weights, ex.labels)]
+            ex.unweight_dropped()
         out.append(ex)
     return out
 
@@ -251,8 +251,7 @@ def examples_from_log(pairs: Iterable[dict[str, Any]], split_seed: int = 0) -> t
             original, labels, domain=domain, teacher="align",
             source=f"log:{p.get('api') or 'unknown'}", split=split, id=uid, questions=qs,
         )
-        # A dropped must-keep word was dropped by the logged decision: weight it like any word.
-        ex.weights = [w if lab else 1.0 for w, lab in zip(ex.weights, ex.labels)]
+        ex.unweight_dropped()  # a dropped must-keep word was dropped by the logged decision
         out.append(ex)
         t_in, t_out = p.get("tokens_in"), p.get("tokens_out")
         if t_in and t_out is not None:

@@ -100,6 +100,11 @@ class Example:
             questions=[{"q": q["q"], "answer": q["answer"]} for q in questions],
         )
 
+    def unweight_dropped(self) -> None:
+        """Weigh every dropped word 1.0: a must-keep word a teacher dropped with its line (a line
+        domain's, a logged decision's, an evidence label's) is not a must-keep mistake."""
+        self.weights = [w if lab else 1.0 for w, lab in zip(self.weights, self.labels)]
+
     @property
     def keep(self) -> np.ndarray:
         """Labels as a boolean keep mask."""

@@ -37,6 +37,7 @@ from kompress.decision.guards import is_critical_line
 from kompress.structure.domains import has_clock
 from kompress.structure.tables import cells_of, find_table, is_header
 from kompress.structure.templates import json_object, mine, pass_mark
+from kompress.structure.units import indent_width
 
 #: Kinds of frame, by domain (a domain not named has none).
 FRAME_KINDS = {"log": "templates", "build": "runs", "test": "runs", "json": "json", "tree": "listing",
@@ -226,8 +227,8 @@ def run_frame(lines: Sequence[str]) -> Frame | None:
     extra = []
     for h, nxt in zip(heads, np.append(heads[1:], n)):
         if pass_mark(lines[h]) is not None:
-            depth = _indent(lines[h])
-            extra += [i for i in range(h + 1, nxt) if lt.head[i] >= 0 and _indent(lines[i]) <= depth][:1]
+            depth = indent_width(lines[h])
+            extra += [i for i in range(h + 1, nxt) if lt.head[i] >= 0 and indent_width(lines[i]) <= depth][:1]
     if extra:
         heads = np.unique(np.append(heads, extra))
     bounds = np.append(heads, n)
@@ -267,10 +268,6 @@ def run_frame(lines: Sequence[str]) -> Frame | None:
     f.unit_start[heads] = True
     f.labels = [(("line", "lines"), f'like "{_short(x)}"') for x in texts]
     return f if found else None
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip())
 
 
 #: What differs between the frames of one call site in a recursion: the frame number, addresses,

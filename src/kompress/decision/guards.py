@@ -17,7 +17,7 @@ import numpy as np
 from kompress.decision.mustkeep import has_polarity, must_keep_matches
 from kompress.structure.domains import DIFF_SUMMARY_LINE
 from kompress.structure.findings import LINT_FINDING, POINTER, lint_kind
-from kompress.structure.units import LineView
+from kompress.structure.units import LineView, indent_width
 
 #: errno names (Linux's, as Python's ``errno.errorcode`` lists them, plus aliases and
 #: getaddrinfo's), fixed here so that the output does not depend on the platform. Any
@@ -212,6 +212,9 @@ def detail_line_indices(text: str, line_starts: np.ndarray, domain: str | None =
     n = len(line_starts)
     if domain == "diff":
         return np.zeros(0, dtype=np.int64)
+    # The lines by their spans (line_spans' ends: before each next start, and the text's end
+    # less a trailing newline).
+    lines = LineView(text, line_starts, np.append(line_starts[1:] - 1, len(text) - text.endswith("\n")))
     out: list[int] = []
     intros = []
     # (match, lines it reaches, whether it must name an error: a failure heading is one by its form)
@@ -231,10 +234,10 @@ def detail_line_indices(text: str, line_starts: np.ndarray, domain: str | None =
             continue  # "Error: ...:" matches both
         intros.append(k)
         j = k + 1
-        while j < n and _line(text, line_starts, j).strip() == "" and j <= k + 2:
+        while j < n and lines[j].strip() == "" and j <= k + 2:
             j += 1
         for i in range(j, min(n, j + reach)):
-            if _line(text, line_starts, i).strip() == "":
+            if lines[i].strip() == "":
                 break
             out.append(i)
     if intros and ("-----" in text or "=====" in text or "_____" in text):
@@ -258,11 +261,6 @@ def program_line_indices(text: str, line_starts: np.ndarray) -> np.ndarray:
     listing they are its errors (``decide`` keeps them with the entries around them)."""
     starts = np.asarray([m.start() for m in PROGRAM_SAYS.finditer(text)], dtype=np.int64)
     return np.searchsorted(line_starts, starts, side="right") - 1
-
-
-def _line(text: str, line_starts: np.ndarray, i: int) -> str:
-    end = text.find("\n", int(line_starts[i]))
-    return text[int(line_starts[i]) : end if end >= 0 else len(text)]
 
 
 def _first_per_key(matches: Iterable[re.Match[str]], key: Callable[[re.Match[str]], str], cap: int) -> list[int]:
@@ -378,9 +376,9 @@ def frame_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
         if not FRAME.match(lines[i]):
             i += 1
             continue
-        indent = len(lines[i]) - len(lines[i].lstrip())
+        indent = indent_width(lines[i])
         j = i + 1
-        while j < len(lines) and not FRAME.match(lines[j]) and len(lines[j]) - len(lines[j].lstrip()) > indent:
+        while j < len(lines) and not FRAME.match(lines[j]) and indent_width(lines[j]) > indent:
             j += 1
         # frame = lines[i:j]; lines[j] is the next frame, or the exception line when innermost
         if keep[i + 1 : j].any():

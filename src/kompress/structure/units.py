@@ -49,6 +49,11 @@ class LineView(Sequence):
         return self.text[self.starts[i] : self.ends[i]]
 
 
+def indent_width(line: str) -> int:
+    """Characters of leading whitespace of ``line`` (how deep it is indented)."""
+    return len(line) - len(line.lstrip())
+
+
 def words_to_lines(word_starts: np.ndarray, line_starts: np.ndarray) -> np.ndarray:
     """Index of the line holding each word."""
     return np.searchsorted(line_starts, word_starts, side="right") - 1

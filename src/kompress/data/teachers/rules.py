@@ -52,7 +52,7 @@ from kompress.decision.policy import DecisionPolicy
 from kompress.decision.mustkeep import must_keep_mask
 from kompress.structure.domains import detect, get_domain
 from kompress.decision.guards import CRITICAL, is_critical_line
-from kompress.structure.units import line_spans, word_spans, words_to_lines
+from kompress.structure.units import indent_width, line_spans, word_spans, words_to_lines
 from kompress.scoring.windows import word_token_counts
 
 INNER_FRAMES = 3  # innermost stack frames kept per stack
@@ -460,7 +460,7 @@ def _frames(lines: list[str]) -> dict[int, bool]:
         if m:
             indent = len(m.group(1)) if m.re is _PY_FRAME else 0
             j = i + 1
-            while j < n and lines[j].strip() and len(lines[j]) - len(lines[j].lstrip()) > indent \
+            while j < n and lines[j].strip() and indent_width(lines[j]) > indent \
                     and not _PY_FRAME.match(lines[j]):
                 j += 1
             groups.append(("last", list(range(i, j)), -1))
