@@ -6,7 +6,8 @@ import re
 import numpy as np
 
 from kompress import MARKER_RE
-from kompress.decision.frame import ALERT_VARIANTS, EVENT_VARIANTS, describe_run, json_frame, listing_frame, template_frame
+from kompress.decision.frame import (ALERT_VARIANTS, EVENT_VARIANTS, TOOL_ALERTS, describe_run, is_alert, json_frame,
+                                     listing_frame, template_frame)
 from kompress.structure.templates import event_fields, mine, records
 
 
@@ -120,10 +121,33 @@ def test_alert_wordings_stay_numbers_collapse():
 
 
 def test_alert_wordings_are_bounded():
-    lines = [f"Failed password for invalid user u{chr(97 + i)}x from 10.0.0.{i} port {4000 + i} ssh2" for i in range(20)]
+    # A daemon's log (each record stamped, ISO 8601 with its Z too): other users are other
+    # wordings up to ALERT_VARIANTS, then the same alert again.
+    lines = [f"2026-12-02T10:00:{i:02d}Z sshd[9]: Failed password for invalid user u{chr(97 + i)}x from 10.0.0.{i} "
+             f"port {4000 + i} ssh2" for i in range(20)]
     f = template_frame(lines)
     assert int(f.keep.sum()) == ALERT_VARIANTS + 1  # the first wordings and the last record
     assert f.keep[-1] and not f.keep[ALERT_VARIANTS]
+
+
+def test_a_tools_alerts_naming_other_places_all_stay():
+    # No record stamped: a tool's report (typedoc), each warning a place to fix, up to TOOL_ALERTS.
+    def report(n: int) -> list[str]:
+        return [f"[warning] Opt{i}.field, defined in src/types/t{i}.ts, does not have any documentation"
+                for i in range(n)] + ["[info] Documentation generated at ./docs"]
+    lines = report(40)
+    f = template_frame(lines)
+    assert all(f.keep[:40]) and not f.repeat[:40].any()
+    lines = report(TOOL_ALERTS + 20)  # a flood of one warning collapses as before
+    f = template_frame(lines)
+    assert int(f.keep[:-1].sum()) == ALERT_VARIANTS + 1
+
+
+def test_alert_words_inside_names_do_not_alert():
+    assert not is_alert("silly fetch manifest process-warning@^5.0.0")
+    assert not is_alert("rotating error.log") and not is_alert("GET /api/errors 200")
+    assert is_alert("return error.TestExpectedEqual;") and is_alert("java.lang.NullPointerException")
+    assert is_alert("[warning] X is bad") and is_alert("Build failed.")
 
 
 def test_event_wordings_stay_values_collapse():

@@ -45,16 +45,19 @@ FRAME_KINDS = {"log": "templates", "build": "runs", "test": "runs", "json": "jso
 #: In a "runs" frame, consecutive records of one template collapse from this many on; in a
 #: "stack" frame, consecutive frames of one call site.
 MIN_RUN = 3
-#: Distinct wordings of one alerting event kept before the rest collapse into its marker; of an
-#: alerting event of at most this many records without a clock time, each record naming other
-#: values keeps its head and the line under it.
+#: Distinct wordings of one alerting event kept before the rest collapse into its marker.
 ALERT_VARIANTS = 8
+#: Records of an alerting event without a clock time (a tool's report, not a daemon's log) of which
+#: each naming other values stays: typedoc's ninety ``X, defined in Y, does not have any
+#: documentation`` are ninety places to fix, not one event repeated. Past this many the event is
+#: noise of one kind (a flood of one warning), and its wordings and markers stand for it.
+TOOL_ALERTS = 100
 #: The same for an event that does not alert: Drain's template generalises over words as well
 #: as values (``action start <*>`` of ``boot`` and ``halt``). 4: the smallest cap that keeps every
 #: event type of the collected real-log bench (2: 0.99 of types, 4 and 8: 1.00).
 EVENT_VARIANTS = 4
-#: What an alert's wording leaves out: paths, quoted and ``key=`` values (one file or key per record).
-_WORDING_VARS = re.compile(r"(?<==)[^\s,;]+|[\w.~-]*/[\w./~-]*|'[^'\n]*'|\"[^\"\n]*\"")
+#: What an alert's wording leaves out: URLs, paths, quoted and ``key=`` values (one file or key per record).
+_WORDING_VARS = re.compile(r"\S*://\S*|(?<==)[^\s,;]+|[\w.~-]*/[\w./~-]*|'[^'\n]*'|\"[^\"\n]*\"")
 #: Items of a JSON array kept before collapsing the rest.
 JSON_KEEP_FIRST = 2
 #: Words from which a line of a kept JSON item is free text the frame does not force, and from
@@ -70,10 +73,12 @@ LISTING_WHOLE = 50
 MARKER_NAME_CHARS = 600
 #: Words of an alerting line, whatever the logging convention.
 ALERT = re.compile(
-    r"\b(?:ERROR|ERR|FATAL|CRIT(?:ICAL)?|SEVERE|EMERG|ALERT|PANIC|WARN(?:ING)?|FAIL(?:ED|URE)?|EXCEPTION"
+    # Not a word inside a name (``process-warning@5.1.1``, ``error.log``, ``/api/errors``)
+    r"(?<![-/.@])\b(?:ERROR|ERR|FATAL|CRIT(?:ICAL)?|SEVERE|EMERG|ALERT|PANIC|WARN(?:ING)?|FAIL(?:ED|URE)?|EXCEPTION"
     r"|error|fatal|critical|severe|panic|warn(?:ing)?|fail(?:ed|ure|s)?|exception|denied|refused|timed? ?out"
     r"|Error|Fatal|Critical|Warning|Failed|Failure|Exception|Denied|Refused|Timeout|unreachable|abort(?:ed)?"
-    r"|[A-Za-z]+(?:Error|Exception))\b"
+    r")\b(?![-/@]\w|\.[a-z])"  # (Zig's ``error.TestExpectedEqual`` is one)
+    r"|\b[A-Za-z]+(?:Error|Exception)\b"  # a class name, dotted or not (java.io.IOException)
     r"|<(?:err|error|crit|alert|emerg|warn(?:ing)?)>|^[EWF]\d{4}\b|^[EWF] |\[[EWF]\]| [EWF]/"
     # JSON-lines loggers' numeric levels (pino, bunyan: 40 warn, 50 error, 60 fatal).
     r'|"(?:level|lvl)":\s*[456]0\b'
@@ -171,6 +176,9 @@ def template_frame(lines: Sequence[str]) -> Frame:
     # stays, up to ALERT_VARIANTS per alerting event and EVENT_VARIANTS per other event; the
     # same wording with other numbers, paths or quoted values collapses (paths and quoted values
     # only past ALERT_VARIANTS records of an alerting event).
+    # A tool's report: no record stamped with a time, none a JSON-lines logger's object. A
+    # daemon's log (JUL's clock on the line above each WARNING, pino's epoch) repeats itself.
+    report = not any(has_clock(lines[h]) or lines[h].lstrip().startswith("{") for h in heads)
     variant: set[int] = set()
     wordings: dict[int, set[str]] = {}
     distinct: dict[int, set[str]] = {}  # a small alerting event's records' masked texts so far
@@ -182,7 +190,8 @@ def template_frame(lines: Sequence[str]) -> Frame:
         if sig not in seen and len(seen) < (ALERT_VARIANTS if alert[e] else EVENT_VARIANTS):
             seen.add(sig)
             variant.add(r)
-        if alert[e] and count[e] <= ALERT_VARIANTS and not has_clock(lines[spans[r][0]]):
+        cap = TOOL_ALERTS if report else ALERT_VARIANTS
+        if alert[e] and count[e] <= cap and not has_clock(lines[spans[r][0]]):
             # A tool's few alerts of one kind that name other files or values are each news (a
             # build's warnings, one per page); the same alert again (other numbers only) is a
             # repeat, and so is a daemon's clocked record of it with other values (a request id).

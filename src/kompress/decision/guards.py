@@ -54,7 +54,8 @@ CRITICAL = re.compile(
   | \b[A-Z_]*EXC_[A-Z_]+\b               # mach exceptions
   | \b\w*(?:Error|Exception|Warning)\b   # exception class names
   | ^(?:error|warning|fatal)\b | \berror:
-  | \b\d+\ (?:[Pp]assed|[Ff]ailed|[Ee]rrors?|[Ff]ailures?|skipped|xfailed|xpassed|deselected|tests?)\b  # outcome counts
+  | (?<!:)(?<!\d\ \ )\b\d+\ (?:[Pp]assed|[Ff]ailed|[Ee]rrors?|[Ff]ailures?|skipped|xfailed|xpassed|deselected|tests?)\b
+                                       # outcome counts (not ls -l's "Dec  4  2024 tests", "12:34 tests")
   | \btest\ result:                     # cargo test summary
   | ^[\ \t]+\w+_test\.go:\d+:\          # go test: a failing test's t.Error, at its file:line
   | ^[\ \t]*[✖✗✕×]\ \S           # a test runner's failure mark (ava, jest, vitest, node --test)

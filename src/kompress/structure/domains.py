@@ -122,7 +122,8 @@ _LOG_LEVEL = re.compile(r"^\[?(INFO|DEBUG|WARN|WARNING|ERROR|TRACE|FATAL)\b|\ble
 # A log record in any convention: a clock time with seconds near the start of the line
 # (nginx's "2026/12/02 10:55:01", redis's "02 Dec 2026 10:55:01.123", "[02/Dec/2026:10:55:01"),
 # or a level word there (INFO, [error], <warn>, SEVERE ...).
-_ANY_STAMP = re.compile(r"^.{0,48}?(?<!\d)\d{1,2}:\d{1,2}:\d{1,2}(?:[.,]\d+)?\b")
+# Not followed by a digit, rather than \b: ISO 8601's ``08:53:03Z`` is a clock too.
+_ANY_STAMP = re.compile(r"^.{0,48}?(?<!\d)\d{1,2}:\d{1,2}:\d{1,2}(?:[.,]\d+)?(?!\d)")
 
 _ANY_LEVEL = re.compile(
     r"^.{0,60}?(?:\b(?:INFO|DEBUG|NOTICE|WARN|WARNING|ERROR|TRACE|FATAL|CRIT|CRITICAL|SEVERE|FINE|CONFIG)\b"

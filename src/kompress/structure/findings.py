@@ -61,7 +61,10 @@ LINT_FINDING = re.compile(
     r"|^(?P<coded>[A-Z]{1,4}\d{3,4}) \S.{0,600}\n[^\s:()]+:\d+:\d+$"
     # a column of rule names between the place and the message (phpmd's text report:
     # ``src/Logger.php:337      UnusedLocalVariable      Avoid unused local variables ...``)
-    r"|^[^\s:()]+:\d+[ \t]{2,}(?P<columned>[A-Z][a-z]\w{1,60})[ \t]{2,}\S",
+    r"|^[^\s:()]+:\d+[ \t]{2,}(?P<columned>[A-Z][a-z]\w{1,60})[ \t]{2,}\S"
+    # a severity, then a rule code with its name (markdownlint-cli2's
+    # ``docs/a.md:48:1 error MD010/no-hard-tabs Hard tabs``)
+    r"|^[^\s:()]+:\d+(?::\d+)? (?:error|warning) (?P<slashed>[A-Z]{2,5}\d{3}(?:/[\w-]{1,60}){1,3}) \S",
     re.M,
 )
 
