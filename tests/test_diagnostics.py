@@ -5,7 +5,8 @@ first warnings of each kind kept, and kept findings keep where they are (the fil
 import numpy as np
 
 from kompress import MARKER_RE
-from kompress.decision.guards import WARNINGS_PER_KIND, guard_line_indices, is_critical_line, location_guard
+from kompress.decision.guards import (WARNINGS_PER_KIND, detail_line_indices, diff_preamble_indices, guard_line_indices,
+                                      is_critical_line, location_guard)
 from kompress.structure.findings import lint_kind
 from kompress.structure.domains import detect
 from kompress.structure.units import line_spans
@@ -73,8 +74,9 @@ def test_the_guard_keeps_a_linters_findings_and_a_compilers_first_warnings_of_ea
     assert idx == set(range(8))  # each E501 is a line to wrap at its own place
     many = "\n".join(f"pkg/m.py:{i + 1}:80: E501 line too long (90 > 79 characters)" for i in range(FINDINGS_PER_RULE + 20))
     assert guard_line_indices(many, line_spans(many)[0]).tolist() == list(range(FINDINGS_PER_RULE))  # bounded
-    gcc = "\n".join(f"src/a.c:{i + 1}:5: warning: unused variable 'v{i}' [-Wunused-variable]" for i in range(15))
-    # a build's by-product: a few of a kind
+    gcc = "\n".join(f"src/a.c:{i + 1}:5: warning: unused variable 'v{i}' [-Wunused-variable]"
+                    for i in range(WARNINGS_PER_KIND + 15))
+    # each a place to fix, as a linter's findings, up to as many of a kind
     assert guard_line_indices(gcc, line_spans(gcc)[0]).tolist() == list(range(WARNINGS_PER_KIND))
 
 
@@ -355,7 +357,8 @@ def test_a_plain_diffs_headers_and_a_tools_own_error_among_them_stay():
             "marshal.go:35:2: expected operand, found '}'\n")
     assert detect(text) == "diff"
     idx = set(guard_line_indices(text, line_spans(text)[0], domain="diff").tolist())
-    assert set(range(1, 5)) | {6, 7} | set(range(9, 13)) <= idx and not idx & {0, 5, 8}  # not context
+    assert set(range(1, 5)) | {6, 7} | set(range(9, 13)) <= idx and not idx & {5, 8}  # not context
+    assert 0 in idx  # gofmt -l's name of the file whose diff follows
 
 
 def test_more_runners_summaries_make_a_test_run():
@@ -499,7 +502,7 @@ def test_the_first_line_of_a_report_stays_what_ran_or_the_verdict_printed_first(
 
 def test_a_few_compiler_warnings_of_one_kind_each_stay():
     # gcc -fanalyzer's leaks are one kind ([-Wanalyzer-malloc-leak]) at different places: each is a
-    # thing to fix. A build's hundred warnings of one kind keep the first ten.
+    # thing to fix. A build's hundred warnings of one kind keep the first fifty.
     leaks = "\n".join(f"kilo.c:{100 + 50 * i}:9: warning: leak of 'buf{i}' [CWE-401] [-Wanalyzer-malloc-leak]"
                       for i in range(3))
     starts, _ = line_spans(leaks)
@@ -565,3 +568,72 @@ def test_a_rule_code_over_its_place_and_a_column_of_rule_names_are_findings():
     assert "E1010 'Subnet1' is not one of ['VPC', 'Role']" in kept
     k = [i for i, ln in enumerate(lines) if ln.startswith("E1010")][0]
     assert location_guard(lines, np.isin(np.arange(len(lines)), idx))[k + 1]  # its place
+
+
+def test_a_failed_records_head_and_place_stay():
+    # checkov: "Check: ..." over an indented status and the file it names; 40 passes, 2 failures.
+    blocks = []
+    for i in range(42):
+        status = "FAILED" if i in (17, 33) else "PASSED"
+        blocks += [f'Check: CKV_AWS_{i}: "Ensure resource {i} is encrypted"',
+                   f"\t{status} for resource: AWS::SNS::Topic.Topic{i}", f"\tFile: /stacks/t{i}.yaml:{i + 3}-{i + 9}"]
+    lines = ["Passed checks: 40, Failed checks: 2, Skipped checks: 0", ""] + blocks
+    text = "\n".join(lines) + "\n"
+    kept = {lines[i] for i in detail_line_indices(text, line_spans(text)[0], detect(text))}
+    for i in (17, 33):
+        assert f'Check: CKV_AWS_{i}: "Ensure resource {i} is encrypted"' in kept
+        assert f"\tFile: /stacks/t{i}.yaml:{i + 3}-{i + 9}" in kept
+    assert len(kept) == 4  # a passed record is no failure's detail
+    # A status with no head right above it (a line of its own at the top) brings nothing.
+    assert len(detail_line_indices("\tFAILED for resource: x\n", np.array([0]), "text")) == 0
+
+
+def test_unicode_pointers_stylish_rules_and_prospector_rows_are_findings():
+    squawk = ("warning[require-lock-timeout]: Missing `set lock_timeout` before slow ACCESS EXCLUSIVE locks\n"
+              "  ╭▸ migrations/0003_add_banned_until.up.sql:3:1")
+    assert lint_kind(squawk) == "require-lock-timeout"
+    lines = squawk.split("\n")
+    assert location_guard(lines, np.array([True, False]))[1]  # its place
+    spectral = ('  128:11    error  path-params                   Operation must define parameter "{site_id}".'
+                "      paths./sites/{site_id}.get")
+    assert lint_kind(spectral) == "path-params"
+    row = "    L71:12 ColorFormatter.__init__: pylint - import-outside-toplevel"
+    assert lint_kind(row) == "pylint - import-outside-toplevel"
+    assert lint_kind("    L43:- collect_messages: mccabe - MC0001") == "mccabe - MC0001"
+    text = "\n".join(["Messages", "========", ""] + [
+        x for i in range(30) for x in (f"pkg.m{i} (pkg/m{i}.py):", f"    L{i + 3}:4 f{i}: pylint - import-outside-toplevel",
+                                        f"    Import outside toplevel (mod{i}.Thing)", "")])
+    kept = {text.split("\n")[i] for i in guard_line_indices(text, line_spans(text)[0], detect(text))}
+    assert all(f"    Import outside toplevel (mod{i}.Thing)" in kept for i in range(30))  # each row's message
+
+
+def test_a_warning_saying_only_its_flag_keeps_its_message_and_the_failing_step_stays(shipped_compressor):
+    steps = [f"[{i:2d} of 25] Compiling Text.Parsec.M{i} ( src/Text/Parsec/M{i}.hs, dist/build/M{i}.o )"
+             for i in range(1, 15)]
+    text = "\n".join(steps[:4] + ["", "src/Text/Parsec/M4.hs:45:37: warning: [-Wunused-imports]",
+                                  "    The import of ‘when’ from module ‘Control.Monad’ is redundant", "   |",
+                                  "45 | import Control.Monad (mzero, liftM, when)", "   |  ^^^^"]
+                     + steps[4:] + ["", "src/Text/Parsec/M14.hs:363:30: error:",
+                                    "    • Couldn't match type ‘a0 -> a0’ with ‘Integer’", ""]) + "\n"
+    idx = guard_line_indices(text, line_spans(text)[0], detect(text))
+    assert "    The import of ‘when’ from module ‘Control.Monad’ is redundant" in {text.split("\n")[i] for i in idx}
+    out = shipped_compressor.compress(text).text
+    assert steps[-1] in out  # the module whose compile failed
+    assert steps[8] not in out  # the steps between collapse
+
+
+def test_what_names_each_diff_stays():
+    # cosmic-ray's report: each surviving mutant's id and operator over its diff.
+    blocks = []
+    for i in range(12):
+        blocks += [f"[job-id] {i:032x}", f"pkg/scanner.py core/ReplaceBinaryOperator_Add_Sub {i}",
+                   "worker outcome: WorkerOutcome.NORMAL, test outcome: TestOutcome.SURVIVED", "=== DIFF ===",
+                   "--- mutation diff ---", "--- a/pkg/scanner.py", "+++ b/pkg/scanner.py", f"@@ -{60 + i},3 +{60 + i},3 @@",
+                   "             else:", "-                return idx + 3", "+                return idx - 3",
+                   "             return res", "============"]
+    text = "\n".join(blocks) + "\n"
+    lines = text.split("\n")
+    found = diff_preamble_indices(lines)
+    assert [lines[i] for i in found[:3]] == blocks[:3]
+    assert all(any(lines[i] == f"[job-id] {k:032x}" for i in found) for k in range(12))
+    assert not any(lines[i].startswith(("             ", "====")) for i in found)  # context and rules are no names

@@ -272,6 +272,11 @@ def run_frame(lines: Sequence[str]) -> Frame | None:
             f.group[rows] = t
             f.repeat[rows[rows >= bounds[s + 1]]] = True
             f.keep[heads[s]] = True
+            if r + 1 < len(heads) and alert[r + 1] and pass_mark(lines[heads[r]]) is None:
+                # The step the failure came out of (``[14 of 25] Compiling Text.Parsec.Token``
+                # right above ghc's error) stays.
+                f.keep[heads[r]] = True
+                f.repeat[heads[r]] = False
             found = True
         r += 1
     f.unit_start[heads] = True

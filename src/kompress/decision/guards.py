@@ -73,12 +73,14 @@ CRITICAL = re.compile(
 #: first warning of each kind (its ``[-W...]`` flag, else its message with quoted names masked).
 #: Not in :data:`CRITICAL`: forty ``unused variable`` warnings are one kind, not forty alerts.
 COMPILER_WARNING = re.compile(r":\d+(?::\d+)?: warning: ([^\n]*)")
+_TAGS_ONLY = re.compile(r"(?:\[[^\]\n]{1,80}\]\s*)+")
 _WARNING_FLAG = re.compile(r"\[-W[\w=+-]+\]")
 #: A compiler's warnings kept whole per kind (its ``[-W...]`` flag, or its message with quoted
-#: names blanked): a few each, not one: each is at its own place (gcc -fanalyzer's two leaks, the
-#: five functions include-what-you-use says are implicitly declared), while a build's hundred
-#: ``-Wunused-parameter`` stay a by-product the model and the markers handle.
-WARNINGS_PER_KIND = 10
+#: names blanked): as many as a linter's findings of one rule (:data:`FINDINGS_PER_RULE`), each is
+#: a place to fix (gcc -fanalyzer's leaks, clang-format's 53 ``code should be clang-formatted``
+#: in one run, which kept ten lost most of); past them a flood of one kind is left to the model
+#: and the markers.
+WARNINGS_PER_KIND = 50
 _QUOTED = re.compile(r"'[^'\n]*'|‘[^’\n]*’|\"[^\"\n]*\"")
 
 
@@ -201,7 +203,58 @@ FAILURE_DETAIL_LINES = 12
 #: that names the section under it (Catch2's test case, a report's part). The heading of the
 #: section holding a detailed failure stays: it names what failed (``Integer bounds``).
 RULE_LINE = re.compile(r"^[ \t]*([-=_~*#+])\1{9,}[ \t]*$", re.M)
+#: A record's status line, indented under the line naming what was checked (checkov's
+#: ``Check: CKV_AWS_26: "Ensure ..."`` over ``\tFAILED for resource: ...`` and ``\tFile:
+#: /a.yaml:29-31``): a failed one keeps its record, the head above it and the lines beside it at
+#: its depth (:data:`RECORD_LINES` after it at most). A passed one is left to the frame and the model.
+RECORD_STATUS = re.compile(r"^[ \t]+(?:FAILED|FAILURE|FAIL|ERROR|ERRORED)\b", re.M)
+RECORD_LINES = 4
+RECORD_BLOCKS = 200
 HEADING_LINES = 3
+
+
+#: A hunk's header with its line counts (``@@ -62,7 +62,7 @@``; a count left out is 1).
+_HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
+#: A diff's own header lines (not what names a diff: they are the diff).
+_DIFF_HEADER = re.compile(r"^(?:--- |\+\+\+ |diff |index [0-9a-f]|similarity |dissimilarity |rename |copy |new file|"
+                          r"deleted file|old mode|new mode|Binary files )")
+#: Lines of a diff outside its hunks and headers name the diff that follows (cosmic-ray's
+#: ``[job-id] 9f00...`` and ``simplejson/scanner.py core/ReplaceBinaryOperator_Add_Sub 11`` over
+#: each surviving mutant's diff, git log -p's ``Author:`` and ``Date:``, ``Only in a: b``): the
+#: first :data:`PREAMBLE_LINES` of each stretch of them (rule lines aside) stay.
+PREAMBLE_LINES = 3
+
+
+def diff_preamble_indices(lines: Sequence[str]) -> list[int]:
+    """Indices of the first :data:`PREAMBLE_LINES` lines of each stretch of a diff's ``lines``
+    that is neither inside a hunk (by its header's line counts) nor a file header."""
+    out: list[int] = []
+    i, taken, n = 0, 0, len(lines)
+    while i < n:
+        m = _HUNK.match(lines[i])
+        if m:
+            old, new = int(m.group(1) or 1), int(m.group(2) or 1)
+            i += 1
+            # (A hunk shorter than its counts, as a tool abbreviates it, ends at the next header.)
+            while i < n and (old > 0 or new > 0) and not _HUNK.match(lines[i]) and not lines[i].startswith("diff "):
+                c = lines[i][:1]
+                if c == "-":
+                    old -= 1
+                elif c == "+":
+                    new -= 1
+                elif c != "\\":  # "\ No newline at end of file" counts for neither side
+                    old, new = old - 1, new - 1
+                i += 1
+            taken = 0
+            continue
+        ln = lines[i]
+        if _DIFF_HEADER.match(ln):
+            taken = 0
+        elif ln.strip() and not RULE_LINE.match(ln) and taken < PREAMBLE_LINES:
+            out.append(i)
+            taken += 1
+        i += 1
+    return out
 
 
 def detail_line_indices(text: str, line_starts: np.ndarray, domain: str | None = None) -> np.ndarray:
@@ -241,6 +294,19 @@ def detail_line_indices(text: str, line_starts: np.ndarray, domain: str | None =
             if lines[i].strip() == "":
                 break
             out.append(i)
+    for _, m in zip(range(RECORD_BLOCKS), RECORD_STATUS.finditer(text)):
+        k = int(np.searchsorted(line_starts, m.start(), side="right")) - 1
+        depth = indent_width(lines[k])
+        j = k - 1
+        while j >= 0 and k - j <= RECORD_LINES and lines[j].strip() and indent_width(lines[j]) >= depth:
+            j -= 1
+        if j < 0 or not lines[j].strip() or indent_width(lines[j]) >= depth:
+            continue  # no head right above it: not a record's status
+        out.extend(range(j, k))
+        i = k + 1
+        while i < min(n, k + 1 + RECORD_LINES) and lines[i].strip() and indent_width(lines[i]) == depth:
+            out.append(i)
+            i += 1
     if intros and ("-----" in text or "=====" in text or "_____" in text):
         rules = np.searchsorted(line_starts, np.asarray([m.start() for m in RULE_LINE.finditer(text)], dtype=np.int64),
                                 side="right") - 1
@@ -297,11 +363,21 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
             flag = _WARNING_FLAG.search(m.group(1))
             return flag.group(0) if flag else _QUOTED.sub("''", m.group(1))
 
-        hits += _first_per_key(COMPILER_WARNING.finditer(text), kind, WARNINGS_PER_KIND)
+        kept = _first_per_key(COMPILER_WARNING.finditer(text), kind, WARNINGS_PER_KIND)
+        hits += kept
+        # A warning saying only its flag (ghc's ``warning: [GHC-66111] [-Wunused-imports]``)
+        # says its message on the line under it.
+        hits += [text.find("\n", m.end()) + 1 for m in COMPILER_WARNING.finditer(text)
+                 if m.start() in set(kept) and _TAGS_ONLY.fullmatch(m.group(1).strip()) and text.find("\n", m.end()) >= 0]
     # A linter's findings: each is a thing to fix at its own place (a compiler's repeated
     # warnings are one kind, a few kept; forty E501 findings are forty lines to wrap), up to
     # FINDINGS_PER_RULE of each rule.
-    hits += _first_per_key(LINT_FINDING.finditer(text), lambda m: next(g for g in m.groups() if g), FINDINGS_PER_RULE)
+    findings = _first_per_key(LINT_FINDING.finditer(text), lambda m: next(g for g in m.groups() if g), FINDINGS_PER_RULE)
+    hits += findings
+    if " - " in text:  # prospector's finding ends in its tool and rule: its message is the line under it
+        kept = set(findings)
+        hits += [m.end() + 1 for m in LINT_FINDING.finditer(text)
+                 if m.group("prospector") and m.start() in kept and m.end() < len(text)]
     if "commit " in text:
         # git log: every commit is an event; its hash line and its subject stay.
         commits = list(GIT_COMMIT.finditer(text))
@@ -348,7 +424,11 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
         hits += [m.start() for m in SESSION_HEADER.finditer(text)]
     if domain == "diff":
         hits += [m.start() for m in DIFF_CHANGE.finditer(text)]
-    return np.unique(np.searchsorted(line_starts, np.asarray(hits, dtype=np.int64), side="right") - 1)
+    found = np.searchsorted(line_starts, np.asarray(hits, dtype=np.int64), side="right") - 1
+    if domain == "diff" and "@@ " in text:
+        lines = LineView(text, line_starts, np.append(line_starts[1:] - 1, len(text) - text.endswith("\n")))
+        found = np.append(found, np.asarray(diff_preamble_indices(lines), dtype=np.int64))
+    return np.unique(found)
 
 
 #: A Python traceback frame header: ``  File "/app/x.py", line 46, in handle``.

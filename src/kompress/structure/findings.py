@@ -56,7 +56,7 @@ LINT_FINDING = re.compile(
     r"|^[^\s:()]+:\d+:\d+: (?P<dotted>[a-z][\w-]{0,60}(?:\.[\w-]{1,60}){1,4}): "
     # a severity naming its rule in brackets over a ``-->`` pointer (zizmor's
     # ``info[use-trusted-publishing]: ...``, as rustc's ``error[E0308]: ...``)
-    r"|^(?:error|warning|info|note|help)\[(?P<bracketed>[\w/.-]{1,80})\]: \S.{0,400}\n[ \t]*--> "
+    r"|^(?:error|warning|info|note|help)\[(?P<bracketed>[\w/.-]{1,80})\]: \S.{0,400}\n[ \t]*(?:-->|╭▸) "
     # a rule code over the place it names (cfn-lint's ``E3012 ...`` over ``path.yaml:144:5``)
     r"|^(?P<coded>[A-Z]{1,4}\d{3,4}) \S.{0,600}\n[^\s:()]+:\d+:\d+$"
     # a column of rule names between the place and the message (phpmd's text report:
@@ -64,6 +64,12 @@ LINT_FINDING = re.compile(
     r"|^[^\s:()]+:\d+[ \t]{2,}(?P<columned>[A-Z][a-z]\w{1,60})[ \t]{2,}\S"
     # a severity, then a rule code with its name (markdownlint-cli2's
     # ``docs/a.md:48:1 error MD010/no-hard-tabs Hard tabs``)
+    # the rule right after the severity, a path into the document last (spectral's
+    # ``  128:11    error  path-params   Operation must define ...   paths./sites/{id}``)
+    r"|^\s+\d+:\d+\s+(?:error|warning|information|hint)\s+(?P<stylish>[a-z][\w-]{1,80}(?:/[\w-]{1,80})?)\s{2,}\S"
+    # under a module heading, a line:col, the function, the tool and its rule; the message on
+    # the line under it (prospector's ``    L71:12 Cls.__init__: pylint - import-outside-toplevel``)
+    r"|^[ \t]+L\d+:(?:\d+|-) \S{1,200}: (?P<prospector>[\w-]{1,40} - [\w-]{1,80})$"
     r"|^[^\s:()]+:\d+(?::\d+)? (?:error|warning) (?P<slashed>[A-Z]{2,5}\d{3}(?:/[\w-]{1,60}){1,3}) \S",
     re.M,
 )
@@ -71,7 +77,7 @@ LINT_FINDING = re.compile(
 #: Where a finding points, on a line of its own under its header: rustc's, clippy's and ruff's
 #: `` --> src/lib.rs:12:5``, esbuild's ``    src/App.tsx:7:22:``, cfn-lint's ``path.yaml:144:5``, oxlint's ``   ,-[src/a.js:12:5]``
 #: (``╭─[`` in a terminal), ansible-lint's ``tasks/x.yml:12 Task/Handler: ...``.
-POINTER = re.compile(r"^\s*(?:--> \S+:\d+|[^\s:]+:\d+:\d+:?$|(?:,-|╭─)\[\S+:\d+:\d+\]$)"
+POINTER = re.compile(r"^\s*(?:(?:-->|╭▸) \S+:\d+|[^\s:]+:\d+:\d+:?$|(?:,-|╭─)\[\S+:\d+:\d+\]$)"
                      r"|^[^\s:()]+\.ya?ml:\d+(?::\d+)? ", re.M)
 
 
