@@ -637,3 +637,19 @@ def test_what_names_each_diff_stays():
     assert [lines[i] for i in found[:3]] == blocks[:3]
     assert all(any(lines[i] == f"[job-id] {k:032x}" for i in found) for k in range(12))
     assert not any(lines[i].startswith(("             ", "====")) for i in found)  # context and rules are no names
+
+
+def test_a_tables_totals_row_stays():
+    cov = ["Name        Stmts   Miss  Cover", "-------------------------------"]
+    cov += [f"pkg/m{i}.py     {10 + i}      {i % 3}    {90 - i}%" for i in range(30)]
+    cov += ["-------------------------------", "TOTAL         765     29    96%", ""]
+    text = "\n".join(cov)
+    kept = {cov[i] for i in guard_line_indices(text, line_spans(text)[0], detect(text))}
+    assert "TOTAL         765     29    96%" in kept and "pkg/m7.py     17      1    83%" not in kept
+    # A load test's stats printed every few seconds: the first ones and the last of each table.
+    text = "\n".join(x for k in range(8) for x in ("Type  Name   # reqs  # fails", "------|------|-------|------",
+                                                   f"GET   /a     {100 * k}   0(0.00%)", "------|------|-------|------",
+                                                   f"      Aggregated  {100 * k}  {k}({k}.00%)", ""))
+    lines = text.split("\n")
+    kept = [lines[i] for i in guard_line_indices(text, line_spans(text)[0], detect(text))]
+    assert [x for x in kept if "Aggregated" in x] == [f"      Aggregated  {100 * k}  {k}({k}.00%)" for k in (0, 1, 2, 7)]

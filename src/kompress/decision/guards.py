@@ -172,6 +172,11 @@ ASSERTION_DIFF_LINES = 40
 TIMED_SUMMARY = re.compile(r"\b\d[\d,]*(?:\.\d+)? (?:[A-Za-z]+ ){1,3}(?:\([^()\n]{1,60}\) )?in \d+(?:\.\d+)? ?"
                            r"(?:ms|s|secs?|seconds?|min|minutes?)\b")
 TIMED_SUMMARIES = 3
+#: A table's totals: the one row under the rule that closes it, before a blank line or the end
+#: (coverage's ``TOTAL``, locust's ``Aggregated``): what the table adds up to. Of a table printed
+#: again and again (a load test's periodic stats; a table known by its rule line) the first
+#: :data:`TIMED_SUMMARIES` and the last.
+TOTAL_ROW = re.compile(r"^[ \t]*[-=][-=+|: \t]{8,}\n([^\n]*\S[^\n]*)(?:\n[ \t]*(?:\n|$)|\n?\Z)", re.M)
 
 #: Findings of one rule kept whole by the guard (the first ones): a linter's report is a list of
 #: things to fix, each at its own place, so each finding line stays, up to this many per rule
@@ -420,6 +425,12 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
     if " in " in text:
         timed = [m.start() for m in TIMED_SUMMARY.finditer(text)]
         hits += timed[:TIMED_SUMMARIES] + timed[-1:]
+    if "-----" in text or "=====" in text:
+        by_table: dict[str, list[int]] = {}  # a table is known by its rule line
+        for m in TOTAL_ROW.finditer(text):
+            by_table.setdefault(m.group(0).split("\n", 1)[0].strip(), []).append(m.start(1))
+        for totals in by_table.values():
+            hits += totals[:TIMED_SUMMARIES] + totals[-1:]
     if "rootdir: " in text or " -- Python " in text:
         hits += [m.start() for m in SESSION_HEADER.finditer(text)]
     if domain == "diff":
