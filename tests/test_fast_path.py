@@ -126,6 +126,7 @@ def test_outcome_count_lines_are_critical():
     assert is_critical_line("2024-05-01 10:00:01 INFO 20 requests served, 0 errors")
     assert is_critical_line("test result: ok. 3 passed; 0 failed; 0 ignored")
     assert not is_critical_line("2024-05-01 10:00:01 INFO GET /api/users 200 12ms")
+    assert is_critical_line("Direct leak of 38 byte(s) in 5 object(s) allocated from:")  # LeakSanitizer
     # ls -l: a folder named tests after its date is no count of tests
     assert not is_critical_line("drwxr-xr-x  2 dev dev 4096 Dec  4  2024 tests")
     assert not is_critical_line("drwxr-xr-x  2 dev dev 4096 Mar 14 12:34 tests")

@@ -331,7 +331,7 @@ def test_valgrind_innermost_frame_is_critical():
 
 
 def test_native_backtraces_keep_the_first_frame_of_the_program(shipped_compressor):
-    from kompress.decision.guards import native_frame_guard
+    from kompress.decision.guards import NATIVE_OWN_FRAMES, native_frame_guard
 
     asan = ["==77==ERROR: AddressSanitizer: stack-overflow on address 0x7ffd5f7fef58 (pc 0x7f T0)",
             "    #0 0x7f1e in printf_common ../../../../src/libsanitizer/sanitizer_common/fmt.inc:495",
@@ -342,7 +342,18 @@ def test_native_backtraces_keep_the_first_frame_of_the_program(shipped_compresso
     gdb = ["#0  0x00007f3a in __pthread_kill_implementation (signo=6) at ./nptl/pthread_kill.c:44",
            "#1  0x00005555 in check_row (r=0x0) at lib/rows.c:88", "#2  0x00005566 in main () at lib/main.c:9"]
     add = native_frame_guard(asan + gdb)
-    assert [(asan + gdb)[i] for i in np.flatnonzero(add)] == [asan[3], gdb[1]]
+    # the program's own frames, NATIVE_OWN_FRAMES of a stack at most (a recursion's repeats are
+    # the stack frame's to collapse), not the sanitizer's or libc's
+    assert [(asan + gdb)[i] for i in np.flatnonzero(add)] == asan[3:3 + NATIVE_OWN_FRAMES] + gdb[1:]
+    lldb = ["* thread #1, name = 'json_parse', stop reason = signal SIGSEGV: invalid address (fault address: 0x8)",
+            "  * frame #0: 0x0000555555559e46 json_parse`json_object_array_to_json_string(jso=0x0, level=2) at json_object.c:1686:10",
+            "    frame #1: 0x0000555555556822 json_parse`showobj(new_obj=0x0000555555568930) at json_parse.c:162:12",
+            "    frame #2: 0x0000555555556c01 json_parse`main(argc=3, argv=0x00007fffffffe758) at json_parse.c:222:6",
+            "    frame #3: 0x00007ffff7df724a libc.so.6`__libc_start_call_main(argc=3) at libc_start_call_main.h:58:16"]
+    assert np.flatnonzero(native_frame_guard(lldb)).tolist() == [1, 2, 3]  # lldb's, not libc's
+    valgrind = ["==9== Invalid read of size 4", "==9==    at 0x48DD477: _IO_file_overflow (fileops.c:744)",
+                "==9==    by 0x10915A: walk (deep.c:12)", "==9==    by 0x10916B: main (deep.c:30)"]
+    assert np.flatnonzero(native_frame_guard(valgrind)).tolist() == [1]  # a bare file name: the first only
     text = "\n".join(asan) + "\n"
     out = shipped_compressor.compress(text, domain="crash").text
     assert "src/table_io.c:41" in out and "SIGSEGV" not in out  # kept, and nothing invented

@@ -46,6 +46,7 @@ CRITICAL = re.compile(
        |Illegal\ instruction|Bus\ error|Floating\ point\ exception|Trace/breakpoint\ trap|Killed
        |runtime\ error|panicked\ at|terminate\ called)\b          # the shell's and runtimes' crash reports
   | \bAssertion\ .*\ failed | warnings\ being\ treated\ as\ errors
+  | ^(?:Direct|Indirect)\ leak\ of\ \d    # LeakSanitizer's report: each leak and where it was allocated
   | ^[\ \t]*\#0[\ \t]+\S              # a backtrace's innermost frame: where it crashed
   | ^==\d+==\ +at\ 0x[0-9A-Fa-f]+:      # valgrind's innermost frame ("at"; the callers are "by")
   | \bSIG[A-Z]{2,}\b                     # signal names
@@ -497,26 +498,43 @@ def frame_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
 NATIVE_FRAME = re.compile(
     r"^\s*(?:#(\d+)\s+(?:0x[0-9a-fA-F]+\s+in\s+)?\S+.*?(?:\sat\s|\s)(\S+?):\d+(?::\d+)?\)?\s*$"
     r"|==\d+==\s+(?:at|by)\s+0x[0-9a-fA-F]+:\s+\S.*\((\S+?):\d+\))"
+    # lldb's ``  * frame #0: 0x55... json_parse`f(jso=0x...) at json_object.c:1686:10``
+    r"|^\s*(?:\*\s+)?frame\s+#(\d+):\s+0x[0-9a-fA-F]+\s+\S.*\sat\s(\S+?):\d+(?::\d+)?\s*$"
 )
+#: A native stack's own frames kept: the call path through the program (a recursion's repeated
+#: frames are the stack frame's to collapse; this bounds a runaway one).
+NATIVE_OWN_FRAMES = 16
+#: lldb's frame in a shared library (``libc.so.6`__libc_start_main``).
+_LLDB_LIBRARY = re.compile(r"frame\s+#\d+:\s+0x[0-9a-fA-F]+\s+[\w.+-]*(?:\.so\b|\.dylib\b)[\w.]*`")
 #: Where a runtime's own frames live (the sanitizer, libc, the standard library): not the program's.
 RUNTIME_PATH = re.compile(r"^(?:\.\./|/usr/|/lib|/build/|/rustc/|<)|sanitizer|sysdeps|glibc|nptl|libc[-_.]|/libstdc")
 
 
 def native_frame_guard(lines: Sequence[str]) -> np.ndarray:
-    """In each native backtrace (gdb, sanitizers, valgrind), the first frame in the program's
-    own code: where an agent starts reading (the innermost frames are often the runtime's:
-    ``printf_common`` in libsanitizer, ``__vfprintf_internal`` in glibc)."""
+    """In each native backtrace (gdb, lldb, sanitizers, valgrind), the frames in the program's
+    own code, :data:`NATIVE_OWN_FRAMES` at most: where an agent starts reading (the innermost
+    frames are often the runtime's: ``printf_common`` in libsanitizer, ``__vfprintf_internal`` in
+    glibc) and the call path it debugs, as a Python traceback's own frames (:func:`frame_guard`).
+    Where a frame names only a file (valgrind), whose it is is unknown: the first one alone."""
     add = np.zeros(len(lines), dtype=bool)
-    found = True  # whether the current stack's own frame is found
+    own = 0  # the current stack's own frames kept
     for i, x in enumerate(lines):
         m = NATIVE_FRAME.match(x)
         if not m:
             continue
-        if m.group(1) == "0" or (m.group(1) is None and " at 0x" in x):
-            found = False  # a new stack
-        path = m.group(2) or m.group(3)
-        if not found and not RUNTIME_PATH.search(path):
-            add[i] = found = True
+        number = m.group(1) or m.group(4)
+        if number == "0" or (number is None and " at 0x" in x):
+            own = 0  # a new stack
+        path = m.group(2) or m.group(3) or m.group(5)
+        if m.group(5):  # lldb names each frame's module: a shared library's is the runtime's
+            runtime = _LLDB_LIBRARY.search(x) is not None
+            known = True
+        else:  # a bare file name (valgrind's ``(fileops.c:744)``) may be glibc's as well as the program's
+            runtime = RUNTIME_PATH.search(path) is not None
+            known = "/" in path
+        if not runtime and own < (NATIVE_OWN_FRAMES if known else 1):
+            add[i] = True
+            own += 1
     return add
 
 
@@ -621,7 +639,7 @@ def backtrace_guard(lines: LineView, keep: np.ndarray) -> np.ndarray:
     add = np.zeros(len(lines), dtype=bool)
     if 'File "' in lines.text:
         add |= frame_guard(lines, keep)
-    if "#0 " in lines.text or " at 0x" in lines.text:
+    if "#0 " in lines.text or " at 0x" in lines.text or "frame #0:" in lines.text:
         add |= native_frame_guard(lines)
     if " at " in lines.text or "\tat " in lines.text:
         add |= at_frame_guard(lines)
