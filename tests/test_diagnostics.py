@@ -653,3 +653,25 @@ def test_a_tables_totals_row_stays():
     lines = text.split("\n")
     kept = [lines[i] for i in guard_line_indices(text, line_spans(text)[0], detect(text))]
     assert [x for x in kept if "Aggregated" in x] == [f"      Aggregated  {100 * k}  {k}({k}.00%)" for k in (0, 1, 2, 7)]
+
+
+def test_sqlfluff_checkstyle_and_parenthesised_places_are_findings():
+    assert lint_kind("L:  18 | P:   1 | LT02 | Expected indent of 8 spaces. [layout.indent]") == "LT02"
+    assert lint_kind("[ERROR] src/main/java/A.java:66:11: Line contains a tab character. [FileTabCharacter]") == \
+        "FileTabCharacter"
+    assert lint_kind("rdmd.d(408): vgc: operator `~` may cause a GC allocation") == "vgc"
+    assert lint_kind("[INFO] Building commons-cli 1.9.0 [1/1]") is None  # a build step, no place
+
+
+def test_an_open_error_term_keeps_its_values_and_a_go_json_failure_is_critical():
+    text = "\n".join(["  jsx_to_json:387: -format_test_/0-fun-2- (single key object)...*failed*",
+                      "in function jsx_to_json:'-format_test_/0-fun-2-'/2 (src/jsx_to_json.erl, line 387)",
+                      "**error:{assertEqual,[{module,jsx_to_json},", "              {line,387},",
+                      '              {expected,<<"{\\n  \\"k\\": \\"v\\"\\n}">>},',
+                      '              {value,<<"{\\n  \\"k\\":  \\"v\\"\\n}">>}]}', "  output:<<\"\">>", "",
+                      "  jsx_to_json:387: -format_test_/0-fun-2- (single member array)...ok"]) + "\n"
+    lines = text.split("\n")
+    assert is_critical_line(lines[0]) and not is_critical_line(lines[-2])
+    kept = set(detail_line_indices(text, line_spans(text)[0], detect(text)).tolist())
+    assert {3, 4, 5} <= kept and 6 not in kept  # to where the term closes
+    assert is_critical_line('{"Action":"output","Test":"TestX","Output":"    mux_test.go:1234: got /a/ want /a\\n"}')

@@ -59,6 +59,8 @@ CRITICAL = re.compile(
                                        # outcome counts (not ls -l's "Dec  4  2024 tests", "12:34 tests")
   | \btest\ result:                     # cargo test summary
   | ^[\ \t]+\w+_test\.go:\d+:\          # go test: a failing test's t.Error, at its file:line
+  | "Output":"\s+\w+_test\.go:\d+:\      # the same in go test -json's events
+  | \.\.\.\*failed\*$                    # EUnit's failed test
   | ^[\ \t]*[✖✗✕×]\ \S           # a test runner's failure mark (ava, jest, vitest, node --test)
   | \bUNMET\ (?:OPTIONAL\ )?DEPENDENCY\b | ^would\ reformat\   # npm ls's missing package; black's verdict
   | \b(?:[Pp]arse|[Ss]yntax)\ error\b | \bbad\ (?:CRC|checksum)\b  # sqlite3's, bash's, PHP's; unzip's
@@ -263,6 +265,11 @@ def diff_preamble_indices(lines: Sequence[str]) -> list[int]:
     return out
 
 
+def _bracket_depth(line: str) -> int:
+    """Brackets ``line`` opens less those it closes (quoted text counts too: a rough measure)."""
+    return sum(line.count(c) for c in "([{") - sum(line.count(c) for c in ")]}")
+
+
 def detail_line_indices(text: str, line_starts: np.ndarray, domain: str | None = None) -> np.ndarray:
     """Indices of the lines a detailed failure brings (:data:`DETAIL_INTRO`, :data:`RULE_LINE`):
     the block under a critical line that ends with a colon (in a test run, also under a
@@ -300,6 +307,25 @@ def detail_line_indices(text: str, line_starts: np.ndarray, domain: str | None =
             if lines[i].strip() == "":
                 break
             out.append(i)
+    # A critical line that opens more brackets than it closes and ends open (EUnit's
+    # ``**error:{assertEqual,[{module,m},`` over the expected and actual values) goes on to where
+    # they close: a blank line or DETAIL_LINES lines at most.
+    opened = 0
+    for m in _CRITICAL_IN_TEXT.finditer(text):
+        if opened >= DETAIL_BLOCKS:
+            break
+        k = int(np.searchsorted(line_starts, m.start(), side="right")) - 1
+        depth = _bracket_depth(lines[k])
+        if depth <= 0 or not lines[k].rstrip().endswith(("(", "[", "{", ",")) or (out and out[-1] >= k):
+            continue  # (a term going on: the line ends open, not a log record's stray bracket)
+        opened += 1
+        for i in range(k + 1, min(n, k + 1 + DETAIL_LINES)):
+            if not lines[i].strip():
+                break
+            out.append(i)
+            depth += _bracket_depth(lines[i])
+            if depth <= 0:
+                break
     for _, m in zip(range(RECORD_BLOCKS), RECORD_STATUS.finditer(text)):
         k = int(np.searchsorted(line_starts, m.start(), side="right")) - 1
         depth = indent_width(lines[k])
@@ -369,21 +395,22 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
             flag = _WARNING_FLAG.search(m.group(1))
             return flag.group(0) if flag else _QUOTED.sub("''", m.group(1))
 
-        kept = _first_per_key(COMPILER_WARNING.finditer(text), kind, WARNINGS_PER_KIND)
-        hits += kept
+        warnings = _first_per_key(COMPILER_WARNING.finditer(text), kind, WARNINGS_PER_KIND)
+        hits += warnings
         # A warning saying only its flag (ghc's ``warning: [GHC-66111] [-Wunused-imports]``)
         # says its message on the line under it.
-        hits += [text.find("\n", m.end()) + 1 for m in COMPILER_WARNING.finditer(text)
-                 if m.start() in set(kept) and _TAGS_ONLY.fullmatch(m.group(1).strip()) and text.find("\n", m.end()) >= 0]
+        kept_warnings = set(warnings)
+        hits += [m.end() + 1 for m in COMPILER_WARNING.finditer(text)
+                 if m.start() in kept_warnings and _TAGS_ONLY.fullmatch(m.group(1).strip()) and m.end() < len(text)]
     # A linter's findings: each is a thing to fix at its own place (a compiler's repeated
     # warnings are one kind, a few kept; forty E501 findings are forty lines to wrap), up to
     # FINDINGS_PER_RULE of each rule.
     findings = _first_per_key(LINT_FINDING.finditer(text), lambda m: next(g for g in m.groups() if g), FINDINGS_PER_RULE)
     hits += findings
     if " - " in text:  # prospector's finding ends in its tool and rule: its message is the line under it
-        kept = set(findings)
+        kept_findings = set(findings)
         hits += [m.end() + 1 for m in LINT_FINDING.finditer(text)
-                 if m.group("prospector") and m.start() in kept and m.end() < len(text)]
+                 if m.group("prospector") and m.start() in kept_findings and m.end() < len(text)]
     if "commit " in text:
         # git log: every commit is an event; its hash line and its subject stay.
         commits = list(GIT_COMMIT.finditer(text))

@@ -62,15 +62,23 @@ LINT_FINDING = re.compile(
     # a column of rule names between the place and the message (phpmd's text report:
     # ``src/Logger.php:337      UnusedLocalVariable      Avoid unused local variables ...``)
     r"|^[^\s:()]+:\d+[ \t]{2,}(?P<columned>[A-Z][a-z]\w{1,60})[ \t]{2,}\S"
-    # a severity, then a rule code with its name (markdownlint-cli2's
-    # ``docs/a.md:48:1 error MD010/no-hard-tabs Hard tabs``)
     # the rule right after the severity, a path into the document last (spectral's
     # ``  128:11    error  path-params   Operation must define ...   paths./sites/{id}``)
     r"|^\s+\d+:\d+\s+(?:error|warning|information|hint)\s+(?P<stylish>[a-z][\w-]{1,80}(?:/[\w-]{1,80})?)\s{2,}\S"
     # under a module heading, a line:col, the function, the tool and its rule; the message on
     # the line under it (prospector's ``    L71:12 Cls.__init__: pylint - import-outside-toplevel``)
     r"|^[ \t]+L\d+:(?:\d+|-) \S{1,200}: (?P<prospector>[\w-]{1,40} - [\w-]{1,80})$"
-    r"|^[^\s:()]+:\d+(?::\d+)? (?:error|warning) (?P<slashed>[A-Z]{2,5}\d{3}(?:/[\w-]{1,60}){1,3}) \S",
+    # a severity, then a rule code with its name (markdownlint-cli2's
+    # ``docs/a.md:48:1 error MD010/no-hard-tabs Hard tabs``)
+    r"|^[^\s:()]+:\d+(?::\d+)? (?:error|warning) (?P<slashed>[A-Z]{2,5}\d{3}(?:/[\w-]{1,60}){1,3}) \S"
+    # sqlfluff's rows under a file's heading (``L:  18 | P:   1 | LT02 | Expected indent ...``)
+    r"|^L:\s*\d+ \| P:\s*\d+ \| (?P<sqlfluff>[A-Z]{2}\d{2}) \| "
+    # a level in brackets, the place, the message and its check last (checkstyle's
+    # ``[ERROR] src/A.java:66:11: Line contains a tab character. [FileTabCharacter]``)
+    r"|^\[(?:ERROR|WARN|WARNING|INFO)\] [^\s:()]+:\d+(?::\d+)?: .{0,400} \[(?P<checkstyle>[A-Z]\w{1,80})\]$"
+    # a place in parentheses and a kind (D's ``rdmd.d(408): vgc: operator `~` may cause a GC
+    # allocation``, ``Deprecation:``)
+    r"|^[^\s:()]+\((?:\d+)(?:,\d+)?\): (?P<parened>[A-Za-z][\w-]{1,30}): \S",
     re.M,
 )
 
