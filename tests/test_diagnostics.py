@@ -675,3 +675,21 @@ def test_an_open_error_term_keeps_its_values_and_a_go_json_failure_is_critical()
     kept = set(detail_line_indices(text, line_spans(text)[0], detect(text)).tolist())
     assert {3, 4, 5} <= kept and 6 not in kept  # to where the term closes
     assert is_critical_line('{"Action":"output","Test":"TestX","Output":"    mux_test.go:1234: got /a/ want /a\\n"}')
+
+
+def test_a_line_naming_a_place_in_a_source_file_stays_in_any_convention():
+    from kompress.decision.guards import LOCATED_PER_KIND
+
+    # A tool nobody wrote a rule for: each line names a place; 60 of one kind, 3 of others.
+    rows = [f"  {i}:{i % 7 + 1}  note  sizes/s{i}.scss:{i + 3}  Property `transfrom` is unknown" for i in range(60)]
+    rows += ["vera: db/version_set.cc:778: line is longer than 100 characters",
+             "see (cJSON.c:243) for the allocation", "\tFile: /stacks/t.yaml:29-31"]
+    text = "\n".join(["Linting 64 files", "see version 3.10 of the spec", ""] + rows + ["", "63 problems"]) + "\n"
+    lines = text.split("\n")
+    kept = [lines[i] for i in guard_line_indices(text, line_spans(text)[0], "text")]
+    assert sum("transfrom" in x for x in kept) == LOCATED_PER_KIND  # one kind, bounded
+    assert all(x in kept for x in rows[-3:])
+    assert "Linting 64 files" not in kept and "see version 3.10 of the spec" not in kept
+    # Not in a stack: a recursion's frames are one place again and again.
+    frames = "\n".join(f"    #{i} 0x55b4 in load_table src/table_io.c:57" for i in range(80)) + "\n"
+    assert len(guard_line_indices(frames, line_spans(frames)[0], "crash")) < 5

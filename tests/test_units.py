@@ -38,10 +38,12 @@ def test_guard_keeps_the_first_compiler_warnings_of_each_kind(monkeypatch):
             "src/b.c:5:2: warning: 'g' is deprecated\n"
             "src/b.c:6:2: warning: 'h' is deprecated\n")
     starts = np.array([0] + [i + 1 for i, c in enumerate(text[:-1]) if c == "\n"])
-    assert guard_line_indices(text, starts, "build").tolist() == [0, 2, 3, 5, 6]  # a few of each kind
+    # a few of each kind, and the note naming a place
+    assert guard_line_indices(text, starts, "build").tolist() == [0, 2, 3, 4, 5, 6]
     # a kind is its flag, else its message with its quoted names masked
     monkeypatch.setattr(guards, "WARNINGS_PER_KIND", 1)
-    assert guard_line_indices(text, starts, "build").tolist() == [0, 3, 5]
+    monkeypatch.setattr(guards, "LOCATED_PER_KIND", 1)
+    assert guard_line_indices(text, starts, "build").tolist() == [0, 3, 4, 5]
 
 
 def test_detect_samples():

@@ -181,6 +181,15 @@ TIMED_SUMMARIES = 3
 #: :data:`TIMED_SUMMARIES` and the last.
 TOTAL_ROW = re.compile(r"^[ \t]*[-=][-=+|: \t]{8,}\n([^\n]*\S[^\n]*)(?:\n[ \t]*(?:\n|$)|\n?\Z)", re.M)
 
+#: A line naming a place in a source file, in any tool's convention: ``src/a.c:12``, ``a.d(408)``,
+#: ``(cJSON.c:243)``, ``File: /a.yaml:29-31``. Each is a place an agent may go to: the first
+#: :data:`LOCATED_PER_KIND` of each kind (the line with its places, numbers and quoted names
+#: masked) stay, in every domain but diffs, listings, grep hits, stacks and test runs (their own rules
+#: decide: a recursion's frames are one place again and again, a test's traceback its own).
+LOCATED = re.compile(r"(?:^|[ \t(\"'\[=])/?(?:[\w.~+-]+/)*[\w+-][\w.+-]*\.[A-Za-z]\w{0,5}(?::\d+|\(\d+(?:,\d+)?\))", re.M)
+LOCATED_PER_KIND = 50
+_PLACE_OR_VALUE = re.compile(r"\S*[\w.]\.[A-Za-z]\w{0,5}[:(]\d\S*|\d+|'[^'\n]*'|‘[^’\n]*’|\"[^\"\n]*\"|`[^`\n]*`")
+
 #: Findings of one rule kept whole by the guard (the first ones): a linter's report is a list of
 #: things to fix, each at its own place, so each finding line stays, up to this many per rule
 #: (ruff ``--select ALL`` on a large tree reports thousands; the model decides past them, and
@@ -459,6 +468,17 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
             by_table.setdefault(m.group(0).split("\n", 1)[0].strip(), []).append(m.start(1))
         for totals in by_table.values():
             hits += totals[:TIMED_SUMMARIES] + totals[-1:]
+    if domain is not None and domain not in ("diff", "tree", "grep", "crash", "traceback", "test"):
+        starts = [int(line_starts[k]) for k in np.unique(np.searchsorted(
+            line_starts, np.asarray([m.start() for m in LOCATED.finditer(text)], dtype=np.int64), side="right") - 1)] \
+            if "." in text else []
+        ends = [text.find("\n", a) for a in starts]
+        seen: Counter[str] = Counter()
+        for a, b in zip(starts, ends):
+            key = _PLACE_OR_VALUE.sub("<*>", text[a:b if b >= 0 else len(text)])
+            if seen[key] < LOCATED_PER_KIND:
+                seen[key] += 1
+                hits.append(a)
     if "rootdir: " in text or " -- Python " in text:
         hits += [m.start() for m in SESSION_HEADER.finditer(text)]
     if domain == "diff":
