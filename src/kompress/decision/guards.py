@@ -17,7 +17,7 @@ import numpy as np
 from kompress.decision.mustkeep import has_polarity, must_keep_matches
 from kompress.structure.domains import DIFF_SUMMARY_LINE
 from kompress.structure.findings import LINT_FINDING, POINTER, lint_kind
-from kompress.structure.units import LineView, indent_width
+from kompress.structure.units import LineView, indent_width, words_to_lines
 
 #: errno names (Linux's, as Python's ``errno.errorcode`` lists them, plus aliases and
 #: getaddrinfo's), fixed here so that the output does not depend on the platform. Any
@@ -274,6 +274,12 @@ def diff_preamble_indices(lines: Sequence[str]) -> list[int]:
     return out
 
 
+def _line_view(text: str, line_starts: np.ndarray) -> LineView:
+    """The lines of ``text`` by their starts (ends as :func:`~kompress.structure.units.line_spans`
+    gives them: before each next start, and the text's end less a trailing newline)."""
+    return LineView(text, line_starts, np.append(line_starts[1:] - 1, len(text) - text.endswith("\n")))
+
+
 def _bracket_depth(line: str) -> int:
     """Brackets ``line`` opens less those it closes (quoted text counts too: a rough measure)."""
     return sum(line.count(c) for c in "([{") - sum(line.count(c) for c in ")]}")
@@ -288,9 +294,7 @@ def detail_line_indices(text: str, line_starts: np.ndarray, domain: str | None =
     n = len(line_starts)
     if domain == "diff":
         return np.zeros(0, dtype=np.int64)
-    # The lines by their spans (line_spans' ends: before each next start, and the text's end
-    # less a trailing newline).
-    lines = LineView(text, line_starts, np.append(line_starts[1:] - 1, len(text) - text.endswith("\n")))
+    lines = _line_view(text, line_starts)
     out: list[int] = []
     intros = []
     # (match, lines it reaches, whether it must name an error: a failure heading is one by its form)
@@ -468,25 +472,23 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
             by_table.setdefault(m.group(0).split("\n", 1)[0].strip(), []).append(m.start(1))
         for totals in by_table.values():
             hits += totals[:TIMED_SUMMARIES] + totals[-1:]
-    if domain is not None and domain not in ("diff", "tree", "grep", "crash", "traceback", "test"):
-        starts = [int(line_starts[k]) for k in np.unique(np.searchsorted(
-            line_starts, np.asarray([m.start() for m in LOCATED.finditer(text)], dtype=np.int64), side="right") - 1)] \
-            if "." in text else []
-        ends = [text.find("\n", a) for a in starts]
+    if domain is not None and domain not in ("diff", "tree", "grep", "crash", "traceback", "test") and "." in text:
+        lines = _line_view(text, line_starts)
+        located = np.unique(words_to_lines(np.asarray([m.start() for m in LOCATED.finditer(text)], dtype=np.int64),
+                                           line_starts))
         seen: Counter[str] = Counter()
-        for a, b in zip(starts, ends):
-            key = _PLACE_OR_VALUE.sub("<*>", text[a:b if b >= 0 else len(text)])
+        for k in located:
+            key = _PLACE_OR_VALUE.sub("<*>", lines[k])
             if seen[key] < LOCATED_PER_KIND:
                 seen[key] += 1
-                hits.append(a)
+                hits.append(int(line_starts[k]))
     if "rootdir: " in text or " -- Python " in text:
         hits += [m.start() for m in SESSION_HEADER.finditer(text)]
     if domain == "diff":
         hits += [m.start() for m in DIFF_CHANGE.finditer(text)]
     found = np.searchsorted(line_starts, np.asarray(hits, dtype=np.int64), side="right") - 1
     if domain == "diff" and "@@ " in text:
-        lines = LineView(text, line_starts, np.append(line_starts[1:] - 1, len(text) - text.endswith("\n")))
-        found = np.append(found, np.asarray(diff_preamble_indices(lines), dtype=np.int64))
+        found = np.append(found, np.asarray(diff_preamble_indices(_line_view(text, line_starts)), dtype=np.int64))
     return np.unique(found)
 
 
