@@ -693,3 +693,34 @@ def test_a_line_naming_a_place_in_a_source_file_stays_in_any_convention():
     # Not in a stack: a recursion's frames are one place again and again.
     frames = "\n".join(f"    #{i} 0x55b4 in load_table src/table_io.c:57" for i in range(80)) + "\n"
     assert len(guard_line_indices(frames, line_spans(frames)[0], "crash")) < 5
+
+
+def test_a_line_breaking_the_pattern_of_a_repetitive_output_stays():
+    # A license report: 120 packages of one shape, one whose license is not like the others.
+    rows: list[str] = []
+    for i in range(120):
+        rows += [f"├─ package-{i}@1.{i}.0", "│  ├─ licenses: MIT", f"│  └─ repository: https://example.org/p{i}"]
+    rows[3 * 57 + 1] = "│  ├─ licenses: Custom: see LICENSE.md in the tarball"
+    text = "\n".join(["├─ the-app@2.0.0"] + rows) + "\n"
+    starts = line_spans(text)[0]
+    kept = set(guard_line_indices(text, starts, "tree").tolist())
+    odd = 1 + 3 * 57 + 1
+    assert odd in kept and 1 + 3 * 10 + 1 not in kept
+    # A log's frame keeps each event's first line already; a short output has no pattern to break.
+    assert odd not in set(guard_line_indices(text, starts, "log").tolist())
+    short = "\n".join(rows[:60]) + "\n"
+    assert len(guard_line_indices(short, line_spans(short)[0], "tree")) == 0
+    # Where one-off lines are the texture (more than OUTLIER_MAX_SHARE of the output), none of
+    # them is an exception.
+    from kompress.decision.guards import OUTLIER_MAX_SHARE, outlier_line_indices
+    from kompress.structure.units import LineView
+
+    def outliers(n_odd: int) -> np.ndarray:
+        odd = [" ".join(f"{chr(97 + k)}{j}" for j in range(k + 2)) for k in range(n_odd)]  # k+2 words each
+        body = "\n".join([f"ok {i} - checks item {i}" for i in range(100)] + odd) + "\n"
+        b_starts, b_ends = line_spans(body)
+        return outlier_line_indices(LineView(body, b_starts, b_ends))
+
+    few, many = int(OUTLIER_MAX_SHARE * 100) - 3, int(OUTLIER_MAX_SHARE * 140)
+    assert outliers(few).tolist() == list(range(100, 100 + few))
+    assert len(outliers(many)) == 0

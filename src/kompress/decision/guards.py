@@ -17,6 +17,7 @@ import numpy as np
 from kompress.decision.mustkeep import has_polarity, must_keep_matches
 from kompress.structure.domains import DIFF_SUMMARY_LINE
 from kompress.structure.findings import LINT_FINDING, POINTER, lint_kind
+from kompress.structure.templates import mine
 from kompress.structure.units import LineView, indent_width, words_to_lines
 
 #: errno names (Linux's, as Python's ``errno.errorcode`` lists them, plus aliases and
@@ -189,6 +190,19 @@ TOTAL_ROW = re.compile(r"^[ \t]*[-=][-=+|: \t]{8,}\n([^\n]*\S[^\n]*)(?:\n[ \t]*(
 LOCATED = re.compile(r"(?:^|[ \t(\"'\[=])/?(?:[\w.~+-]+/)*[\w+-][\w.+-]*\.[A-Za-z]\w{0,5}(?::\d+|\(\d+(?:,\d+)?\))", re.M)
 LOCATED_PER_KIND = 50
 _PLACE_OR_VALUE = re.compile(r"\S*[\w.]\.[A-Za-z]\w{0,5}[:(]\d\S*|\d+|'[^'\n]*'|‘[^’\n]*’|\"[^\"\n]*\"|`[^`\n]*`")
+
+#: A line that breaks the pattern of a repetitive output stays: in a long output (at least
+#: :data:`OUTLIER_MIN_LINES` lines) where most lines (:data:`OUTLIER_REPEATED_SHARE`) belong to a
+#: template seen three times or more, a line whose template occurs once is the exception an agent
+#: looks for (the one package with another license in a license report, the one check that
+#: mismatched, the server's last words). When such lines are more than
+#: :data:`OUTLIER_MAX_SHARE` of the output, they are its ordinary texture, not exceptions, and
+#: the rule stands aside. Text, build output and trees only: a log's frame keeps each template's
+#: first line already; a test run's one-off lines are passing checks.
+OUTLIER_DOMAINS = frozenset({"text", "build", "tree"})
+OUTLIER_MIN_LINES = 100
+OUTLIER_REPEATED_SHARE = 0.5
+OUTLIER_MAX_SHARE = 0.15
 
 #: Findings of one rule kept whole by the guard (the first ones): a linter's report is a list of
 #: things to fix, each at its own place, so each finding line stays, up to this many per rule
@@ -489,7 +503,25 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
     found = np.searchsorted(line_starts, np.asarray(hits, dtype=np.int64), side="right") - 1
     if domain == "diff" and "@@ " in text:
         found = np.append(found, np.asarray(diff_preamble_indices(_line_view(text, line_starts)), dtype=np.int64))
+    if domain in OUTLIER_DOMAINS and len(line_starts) >= OUTLIER_MIN_LINES:
+        found = np.append(found, outlier_line_indices(_line_view(text, line_starts)))
     return np.unique(found)
+
+
+def outlier_line_indices(lines: Sequence[str]) -> np.ndarray:
+    """Lines whose template occurs once in a repetitive output (see :data:`OUTLIER_DOMAINS`);
+    none when the output is short, not repetitive, or full of one-off lines."""
+    nonblank = sum(1 for line in lines if line.strip())
+    if nonblank < OUTLIER_MIN_LINES:
+        return np.zeros(0, dtype=np.int64)
+    template = mine(lines).template
+    mined = template >= 0
+    per = np.zeros(len(template), dtype=np.int64)
+    per[mined] = np.bincount(template[mined])[template[mined]]
+    once = mined & (per == 1)
+    if (per[mined] >= 3).mean() < OUTLIER_REPEATED_SHARE or once.sum() > OUTLIER_MAX_SHARE * mined.sum():
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(once)
 
 
 #: A Python traceback frame header: ``  File "/app/x.py", line 46, in handle``.
