@@ -724,3 +724,16 @@ def test_a_line_breaking_the_pattern_of_a_repetitive_output_stays():
     few, many = int(OUTLIER_MAX_SHARE * 100) - 3, int(OUTLIER_MAX_SHARE * 140)
     assert outliers(few).tolist() == list(range(100, 100 + few))
     assert len(outliers(many)) == 0
+
+
+def test_a_nonzero_failure_count_as_a_label_is_critical():
+    assert is_critical_line("    [junit] Tests run: 7, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.16 sec")
+    assert is_critical_line("Tests run: 7, Failures: 0, Errors: 2, Skipped: 0")
+    assert not is_critical_line("    [junit] Tests run: 7, Failures: 0, Errors: 0, Skipped: 0, Time elapsed: 0.16 sec")
+
+
+def test_a_diagnostic_with_a_column_is_no_grep_hit():
+    staticcheck = "\n".join(f"apic.go:{29 + i}:6: func yaml_f{i} is unused (U1000)" for i in range(30)) + "\n"
+    assert detect(staticcheck) != "grep"
+    hits = "\n".join(f"src/mod{i}.py:{10 + i}:def handler_{i}(request):" for i in range(30)) + "\n"
+    assert detect(hits) == "grep"

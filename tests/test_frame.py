@@ -138,9 +138,19 @@ def test_a_tools_alerts_naming_other_places_all_stay():
     lines = report(40)
     f = template_frame(lines)
     assert all(f.keep[:40]) and not f.repeat[:40].any()
-    lines = report(TOOL_ALERTS + 20)  # a flood of one warning collapses as before
+    lines = report(TOOL_ALERTS + 20)  # a flood: its first TOOL_ALERTS stay, the rest collapse
     f = template_frame(lines)
-    assert int(f.keep[:-1].sum()) == ALERT_VARIANTS + 1
+    assert f.keep[:TOOL_ALERTS].all() and not f.keep[TOOL_ALERTS:-2].any() and f.keep[-2]  # and the last
+    assert f.repeat[TOOL_ALERTS:-2].all()
+    # A daemon's clocked alerts with other values are one event repeated, however few.
+    clocked = [f"10:00:{i:02d} [warning] Opt{i}.field, defined in src/t{i}.ts, has no docs" for i in range(20)]
+    assert int(template_frame(clocked).keep.sum()) <= ALERT_VARIANTS + 1
+
+
+def test_a_clients_failed_response_alerts():
+    assert is_alert("HTTP/1.1 404     0.00 secs:     153 bytes ==> GET  /sounds/boom.wav")
+    assert is_alert("< HTTP/2 503") and not is_alert("HTTP/1.1 200     0.00 secs:    1571 bytes ==> GET  /")
+    assert not is_alert('10.0.0.1 - - [02/Dec/2026:10:55:01 +0000] "GET /x HTTP/1.1" 404 153')  # a server's log
 
 
 def test_alert_words_inside_names_do_not_alert():

@@ -49,8 +49,8 @@ MIN_RUN = 3
 ALERT_VARIANTS = 8
 #: Records of an alerting event without a clock time (a tool's report, not a daemon's log) of which
 #: each naming other values stays: typedoc's ninety ``X, defined in Y, does not have any
-#: documentation`` are ninety places to fix, not one event repeated. Past this many the event is
-#: noise of one kind (a flood of one warning), and its wordings and markers stand for it.
+#: documentation`` are ninety places to fix, not one event repeated. Past the first this many
+#: the event is a flood of one kind, and its wordings and markers stand for the rest.
 TOOL_ALERTS = 100
 #: The same for an event that does not alert: Drain's template generalises over words as well
 #: as values (``action start <*>`` of ``boot`` and ``halt``). 4: the smallest cap that keeps every
@@ -82,8 +82,9 @@ ALERT = re.compile(
     r"|<(?:err|error|crit|alert|emerg|warn(?:ing)?)>|^[EWF]\d{4}\b|^[EWF] |\[[EWF]\]| [EWF]/"
     # JSON-lines loggers' numeric levels (pino, bunyan: 40 warn, 50 error, 60 fatal).
     r'|"(?:level|lvl)":\s*[456]0\b'
-    # An access log's server errors (HTTP 5xx after the request).
-    r'|HTTP/[\d.]+" 5\d\d\b'
+    # An access log's server errors (HTTP 5xx after the request); a client's failed response
+    # (siege's, curl's, httpie's ``HTTP/1.1 404``: what it asked for is not there).
+    r'|HTTP/[\d.]+" 5\d\d\b|HTTP/[\d.]+ [45]\d\d\b'
 )
 _MARKER_TEMPLATE_CHARS = 72
 _MARKER_GROUPS = 2
@@ -190,8 +191,10 @@ def template_frame(lines: Sequence[str]) -> Frame:
         if sig not in seen and len(seen) < (ALERT_VARIANTS if alert[e] else EVENT_VARIANTS):
             seen.add(sig)
             variant.add(r)
-        cap = TOOL_ALERTS if report else ALERT_VARIANTS
-        if alert[e] and count[e] <= cap and not has_clock(lines[spans[r][0]]):
+        # A report keeps its first TOOL_ALERTS (xenon's 124 blocks over their rank: the first
+        # 100 places, then a marker); a daemon's event, all of them when it has few.
+        room = (len(distinct.get(e, ())) < TOOL_ALERTS) if report else count[e] <= ALERT_VARIANTS
+        if alert[e] and room and not has_clock(lines[spans[r][0]]):
             # A tool's few alerts of one kind that name other files or values are each news (a
             # build's warnings, one per page); the same alert again (other numbers only) is a
             # repeat, and so is a daemon's clocked record of it with other values (a request id).

@@ -58,6 +58,7 @@ CRITICAL = re.compile(
   | ^(?:error|warning|fatal)\b | \berror:
   | (?<!:)(?<!\d\ \ )\b\d+\ (?:[Pp]assed|[Ff]ailed|[Ee]rrors?|[Ff]ailures?|skipped|xfailed|xpassed|deselected|tests?)\b
                                        # outcome counts (not ls -l's "Dec  4  2024 tests", "12:34 tests")
+  | \b(?:Failures|Errors|Failed|failures|errors|failed):\ ?[1-9]\d*\b   # the same as a label: JUnit's "Failures: 1"
   | \btest\ result:                     # cargo test summary
   | ^[\ \t]+\w+_test\.go:\d+:\          # go test: a failing test's t.Error, at its file:line
   | "Output":"\s+\w+_test\.go:\d+:\      # the same in go test -json's events

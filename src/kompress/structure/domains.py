@@ -113,6 +113,11 @@ _CLOCK_PREFIX = re.compile(r"^[\w./-]*?(?<!\d)\d{1,2}:\d{1,2}[:.,]\d{1,2}")
 # A program's name may open it: psql's "psql:schema.sql:668: ERROR:  relation ... does not exist".
 _DIAGNOSTIC = re.compile(r"^([\w.-]+:)?[^\s:]+:\d+(:\d+)?: ((fatal error|error|warning|note|ERROR|WARNING|FATAL)\b"
                          r"|[A-Z]{1,4}\d{3,4}\b)")
+# A line and a column, then one space and the message (staticcheck's ``a.go:123:2: empty branch``,
+# GNAT's ``a.adb:452:16: (style) ...``): no grep hit, though no severity word says what it is;
+# grep prints no column, and a hit with ``--column`` (rg's ``--vimgrep``) carries the line's own
+# text, not one space and a word.
+_COLUMN_DIAGNOSTIC = re.compile(r"^[^\s:]+:\d+:\d+: \S")
 _LOG_STAMP = re.compile(
     r"^(\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\[?\d\d:\d\d:\d\d|\w{3} [ \d]\d \d\d:\d\d:\d\d|"
     r"\w{3} \d\d?, \d{4} \d\d?:\d\d:\d\d|"  # java.util.logging: "Dec 02, 2026 10:55:01 AM"
@@ -188,7 +193,8 @@ def detect(text: str) -> str:
     # TAP's ``ok 3 -``) where its summary is worded as none above.
     if _TEST.search(sample) or sum(bool(TEST_RECORD.match(ln)) for ln in head_lines) >= max(3, 0.3 * n):
         return "test"
-    if sum(bool(_GREP.match(ln)) and not _DIAGNOSTIC.match(ln) and not _CLOCK_PREFIX.match(ln)
+    if sum(bool(_GREP.match(ln)) and not _DIAGNOSTIC.match(ln) and not _COLUMN_DIAGNOSTIC.match(ln)
+           and not _CLOCK_PREFIX.match(ln)
            and not LINT_FINDING.match(ln) for ln in head_lines) >= max(1, 0.6 * n):
         return "grep"
     # Lines opening with a clock time or a level: a log of a format named nowhere above
