@@ -737,3 +737,22 @@ def test_a_diagnostic_with_a_column_is_no_grep_hit():
     assert detect(staticcheck) != "grep"
     hits = "\n".join(f"src/mod{i}.py:{10 + i}:def handler_{i}(request):" for i in range(30)) + "\n"
     assert detect(hits) == "grep"
+
+
+def test_pytests_explanation_lines_stay_a_dozen_per_failure():
+    from kompress.decision.guards import EXPLANATION_LINES
+
+    block = ["    def test_help_text(type, expect):",
+             '>       assert option.get_help_extra(context) == {"default": "2", "range": expect}',
+             "E       AssertionError: assert {'default': '...e': '1<=x<32'} == {'default': '...': '1<=x<=32'}",
+             "E         ", "E         Omitting 1 identical items, use -vv to show", "E         Differing items:",
+             "E         {'range': '1<=x<32'} != {'range': '1<=x<=32'}", "", "tests/test_options.py:692: AssertionError"]
+    long_diff = ["E       AssertionError: assert [1, 2, 3] == [1, 2, 4]"] + [f"E         - item {i}" for i in range(30)]
+    text = "\n".join(["=== FAILURES ===", "___ test_help_text ___"] + block
+                     + ["___ test_items ___"] + long_diff + ["", "=== 2 failed, 40 passed in 1.20s ==="]) + "\n"
+    lines = text.split("\n")
+    kept = {lines[i] for i in guard_line_indices(text, line_spans(text)[0], "test")}
+    assert "E         {'range': '1<=x<32'} != {'range': '1<=x<=32'}" in kept and "E         Differing items:" in kept
+    assert "E         - item 0" in kept and f"E         - item {EXPLANATION_LINES - 2}" in kept
+    assert f"E         - item {EXPLANATION_LINES}" not in kept  # a long diff: its first lines
+    assert "    def test_help_text(type, expect):" not in kept

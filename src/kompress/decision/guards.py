@@ -143,6 +143,11 @@ ASSERTION_DIFF = re.compile(r"^--- [Ee]xpected\b[^\n]*\n\+\+\+ [Aa]ctual\b", re.
 #: what differed. In a test run the guard keeps the first :data:`ASSERTION_VALUES` of them.
 ASSERTION_VALUE = re.compile(r"^[ \t]+(?:[Ee]xpected|[Gg]ot|[Aa]ctual|[Rr]eceived|left|right)[ \t]*:[ \t]*\S", re.M)
 ASSERTION_VALUES = 100
+#: pytest's explanation of a failed assertion (its ``E`` lines: the exception, then what differed,
+#: ``{'range': '1<=x<32'} != {'range': '1<=x<=32'}``, ``+  where ...``): the first
+#: :data:`EXPLANATION_LINES` of each failure's block stay, within :data:`ASSERTION_VALUES` in all.
+PYTEST_EXPLANATION = re.compile(r"^E {2,}\S", re.M)
+EXPLANATION_LINES = 12
 #: tcltest's ``---- Result was:`` / ``---- Result should have been (exact matching):``: the
 #: value is on the line under it.
 ASSERTION_VALUE_BELOW = re.compile(r"^---- Result (?:was|should have been)\b[^\n]{0,80}:\n(?=.)", re.M)
@@ -469,6 +474,17 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
         hits += [m.start() for m in SUGGESTION.finditer(text)]
     if domain == "test":
         hits += [m.start() for _, m in zip(range(ASSERTION_VALUES), ASSERTION_VALUE.finditer(text))]
+        if "\nE  " in text:
+            explained = words_to_lines(np.asarray([m.start() for m in PYTEST_EXPLANATION.finditer(text)],
+                                                  dtype=np.int64), line_starts)
+            chosen: list[int] = []
+            prev = nth = -2
+            for k in explained.tolist():
+                nth = nth + 1 if k - prev <= 2 else 0  # one block: E lines, a blank ``E`` between
+                prev = k
+                if nth < EXPLANATION_LINES and len(chosen) < ASSERTION_VALUES:
+                    chosen.append(int(line_starts[k]))
+            hits += chosen
         if "---- Result " in text:
             hits += [m.end() for _, m in zip(range(ASSERTION_VALUES), ASSERTION_VALUE_BELOW.finditer(text))]
         for m in FAILURE_HEADING.finditer(text):
