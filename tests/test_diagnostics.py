@@ -693,6 +693,10 @@ def test_a_line_naming_a_place_in_a_source_file_stays_in_any_convention():
     # Not in a stack: a recursion's frames are one place again and again.
     frames = "\n".join(f"    #{i} 0x55b4 in load_table src/table_io.c:57" for i in range(80)) + "\n"
     assert len(guard_line_indices(frames, line_spans(frames)[0], "crash")) < 5
+    # But a crash report's other lines naming a place stay (a test harness's verdict amid ASan's reports).
+    report = frames + "tests/bstest.c:1344:E:Core:core_021:0: (after this point) Early exit with return value 1\n"
+    kept = guard_line_indices(report, line_spans(report)[0], "crash")
+    assert 80 in kept.tolist() and len(kept) < 6
 
 
 def test_a_line_breaking_the_pattern_of_a_repetitive_output_stays():

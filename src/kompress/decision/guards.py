@@ -195,6 +195,8 @@ TOTAL_ROW = re.compile(r"^[ \t]*[-=][-=+|: \t]{8,}\n([^\n]*\S[^\n]*)(?:\n[ \t]*(
 #: decide: a recursion's frames are one place again and again, a test's traceback its own).
 LOCATED = re.compile(r"(?:^|[ \t(\"'\[=])/?(?:[\w.~+-]+/)*[\w+-][\w.+-]*\.[A-Za-z]\w{0,5}(?::\d+|\(\d+(?:,\d+)?\))", re.M)
 LOCATED_PER_KIND = 50
+#: A stack frame in any runtime's convention (gdb's ``#3``, ``at ...``, Python's ``File "``, valgrind's).
+_STACK_FRAME = re.compile(r'^\s*(?:\*\s+)?(?:#\d+\s|frame\s+#\d+|at\s|File "|==\d+==\s+(?:at|by)\s)')
 _PLACE_OR_VALUE = re.compile(r"\S*[\w.]\.[A-Za-z]\w{0,5}[:(]\d\S*|\d+|'[^'\n]*'|‘[^’\n]*’|\"[^\"\n]*\"|`[^`\n]*`")
 
 #: A line that breaks the pattern of a repetitive output stays: in a long output (at least
@@ -503,12 +505,14 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
             by_table.setdefault(m.group(0).split("\n", 1)[0].strip(), []).append(m.start(1))
         for totals in by_table.values():
             hits += totals[:TIMED_SUMMARIES] + totals[-1:]
-    if domain is not None and domain not in ("diff", "tree", "grep", "crash", "traceback", "test") and "." in text:
+    if domain is not None and domain not in ("diff", "tree", "grep", "test") and "." in text:
         lines = _line_view(text, line_starts)
         located = np.unique(words_to_lines(np.asarray([m.start() for m in LOCATED.finditer(text)], dtype=np.int64),
                                            line_starts))
         seen: Counter[str] = Counter()
         for k in located:
+            if domain in ("crash", "traceback") and _STACK_FRAME.match(lines[k]):
+                continue  # a stack's frames are its own guard's (a recursion is one place again and again)
             key = _PLACE_OR_VALUE.sub("<*>", lines[k])
             if seen[key] < LOCATED_PER_KIND:
                 seen[key] += 1
