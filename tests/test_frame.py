@@ -364,6 +364,12 @@ def test_native_backtraces_keep_the_first_frame_of_the_program(shipped_compresso
     valgrind = ["==9== Invalid read of size 4", "==9==    at 0x48DD477: _IO_file_overflow (fileops.c:744)",
                 "==9==    by 0x10915A: walk (deep.c:12)", "==9==    by 0x10916B: main (deep.c:30)"]
     assert np.flatnonzero(native_frame_guard(valgrind)).tolist() == [1]  # a bare file name: the first only
+    # A stack whose innermost frame is a library's (no file) is a new stack all the same: its first
+    # frame with a file stays, not counted as the stack before it.
+    leak = ["==9== 3 bytes in 1 blocks are definitely lost in loss record 2 of 15",
+            "==9==    at 0x48417B4: malloc (in /usr/libexec/valgrind/vgpreload_memcheck-amd64-linux.so)",
+            "==9==    by 0x10A50C: parse_string (cJSON.c:858)", "==9==    by 0x10BD8C: parse_object (cJSON.c:1716)"]
+    assert np.flatnonzero(native_frame_guard(valgrind + leak)).tolist() == [1, 6]
     text = "\n".join(asan) + "\n"
     out = shipped_compressor.compress(text, domain="crash").text
     assert "src/table_io.c:41" in out and "SIGSEGV" not in out  # kept, and nothing invented

@@ -603,6 +603,8 @@ NATIVE_FRAME = re.compile(
     # lldb's ``  * frame #0: 0x55... json_parse`f(jso=0x...) at json_object.c:1686:10``
     r"|^\s*(?:\*\s+)?frame\s+#(\d+):\s+0x[0-9a-fA-F]+\s+\S.*\sat\s(\S+?):\d+(?::\d+)?\s*$"
 )
+#: valgrind's innermost frame (``at``; its callers are ``by``), which opens each of its stacks.
+VALGRIND_TOP = re.compile(r"^==\d+==\s+at 0x")
 #: A native stack's own frames kept: the call path through the program (a recursion's repeated
 #: frames are the stack frame's to collapse; this bounds a runaway one).
 NATIVE_OWN_FRAMES = 16
@@ -622,10 +624,11 @@ def native_frame_guard(lines: Sequence[str]) -> np.ndarray:
     own = 0  # the current stack's own frames kept
     for i, x in enumerate(lines):
         m = NATIVE_FRAME.match(x)
+        if " at 0x" in x and VALGRIND_TOP.match(x):
+            own = 0  # a new stack, though its innermost frame names no file (``malloc (in /usr/...so)``)
         if not m:
             continue
-        number = m.group(1) or m.group(4)
-        if number == "0" or (number is None and " at 0x" in x):
+        if (m.group(1) or m.group(4)) == "0":
             own = 0  # a new stack
         path = m.group(2) or m.group(3) or m.group(5)
         if m.group(5):  # lldb names each frame's module: a shared library's is the runtime's
