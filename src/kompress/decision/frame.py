@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kompress.decision.guards import is_critical_line
+from kompress.decision.guards import STACK_LINE, is_critical_line
 from kompress.structure.domains import has_clock
 from kompress.structure.tables import cells_of, find_table, is_header
 from kompress.structure.templates import json_object, mine, pass_mark
@@ -292,9 +292,6 @@ def run_frame(lines: Sequence[str]) -> Frame | None:
 _FRAME_VARS = re.compile(r"#\d+|\b0x[0-9a-fA-F]+\b|<[\w.]+(?:\+\d+)?>|(?<==)[^,)\s]+")
 
 
-#: A line of a backtrace: gdb's and sanitizers' ``#N``, valgrind's ``at``/``by``, Python's
-#: ``File "..."``, the ``at f (file:line)`` of JavaScript, Java and .NET.
-_STACK_LINE = re.compile(r'^\s*(?:#\d+\s|at\s|File "|==\d+==\s+(?:at|by)\s)')
 
 
 def stack_frame(lines: Sequence[str]) -> Frame | None:
@@ -306,7 +303,7 @@ def stack_frame(lines: Sequence[str]) -> Frame | None:
     before the crash) are left to the scores and the tail."""
     n = len(lines)
     f = empty_frame(n)
-    sig = [_FRAME_VARS.sub("?", x.strip()) if _STACK_LINE.match(x) else None for x in lines]
+    sig = [_FRAME_VARS.sub("?", x.strip()) if STACK_LINE.match(x) else None for x in lines]
     found = False
     i = 0
     while i < n:

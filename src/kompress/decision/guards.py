@@ -195,8 +195,11 @@ TOTAL_ROW = re.compile(r"^[ \t]*[-=][-=+|: \t]{8,}\n([^\n]*\S[^\n]*)(?:\n[ \t]*(
 #: decide: a recursion's frames are one place again and again, a test's traceback its own).
 LOCATED = re.compile(r"(?:^|[ \t(\"'\[=])/?(?:[\w.~+-]+/)*[\w+-][\w.+-]*\.[A-Za-z]\w{0,5}(?::\d+|\(\d+(?:,\d+)?\))", re.M)
 LOCATED_PER_KIND = 50
-#: A stack frame in any runtime's convention (gdb's ``#3``, ``at ...``, Python's ``File "``, valgrind's).
-_STACK_FRAME = re.compile(r'^\s*(?:\*\s+)?(?:#\d+\s|frame\s+#\d+|at\s|File "|==\d+==\s+(?:at|by)\s)')
+#: A line of a backtrace: gdb's and sanitizers' ``#N``, valgrind's ``at``/``by``, Python's
+#: ``File "..."``, the ``at f (file:line)`` of JavaScript, Java and .NET (the stack frame's unit).
+STACK_LINE = re.compile(r'^\s*(?:#\d+\s|at\s|File "|==\d+==\s+(?:at|by)\s)')
+#: The same, and lldb's ``  * frame #0: ...``: the lines the located-line rule leaves to the stacks' guard.
+_STACK_FRAME = re.compile(STACK_LINE.pattern + r"|^\s*(?:\*\s+)?frame\s+#\d+")
 _PLACE_OR_VALUE = re.compile(r"\S*[\w.]\.[A-Za-z]\w{0,5}[:(]\d\S*|\d+|'[^'\n]*'|‘[^’\n]*’|\"[^\"\n]*\"|`[^`\n]*`")
 
 #: A line that breaks the pattern of a repetitive output stays: in a long output (at least
@@ -300,6 +303,14 @@ def _line_view(text: str, line_starts: np.ndarray) -> LineView:
     """The lines of ``text`` by their starts (ends as :func:`~kompress.structure.units.line_spans`
     gives them: before each next start, and the text's end less a trailing newline)."""
     return LineView(text, line_starts, np.append(line_starts[1:] - 1, len(text) - text.endswith("\n")))
+
+
+def _lines_under(pattern: re.Pattern[str], text: str, kept: Iterable[int],
+                 wanted: Callable[[re.Match[str]], object]) -> list[int]:
+    """Starts of the lines right under those matches of ``pattern`` that start at a ``kept``
+    offset and for which ``wanted`` holds (a finding whose message is printed under it)."""
+    kept = set(kept)
+    return [m.end() + 1 for m in pattern.finditer(text) if m.start() in kept and m.end() < len(text) and wanted(m)]
 
 
 def _bracket_depth(line: str) -> int:
@@ -434,18 +445,14 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
         hits += warnings
         # A warning saying only its flag (ghc's ``warning: [GHC-66111] [-Wunused-imports]``)
         # says its message on the line under it.
-        kept_warnings = set(warnings)
-        hits += [m.end() + 1 for m in COMPILER_WARNING.finditer(text)
-                 if m.start() in kept_warnings and _TAGS_ONLY.fullmatch(m.group(1).strip()) and m.end() < len(text)]
+        hits += _lines_under(COMPILER_WARNING, text, warnings, lambda m: _TAGS_ONLY.fullmatch(m.group(1).strip()))
     # A linter's findings: each is a thing to fix at its own place (a compiler's repeated
     # warnings are one kind, a few kept; forty E501 findings are forty lines to wrap), up to
     # FINDINGS_PER_RULE of each rule.
     findings = _first_per_key(LINT_FINDING.finditer(text), lambda m: next(g for g in m.groups() if g), FINDINGS_PER_RULE)
     hits += findings
     if " - " in text:  # prospector's finding ends in its tool and rule: its message is the line under it
-        kept_findings = set(findings)
-        hits += [m.end() + 1 for m in LINT_FINDING.finditer(text)
-                 if m.group("prospector") and m.start() in kept_findings and m.end() < len(text)]
+        hits += _lines_under(LINT_FINDING, text, findings, lambda m: m.group("prospector"))
     if "commit " in text:
         # git log: every commit is an event; its hash line and its subject stay.
         commits = list(GIT_COMMIT.finditer(text))
@@ -505,8 +512,8 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
             by_table.setdefault(m.group(0).split("\n", 1)[0].strip(), []).append(m.start(1))
         for totals in by_table.values():
             hits += totals[:TIMED_SUMMARIES] + totals[-1:]
+    lines = _line_view(text, line_starts)
     if domain is not None and domain not in ("diff", "tree", "grep", "test") and "." in text:
-        lines = _line_view(text, line_starts)
         located = np.unique(words_to_lines(np.asarray([m.start() for m in LOCATED.finditer(text)], dtype=np.int64),
                                            line_starts))
         seen: Counter[str] = Counter()
@@ -523,9 +530,9 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
         hits += [m.start() for m in DIFF_CHANGE.finditer(text)]
     found = np.searchsorted(line_starts, np.asarray(hits, dtype=np.int64), side="right") - 1
     if domain == "diff" and "@@ " in text:
-        found = np.append(found, np.asarray(diff_preamble_indices(_line_view(text, line_starts)), dtype=np.int64))
+        found = np.append(found, np.asarray(diff_preamble_indices(lines), dtype=np.int64))
     if domain in OUTLIER_DOMAINS and len(line_starts) >= OUTLIER_MIN_LINES:
-        found = np.append(found, outlier_line_indices(_line_view(text, line_starts)))
+        found = np.append(found, outlier_line_indices(lines))
     return np.unique(found)
 
 
