@@ -531,3 +531,56 @@ def test_a_program_speaking_amid_its_listing_keeps_the_entries_around_it(shipped
     i = kept.index("tar: Skipping to next header")
     # Where the damage is: the last member read before it and the first after it.
     assert kept[i - 1] == entries[79] and kept[i + 1] == entries[80]
+
+
+def test_a_text_is_mined_once_and_its_templates_do_not_depend_on_by_lead(monkeypatch):
+    import kompress.structure.templates as templates
+
+    lines = [f"2024-01-0{i % 9 + 1} 10:00:0{i % 10} worker {i} done" if i % 4 else f"detail of {i}" for i in range(60)]
+    calls = []
+    real = templates._templates
+    monkeypatch.setattr(templates, "_templates", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setattr(templates, "_mined", type(templates._mined)())
+    a = mine(lines, by_lead=True)
+    a.template[:] = 7  # a caller's changes to its copy stay its own
+    b = mine(lines, by_lead=False)
+    fresh = real(lines, np.asarray([bool(x.strip()) for x in lines]))
+    assert len(calls) == 1
+    assert np.array_equal(b.template, fresh[0]) and b.texts == fresh[1] and b.masked == fresh[2]
+    assert not np.array_equal(a.head, b.head)  # records differ by lead: a log's undated lines join the record above
+    assert np.array_equal(mine(lines[:-1]).template, real(lines[:-1], np.ones(59, bool))[0]) and len(calls) == 2
+
+
+def test_a_reports_findings_at_other_places_in_one_file_each_stay():
+    # tslint: the same rule and the same name at other lines of one file are other places to fix;
+    # numbers alone collapse (a daemon's or a tool's counts), places in a file do not.
+    names = ["response", "error", "json"]
+    lines = [f"ERROR: (no-shadowed-variable) test/main.ts[{100 + 37 * i}, {8 + i % 5}]: Shadowed name: "
+             f"'{names[i % 3]}'" for i in range(30)]
+    f = template_frame(lines)
+    assert f.keep.all() and not f.repeat.any()
+    hunks = [f">         rejected hunk @@ -{10 * i},9 +{10 * i},9 @@" for i in range(1, 8)] + ["Summary of conflicts:"]
+    assert template_frame(["--- Merging r4 into 'lib/a.js':"] + hunks).keep[1:8].all()
+    counts = [f"ERROR: cache miss ratio {i}% over {i * 3} requests" for i in range(30)]
+    assert template_frame(counts).repeat.sum() >= 27  # other numbers only: one alert repeated
+    assert is_alert("csslint: There are 12 problems in /src/App.css.") and is_alert("✕ unmet peer vue@^3: found 2.7")
+
+
+def test_a_problem_in_a_drawn_tree_keeps_the_entries_it_hangs_from(shipped_compressor):
+    from kompress.decision.guards import tree_ancestors
+
+    lines = [".", "├─┬ @vue/server-renderer 3.4.37", "│ └── ✕ unmet peer vue@3.4.37: found 2.7.16",
+             "├─┬ @mutoe/eslint-config 2.8.3", "│ ├─┬ eslint-plugin-vue 9.2.0", "│ │ └── ok-dependency 1.0.0",
+             "│ └─┬ @typescript-eslint/utils 7.18.0", "│   └── ✕ unmet peer eslint@^8.56.0: found 9.39.5",
+             "└── vite 4.5.14"]
+    keep = np.zeros(len(lines), bool)
+    keep[7] = True
+    assert np.flatnonzero(tree_ancestors(lines, keep)).tolist() == [0, 3, 6]
+    keep[2] = True
+    assert np.flatnonzero(tree_ancestors(lines, keep)).tolist() == [0, 1, 3, 6]
+    # Not a tree: nothing hangs from anything.
+    plain = ["def f():", "    return 1", "- item", "+--------+", "| a | b |"]
+    assert not tree_ancestors(plain, np.ones(len(plain), bool)).any()
+    text = "\n".join([" WARN  Issues with peer dependencies found"] + lines * 6) + "\nDone in 6.6s\n"
+    out = shipped_compressor.compress(text).text
+    assert "│ └─┬ @typescript-eslint/utils 7.18.0" in out and "├─┬ @vue/server-renderer 3.4.37" in out

@@ -57,12 +57,13 @@ def test_table_frame_keeps_header_first_rows_and_rows_with_news():
     assert f.repeat[3:18].all() and f.repeat[19:41].all()
     detail = describe_run(f, list(range(3, 18)), 15)
     assert detail == '15 lines omitted: 15 more rows like "1/1 Running 0 <*>"', detail
-    # A legend before the header (dpkg -l): the first line and the header stay, the rule goes.
+    # A legend before the header (dpkg -l): the first line, the header and its rule stay (a
+    # marker in place of the rule would cost more than the rule).
     dpkg = ["Desired=Unknown/Install/Remove/Purge/Hold", "||/ Name      Version      Architecture Description",
             "+++-=========-============-============-==========="] + \
            [f"ii  pkg{i:03d}    1.{i}-1    {'all' if i % 3 else 'amd64'}    package number {i}" for i in range(30)]
     f = table_frame(dpkg)
-    assert f is not None and f.keep[0] and f.keep[1] and not f.keep[2]
+    assert f is not None and f.keep[0] and f.keep[1] and f.keep[2]
     assert f.keep[3] and f.keep[4] and f.repeat[3 + 5]
 
 
@@ -161,3 +162,117 @@ def test_rows_under_a_warnings_heading_are_findings():
     warned = [i for i, x in enumerate(rows) if "big" in x]
     assert all(f.keep[i] and not f.repeat[i] for i in warned)
     assert sum(f.repeat[i] for i, x in enumerate(rows) if "@a.c" in x and "big" not in x) > 40  # the others collapse
+
+
+def _boxed(style: str, n: int = 40) -> list[str]:
+    """A box-drawn table as rich (``rich``) or tabulate's ``grid`` prints it: ``n`` rows, every
+    seventh FAILED, rows 5 and 23 timeout."""
+    status = ["FAILED" if i % 7 == 3 else "timeout" if i in (5, 23) else "ok" for i in range(n)]
+    cells = [[f"pkg-{i:02d}", f"1.{i}.0", status[i], f"{i * 1.5:.1f}ms"] for i in range(n)]
+    if style == "rich":
+        out = ["          Dependency audit", "┏━━━━━━━━┳━━━━━━━━┳━━━━━━━━━┳━━━━━━━━┓",
+               "┃ Package┃ Version┃ Status  ┃ Time   ┃", "┡━━━━━━━━╇━━━━━━━━╇━━━━━━━━━╇━━━━━━━━┩"]
+        out += [f"│ {a:7s}│ {b:7s}│ {c:8s}│ {d:7s}│" for a, b, c, d in cells]
+        return out + ["└────────┴────────┴─────────┴────────┘"]
+    rule = "+---------+---------+----------+--------+"
+    out = [rule, "| Package | Version | Status   | Time   |", rule.replace("-", "=")]
+    for a, b, c, d in cells:
+        out += [f"| {a:7s} | {b:7s} | {c:8s} | {d:6s} |", rule]
+    return out
+
+
+def test_box_drawn_tables_are_tables_decided_by_rows(shipped_compressor):
+    for style in ("rich", "grid"):
+        lines = _boxed(style)
+        text = "\n".join(lines) + "\n"
+        t = find_table(lines)
+        assert t is not None and t.width == 4 and lines[t.header].count("Status") == 1, style
+        assert cells_of(lines[4 if style == "rich" else 3], "|") == ["pkg-00", "1.0.0", "ok", "0.0ms"]
+        assert detect(text) == "text", style  # a table, not a tree of `│` lines nor a log of `+--` lines
+        r = shipped_compressor.compress(text)
+        out = r.text.splitlines()
+        src = set(lines)
+        assert all(MARKER_RE.match(x) or x in src for x in out)
+        # Every FAILED row stays (a rare status), a timeout row shows the status exists, the rest collapse.
+        assert sum("FAILED" in x for x in out) == sum("FAILED" in x for x in lines)
+        assert any("timeout" in x for x in out) and r.keep_rate < 0.6, style
+        # The header's borders stay; a grid's rules between dropped rows are counted in the marker.
+        assert lines[1] in out and lines[2] in out
+        markers = [x for x in out if MARKER_RE.match(x)]
+        assert sum(int(MARKER_RE.match(m).group(1)) for m in markers) + len(out) - len(markers) == len(lines)
+        if style == "grid":
+            assert any("rules between rows" in m for m in markers)
+
+
+def test_a_tree_drawing_is_a_tree_and_a_panel_line_no_tree_line():
+    tree = [".", "├── src", "│   ├── kompress", "│   │   ├── __init__.py", "│   │   └── compressor.py",
+            "│   └── tests", "│       └── test_x.py", "├── README.md", "└── pyproject.toml", "", "4 directories, 4 files"]
+    assert detect("\n".join(tree)) == "tree"
+    panel = ["Usage: app [OPTIONS] COMMAND", "", "╭─ Options ──────────────────────────────╮"] + \
+            [f"│ --opt-{i:02d}        Set option number {i}.     │" for i in range(12)] + \
+            ["╰────────────────────────────────────────╯"]
+    assert detect("\n".join(panel)) != "tree"
+
+
+def test_a_report_table_keeps_its_findings_and_a_wrapped_row_goes_whole(shipped_compressor):
+    # A validator's report as rich prints it: a summary table, then a table of errors whose
+    # message cells wrap over several lines; every error is a finding (no status says so).
+    lines = ["┏━━━━━━━━━┳━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━┓", "┃ name    ┃ type  ┃ path       ┃ status  ┃",
+             "┡━━━━━━━━━╇━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━┩", "│ codes   │ table │ codes.csv  │ INVALID │",
+             "└─────────┴───────┴────────────┴─────────┘", "",
+             "┏━━━━━━━━━┳━━━━━━━┳━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┓",
+             "┃ Row     ┃ Field ┃ Type       ┃ Message                      ┃",
+             "┡━━━━━━━━━╇━━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┩"]
+    for r in range(60):
+        lines += [f"│ {38 + 7 * r:<7d} │ {57 + r % 3:<5d} │ extra-cell │ Row at position \"{38 + 7 * r}\" has an │",
+                  f"│         │       │            │ extra value in field {57 + r % 3:<8d}│"]
+    lines.append("└─────────┴───────┴────────────┴──────────────────────────────┘")
+    f = table_frame(lines)
+    assert f is not None
+    first_error = lines.index(next(x for x in lines if "position \"38\"" in x))
+    assert f.keep[first_error] and f.keep[first_error + 1]  # a wrapped row stays whole
+    findings = [i for i, x in enumerate(lines) if "has an" in x]
+    assert all(f.keep[i] for i in findings[:50]) and all(f.repeat[i] for i in findings[50:])  # 50 of a kind
+    out = shipped_compressor.compress("\n".join(lines) + "\n").text
+    assert all(f'position "{38 + 7 * r}"' in out for r in range(50))
+    # Without a column naming findings, the same rows are 60 alike rows: they collapse, and a
+    # wrapped row goes with its first line.
+    plain = [x.replace("Message", "Note   ") for x in lines]
+    g = table_frame(plain)
+    assert g is not None and g.repeat.sum() > 50
+    heads = [i for i, x in enumerate(plain) if "has an" in x]
+    assert all(g.keep[i + 1] == g.keep[i] and g.repeat[i + 1] == g.repeat[i] for i in heads)
+
+
+def test_a_coverage_reports_uncovered_rows_and_each_sections_header_stay():
+    # llvm-cov report: a section per file, the columns named again in each; the functions at
+    # the bottom of a percentage column (0.00%: never run) are what the report is read for.
+    head = "Name                    Regions    Miss   Cover     Lines    Miss   Cover"
+    rule = "-" * len(head)
+    lines = []
+    for sec in range(3):
+        lines += [f"File '/src/proj/f{sec}.c':", head, rule]
+        for k in range(30):
+            cov = 0.0 if k % 10 == 4 else 50 + k
+            lines.append(f"fn_{sec}_{k:02d}                    {10 + k:3d}    {k:4d}  {cov:6.2f}%"
+                         f"        {20 + k:3d}    {k:4d}  {cov:6.2f}%")
+        lines += [rule, f"TOTAL                    300    40  {80 + sec:.2f}%        400    50  {70 + sec:.2f}%", ""]
+    f = table_frame(lines)
+    assert f is not None
+    uncovered = [i for i, x in enumerate(lines) if "  0.00%" in x]
+    assert len(uncovered) == 9 and all(f.keep[i] for i in uncovered)
+    heads = [i for i, x in enumerate(lines) if x == head]
+    assert all(f.keep[i] and f.keep[i + 3] for i in heads)  # each header and the first row under it
+    assert f.repeat.sum() > 40  # the covered rest collapses
+    # Where most rows sit at the bottom (all 0%), the bottom is no exception.
+    flat = [head] + [f"fn_{k:02d}   10   10   {0.0 if k % 5 else 10.0:.2f}%   20   20   0.00%" for k in range(30)]
+    g = table_frame(flat)
+    assert g is not None and g.repeat.sum() > 20
+
+
+def test_a_flaky_tests_rerun_line_is_critical():
+    from kompress.decision.guards import is_critical_line
+
+    assert is_critical_line("tests/test_formatting.py::test_probe RERUN      [ 32%]")
+    assert not is_critical_line("tests/test_formatting.py::test_probe PASSED     [ 32%]")
+    assert is_critical_line("│   └── ✕ unmet peer eslint@^8.56.0: found 9.39.5")

@@ -26,7 +26,7 @@ import numpy as np
 
 from kompress.decision.frame import Frame, build_frame, describe_run
 from kompress.decision.guards import (
-    backtrace_guard, coverage_guard, detail_line_indices, guard_line_indices, program_line_indices,
+    backtrace_guard, coverage_guard, detail_line_indices, guard_line_indices, program_line_indices, tree_ancestors,
 )
 from kompress.decision.mustkeep import has_polarity, is_must_keep, must_keep_mask
 from kompress.decision.options import CompressOptions
@@ -205,6 +205,8 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
                     line_keep[li] = True
             # (A collapsed repeat's frames stay collapsed: a log's repeated stack traces.)
             line_keep |= backtrace_guard(lines, line_keep) & has_words & ~repeats
+            # A problem in a drawn tree (pnpm's unmet peers) with the entries it hangs from.
+            line_keep |= tree_ancestors(lines, line_keep & critical) & has_words
             if floor or (nov and frame is None):  # the frame replaces the novelty rule
                 line_keep |= coverage_guard(lines, line_keep, floor, nov if frame is None else None)
         raw = line_raw[w_line]

@@ -35,7 +35,7 @@ import numpy as np
 
 from kompress.decision.guards import STACK_LINE, is_critical_line
 from kompress.structure.domains import has_clock
-from kompress.structure.tables import cells_of, find_table, is_header
+from kompress.structure.tables import cells_of, find_table, is_header, is_rule
 from kompress.structure.templates import json_object, mine, pass_mark
 from kompress.structure.units import indent_width
 
@@ -76,7 +76,7 @@ ALERT = re.compile(
     # Not a word inside a name (``process-warning@5.1.1``, ``error.log``, ``/api/errors``)
     r"(?<![-/.@])\b(?:ERROR|ERR|FATAL|CRIT(?:ICAL)?|SEVERE|EMERG|ALERT|PANIC|WARN(?:ING)?|FAIL(?:ED|URE)?|EXCEPTION"
     r"|error|fatal|critical|severe|panic|warn(?:ing)?|fail(?:ed|ure|s)?|exception|denied|refused|timed? ?out"
-    r"|Error|Fatal|Critical|Warning|Failed|Failure|Exception|Denied|Refused|Timeout|unreachable|abort(?:ed)?"
+    r"|Error|Fatal|Critical|Warning|Failed|Failure|Exception|Denied|Refused|Timeout|unreachable|abort(?:ed)?|unmet|rejected"
     r")\b(?![-/@]\w|\.[a-z])"  # (Zig's ``error.TestExpectedEqual`` is one)
     r"|\b[A-Za-z]+(?:Error|Exception)\b"  # a class name, dotted or not (java.io.IOException)
     r"|<(?:err|error|crit|alert|emerg|warn(?:ing)?)>|^[EWF]\d{4}\b|^[EWF] |\[[EWF]\]| [EWF]/"
@@ -85,7 +85,11 @@ ALERT = re.compile(
     # An access log's server errors (HTTP 5xx after the request); a client's failed response
     # (siege's, curl's, httpie's ``HTTP/1.1 404``: what it asked for is not there).
     r'|HTTP/[\d.]+" 5\d\d\b|HTTP/[\d.]+ [45]\d\d\b'
+    # A linter's count of what it found in a file (csslint's ``There are 12 problems in x.css``).
+    r"|\b\d+ problems?\b"
 )
+#: A place in a reported file: ``x.ts[12, 8]``, ``x.py:12``, ``x.c(12)``, ``at line 12``, a hunk's ``@@ -14``.
+REPORTED_PLACE = re.compile(r"[\w.-]\.[A-Za-z]\w{0,5}(?::\d+|\[\d+|\(\d+)|\bline \d+|@@ -\d+")
 _MARKER_TEMPLATE_CHARS = 72
 _MARKER_GROUPS = 2
 #: Leading variable fields of a template (timestamps, pids): left out of markers.
@@ -198,7 +202,9 @@ def template_frame(lines: Sequence[str]) -> Frame:
             # A tool's few alerts of one kind that name other files or values are each news (a
             # build's warnings, one per page); the same alert again (other numbers only) is a
             # repeat, and so is a daemon's clocked record of it with other values (a request id).
-            text = "\n".join(lt.masked[i] for i in spans[r])
+            # (A place in the reported file is news though masked: tslint's ``main.ts[932, 9]``
+            # and ``[1370, 28]``, csslint's ``at line 33``, are two places to fix.)
+            text = "\n".join(lt.masked[i] + " @" + " ".join(REPORTED_PLACE.findall(lines[i])) for i in spans[r])
             if text not in distinct.setdefault(e, set()):
                 distinct[e].add(text)
                 few.add(r)
@@ -603,6 +609,12 @@ def _ext(name: str) -> str:
 TABLE_RARE_SHARE = 0.15
 TABLE_RARE_ROWS = 50
 TABLE_KINDS = 4
+#: A few-valued cell naming a problem: a row's status or kind (``type-error``, ``FAILED``).
+TABLE_PROBLEM = re.compile(r"(?i)(?<![a-z])(?:errors?|errored|fail(?:ed|ures?|s)?|invalid|violations?|fatal|critical)(?![a-z])")
+#: A percentage in a cell: ``81.58%``, ``0%``.
+_PERCENT = re.compile(r"^(-?\d+(?:\.\d+)?) ?%$")
+#: A column naming a report's findings (a validator's, a linter's table).
+FINDING_COLUMN = re.compile(r"(?i)(?:messages?|errors?|issues?|problems?|violations?|findings?|severity|diagnostics?|rule(?:[ _-]?id)?)$")
 #: A heading that names what follows as warnings, errors, failures or violations.
 SECTION_ALERT = re.compile(r"\b(?:[Ww]arnings?|WARNINGS?|[Ee]rrors?|ERRORS?|[Ff]ailures?|FAILURES?|[Vv]iolations?)\b")
 
@@ -621,27 +633,58 @@ def table_frame(lines: Sequence[str]) -> Frame | None:
     first = next(i for i, x in enumerate(lines) if x.strip())
     f.keep[[first, table.header]] = True  # a title or a legend, and the header
     data = [(i, c) for i, c in zip(table.rows, table.cells) if i != table.header]
+    # A row wrapped over several lines (rich's ``│     │       │ and field "Geoname ID" │``):
+    # a line whose first cell is empty continues the row above; it goes where its row goes.
+    continues = {i: data[r - 1][0] for r, (i, c) in enumerate(data) if r and not c[0] and any(c)}
+    while any(h in continues for h in continues.values()):
+        continues = {i: continues.get(h, h) for i, h in continues.items()}
+    data = [(i, c) for i, c in data if i not in continues]
     few = max(2, int(len(data) ** 0.5))
     categorical = [j for j in range(table.width) if len({c[j] for _, c in data}) <= few]
+    # A row whose status or kind names a problem (``type-error``, ``FAILED``, ``invalid``) is a
+    # finding, as a linter's are: up to TABLE_RARE_ROWS of them stay, however common.
+    problem = {i for i, c in data if any(TABLE_PROBLEM.search(c[j]) for j in categorical)}
+    # So is a row at the bottom of a column of percentages (a coverage report's uncovered
+    # functions at 0.00%), unless most rows are.
+    for j in range(table.width):
+        pct = [(i, float(m.group(1))) for i, c in data if (m := _PERCENT.match(c[j]))]
+        if len(pct) >= 0.8 * len(data) and len({v for _, v in pct}) > 1:
+            low = min(v for _, v in pct)
+            bottom = {i for i, v in pct if v == low}
+            if len(bottom) <= 0.5 * len(data):
+                problem |= bottom
     seen: set[tuple[int, str]] = set()
     groups: dict[tuple[tuple[int, str], ...], int] = {}
     join = "  " if table.delim == " " else table.delim
     found = False
     # Rows under a heading that names warnings or failures (lizard's "!!!! Warnings (ccn > 15)
-    # !!!!" over the same columns again) are findings, up to TABLE_RARE_ROWS of each section.
+    # !!!!" over the same columns again), or under columns that name them findings (a
+    # validator's ``Row | Field | Type | Message``), are findings, up to TABLE_RARE_ROWS of each
+    # section.
     flagged: set[int] = set()
     row_set, alerting, taken = set(table.rows), False, 0
+    cells = dict(zip(table.rows, table.cells))
+    named = cells.get(table.header) or cells_of(lines[table.header], table.delim)
     for i, x in enumerate(lines):
         if i not in row_set:
             # (not the columns named again under the heading)
             if any(ch.isalpha() for ch in x) and not is_header(cells_of(x, table.delim)):
                 alerting, taken = SECTION_ALERT.search(x) is not None, 0
-        elif alerting and taken < TABLE_RARE_ROWS:
+        elif i != table.header and cells[i] == named:
+            # The columns named again (llvm-cov's per-file sections): the header and the first
+            # rows under it stay, as the first table's do.
+            flagged.add(i)
+            flagged.update(j for j, _ in [d for d in data if d[0] > i][:JSON_KEEP_FIRST])
+        elif (i == table.header or is_header(cells[i])) and any(FINDING_COLUMN.match(c) for c in cells[i]):
+            alerting, taken = True, 0
+            flagged.add(i)  # the columns named again over a second table
+        elif alerting and taken < TABLE_RARE_ROWS and i not in continues:
             flagged.add(i)
             taken += 1
     sigs = [tuple((j, c[j]) for j in categorical) for _, c in data]
     size = Counter(sigs)
     kept: Counter[tuple[tuple[int, str], ...]] = Counter()
+    problems = 0
     for r, (i, c) in enumerate(data):
         sig = sigs[r]
         f.unit_start[i] = True
@@ -649,8 +692,10 @@ def table_frame(lines: Sequence[str]) -> Frame | None:
         # not Running): each of its rows is news, up to TABLE_RARE_ROWS of it.
         rare = (len(size) <= TABLE_KINDS and size[sig] <= TABLE_RARE_SHARE * len(data)
                 and kept[sig] < TABLE_RARE_ROWS)
-        if r < JSON_KEEP_FIRST or not seen.issuperset(sig) or rare or i in flagged:
+        if r < JSON_KEEP_FIRST or not seen.issuperset(sig) or rare or i in flagged \
+                or i in problem and problems < TABLE_RARE_ROWS:
             kept[sig] += 1
+            problems += i in problem
             f.keep[i] = True
         else:
             f.repeat[i] = found = True
@@ -659,6 +704,23 @@ def table_frame(lines: Sequence[str]) -> Frame | None:
             groups[sig] = len(f.labels)
             f.labels.append((("row", "rows"), f'like "{_short(join.join(c[j] if j in categorical else "<*>" for j in range(table.width)))}"'))
         f.group[i] = groups[sig]
+    for i, h in continues.items():
+        f.keep[i], f.repeat[i], f.group[i] = f.keep[h], f.repeat[h], f.group[h]
+    # A grid's rule under a row (``├───┼───┤``) goes with it: kept under a kept row, counted as
+    # a rule in the marker of the rows it separated.
+    rule_group = -1
+    top = min(table.header, table.rows[0])
+    for i in range(max(0, top - 1), min(len(lines), table.rows[-1] + 2)):
+        if i not in row_set and is_rule(lines[i]):
+            if i <= table.header or f.keep[i - 1]:  # the header's borders; a kept row's rule
+                f.keep[i] = True
+                continue
+            if rule_group < 0:
+                rule_group = len(f.labels)
+                f.labels.append((("rule", "rules"), "between rows"))
+                f.sole.add(rule_group)
+            f.repeat[i] = f.unit_start[i] = True
+            f.group[i] = rule_group
     return f if found else None
 
 

@@ -63,8 +63,9 @@ CRITICAL = re.compile(
   | ^[\ \t]+\w+_test\.go:\d+:\          # go test: a failing test's t.Error, at its file:line
   | "Output":"\s+\w+_test\.go:\d+:\      # the same in go test -json's events
   | \.\.\.\*failed\*$                    # EUnit's failed test
-  | ^[\ \t]*[✖✗✕×]\ \S           # a test runner's failure mark (ava, jest, vitest, node --test)
-  | \bUNMET\ (?:OPTIONAL\ )?DEPENDENCY\b | ^would\ reformat\   # npm ls's missing package; black's verdict
+  | ^[\ \t│├└─┬]*[✖✗✕×]\ \S         # a failure mark (ava, jest, vitest, node --test; pnpm's, in its tree)
+  | \bUNMET\ (?:OPTIONAL\ )?DEPENDENCY\b | \bunmet\ peer\b | ^would\ reformat\   # npm ls's, pnpm's; black's verdict
+  | \S::\S+\ RERUN\b                 # pytest-rerunfailures: a test that failed and ran again (a flake)
   | \b(?:[Pp]arse|[Ss]yntax)\ error\b | \bbad\ (?:CRC|checksum)\b  # sqlite3's, bash's, PHP's; unzip's
   | \bexited\ with\ (?:code\ |status\ )?[1-9]\d*\b        # strace's "+++ exited with 1 +++", a runner's
   | \ =\ \d+(?:\.\d+)?\ s\ =\ [FE]$ | ^\ +\d+\)\ (?:Failure|Error):$  # minitest -v: a failed test; its report
@@ -739,6 +740,39 @@ def location_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
                 elif (h := _LINT_HELP.match(lines[k])) and h.group(1) not in named:
                     named.add(h.group(1))  # the first block of each lint shows its name
                     add[k] = True
+    return add & ~keep
+
+
+#: Characters that draw a tree (npm ls, pnpm, cargo tree, ``tree``) before an entry's name.
+_TREE_DRAW = frozenset(" \t│├└─┬┴┼┃┣┗━|`+\\-")
+_TREE_BRANCH = re.compile(r"^[ \t│┃|]*(?:[├└┣┗]|[`+\\]-)")
+
+
+def tree_ancestors(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
+    """The entries a kept line of a drawn tree hangs from: its parent, the parent's parent, up
+    to the root. ``✕ unmet peer eslint@^8.50.0`` deep in pnpm's tree says nothing without the
+    package that asked for it."""
+    add = np.zeros(len(lines), dtype=bool)
+    if not keep.any():
+        return add
+    parent = np.full(len(lines), -1, dtype=np.int64)
+    stack: list[tuple[int, int]] = []  # (depth, line) of the open entries above
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        depth = next((k for k, ch in enumerate(line) if ch not in _TREE_DRAW), len(line))
+        if not _TREE_BRANCH.match(line) and depth > 0:
+            stack.clear()  # not a tree's entry: the tree (if any) ended
+            continue
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        parent[i] = stack[-1][1] if stack else -1
+        stack.append((depth, i))
+    for i in np.flatnonzero(keep):
+        j = parent[i]
+        while j >= 0 and not add[j]:
+            add[j] = True
+            j = parent[j]
     return add & ~keep
 
 

@@ -144,6 +144,10 @@ _TREE_LINE = re.compile(
     r"[\w./\-]+:$|/?[\w.\-]+(/[\w.\-]+)+/?$)"
 )
 
+#: A line drawn in a box (a table's row ``│ a │ b │``, a panel's ``│ --help  Show this │``, a
+#: rule ``├───┼───┤``): it ends with drawing, a tree's line with a name.
+_BOXED = re.compile(r"^\s*[│┃║├┡╞┝┌┏╒╭└┗╘╰].*[│┃║┤┩╡┥┐┓╕╮┘┛╛╯]\s*$")
+
 
 def has_clock(line: str) -> bool:
     """True for a line with a clock time (seconds too) near its start: a log record's stamp."""
@@ -200,7 +204,8 @@ def detect(text: str) -> str:
     # Lines opening with a clock time or a level: a log of a format named nowhere above
     # (checked after crashes and tracebacks, which such a log may be printing).
     logged = sum(bool(has_clock(ln) or _ANY_LEVEL.match(ln) or _NUMBERED_LEVEL.match(ln)) for ln in head_lines)
-    tree = sum(bool(_TREE_LINE.match(ln.strip() if ln[:1] in " \t" else ln)) for ln in head_lines) >= max(2, 0.6 * n)
+    tree = sum(bool(_TREE_LINE.match(ln.strip() if ln[:1] in " \t" else ln)) and not _BOXED.match(ln)
+               for ln in head_lines) >= max(2, 0.6 * n)
     if logged < max(3, 0.5 * n) and not tree and find_table(head_lines) is not None:
         return "text"  # a table (its rows decide it, see table_frame), though a cell names a crash
     if _CRASH.search(sample):

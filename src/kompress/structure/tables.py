@@ -1,6 +1,6 @@
 """Tables in text: CSV, TSV, ``|``-separated and column-aligned output (``kubectl get pods``,
-``docker ps``, ``dpkg -l``), found by their rows having one number of cells under a header
-that names the columns.
+``docker ps``, ``dpkg -l``), box-drawn ones (rich's ``│ a │ b │``, tabulate's grids), found by
+their rows having one number of cells under a header that names the columns.
 
 Used by domain detection (a table is not a crash report because a package's description names
 AddressSanitizer) and by the decision's table frame (rows collapse, cells are never cut).
@@ -23,6 +23,17 @@ TABLE_MIN_CELLS = 3
 #: Cell separators tried, in order: CSV, TSV, psql/markdown, then runs of 2+ spaces.
 DELIMITERS = (",", "\t", "|", " ")
 _WIDE_GAP = re.compile(r"\s{2,}")
+#: Box-drawing verticals (rich, tabulate's fancy grids, psql's unicode style) read as ``|``.
+_BOX_BARS = str.maketrans("│┃║╎╏┆┇┊┋", "|" * 9)
+#: A rule between a table's rows (``+----+----+``, ``├───┼───┤``, ``┡━━━╇━━━┩``, ``|---|:--|``):
+#: drawing characters only, no cell text. It is neither a row nor text around the table.
+RULE = re.compile(r"^[ \t]*[-=+|:_─━═┄┅┈┉╌╍┌┍┎┏┐┑┒┓└┕┖┗┘┙┚┛├┝┞┟┠┡┢┣┤┥┦┧┨┩┪┫┬┭┮┯┰┱┲┳┴┵┶┷┸┹┺┻┼┽┾┿╀╁╂╃╄╅╆╇╈╉╊╋"
+                  r"╒╓╔╕╖╗╘╙╚╛╜╝╞╟╠╡╢╣╤╥╦╧╨╩╪╫╬╭╮╯╰│┃║ ]{3,}$")
+
+
+def is_rule(line: str) -> bool:
+    """Whether ``line`` is a table's rule (:data:`RULE`) with at least three dashes in it."""
+    return RULE.match(line) is not None and sum(ch in "-=─━═" for ch in line) >= 3
 
 
 @dataclass
@@ -62,6 +73,8 @@ def cells_of(line: str, delim: str) -> list[str]:
     """The cells of ``line`` under ``delim`` (quotes respected for CSV-like separators)."""
     if delim == " ":
         return _WIDE_GAP.split(line.strip())
+    if delim == "|":
+        line = line.translate(_BOX_BARS)
     if delim not in line:
         return [line.strip()]
     line = line.strip()
@@ -79,7 +92,8 @@ SAMPLE_LINES = 400
 
 def find_table(lines: Sequence[str]) -> Table | None:
     """The table most of ``lines`` form (see the module docstring), or ``None``."""
-    nonblank = [i for i, x in enumerate(lines) if x.strip()]
+    # (A grid's rules between its rows count neither way.)
+    nonblank = [i for i, x in enumerate(lines) if x.strip() and not is_rule(x)]
     if len(nonblank) > SAMPLE_LINES:
         # A huge text: choose the separator on its start, then split every line by it alone.
         sample = find_table([lines[i] for i in nonblank[:SAMPLE_LINES]])
@@ -93,7 +107,7 @@ def _table(lines: Sequence[str], nonblank: list[int], delimiters: Sequence[str])
         cells = {i: cells_of(lines[i], delim) for i in nonblank}
         # A table framed by bars (``| name | status |``) is one with two columns too.
         wide = Counter(len(c) for i, c in cells.items()
-                       if len(c) >= TABLE_MIN_CELLS or delim == "|" and len(c) == 2 and lines[i].lstrip().startswith("|"))
+                       if len(c) >= TABLE_MIN_CELLS or delim == "|" and len(c) == 2 and lines[i].lstrip().translate(_BOX_BARS).startswith("|"))
         if not wide:
             continue
         k = wide.most_common(1)[0][0]

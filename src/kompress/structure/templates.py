@@ -9,8 +9,11 @@ values share one template. Deterministic: the same lines always give the same te
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -144,17 +147,39 @@ def _lead(line: str) -> str:
     return "alpha" if c.isalpha() else "other"
 
 
+#: Texts whose templates are remembered: the guard's outlier rule and the structure frame mine
+#: the same build output one after the other (its templates do not depend on ``by_lead``).
+_MINED_CACHE = 2
+_mined: OrderedDict[tuple[int, bytes], tuple[np.ndarray, list[str], list[str]]] = OrderedDict()
+_mined_lock = threading.Lock()
+
+
 def mine(lines: Sequence[str], by_lead: bool = True) -> LineTemplates:
     """Records and templates of ``lines`` (see the module docstring); every non-blank line
     gets its own template, continuation lines included. ``by_lead``: as :func:`records`."""
     head = records(lines, by_lead)
+    key = (len(lines), hashlib.blake2b("\n".join(lines).encode("utf-8", "surrogatepass"), digest_size=32).digest())
+    with _mined_lock:
+        hit = _mined.get(key)
+    if hit is not None:
+        return LineTemplates(hit[0].copy(), head, list(hit[1]), list(hit[2]))
+    template, texts, masks = _templates(lines, head >= 0)
+    with _mined_lock:
+        _mined[key] = (template.copy(), list(texts), list(masks))
+        while len(_mined) > _MINED_CACHE:
+            _mined.popitem(last=False)
+    return LineTemplates(template, head, texts, masks)
+
+
+def _templates(lines: Sequence[str], nonblank: np.ndarray) -> tuple[np.ndarray, list[str], list[str]]:
+    """Template id of every non-blank line, the templates' texts and the lines' masked texts."""
     miner = _miner()
     texts: list[str] = []
     by_key: dict[tuple, int] = {}
     template = np.full(len(lines), -1, dtype=np.int64)
     first: dict[tuple, int] = {}  # each key's first line: its words name the event's fields
     masks = [""] * len(lines)
-    for i in np.flatnonzero(head >= 0):
+    for i in np.flatnonzero(nonblank):
         masks[i] = masked(lines[i])
         record = json_record_event(lines[i])
         if record is not None:
@@ -174,7 +199,7 @@ def mine(lines: Sequence[str], by_lead: bool = True) -> LineTemplates:
             texts[t] = f"level={key[1]} {key[2]}".strip()
         else:
             texts[t] = _with_fields(clusters.get(key[0], ""), lines[first[key]], key[1:])
-    return LineTemplates(template, head, texts, masks)
+    return template, texts, masks
 
 
 #: A token of nothing but masked variables and punctuation (``<NUM>-<NUM>-<NUM>``, ``[<NUM>]``, ``-``).
