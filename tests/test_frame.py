@@ -6,7 +6,7 @@ import re
 import numpy as np
 
 from kompress import MARKER_RE
-from kompress.decision.frame import (ALERT_VARIANTS, EVENT_VARIANTS, TOOL_ALERTS, describe_run, is_alert, json_frame,
+from kompress.decision.frame import (ALERT_VARIANTS, CLOCKED_ALERTS, EVENT_VARIANTS, TOOL_ALERTS, describe_run, is_alert, json_frame,
                                      listing_frame, template_frame)
 from kompress.structure.templates import event_fields, mine, records
 
@@ -116,8 +116,13 @@ def test_alert_wordings_stay_numbers_collapse():
         assert f"invoke-rc.d: policy-rc.d denied execution of {action}." in kept
     starts = [i for i in np.flatnonzero(f.keep) if lines[i].endswith("of start.")]
     assert starts == [1, 11]  # the first and the last only
-    warned = [x for x in kept if "large package" in x]  # key=value values are no other wording
-    assert warned == [lines[12], lines[-1]]
+    # key=value values are no other wording, but a clocked log's few alerts naming other values
+    # (twelve packages) are each a finding, up to CLOCKED_ALERTS; a flood of them collapses.
+    warned = [x for x in kept if "large package" in x]
+    assert warned == lines[12:]
+    flood = [f"2026-12-02 10:00:{i:02d} WARNING large package installed_kb={900 + i} package=pkg{i}"
+             for i in range(CLOCKED_ALERTS + 4)]
+    assert template_frame(flood).keep.tolist() == [True] + [False] * (CLOCKED_ALERTS + 2) + [True]
 
 
 def test_alert_wordings_are_bounded():
@@ -469,7 +474,7 @@ def test_a_few_alerts_naming_other_values_each_stay_the_same_alert_again_collaps
     f = template_frame(same)
     assert f.keep.tolist() == [True, False, False, False, True]  # other numbers only: first and last
     clocked = [f"2026-12-02 10:00:0{i} ERROR login failed for user '{u}'" for i, u in enumerate("abcde")]
-    assert template_frame(clocked).keep.tolist() == [True, False, False, False, True]  # a daemon's events
+    assert template_frame(clocked).keep.all()  # a daemon's few alerts naming other users: each stays
     stack = []
     for i, (a, b) in enumerate([("do", "dog"), ("987654321", "9876543210"), ("abc", "abcd")]):
         stack += [f"[FAIL] ( {i + 2}/4 ) TESTING reverse()", f"       assertEqual: {a} IS NOT EQUAL TO {b}",
@@ -584,3 +589,18 @@ def test_a_problem_in_a_drawn_tree_keeps_the_entries_it_hangs_from(shipped_compr
     text = "\n".join([" WARN  Issues with peer dependencies found"] + lines * 6) + "\nDone in 6.6s\n"
     out = shipped_compressor.compress(text).text
     assert "│ └─┬ @typescript-eslint/utils 7.18.0" in out and "├─┬ @vue/server-renderer 3.4.37" in out
+
+
+def test_a_clocked_logs_few_alerts_each_stay_and_asans_access_line_is_critical():
+    from kompress.decision.guards import is_critical_line
+
+    # rclone check -vv: nine files missing among hundreds checked, every line clocked.
+    lines = []
+    for i in range(300):
+        lines.append(f"2026/12/05 02:33:26 DEBUG : pkg/mod{i}.py: md5 = {i:032x} OK")
+        if i % 33 == 5:
+            lines.append(f"2026/12/05 02:33:26 ERROR : pkg/gone{i}.py: file not in Local file system at /dst")
+    f = template_frame(lines)
+    assert all(f.keep[i] for i, x in enumerate(lines) if "ERROR" in x)
+    assert is_critical_line("WRITE of size 1 at 0x602000062b14 thread T0")
+    assert not is_critical_line("WRITE a file of size 1")

@@ -276,3 +276,21 @@ def test_a_flaky_tests_rerun_line_is_critical():
     assert is_critical_line("tests/test_formatting.py::test_probe RERUN      [ 32%]")
     assert not is_critical_line("tests/test_formatting.py::test_probe PASSED     [ 32%]")
     assert is_critical_line("│   └── ✕ unmet peer eslint@^8.56.0: found 9.39.5")
+
+
+def test_key_value_records_are_no_table_and_a_tables_summary_rows_stay():
+    # The IBM OpenAPI validator's findings: "  Rule    :   x" records, a column of nothing but ':'.
+    recs = []
+    for i in range(20):
+        recs += [f"  Message :   Path segments must be snake case: seg{i}", "  Rule    :   ibm-path-segment-casing",
+                 f"  Path    :   paths./pet/seg{i}", f"  Line    :   {100 + i}", ""]
+    assert find_table(recs) is None
+    # Google Benchmark: repetitions, then the aggregates they are run for.
+    rows = ["Benchmark                      Time             CPU   Iterations", "-" * 64]
+    for b in range(12):
+        rows += [f"bench_{b}                    {10 + b}.{r} ns        {10 + b}.{r} ns      {100000 + r}" for r in range(3)]
+        rows += [f"bench_{b}_{agg}               {10 + b}.1 ns        {10 + b}.1 ns            3" for agg in ("mean", "median", "stddev")]
+    f = table_frame(rows)
+    assert f is not None
+    assert all(f.keep[i] for i, x in enumerate(rows) if "_median" in x or "_mean" in x)
+    assert f.repeat[[i for i, x in enumerate(rows) if "_stddev" in x][5:]].all()

@@ -47,6 +47,9 @@ FRAME_KINDS = {"log": "templates", "build": "runs", "test": "runs", "json": "jso
 MIN_RUN = 3
 #: Distinct wordings of one alerting event kept before the rest collapse into its marker.
 ALERT_VARIANTS = 8
+#: Records of an alerting event in a clocked log up to which each naming other values stays (a
+#: daemon's flood of one alert collapses to its wordings, first and last).
+CLOCKED_ALERTS = 16
 #: Records of an alerting event without a clock time (a tool's report, not a daemon's log) of which
 #: each naming other values stays: typedoc's ninety ``X, defined in Y, does not have any
 #: documentation`` are ninety places to fix, not one event repeated. Past the first this many
@@ -184,6 +187,7 @@ def template_frame(lines: Sequence[str]) -> Frame:
     # A tool's report: no record stamped with a time, none a JSON-lines logger's object. A
     # daemon's log (JUL's clock on the line above each WARNING, pino's epoch) repeats itself.
     report = not any(has_clock(lines[h]) or lines[h].lstrip().startswith("{") for h in heads)
+    count_all = Counter(event[k] for k in keys)
     variant: set[int] = set()
     wordings: dict[int, set[str]] = {}
     distinct: dict[int, set[str]] = {}  # a small alerting event's records' masked texts so far
@@ -197,8 +201,10 @@ def template_frame(lines: Sequence[str]) -> Frame:
             variant.add(r)
         # A report keeps its first TOOL_ALERTS (xenon's 124 blocks over their rank: the first
         # 100 places, then a marker); a daemon's event, all of them when it has few.
-        room = (len(distinct.get(e, ())) < TOOL_ALERTS) if report else count[e] <= ALERT_VARIANTS
-        if alert[e] and room and not has_clock(lines[spans[r][0]]):
+        # A clocked log's alert of at most CLOCKED_ALERTS records (rclone's nine files missing
+        # among 1,600 checked) is as many findings: each naming other values stays.
+        room = (len(distinct.get(e, ())) < TOOL_ALERTS) if report else count_all[e] <= CLOCKED_ALERTS
+        if alert[e] and room:
             # A tool's few alerts of one kind that name other files or values are each news (a
             # build's warnings, one per page); the same alert again (other numbers only) is a
             # repeat, and so is a daemon's clocked record of it with other values (a request id).
@@ -611,6 +617,8 @@ TABLE_RARE_ROWS = 50
 TABLE_KINDS = 4
 #: A few-valued cell naming a problem: a row's status or kind (``type-error``, ``FAILED``).
 TABLE_PROBLEM = re.compile(r"(?i)(?<![a-z])(?:errors?|errored|fail(?:ed|ures?|s)?|invalid|violations?|fatal|critical)(?![a-z])")
+#: A row's name saying it sums others up.
+SUMMARY_ROW = re.compile(r"(?i)(?:^|[_\s])(?:total|mean|median|average|avg|overall)$")
 #: A percentage in a cell: ``81.58%``, ``0%``.
 _PERCENT = re.compile(r"^(-?\d+(?:\.\d+)?) ?%$")
 #: A column naming a report's findings (a validator's, a linter's table).
@@ -633,6 +641,7 @@ def table_frame(lines: Sequence[str]) -> Frame | None:
     first = next(i for i, x in enumerate(lines) if x.strip())
     f.keep[[first, table.header]] = True  # a title or a legend, and the header
     data = [(i, c) for i, c in zip(table.rows, table.cells) if i != table.header]
+    flagged: set[int] = set()
     # A row wrapped over several lines (rich's ``│     │       │ and field "Geoname ID" │``):
     # a line whose first cell is empty continues the row above; it goes where its row goes.
     continues = {i: data[r - 1][0] for r, (i, c) in enumerate(data) if r and not c[0] and any(c)}
@@ -644,6 +653,9 @@ def table_frame(lines: Sequence[str]) -> Frame | None:
     # A row whose status or kind names a problem (``type-error``, ``FAILED``, ``invalid``) is a
     # finding, as a linter's are: up to TABLE_RARE_ROWS of them stay, however common.
     problem = {i for i, c in data if any(TABLE_PROBLEM.search(c[j]) for j in categorical)}
+    # A row summing others up (a section's TOTAL, Google Benchmark's ``x_mean`` / ``x_median``
+    # over its repetitions) is what the rows above it are read for: up to TABLE_RARE_ROWS stay.
+    flagged.update([i for i, c in data if SUMMARY_ROW.search(c[0])][:TABLE_RARE_ROWS])
     # So is a row at the bottom of a column of percentages (a coverage report's uncovered
     # functions at 0.00%), unless most rows are.
     for j in range(table.width):
@@ -661,7 +673,6 @@ def table_frame(lines: Sequence[str]) -> Frame | None:
     # !!!!" over the same columns again), or under columns that name them findings (a
     # validator's ``Row | Field | Type | Message``), are findings, up to TABLE_RARE_ROWS of each
     # section.
-    flagged: set[int] = set()
     row_set, alerting, taken = set(table.rows), False, 0
     cells = dict(zip(table.rows, table.cells))
     named = cells.get(table.header) or cells_of(lines[table.header], table.delim)

@@ -48,6 +48,7 @@ CRITICAL = re.compile(
        |runtime\ error|panicked\ at|terminate\ called)\b          # the shell's and runtimes' crash reports
   | \bAssertion\ .*\ failed | warnings\ being\ treated\ as\ errors
   | ^(?:Direct|Indirect)\ leak\ of\ \d    # LeakSanitizer's report: each leak and where it was allocated
+  | ^(?:READ|WRITE)\ of\ size\ \d+\ at\ 0x   # AddressSanitizer's bad access: which kind, how wide
   | ^[\ \t]*\#0[\ \t]+\S              # a backtrace's innermost frame: where it crashed
   | ^==\d+==\ +at\ 0x[0-9A-Fa-f]+:      # valgrind's innermost frame ("at"; the callers are "by")
   | \bSIG[A-Z]{2,}\b                     # signal names

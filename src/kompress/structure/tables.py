@@ -112,6 +112,8 @@ def _table(lines: Sequence[str], nonblank: list[int], delimiters: Sequence[str])
             continue
         k = wide.most_common(1)[0][0]
         rows = [i for i in nonblank if len(cells[i]) == k]
+        if any(all(not any(ch.isalnum() for ch in cells[i][j]) for i in rows) for j in range(k)):
+            continue  # a column of nothing but ``:`` or ``=``: key-value records (``Rule    :   x``)
         if len(rows) > TABLE_MIN_ROWS and len(rows) >= TABLE_MIN_SHARE * len(nonblank) \
                 and (best is None or len(rows) > len(best.rows)):
             # A table names its columns: a script's "Input: 26, Result: 2026" lines and a parse
