@@ -604,3 +604,28 @@ def test_a_clocked_logs_few_alerts_each_stay_and_asans_access_line_is_critical()
     assert all(f.keep[i] for i, x in enumerate(lines) if "ERROR" in x)
     assert is_critical_line("WRITE of size 1 at 0x602000062b14 thread T0")
     assert not is_critical_line("WRITE a file of size 1")
+
+
+def test_faulthandlers_dump_git_push_rejections_and_svn_revisions_stay(shipped_compressor):
+    from kompress.decision.guards import guard_line_indices, is_critical_line
+    from kompress.structure.units import line_spans
+
+    tests = [f"test_case_{i} (pkg.tests.test_mod.T.test_case_{i}) ... ok" for i in range(60)]
+    frames = [f'  File "/usr/lib/python3.11/unittest/{f}.py", line {100 + i} in {f}_run'
+              for i, f in enumerate(["suite", "case", "main", "runner"] * 3)]
+    text = "\n".join(tests + ["Fatal Python error: Segmentation fault", "",
+                              "Current thread 0x00007f63fb058b80 (most recent call first):"] + frames +
+                     ["", "Extension modules: simplejson._speedups (total: 1)", "Segmentation fault (core dumped)"]) + "\n"
+    hits = set(guard_line_indices(text, line_spans(text)[0]).tolist())
+    assert {59, 63} <= hits  # the test that was running, the innermost frame
+    out = shipped_compressor.compress(text).text
+    assert tests[-1] in out and frames[0] in out
+    assert is_critical_line(" ! [rejected]            main -> main (fetch first)")
+    assert is_critical_line(" ! [remote rejected]     v0.1 -> v0.1 (hook declined)")
+    svn = []
+    for r in range(1, 200):
+        svn.append(f"* Verified revision {r}.")
+        if r % 20 == 7:
+            svn += [f"* Error verifying revision {r}.", f"svnadmin: E160004: Corrupt node-revision '0.0.r{r}/4'"]
+    f = template_frame(svn)
+    assert all(f.keep[i] for i, x in enumerate(svn) if "Error verifying" in x)

@@ -91,8 +91,9 @@ ALERT = re.compile(
     # A linter's count of what it found in a file (csslint's ``There are 12 problems in x.css``).
     r"|\b\d+ problems?\b"
 )
-#: A place in a reported file: ``x.ts[12, 8]``, ``x.py:12``, ``x.c(12)``, ``at line 12``, a hunk's ``@@ -14``.
-REPORTED_PLACE = re.compile(r"[\w.-]\.[A-Za-z]\w{0,5}(?::\d+|\[\d+|\(\d+)|\bline \d+|@@ -\d+")
+#: A place in a reported file: ``x.ts[12, 8]``, ``x.py:12``, ``x.c(12)``, ``at line 12``, a hunk's
+#: ``@@ -14``, a repository's ``revision 88``.
+REPORTED_PLACE = re.compile(r"[\w.-]\.[A-Za-z]\w{0,5}(?::\d+|\[\d+|\(\d+)|\bline \d+|@@ -\d+|\brevision \d+")
 _MARKER_TEMPLATE_CHARS = 72
 _MARKER_GROUPS = 2
 #: Leading variable fields of a template (timestamps, pids): left out of markers.

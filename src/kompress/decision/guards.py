@@ -67,6 +67,7 @@ CRITICAL = re.compile(
   | ^[\ \t│├└─┬]*[✖✗✕×]\ \S         # a failure mark (ava, jest, vitest, node --test; pnpm's, in its tree)
   | \bUNMET\ (?:OPTIONAL\ )?DEPENDENCY\b | \bunmet\ peer\b | ^would\ reformat\   # npm ls's, pnpm's; black's verdict
   | \S::\S+\ RERUN\b                 # pytest-rerunfailures: a test that failed and ran again (a flake)
+  | ^[\ \t]*!\ \[(?:remote\ )?rejected\]   # git push's refused ref updates
   | \b(?:[Pp]arse|[Ss]yntax)\ error\b | \bbad\ (?:CRC|checksum)\b  # sqlite3's, bash's, PHP's; unzip's
   | \bexited\ with\ (?:code\ |status\ )?[1-9]\d*\b        # strace's "+++ exited with 1 +++", a runner's
   | \ =\ \d+(?:\.\d+)?\ s\ =\ [FE]$ | ^\ +\d+\)\ (?:Failure|Error):$  # minitest -v: a failed test; its report
@@ -74,6 +75,11 @@ CRITICAL = re.compile(
     """,
     re.VERBOSE,
 )
+
+
+#: Python's faulthandler: the line above ``Fatal Python error:``, a thread's first (innermost) frame.
+FAULTHANDLER = re.compile(r"^([^\n]*\S[^\n]*)\n(?:[^\n]*: )?Fatal Python error:|"
+                          r"^(?:Current thread|Thread) 0x[0-9a-fA-F]+ \(most recent call first\):\n(\s+File [^\n]+)", re.M)
 
 
 #: A compiler's warning at a file:line (gcc, clang), group 1 its message: the guard keeps the
@@ -465,6 +471,11 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
     if "Applying: " in text or "] " in text or "Rebasing (" in text:
         steps = list(GIT_STEP.finditer(text))
         hits += [m.start() for i, m in enumerate(steps) if m.group("bisect") or i >= len(steps) - 2]
+    if "Fatal Python error:" in text:
+        # faulthandler's dump: the line printed just before the crash (the test that was running)
+        # and each thread's innermost frame, listed first ("most recent call first").
+        for m in FAULTHANDLER.finditer(text):
+            hits += [m.start(m.lastindex)] if m.lastindex and m.group(m.lastindex) else []
     if "the lint level is defined here" in text:
         for m in LINT_LEVEL.finditer(text):
             hits += [m.start(), text.find("\n", m.start()) + 1, m.start(1)]
