@@ -629,3 +629,17 @@ def test_faulthandlers_dump_git_push_rejections_and_svn_revisions_stay(shipped_c
             svn += [f"* Error verifying revision {r}.", f"svnadmin: E160004: Corrupt node-revision '0.0.r{r}/4'"]
     f = template_frame(svn)
     assert all(f.keep[i] for i, x in enumerate(svn) if "Error verifying" in x)
+
+
+def test_test_mores_failed_test_and_its_compared_values_stay_in_any_domain():
+    from kompress.decision.guards import guard_line_indices
+    from kompress.structure.units import line_spans
+
+    lines = [f"t/{i:03d}_case.t ..... ok" for i in range(40)]
+    lines += ["t/010_pc_keysort.t .. ", "#   Failed test at t/010_pc_keysort.t line 19.",
+              "#          got: '{\"b\":2,\"a\":1}'", "#     expected: '{\"a\":1,\"b\":2}'",
+              "# Looks like you failed 1 test of 1.", "Dubious, test returned 1 (wstat 256, 0x100)"]
+    lines += [f"File {i}  stmt 90.{i}  bran 80.0  cond 75.0  sub 100.0" for i in range(30)]
+    text = "\n".join(lines) + "\n"
+    hits = set(guard_line_indices(text, line_spans(text)[0], "build").tolist())
+    assert {41, 42, 43} <= hits

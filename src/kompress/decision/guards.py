@@ -151,6 +151,9 @@ ASSERTION_DIFF = re.compile(r"^--- [Ee]xpected\b[^\n]*\n\+\+\+ [Aa]ctual\b", re.
 #: what differed. In a test run the guard keeps the first :data:`ASSERTION_VALUES` of them.
 ASSERTION_VALUE = re.compile(r"^[ \t]+(?:[Ee]xpected|[Gg]ot|[Aa]ctual|[Rr]eceived|left|right)[ \t]*:[ \t]*\S", re.M)
 ASSERTION_VALUES = 100
+#: Test::More's diagnostics (TAP, any output that runs ``prove`` or ``make test``): ``#   Failed
+#: test at t/x.t line 19.`` and the values compared under it, ``#          got: '...'``.
+TAP_DIAGNOSTIC = re.compile(r"^#[ \t]+(?:Failed test\b|(?:got|expected)[ \t]*:[ \t]*\S)", re.M)
 #: pytest's explanation of a failed assertion (its ``E`` lines: the exception, then what differed,
 #: ``{'range': '1<=x<32'} != {'range': '1<=x<=32'}``, ``+  where ...``): the first
 #: :data:`EXPLANATION_LINES` of each failure's block stay, within :data:`ASSERTION_VALUES` in all.
@@ -494,6 +497,8 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
         hits += [m.start() for m in CARET_LABEL.finditer(text)]
     if "uggestion" in text or "int:" in text or "you mean" in text or "you meant" in text:
         hits += [m.start() for m in SUGGESTION.finditer(text)]
+    if "# " in text:
+        hits += [m.start() for _, m in zip(range(ASSERTION_VALUES), TAP_DIAGNOSTIC.finditer(text))]
     if domain == "test":
         hits += [m.start() for _, m in zip(range(ASSERTION_VALUES), ASSERTION_VALUE.finditer(text))]
         if "\nE  " in text:
