@@ -215,3 +215,21 @@ def test_fusion_fits_and_lexical_match_counts():
     s = fused_scores(x, w)
     assert ((s > 0.5) == (y > 0)).mean() > 0.95
     assert np.array_equal(fused_scores(x, None), x[:, 0])  # no weights: the companion's mean alone
+
+
+def test_the_query_speed_is_timed_on_every_domain_not_the_first_long_outputs():
+    import sys
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from bench_query import speed_texts
+
+    cases = [SimpleNamespace(domain="json", text="{" + "x" * (2100 + i) + "}") for i in range(40)]
+    cases += [SimpleNamespace(domain=d, text=f"{d} " * (700 + i)) for d in ("log", "test") for i in range(3)]
+    cases += [SimpleNamespace(domain="diff", text="short")]
+    cases += [cases[-2]]  # the same output asked twice counts once
+    texts = speed_texts(cases)
+    assert sum(t.startswith("{") for t in texts) == 5
+    assert sum(t.startswith("log") for t in texts) == 3 and sum(t.startswith("test") for t in texts) == 3
+    assert "short" not in texts and len(set(texts)) == len(texts)
