@@ -730,6 +730,25 @@ def test_a_line_breaking_the_pattern_of_a_repetitive_output_stays():
     assert len(outliers(many)) == 0
 
 
+def test_a_listing_of_paths_with_a_status_keeps_the_few_that_say_something_else(shipped_compressor):
+    # bzip2 -tv: every path its own Drain template (a path leads the line), so the one-off
+    # template rule sees no pattern; the shape with the paths masked does.
+    folders = ["docs", "docs/opts", "docs/examples", "lib/vtls"]
+    names = [f"./{folders[i % 4]}/{chr(65 + i % 26)}{'x' * (i % 7)}-{i}.md.bz2:" for i in range(400)]
+    lines = [f"  {n:60s} ok" for n in names]
+    bad = {33: "file ends unexpectedly", 130: "data integrity (CRC) error in data", 377: "file ends unexpectedly"}
+    for i, why in bad.items():
+        lines[i] = f"  {names[i]:60s} {why}"
+    text = "\n".join(lines) + "\n"
+    kept = set(guard_line_indices(text, line_spans(text)[0], "tree").tolist())
+    assert set(bad) <= kept and len(kept) < 10
+    out = shipped_compressor.compress(text).text
+    assert all(lines[i] in out.splitlines() for i in bad)
+    # A status every line has is the texture: none of them stays for it.
+    same = "\n".join(f"  {n:60s} ok" for n in names) + "\n"
+    assert len(guard_line_indices(same, line_spans(same)[0], "tree")) == 0
+
+
 def test_a_nonzero_failure_count_as_a_label_is_critical():
     assert is_critical_line("    [junit] Tests run: 7, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.16 sec")
     assert is_critical_line("Tests run: 7, Failures: 0, Errors: 2, Skipped: 0")

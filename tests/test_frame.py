@@ -165,6 +165,16 @@ def test_alert_words_inside_names_do_not_alert():
     assert is_alert("[warning] X is bad") and is_alert("Build failed.")
 
 
+def test_a_checkers_words_for_what_it_found_wrong_alert():
+    # e2fsck, bzip2, fsck-like checkers name the problem without a level word.
+    assert is_alert("Inode 31 (/.readthedocs.yaml) has invalid mode (00).")
+    assert is_alert("Entry 'README' in /examples (114) has an incorrect filetype (was 1, should be 0).")
+    assert is_alert("  ./docs/a.md.bz2: file ends unexpectedly") and is_alert("checksum mismatch in block 7")
+    assert is_alert("cannot open shared object file") and is_alert("Unable to connect to the server")
+    assert not is_alert("Inode 19 ref count is 3, should be 1.")  # a style linter says "should be" of names
+    assert not is_alert("  ./docs/a.md.bz2: ok")
+
+
 def test_event_wordings_stay_values_collapse():
     # One Drain template ("node-<NUM> action start <NUM> <*>"), several events: each action's
     # first record stays; the same action on another node or at another time collapses.

@@ -225,6 +225,12 @@ OUTLIER_DOMAINS = frozenset({"text", "build", "tree"})
 OUTLIER_MIN_LINES = 100
 OUTLIER_REPEATED_SHARE = 0.5
 OUTLIER_MAX_SHARE = 0.15
+#: A line whose shape (its masked text with paths masked too) is shared by at most this share of
+#: the lines, where one shape is most of them, is an outlier as well (bzip2 -tv's 21 damaged
+#: archives among 1,071 ``ok``).
+OUTLIER_RARE_SHARE = 0.02
+#: A path or file name, for an outlier's shape.
+_PATHISH = re.compile(r"\S*/\S*|\b[\w-]+\.[A-Za-z]\w{0,5}\b:?")
 
 #: Findings of one rule kept whole by the guard (the first ones): a linter's report is a list of
 #: things to fix, each at its own place, so each finding line stays, up to this many per rule
@@ -560,12 +566,23 @@ def outlier_line_indices(lines: Sequence[str]) -> np.ndarray:
     nonblank = sum(1 for line in lines if line.strip())
     if nonblank < OUTLIER_MIN_LINES:
         return np.zeros(0, dtype=np.int64)
-    template = mine(lines).template
+    lt = mine(lines)
+    template = lt.template
     mined = template >= 0
     per = np.zeros(len(template), dtype=np.int64)
     per[mined] = np.bincount(template[mined])[template[mined]]
     once = mined & (per == 1)
-    if (per[mined] >= 3).mean() < OUTLIER_REPEATED_SHARE or once.sum() > OUTLIER_MAX_SHARE * mined.sum():
+    if (per[mined] >= 3).mean() >= OUTLIER_REPEATED_SHARE and once.sum() <= OUTLIER_MAX_SHARE * mined.sum():
+        return np.flatnonzero(once)
+    # Drain routes a line by its first tokens: a listing of paths with a status after each
+    # (``./docs/a.md.bz2: ok``) gives every line its own template. Its shape, with the paths
+    # masked, tells the few that say something else (``file ends unexpectedly``).
+    shape = [_PATHISH.sub("<P>", m) if m else "" for m in lt.masked]
+    counts = Counter(shape[i] for i in np.flatnonzero(mined))
+    if not counts or counts.most_common(1)[0][1] < OUTLIER_REPEATED_SHARE * mined.sum():
+        return np.zeros(0, dtype=np.int64)
+    once = mined & np.array([counts[sh] <= max(1.0, OUTLIER_RARE_SHARE * mined.sum()) for sh in shape])
+    if once.sum() > OUTLIER_MAX_SHARE * mined.sum():
         return np.zeros(0, dtype=np.int64)
     return np.flatnonzero(once)
 
