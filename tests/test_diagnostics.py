@@ -749,6 +749,29 @@ def test_a_listing_of_paths_with_a_status_keeps_the_few_that_say_something_else(
     assert len(guard_line_indices(same, line_spans(same)[0], "tree")) == 0
 
 
+def test_a_failures_own_lines_up_to_the_next_record_like_it_stay():
+    # tinytest: each result opens with "----- PASSED" or "----- FAILED"; a failure's call and diff
+    # lines are what it says went wrong.
+    rows: list[str] = []
+    for i in range(60):
+        mark = "FAILED[data]" if i in (20, 41) else "PASSED      "
+        rows += [f" ----- {mark}: test_hmac.R<{i}--{i}>", f" call| expect_true(identical(t{i}, current))"]
+        if i in (20, 41):
+            rows.append(" diff| Expected TRUE, got FALSE")
+    text = "\n".join(rows) + "\n"
+    got = set(detail_line_indices(text, line_spans(text)[0], "text").tolist())
+    fails = [k for k, r in enumerate(rows) if "FAILED" in r]
+    assert got == {f + 1 for f in fails} | {f + 2 for f in fails}
+    # Failures one after another have no lines of their own; a block longer than
+    # RECORD_BODY_LINES is not a record's (the next record like it is too far).
+    from kompress.decision.guards import RECORD_BODY_LINES
+
+    listed = "\n".join(f"FAILED tests/test_x.py::test_{i} - AssertionError" for i in range(5)) + "\n"
+    assert len(detail_line_indices(listed, line_spans(listed)[0], "test")) == 0
+    far = "\n".join(["FAILED case_1"] + [f"  step {i} done" for i in range(RECORD_BODY_LINES + 1)] + ["FAILED case_2"]) + "\n"
+    assert len(detail_line_indices(far, line_spans(far)[0], "text")) == 0
+
+
 def test_a_nonzero_failure_count_as_a_label_is_critical():
     assert is_critical_line("    [junit] Tests run: 7, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.16 sec")
     assert is_critical_line("Tests run: 7, Failures: 0, Errors: 2, Skipped: 0")

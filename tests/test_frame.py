@@ -188,6 +188,18 @@ def test_event_wordings_stay_values_collapse():
     assert f.repeat[1] and not f.keep[1]
 
 
+def test_a_result_code_named_as_such_makes_its_own_event():
+    # Apache at trace: one Drain template for every response; each status is another outcome.
+    head = "[Sat Dec 05 22:28:5{} 2026] [http:trace3] [pid 17422:tid 17422] http_filters.c(1146): [client 127.0.0.1:{}] "
+    statuses = [200] * 30 + [500] + [200] * 20 + [403, 404] + [200] * 10
+    lines = [head.format(i % 10, 48000 + i) + f"Response sent with status {s}" for i, s in enumerate(statuses)]
+    kept = [lines[i] for i in np.flatnonzero(template_frame(lines).keep)]
+    assert all(any(f"status {s}" in x for x in kept) for s in (200, 500, 403, 404))
+    assert event_fields("conn=1000 op=5 RESULT tag=105 err=32 qtime=0.000005")[-1] == "err=32"
+    assert event_fields("worker exited, exit_code: 2") == ("exit_code: 2",)
+    assert event_fields("status: 0.5 done") == () and event_fields("rc=12345 id") == ()
+
+
 def test_event_fields_split_programs_and_requests():
     assert event_fields("Dec  2 10:52:16 vm su[9212]: pam_limits(su:session): Could not set limit") == ("su",)
     assert event_fields("Dec  2 10:52:16 vm sudo: pam_limits(sudo:session): Could not set limit") == ("sudo",)

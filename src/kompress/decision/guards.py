@@ -17,7 +17,7 @@ import numpy as np
 from kompress.decision.mustkeep import has_polarity, must_keep_matches
 from kompress.structure.domains import DIFF_SUMMARY_LINE
 from kompress.structure.findings import LINT_FINDING, POINTER, lint_kind
-from kompress.structure.templates import mine
+from kompress.structure.templates import masked, mine
 from kompress.structure.units import LineView, indent_width, words_to_lines
 
 #: errno names (Linux's, as Python's ``errno.errorcode`` lists them, plus aliases and
@@ -269,6 +269,11 @@ RULE_LINE = re.compile(r"^[ \t]*([-=_~*#+])\1{9,}[ \t]*$", re.M)
 RECORD_STATUS = re.compile(r"^[ \t]+(?:FAILED|FAILURE|FAIL|ERROR|ERRORED)\b", re.M)
 RECORD_LINES = 4
 RECORD_BLOCKS = 200
+#: A critical line's own lines: those between it and the next line opening a record as it does
+#: (tinytest's ``----- FAILED[data]: test_hmac.R<65--65>``, then its ``call|`` and ``diff|``
+#: lines, then ``----- PASSED``), when at most this many; for the first RECORD_BODIES failures.
+RECORD_BODY_LINES = 4
+RECORD_BODIES = 50
 HEADING_LINES = 3
 
 
@@ -402,6 +407,22 @@ def detail_line_indices(text: str, line_starts: np.ndarray, domain: str | None =
         while i < min(n, k + 1 + RECORD_LINES) and lines[i].strip() and indent_width(lines[i]) == depth:
             out.append(i)
             i += 1
+    bodies, last = 0, -1
+    # (Not in a log: its frame knows its records, and a flood of one alert is one event.)
+    for m in _CRITICAL_IN_TEXT.finditer(text) if domain != "log" else ():
+        k = int(np.searchsorted(line_starts, m.start(), side="right")) - 1
+        if bodies >= RECORD_BODIES:
+            break
+        if k == last:
+            continue
+        last = k
+        opener = _opener(lines[k])
+        for j in range(k + 1, min(n, k + 2 + RECORD_BODY_LINES)):
+            if _opener(lines[j]) == opener and indent_width(lines[j]) == indent_width(lines[k]):
+                body = [i for i in range(k + 1, j) if lines[i].strip()]
+                out.extend(body)
+                bodies += bool(body)
+                break
     if intros and ("-----" in text or "=====" in text or "_____" in text):
         rules = np.searchsorted(line_starts, np.asarray([m.start() for m in RULE_LINE.finditer(text)], dtype=np.int64),
                                 side="right") - 1
@@ -412,6 +433,12 @@ def detail_line_indices(text: str, line_starts: np.ndarray, domain: str | None =
             if h >= 0:
                 out.extend(range(headings[h][0] + 1, headings[h][1]))
     return np.unique(np.asarray(out, dtype=np.int64))
+
+
+def _opener(line: str) -> str:
+    """How a line opens: its first token with variables masked (``-----``, ``<NUM>-<NUM>-<NUM>``, ``[ERROR]``)."""
+    toks = masked(line).split(maxsplit=1)
+    return toks[0] if toks else ""
 
 
 #: A program speaking amid its output: ``tar: Skipping to next header``, ``ls: cannot open ...``.

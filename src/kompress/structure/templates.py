@@ -269,6 +269,9 @@ _LEVEL = re.compile(r"(?<![\w-])(?:TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERR(?:OR
 _REQUEST = re.compile(r'"([A-Z]{3,8}) [^"\s]*(?: HTTP/[\d.]+)?" (\d{3})\b')
 #: An application's own request line (``GET /items?id=3 -> 200 in 2ms``): method, status if given.
 _APP_REQUEST = re.compile(r"(?<![\w\"])(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS) /[^\s\"]*(?:\s+(?:->|=>|-)?\s*([1-5]\d\d)\b)?")
+#: A result code named as such (``Response sent with status 500``, slapd's ``RESULT tag=105 err=32``,
+#: ``rc=-1``, ``exit_code: 2``): the request's outcome, not a value (``err=0`` and ``err=32`` are two events).
+_RESULT_CODE = re.compile(r"(?<![\w-])(?:[Ss]tatus(?:[ _]?[Cc]ode)?|err|errno|rc|ret|exit(?:_?code)?)(?:=|:? )(-?\d{1,3})(?![\w.])")
 #: A syslog (RFC 3164, journalctl short) header: the program that wrote the record.
 _SYSLOG_PROGRAM = re.compile(r"^(?:\w{3} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+) [^\s\[]\S* ([\w./@-]+?)(?:\[\d+\])?: ")
 
@@ -285,6 +288,8 @@ def event_fields(line: str) -> tuple[str, ...]:
     req = _REQUEST.search(line) or _APP_REQUEST.search(line, 0, 200)
     if req:
         fields += tuple(g for g in req.groups() if g)
+    elif (code := _RESULT_CODE.search(line)) is not None:
+        fields += (code.group(0),)
     prog = _SYSLOG_PROGRAM.match(line)
     if prog:
         fields += (prog.group(1),)
