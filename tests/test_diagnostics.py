@@ -772,6 +772,18 @@ def test_a_failures_own_lines_up_to_the_next_record_like_it_stay():
     assert len(detail_line_indices(far, line_spans(far)[0], "text")) == 0
 
 
+def test_a_heading_counting_problems_keeps_its_section():
+    lynis = ["  -[ Lynis 3.1.6 Results ]-", "", "  Warnings (2):", "  ----------------------------",
+             "  ! Found one or more vulnerable packages. [PKGS-7392] ", "      https://cisofy.com/lynis/controls/PKGS-7392/", "",
+             "  ! Couldn't find 2 responsive nameservers [NETW-2705] ", "      https://cisofy.com/lynis/controls/NETW-2705/", "",
+             "  Suggestions (3):", "  ----------------------------"]
+    lynis += [f"  * Install tool-{i} to harden the system [DEB-08{i}0] " for i in range(3)]
+    text = "\n".join(lynis) + "\n"
+    got = set(detail_line_indices(text, line_spans(text)[0], "text").tolist())
+    assert got == {4, 5, 7, 8}
+    assert len(detail_line_indices("Warnings (0):\n  nothing\n", line_spans("Warnings (0):\n  nothing\n")[0], "text")) == 0
+
+
 def test_a_nonzero_failure_count_as_a_label_is_critical():
     assert is_critical_line("    [junit] Tests run: 7, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.16 sec")
     assert is_critical_line("Tests run: 7, Failures: 0, Errors: 2, Skipped: 0")

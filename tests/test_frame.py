@@ -200,6 +200,23 @@ def test_a_result_code_named_as_such_makes_its_own_event():
     assert event_fields("status: 0.5 done") == () and event_fields("rc=12345 id") == ()
 
 
+def test_a_reports_few_failures_among_passes_each_stay_with_the_file_they_are_about():
+    # patch --dry-run --verbose: Drain makes one event of "Hunk #N succeeded at M." and
+    # "Hunk #N FAILED at M."; the failures are the findings, each with its file.
+    lines: list[str] = []
+    failed = {("requests/models.py", 10), ("requests/utils.py", 4)}
+    for f, n in [("requests/api.py", 12), ("requests/models.py", 14), ("requests/sessions.py", 9), ("requests/utils.py", 8)]:
+        lines += [f"checking file {f}", "Using Plan A..."]
+        lines += [f"Hunk #{h} {'FAILED' if (f, h) in failed else 'succeeded'} at {10 * h + 3}." for h in range(1, n + 1)]
+        if any(g == f for g, _ in failed):
+            lines.append("1 out of %d hunks FAILED" % n)
+    f = template_frame(lines)
+    kept = [lines[i] for i in np.flatnonzero(f.keep)]
+    assert "Hunk #10 FAILED at 103." in kept and "Hunk #4 FAILED at 43." in kept
+    assert "checking file requests/models.py" in kept and "checking file requests/utils.py" in kept
+    assert sum("succeeded" in x for x in kept) <= 4  # the passes still collapse
+
+
 def test_event_fields_split_programs_and_requests():
     assert event_fields("Dec  2 10:52:16 vm su[9212]: pam_limits(su:session): Could not set limit") == ("su",)
     assert event_fields("Dec  2 10:52:16 vm sudo: pam_limits(sudo:session): Could not set limit") == ("sudo",)

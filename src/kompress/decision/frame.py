@@ -98,6 +98,10 @@ ALERT = re.compile(
 #: A place in a reported file: ``x.ts[12, 8]``, ``x.py:12``, ``x.c(12)``, ``at line 12``, a hunk's
 #: ``@@ -14``, a repository's ``revision 88``.
 REPORTED_PLACE = re.compile(r"[\w.-]\.[A-Za-z]\w{0,5}(?::\d+|\[\d+|\(\d+)|\bline \d+|@@ -\d+|\brevision \d+")
+#: A file or path named on a line (``requests/models.py``, ``fragment:/products/4/1``, ``setup.cfg``).
+_PLACE_NAME = re.compile(r"[\w.-]*/[\w./-]*\w|\b[\w-]+\.(?:[a-z]{1,4}|[A-Z]{1,4})\b(?!\.\d)")
+#: Records looked at above an alert of a report for the file it is about.
+ALERT_PLACE_REACH = 30
 _MARKER_TEMPLATE_CHARS = 72
 _MARKER_GROUPS = 2
 #: Leading variable fields of a template (timestamps, pids): left out of markers.
@@ -177,13 +181,17 @@ def template_frame(lines: Sequence[str]) -> Frame:
     last: dict[int, int] = {}
     alert = np.zeros(len(event), bool)
     count: Counter[int] = Counter()
+    # Which records alert themselves: Drain may merge ``Hunk #3 succeeded at 81.`` and ``Hunk #10
+    # FAILED at 203.`` into one event, whose few failures are the findings, not its many passes.
+    rec_alert = [any(is_alert(lines[i]) for i in span) for span in spans]
+    alerts: Counter[int] = Counter()
     for r, k in enumerate(keys):
         e = event[k]
         first.setdefault(e, r)
         last[e] = r
         count[e] += 1
-        if not alert[e] and any(is_alert(lines[i]) for i in spans[r]):
-            alert[e] = True
+        alerts[e] += rec_alert[r]
+        alert[e] |= rec_alert[r]
     # An event worded differently (``denied execution of start.`` / ``of reload.``, ``action
     # start boot`` / ``halt``, another user) is another event: each wording's first record
     # stays, up to ALERT_VARIANTS per alerting event and EVENT_VARIANTS per other event; the
@@ -192,7 +200,6 @@ def template_frame(lines: Sequence[str]) -> Frame:
     # A tool's report: no record stamped with a time, none a JSON-lines logger's object. A
     # daemon's log (JUL's clock on the line above each WARNING, pino's epoch) repeats itself.
     report = not any(has_clock(lines[h]) or lines[h].lstrip().startswith("{") for h in heads)
-    count_all = Counter(event[k] for k in keys)
     variant: set[int] = set()
     wordings: dict[int, set[str]] = {}
     distinct: dict[int, set[str]] = {}  # a small alerting event's records' masked texts so far
@@ -208,14 +215,18 @@ def template_frame(lines: Sequence[str]) -> Frame:
         # 100 places, then a marker); a daemon's event, all of them when it has few.
         # A clocked log's alert of at most CLOCKED_ALERTS records (rclone's nine files missing
         # among 1,600 checked) is as many findings: each naming other values stays.
-        room = (len(distinct.get(e, ())) < TOOL_ALERTS) if report else count_all[e] <= CLOCKED_ALERTS
-        if alert[e] and room:
+        room = (len(distinct.get(e, ())) < TOOL_ALERTS) if report else alerts[e] <= CLOCKED_ALERTS
+        if rec_alert[r] and room:
             # A tool's few alerts of one kind that name other files or values are each news (a
             # build's warnings, one per page); the same alert again (other numbers only) is a
             # repeat, and so is a daemon's clocked record of it with other values (a request id).
             # (A place in the reported file is news though masked: tslint's ``main.ts[932, 9]``
             # and ``[1370, 28]``, csslint's ``at line 33``, are two places to fix.)
-            text = "\n".join(lt.masked[i] + " @" + " ".join(REPORTED_PLACE.findall(lines[i])) for i in spans[r])
+            # In a tool's report, a few records of one alert are as many findings even when only
+            # numbers tell them apart (patch's ``Hunk #10 FAILED at 203.`` and ``#20 ... at 542.``).
+            exact = report and alerts[e] <= CLOCKED_ALERTS
+            text = "\n".join((lines[i] if exact else lt.masked[i]) + " @" + " ".join(REPORTED_PLACE.findall(lines[i]))
+                             for i in spans[r])
             if text not in distinct.setdefault(e, set()):
                 distinct[e].add(text)
                 few.add(r)
@@ -235,9 +246,29 @@ def template_frame(lines: Sequence[str]) -> Frame:
                 f.repeat[span[:2]] = False
         if count[e] > 1:
             f.group[span] = e
+    if report:
+        _alert_places(lines, heads, spans, rec_alert, f)
     f.unit_start[heads] = True
     f.labels = [(("line", "lines"), f'like "{_short(lt.texts[k[0]])}"') for k in event]
     return f
+
+
+def _alert_places(lines: Sequence[str], heads: np.ndarray, spans: list[np.ndarray], alerting: list[bool], f: Frame) -> None:
+    """A kept alert of a tool's report that names no file brings the nearest record above it
+    naming one (:data:`ALERT_PLACE_REACH` records at most): the file it is about (patch's
+    ``checking file requests/models.py`` above ``Hunk #10 FAILED at 203.``, memcached's
+    ``<23 set fragment:/products/4/1 0 600 900000`` above ``>23 SERVER_ERROR object too large``)."""
+    for r, span in enumerate(spans):
+        if not alerting[r] or not f.keep[span[0]] or any(_PLACE_NAME.search(lines[i]) for i in span):
+            continue
+        for q in range(r - 1, max(-1, r - 1 - ALERT_PLACE_REACH), -1):
+            h = int(heads[q])
+            if alerting[q]:
+                break  # another alert's place is its own
+            if _PLACE_NAME.search(lines[h]):
+                f.keep[h] = True
+                f.repeat[h] = False
+                break
 
 
 def run_frame(lines: Sequence[str]) -> Frame | None:

@@ -275,6 +275,13 @@ RECORD_BLOCKS = 200
 RECORD_BODY_LINES = 4
 RECORD_BODIES = 50
 HEADING_LINES = 3
+#: A heading that counts the problems under it (lynis's ``Warnings (3):``, ``2 errors found:``):
+#: its section's lines stay, :data:`PROBLEM_SECTION_LINES` at most, to the next heading.
+PROBLEM_HEADING = re.compile(
+    r"^[ \t]*(?:(?:[Ww]arnings?|[Ee]rrors?|[Ff]ailures?|[Pp]roblems?|[Ii]ssues?|[Vv]ulnerabilities|[Vv]iolations?"
+    r"|WARNINGS?|ERRORS?|FAILURES?|PROBLEMS?)[ \t]*\([ \t]*[1-9]\d*[ \t]*\)"
+    r"|[1-9]\d* (?:warnings?|errors?|failures?|problems?|issues?|vulnerabilities|violations?)(?: found)?)[ \t]*:[ \t]*$", re.M)
+PROBLEM_SECTION_LINES = 40
 
 
 #: A hunk's header with its line counts (``@@ -62,7 +62,7 @@``; a count left out is 1).
@@ -423,6 +430,17 @@ def detail_line_indices(text: str, line_starts: np.ndarray, domain: str | None =
                 out.extend(body)
                 bodies += bool(body)
                 break
+    for m in PROBLEM_HEADING.finditer(text):
+        k = int(np.searchsorted(line_starts, m.start(), side="right")) - 1
+        depth, taken = indent_width(lines[k]), 0
+        for i in range(k + 1, n):
+            line = lines[i]
+            if not line.strip() or RULE_LINE.match(line):
+                continue
+            if taken >= PROBLEM_SECTION_LINES or (indent_width(line) <= depth and line.rstrip().endswith(":")):
+                break  # the next section's heading
+            out.append(i)
+            taken += 1
     if intros and ("-----" in text or "=====" in text or "_____" in text):
         rules = np.searchsorted(line_starts, np.asarray([m.start() for m in RULE_LINE.finditer(text)], dtype=np.int64),
                                 side="right") - 1
