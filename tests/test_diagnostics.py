@@ -489,6 +489,24 @@ def test_a_prose_fragment_goes_with_its_sentence_or_stays_whole_with_its_value(s
     assert lines[1] in out  # a value in it stays, read in its whole line (no "9508" alone)
 
 
+def test_a_negated_sentence_is_never_cut_inside(shipped_compressor):
+    # cmake's "Could not find a package configuration file ..." cut to "Could not package provided".
+    from kompress.scoring.scores import WordScores
+    from kompress.structure.units import word_spans
+
+    neg = "  Could not find a package configuration file provided by the libwebsockets project here"
+    calm = [f"Everyone on the team {w} that the dashboards looked calm for the whole afternoon."
+            for w in ("agreed", "said", "felt", "knew", "hoped", "saw")]
+    lines = calm[:3] + [neg] + calm[3:]
+    text = "\n".join(lines) + "\n"
+    starts, ends = word_spans(text)
+    words = [text[a:b] for a, b in zip(starts, ends)]
+    scores = np.array([1.0 if w in ("Could", "package", "provided") else 0.0 for w in words], dtype=np.float32)
+    ws = WordScores(starts, ends, scores, np.ones(len(starts), dtype=np.int64))
+    out = shipped_compressor.decide(text, ws, "text", granularity="word", threshold=0.5).text.split("\n")
+    assert neg in out and not any(ln.strip().startswith("Could not package") for ln in out)
+
+
 def test_the_first_line_of_a_report_stays_what_ran_or_the_verdict_printed_first(shipped_compressor):
     # check-jsonschema prints its verdict first, then the errors; the tail cannot hold it.
     report = "\n".join(["", "Schema validation errors were encountered."]

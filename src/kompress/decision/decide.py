@@ -127,8 +127,14 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             # license ID was not found ...", "9508") it stays whole, the reason it stayed read
             # in its sentence; any other fragment goes with its sentence.
             fragment_must = np.bincount(w_line, weights=(keep & must).astype(np.float64), minlength=len(l_starts))
-            for li in np.flatnonzero(~structured & (kept_n > 0) & (kept_n <= 2)):
-                if fragment_must[li] == 0 and not has_polarity(lines_text[li]):
+            for li in np.flatnonzero(~structured & (kept_n > 0)):
+                # A sentence with a negation or a failure word is kept whole too: cut, it can say
+                # the opposite (cmake's "Could not find a package configuration file provided by
+                # "libwebsockets"" became "Could not package provided").
+                polar = has_polarity(lines_text[li])
+                if kept_n[li] > 2 and not polar:
+                    continue
+                if fragment_must[li] == 0 and not polar:
                     kept_n[li] = 0
                 whole[li] = True
             keep = np.where(whole[w_line], (kept_n > 0)[w_line], keep)
