@@ -385,11 +385,14 @@ def detail_line_indices(text: str, line_starts: np.ndarray, domain: str | None =
     # A critical line that opens more brackets than it closes and ends open (EUnit's
     # ``**error:{assertEqual,[{module,m},`` over the expected and actual values) goes on to where
     # they close: a blank line or DETAIL_LINES lines at most.
+    # The line of each critical match, in order, found once: the open-bracket rule here and the
+    # record-body rule below both read them.
+    critical_at = (np.searchsorted(line_starts, np.asarray([m.start() for m in _CRITICAL_IN_TEXT.finditer(text)],
+                                                           dtype=np.int64), side="right") - 1).tolist()
     opened = 0
-    for m in _CRITICAL_IN_TEXT.finditer(text):
+    for k in critical_at:
         if opened >= DETAIL_BLOCKS:
             break
-        k = int(np.searchsorted(line_starts, m.start(), side="right")) - 1
         depth = _bracket_depth(lines[k])
         if depth <= 0 or not lines[k].rstrip().endswith(("(", "[", "{", ",")) or (out and out[-1] >= k):
             continue  # (a term going on: the line ends open, not a log record's stray bracket)
@@ -414,15 +417,12 @@ def detail_line_indices(text: str, line_starts: np.ndarray, domain: str | None =
         while i < min(n, k + 1 + RECORD_LINES) and lines[i].strip() and indent_width(lines[i]) == depth:
             out.append(i)
             i += 1
-    bodies, last = 0, -1
-    # (Not in a log: its frame knows its records, and a flood of one alert is one event.)
-    for m in _CRITICAL_IN_TEXT.finditer(text) if domain != "log" else ():
-        k = int(np.searchsorted(line_starts, m.start(), side="right")) - 1
+    # A critical line's own lines (not in a log: its frame knows its records, and a flood of one
+    # alert is one event).
+    bodies = 0
+    for k in dict.fromkeys(critical_at) if domain != "log" else ():
         if bodies >= RECORD_BODIES:
             break
-        if k == last:
-            continue
-        last = k
         opener = _opener(lines[k])
         for j in range(k + 1, min(n, k + 2 + RECORD_BODY_LINES)):
             if _opener(lines[j]) == opener and indent_width(lines[j]) == indent_width(lines[k]):
@@ -626,7 +626,8 @@ def outlier_line_indices(lines: Sequence[str]) -> np.ndarray:
     counts = Counter(shape[i] for i in np.flatnonzero(mined))
     if not counts or counts.most_common(1)[0][1] < OUTLIER_REPEATED_SHARE * mined.sum():
         return np.zeros(0, dtype=np.int64)
-    once = mined & np.array([counts[sh] <= max(1.0, OUTLIER_RARE_SHARE * mined.sum()) for sh in shape])
+    rare = max(1.0, OUTLIER_RARE_SHARE * mined.sum())
+    once = mined & np.array([counts[sh] <= rare for sh in shape])
     if once.sum() > OUTLIER_MAX_SHARE * mined.sum():
         return np.zeros(0, dtype=np.int64)
     return np.flatnonzero(once)
