@@ -243,6 +243,29 @@ def test_json_array_keeps_first_and_deviating_items(shipped_compressor):
     assert words_out / words_in < 0.35
 
 
+def test_json_findings_each_stay_and_records_collapse(shipped_compressor):
+    # A linter's --json report: every diagnostic is a place to fix (ruff, pyright, markdownlint).
+    diags = [{"code": f"F{800 + i}", "filename": f"pkg/mod{i}.py", "location": {"row": 10 + i, "column": 1},
+              "message": f"Name `thing{i}` shadows a builtin", "severity": "error", "url": None} for i in range(40)]
+    text = json.dumps(diags, indent=2) + "\n"
+    r = shipped_compressor.compress(text, domain="json")
+    _check_faithful(text, r.text)
+    assert all(f"Name `thing{i}` shadows a builtin" in r.text for i in range(40))
+    # Rated below a problem ("info" log events) the same items are records: they collapse.
+    for d in diags:
+        d["severity"] = "info"
+    text = json.dumps(diags, indent=2) + "\n"
+    r = shipped_compressor.compress(text, domain="json")
+    _check_faithful(text, r.text)
+    assert sum(f"Name `thing{i}` shadows a builtin" in r.text for i in range(40)) < 10
+    # A rule named is a finding whatever its severity (eslint's numeric one).
+    lint = [{"ruleId": "no-unused-vars", "severity": 2, "message": f"'v{i}' is defined but never used.", "line": i}
+            for i in range(30)]
+    text = json.dumps(lint, indent=2) + "\n"
+    r = shipped_compressor.compress(text, domain="json")
+    assert all(f"'v{i}' is defined but never used." in r.text for i in range(30))
+
+
 def test_json_items_of_one_path_pool_across_arrays():
     # Three reservations of three instances: no array reaches four items, the path does.
     res = []

@@ -66,6 +66,11 @@ JSON_KEEP_FIRST = 2
 #: Words from which a line of a kept JSON item is free text the frame does not force, and from
 #: which a line that is one key's string value (a package's description, a README) collapses.
 JSON_LONG_VALUE_WORDS = 40
+#: A JSON item is a finding (a linter's or type checker's diagnostic in its ``--json`` mode: ruff,
+#: pyright, markdownlint) when it names a rule or rates itself a problem: each such item is a
+#: place to fix, like a report's alerts, not a record repeated; the first :data:`TOOL_ALERTS` stay.
+_JSON_RULE_KEY = re.compile(r"(?i)^(?:rule|rule[ _-]?(?:id|names?)|check[ _-]?id|test[ _-]?id)$")
+_JSON_SEVERITY = re.compile(r"(?i)^(?:errors?|warnings?|warn|fatal|critical|high|medium|major|blocker)$")
 #: Entries per folder and extension kept before collapsing the rest.
 LISTING_KEEP_FIRST = 2
 #: A listing of at most this many entries stays whole: each entry is a path an agent may open
@@ -463,14 +468,17 @@ def json_frame(text: str, line_starts: np.ndarray, line_ends: np.ndarray) -> Fra
         f.labels.append((("item", "items"), "with keys " + ", ".join(keys[:8]) + (", ..." if len(keys) > 8 else "")))
         seen_pairs: set[tuple[str, str]] = set()
         seen_keys: set[tuple[str, ...]] = set()
+        findings = 0
         for k, ((la, lb), sig) in enumerate(zip(spans, sigs)):
+            finding = sig is not None and _is_finding(text[objs[k][0]:objs[k][1]])
+            findings += finding
             rows = np.arange(la, lb + 1)
             keyset = None if sig is None else tuple(x for x, _ in sig)
             new = sig is None or not seen_pairs.issuperset(sig) or keyset not in seen_keys
             if sig is not None:
                 seen_pairs.update(sig)
                 seen_keys.add(keyset)
-            if k < JSON_KEEP_FIRST or new:
+            if k < JSON_KEEP_FIRST or new or (finding and findings <= TOOL_ALERTS):
                 # A long free-text line is content, not structure: the model weighs it like any
                 # other line (one key's long string value: see below).
                 f.keep[rows] = [len(text[line_starts[r]:line_ends[r]].split()) <= JSON_LONG_VALUE_WORDS for r in rows]
@@ -521,6 +529,13 @@ def _free_text_values(f: Frame, text: str, line_starts: np.ndarray, line_ends: n
         f.repeat[r] = True
         f.group[r] = keys[pair.group(1)]
         f.unit_start[r] = True
+
+
+def _is_finding(item: str) -> bool:
+    """A JSON object that names a rule or rates itself a problem (see :data:`_JSON_RULE_KEY`)."""
+    obj = json_object(item) or {}
+    return any(_JSON_RULE_KEY.match(k) or (FINDING_COLUMN.match(k) and isinstance(v, str) and _JSON_SEVERITY.match(v))
+               for k, v in obj.items())
 
 
 def _first_line(value: str) -> str:
