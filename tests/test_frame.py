@@ -6,7 +6,7 @@ import re
 import numpy as np
 
 from kompress import MARKER_RE
-from kompress.decision.frame import (ALERT_VARIANTS, CLOCKED_ALERTS, EVENT_VARIANTS, TOOL_ALERTS, describe_run, is_alert, json_frame,
+from kompress.decision.frame import (ALERT_VARIANTS, CLOCKED_ALERTS, EVENT_VARIANTS, FEW_ALERTS, TOOL_ALERTS, describe_run, is_alert, json_frame,
                                      listing_frame, template_frame)
 from kompress.structure.templates import event_fields, mine, records
 
@@ -99,6 +99,9 @@ def test_json_lines_records_are_events_by_message_level_and_keys(shipped_compres
 
 def test_alert_template_keeps_first_and_last_record():
     lines = _log().splitlines()
+    # More records of one alert than FEW_ALERTS, other numbers only: a repeated alert.
+    for k in range(FEW_ALERTS):
+        lines.insert(20 + k, f"2024-05-01 10:00:{20 + k:02d} ERROR [db] connection refused host=10.0.1.{k} port=5432")
     f = template_frame(lines)
     errors = [i for i, x in enumerate(lines) if "connection refused" in x]
     assert f.keep[errors[0]] and f.keep[errors[-1]] and not f.keep[errors[1]] and f.repeat[errors[1]]
@@ -123,6 +126,31 @@ def test_alert_wordings_stay_numbers_collapse():
     flood = [f"2026-12-02 10:00:{i:02d} WARNING large package installed_kb={900 + i} package=pkg{i}"
              for i in range(CLOCKED_ALERTS + 4)]
     assert template_frame(flood).keep.tolist() == [True] + [False] * (CLOCKED_ALERTS + 2) + [True]
+
+
+def test_a_daemons_few_alerts_stay_though_only_numbers_differ():
+    # nginx rejecting three requests: each record is a rejected request, not a repeat.
+    def log(n: int) -> list[str]:
+        out = []
+        for i in range(40):
+            out.append(f"2026/12/06 00:05:{i:02d} [notice] 31#31: *{i} reading request {i}")
+            if i % 5 == 2 and len(out) < 400 and sum("limiting" in x for x in out) < n:
+                out.append(f"2026/12/06 00:05:{i:02d} [error] 31#31: *{i} limiting requests, excess: 1.{900 + i} "
+                           f'by zone "search", request: "GET /search?q=swap+{i} HTTP/1.1"')
+        return out
+    lines = log(FEW_ALERTS)
+    f = template_frame(lines)
+    assert all(f.keep[i] for i, x in enumerate(lines) if "limiting" in x)
+    lines = log(FEW_ALERTS + 3)  # more: the first and the last stand for the same alert again
+    f = template_frame(lines)
+    assert sum(f.keep[i] for i, x in enumerate(lines) if "limiting" in x) == 2
+
+
+def test_a_resolvers_failed_answers_alert():
+    assert is_alert("Dec 06 00:08:19 unbound[12700:0] info: 127.0.0.1 pypi.orgg. A IN SERVFAIL 0.000288 0 38")
+    assert is_alert(";; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 4242")
+    assert is_alert("info: 127.0.0.2 null TYPE0 CLASS0 REFUSED 0.000000 1 12")
+    assert not is_alert("info: 127.0.0.1 pypi.org. A IN NOERROR 0.000288 0 38")
 
 
 def test_alert_wordings_are_bounded():

@@ -50,6 +50,10 @@ ALERT_VARIANTS = 8
 #: Records of an alerting event in a clocked log up to which each naming other values stays (a
 #: daemon's flood of one alert collapses to its wordings, first and last).
 CLOCKED_ALERTS = 16
+#: Records of an alerting event up to which each stays though only numbers tell them apart, in a
+#: daemon's clocked log too: nginx's three ``limiting requests, excess: 1.936 by zone "search"``,
+#: each a rejected request.
+FEW_ALERTS = 4
 #: Records of an alerting event without a clock time (a tool's report, not a daemon's log) of which
 #: each naming other values stays: typedoc's ninety ``X, defined in Y, does not have any
 #: documentation`` are ninety places to fix, not one event repeated. Past the first this many
@@ -89,6 +93,8 @@ ALERT = re.compile(
     # mode``, ``ref count is 3, should be 1``; bzip2's ``file ends unexpectedly``).
     r"|[Ii]nvalid|[Ii]ncorrect|[Cc]orrupt(?:ed|ion)?|[Mm]ismatch(?:ed|es)?|[Uu]nexpected(?:ly)?|[Dd]amaged|[Bb]roken"
     r"|[Cc]annot|[Uu]nable to"
+    # A resolver's failed answers (unbound's, dig's ``status: NXDOMAIN``), not level words but the verdict.
+    r"|REFUSED|SERVFAIL|NXDOMAIN"
     r")\b(?![-/@]\w|\.[a-z])"  # (Zig's ``error.TestExpectedEqual`` is one)
     r"|\b[A-Za-z]+(?:Error|Exception)\b"  # a class name, dotted or not (java.io.IOException)
     r"|<(?:err|error|crit|alert|emerg|warn(?:ing)?)>|^[EWF]\d{4}\b|^[EWF] |\[[EWF]\]| [EWF]/"
@@ -229,7 +235,7 @@ def template_frame(lines: Sequence[str]) -> Frame:
             # and ``[1370, 28]``, csslint's ``at line 33``, are two places to fix.)
             # In a tool's report, a few records of one alert are as many findings even when only
             # numbers tell them apart (patch's ``Hunk #10 FAILED at 203.`` and ``#20 ... at 542.``).
-            exact = report and alerts[e] <= CLOCKED_ALERTS
+            exact = (report and alerts[e] <= CLOCKED_ALERTS) or alerts[e] <= FEW_ALERTS
             text = "\n".join((lines[i] if exact else lt.masked[i]) + " @" + " ".join(REPORTED_PLACE.findall(lines[i]))
                              for i in spans[r])
             if text not in distinct.setdefault(e, set()):
