@@ -294,6 +294,29 @@ def test_json_findings_each_stay_and_records_collapse(shipped_compressor):
     assert all(f"'v{i}' is defined but never used." in r.text for i in range(30))
 
 
+def test_json_findings_by_type_by_their_array_and_with_their_locations(shipped_compressor):
+    # pylint's json2: a message rated "error" by its type is a finding, a "convention" a record.
+    msgs = [{"type": "error" if i % 10 == 3 else "convention", "symbol": f"sym-{i}", "message": f"text number {i}",
+             "path": f"pkg/m{i}.py", "line": i} for i in range(60)]
+    text = json.dumps({"messages": msgs}, indent=2) + "\n"
+    r = shipped_compressor.compress(text, domain="json")
+    _check_faithful(text, r.text)
+    assert all(f'"symbol": "sym-{i}"' in r.text for i in range(3, 60, 10))
+    assert sum(f'"symbol": "sym-{i}"' in r.text for i in range(60) if i % 10 != 3) < 12
+    # mocha's json reporter: the items of its "failures" array are findings whatever their keys.
+    tests = [{"title": f"case {i}", "fullTitle": f"suite case {i}", "duration": i} for i in range(30)]
+    text = json.dumps({"stats": {"failures": 4}, "passes": tests[4:], "failures": tests[:4]}, indent=2) + "\n"
+    r = shipped_compressor.compress(text, domain="json")
+    assert all(f'"fullTitle": "suite case {i}"' in r.text for i in range(4))
+    # SARIF: a result names its rule; its one location in a nested array is its own, not a repeat.
+    results = [{"ruleId": "no-verify", "message": {"text": "TLS verification disabled"},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": f"src/mod{i}.py"},
+                                                    "region": {"startLine": 10 + i}}}]} for i in range(12)]
+    text = json.dumps({"runs": [{"results": results}]}, indent=2) + "\n"
+    r = shipped_compressor.compress(text, domain="json")
+    assert all(f'"uri": "src/mod{i}.py"' in r.text for i in range(12))
+
+
 def test_json_items_of_one_path_pool_across_arrays():
     # Three reservations of three instances: no array reaches four items, the path does.
     res = []

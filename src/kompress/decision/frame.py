@@ -75,6 +75,9 @@ JSON_LONG_VALUE_WORDS = 40
 #: place to fix, like a report's alerts, not a record repeated; the first :data:`TOOL_ALERTS` stay.
 _JSON_RULE_KEY = re.compile(r"(?i)^(?:rule|rule[ _-]?(?:id|names?)|check[ _-]?id|test[ _-]?id)$")
 _JSON_SEVERITY = re.compile(r"(?i)^(?:errors?|warnings?|warn|fatal|critical|high|medium|major|blocker)$")
+#: An array held by a key naming problems (mocha's ``"failures": [...]``, ``"errors"``,
+#: ``"violations"``): each item is a finding whatever its keys.
+_JSON_PROBLEM_ARRAY = re.compile(r'(?i)\."(?:errors?|failures?|failed|violations?|issues?|problems?|diagnostics?|findings?|warnings?)"$')
 #: Entries per folder and extension kept before collapsing the rest.
 LISTING_KEEP_FIRST = 2
 #: A listing of at most this many entries stays whole: each entry is a path an agent may open
@@ -450,6 +453,7 @@ def json_frame(text: str, line_starts: np.ndarray, line_ends: np.ndarray) -> Fra
             mixed.add(path)  # an array of objects and other values is not a list of records
         pools.setdefault(path, []).extend(objs)
     found = False
+    found_rows = np.zeros(n, dtype=bool)  # lines of the finding items kept
     # Outer paths first: items inside a collapsed item go with it.
     for path in sorted(pools, key=lambda p: (p.count("[]") + p.count("."), p)):
         if path in mixed:
@@ -475,9 +479,14 @@ def json_frame(text: str, line_starts: np.ndarray, line_ends: np.ndarray) -> Fra
         seen_pairs: set[tuple[str, str]] = set()
         seen_keys: set[tuple[str, ...]] = set()
         findings = 0
+        problems = _JSON_PROBLEM_ARRAY.search(path) is not None
         for k, ((la, lb), sig) in enumerate(zip(spans, sigs)):
-            finding = sig is not None and _is_finding(text[objs[k][0]:objs[k][1]])
+            if found_rows[la]:
+                continue  # inside a finding kept whole: its locations are its own, not repeats
+            finding = sig is not None and (problems or _is_finding(text[objs[k][0]:objs[k][1]]))
             findings += finding
+            if finding and findings <= TOOL_ALERTS:
+                found_rows[la:lb + 1] = True
             rows = np.arange(la, lb + 1)
             keyset = None if sig is None else tuple(x for x, _ in sig)
             new = sig is None or not seen_pairs.issuperset(sig) or keyset not in seen_keys
@@ -540,8 +549,12 @@ def _free_text_values(f: Frame, text: str, line_starts: np.ndarray, line_ends: n
 def _is_finding(item: str) -> bool:
     """A JSON object that names a rule or rates itself a problem (see :data:`_JSON_RULE_KEY`)."""
     obj = json_object(item) or {}
-    return any(_JSON_RULE_KEY.match(k) or (FINDING_COLUMN.match(k) and isinstance(v, str) and _JSON_SEVERITY.match(v))
-               for k, v in obj.items())
+    if any(_JSON_RULE_KEY.match(k) for k in obj):
+        return True
+    # A message rated a problem by any key of its own (pylint's ``"type": "error"``; its
+    # ``"convention"`` messages are records).
+    return any(FINDING_COLUMN.match(k) for k in obj) and any(isinstance(v, str) and _JSON_SEVERITY.match(v)
+                                                             for v in obj.values())
 
 
 def _first_line(value: str) -> str:
