@@ -808,6 +808,14 @@ def test_a_nonzero_failure_count_as_a_label_is_critical():
     assert not is_critical_line("    [junit] Tests run: 7, Failures: 0, Errors: 0, Skipped: 0, Time elapsed: 0.16 sec")
 
 
+def test_a_metric_gone_to_nan_is_critical():
+    # A failed fit (GridSearchCV verbose=3) and a diverged training loss: the run's failure, amid progress.
+    assert is_critical_line("[CV 1/5] END ..................C=0, kernel=linear;, score=nan total time=   0.0s")
+    assert is_critical_line("Iteration 14, loss = nan")
+    assert not is_critical_line("[CV 1/5] END ......C=1, gamma=0.001, kernel=rbf;, score=0.994 total time=   0.0s")
+    assert not is_critical_line("const id = nanoid(); banana=nano")
+
+
 def test_a_diagnostic_with_a_column_is_no_grep_hit():
     staticcheck = "\n".join(f"apic.go:{29 + i}:6: func yaml_f{i} is unused (U1000)" for i in range(30)) + "\n"
     assert detect(staticcheck) != "grep"

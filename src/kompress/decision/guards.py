@@ -69,6 +69,7 @@ CRITICAL = re.compile(
   | \S::\S+\ RERUN\b                 # pytest-rerunfailures: a test that failed and ran again (a flake)
   | ^[\ \t]*!\ \[(?:remote\ )?rejected\]   # git push's refused ref updates
   | \b(?:[Pp]arse|[Ss]yntax)\ error\b | \bbad\ (?:CRC|checksum)\b  # sqlite3's, bash's, PHP's; unzip's
+  | [=:]\ ?(?:nan|NaN)\b                  # a metric gone to NaN: a failed fit's score=nan, a diverged loss: nan
   | \bexited\ with\ (?:code\ |status\ )?[1-9]\d*\b        # strace's "+++ exited with 1 +++", a runner's
   | \ =\ \d+(?:\.\d+)?\ s\ =\ [FE]$ | ^\ +\d+\)\ (?:Failure|Error):$  # minitest -v: a failed test; its report
   | ^rspec\ \S+\ \#\ \S              # rspec's rerun line of a failed example
