@@ -146,6 +146,15 @@ def test_a_daemons_few_alerts_stay_though_only_numbers_differ():
     assert sum(f.keep[i] for i, x in enumerate(lines) if "limiting" in x) == 2
 
 
+def test_an_access_logs_server_errors_alert_with_or_without_http_in_the_protocol():
+    # hypercorn prints the protocol as ``1.1``: its 500s are still failed requests, their own event.
+    line = ('[2026-12-06 00:40:37 +0000] [31943] [INFO] 127.0.0.1:33100 - - [06/Dec/2026:00:40:37 +0000] '
+            '"GET /6/update 1.1" {} 265 "-" "python-requests/2.34.2"')
+    assert is_alert(line.format(500)) and not is_alert(line.format(200))
+    assert event_fields(line.format(500)) != event_fields(line.format(200))
+    assert not is_alert('it said "version 2" 500 times')
+
+
 def test_a_resolvers_failed_answers_alert():
     assert is_alert("Dec 06 00:08:19 unbound[12700:0] info: 127.0.0.1 pypi.orgg. A IN SERVFAIL 0.000288 0 38")
     assert is_alert(";; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 4242")

@@ -103,9 +103,10 @@ ALERT = re.compile(
     r"|<(?:err|error|crit|alert|emerg|warn(?:ing)?)>|^[EWF]\d{4}\b|^[EWF] |\[[EWF]\]| [EWF]/"
     # JSON-lines loggers' numeric levels (pino, bunyan: 40 warn, 50 error, 60 fatal).
     r'|"(?:level|lvl)":\s*[456]0\b'
-    # An access log's server errors (HTTP 5xx after the request); a client's failed response
+    # An access log's server errors (HTTP 5xx after the request, ``HTTP/`` or not: hypercorn's
+    # ``"GET /6/update 1.1" 500``); a client's failed response
     # (siege's, curl's, httpie's ``HTTP/1.1 404``: what it asked for is not there).
-    r'|HTTP/[\d.]+" 5\d\d\b|HTTP/[\d.]+ [45]\d\d\b'
+    r'|HTTP/[\d.]+" 5\d\d\b|"[A-Z]{3,8} [^"\n]*" 5\d\d\b|HTTP/[\d.]+ [45]\d\d\b'
     # A linter's count of what it found in a file (csslint's ``There are 12 problems in x.css``).
     r"|\b\d+ problems?\b"
 )

@@ -265,8 +265,9 @@ def json_record_event(line: str) -> tuple[str, str, str] | None:
 #: A level word near a record's start, in any convention (``INFO``, ``warn:``, ``[error]``).
 _LEVEL = re.compile(r"(?<![\w-])(?:TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERR(?:OR)?|CRIT(?:ICAL)?|FATAL|SEVERE"
                     r"|PANIC|EMERG|ALERT)(?![\w-])", re.I)
-#: An HTTP request in an access log line (nginx, Apache, uvicorn, gunicorn): method, status.
-_REQUEST = re.compile(r'"([A-Z]{3,8}) [^"\s]*(?: HTTP/[\d.]+)?" (\d{3})\b')
+#: An HTTP request in an access log line (nginx, Apache, uvicorn, gunicorn; hypercorn's protocol
+#: without ``HTTP/``: ``"GET /6/update 1.1" 500``): method, status.
+_REQUEST = re.compile(r'"([A-Z]{3,8}) [^"\s]*(?: (?:HTTP/)?\d(?:\.\d)?)?" (\d{3})\b')
 #: An application's own request line (``GET /items?id=3 -> 200 in 2ms``): method, status if given.
 _APP_REQUEST = re.compile(r"(?<![\w\"])(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS) /[^\s\"]*(?:\s+(?:->|=>|-)?\s*([1-5]\d\d)\b)?")
 #: A result code named as such (``Response sent with status 500``, slapd's ``RESULT tag=105 err=32``,
