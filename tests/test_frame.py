@@ -317,6 +317,12 @@ def test_json_findings_by_type_by_their_array_and_with_their_locations(shipped_c
     text = json.dumps({"stats": {"failures": 4}, "passes": tests[4:], "failures": tests[:4]}, indent=2) + "\n"
     r = shipped_compressor.compress(text, domain="json")
     assert all(f'"fullTitle": "suite case {i}"' in r.text for i in range(4))
+    # rubocop's per-file "offenses", a clone detector's "duplicates": findings by the array's name.
+    files = [{"path": f"lib/f{i}.rb", "offenses": [{"cop_name": "Style/X", "message": f"offense {i}",
+                                                    "location": {"line": i}}]} for i in range(20)]
+    text = json.dumps({"files": files}, indent=2) + "\n"
+    r = shipped_compressor.compress(text, domain="json")
+    assert all(f'"message": "offense {i}"' in r.text for i in range(20))
     # SARIF: a result names its rule; its one location in a nested array is its own, not a repeat.
     results = [{"ruleId": "no-verify", "message": {"text": "TLS verification disabled"},
                 "locations": [{"physicalLocation": {"artifactLocation": {"uri": f"src/mod{i}.py"},

@@ -76,8 +76,10 @@ JSON_LONG_VALUE_WORDS = 40
 _JSON_RULE_KEY = re.compile(r"(?i)^(?:rule|rule[ _-]?(?:id|names?)|check[ _-]?id|test[ _-]?id)$")
 _JSON_SEVERITY = re.compile(r"(?i)^(?:errors?|warnings?|warn|fatal|critical|high|medium|major|blocker)$")
 #: An array held by a key naming problems (mocha's ``"failures": [...]``, ``"errors"``,
-#: ``"violations"``): each item is a finding whatever its keys.
-_JSON_PROBLEM_ARRAY = re.compile(r'(?i)\."(?:errors?|failures?|failed|violations?|issues?|problems?|diagnostics?|findings?|warnings?)"$')
+#: ``"violations"``, rubocop's ``"offenses"``, a clone detector's ``"duplicates"``): each item is
+#: a finding whatever its keys.
+_JSON_PROBLEM_ARRAY = re.compile(r'(?i)\."(?:errors?|failures?|failed|violations?|issues?|problems?|diagnostics?|findings?|warnings?'
+                                 r'|alerts?|offenses?|vulnerabilities|leaks?|defects?|smells?|duplicates?|duplications?)"$')
 #: Entries per folder and extension kept before collapsing the rest.
 LISTING_KEEP_FIRST = 2
 #: A listing of at most this many entries stays whole: each entry is a path an agent may open
@@ -455,6 +457,14 @@ def json_frame(text: str, line_starts: np.ndarray, line_ends: np.ndarray) -> Fra
         pools.setdefault(path, []).extend(objs)
     found = False
     found_rows = np.zeros(n, dtype=bool)  # lines of the finding items kept
+    # Lines of every finding item, wherever it is: an outer item holding one (rubocop's file over
+    # its "offenses") stays with it rather than collapsing it as a repeat.
+    holds = np.zeros(n, dtype=bool)
+    for path, objs_at in pools.items():
+        problems = _JSON_PROBLEM_ARRAY.search(path) is not None
+        for a, b in objs_at:
+            if problems or _is_finding(text[a:b]):
+                holds[line_of(a):line_of(b - 1) + 1] = True
     # Outer paths first: items inside a collapsed item go with it.
     for path in sorted(pools, key=lambda p: (p.count("[]") + p.count("."), p)):
         if path in mixed:
@@ -484,9 +494,10 @@ def json_frame(text: str, line_starts: np.ndarray, line_ends: np.ndarray) -> Fra
         for k, ((la, lb), sig) in enumerate(zip(spans, sigs)):
             if found_rows[la]:
                 continue  # inside a finding kept whole: its locations are its own, not repeats
-            finding = sig is not None and (problems or _is_finding(text[objs[k][0]:objs[k][1]]))
+            own = sig is not None and (problems or _is_finding(text[objs[k][0]:objs[k][1]]))
+            finding = own or bool(holds[la:lb + 1].any())
             findings += finding
-            if finding and findings <= TOOL_ALERTS:
+            if own and findings <= TOOL_ALERTS:
                 found_rows[la:lb + 1] = True
             rows = np.arange(la, lb + 1)
             keyset = None if sig is None else tuple(x for x, _ in sig)
