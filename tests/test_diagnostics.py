@@ -808,6 +808,28 @@ def test_a_nonzero_failure_count_as_a_label_is_critical():
     assert not is_critical_line("    [junit] Tests run: 7, Failures: 0, Errors: 0, Skipped: 0, Time elapsed: 0.16 sec")
 
 
+def test_an_xml_reports_findings_stay_with_their_element():
+    cases = [f'    <testcase classname="t.test_mod" name="test_ok_{i}" time="0.001"/>' for i in range(40)]
+    cases[17:17] = ['    <testcase classname="t.test_mod" name="test_partition" time="0.002">',
+                    '      <failure message="assert [1, 2] == [1]">def test_partition():',
+                    '&gt;       assert list(partition_all(2, [1, 2])) == [[1]]',
+                    'E       AssertionError</failure>', '    </testcase>']
+    cppcheck = ['<results version="2">', '    <errors>',
+                '        <error id="shadowVariable" severity="style" msg="Local variable &apos;item&apos; shadows outer variable">',
+                '            <location file="cJSON.c" line="2597" column="12" info="Shadow variable"/>',
+                '        </error>', '    </errors>', '</results>']
+    text = "\n".join(['<?xml version="1.0"?>', '<testsuites>',
+                      '  <testsuite name="pytest" errors="0" failures="1" skipped="0" tests="41">']
+                     + cases + ['  </testsuite>', '</testsuites>'] + cppcheck) + "\n"
+    lines = text.split("\n")
+    kept = {lines[i] for i in guard_line_indices(text, line_spans(text)[0], "text")}
+    assert '    <testcase classname="t.test_mod" name="test_partition" time="0.002">' in kept  # what failed
+    assert '&gt;       assert list(partition_all(2, [1, 2])) == [[1]]' in kept  # the failure's own lines
+    assert '  <testsuite name="pytest" errors="0" failures="1" skipped="0" tests="41">' in kept  # the count
+    assert '            <location file="cJSON.c" line="2597" column="12" info="Shadow variable"/>' in kept
+    assert not any("test_ok_" in x for x in kept)
+
+
 def test_a_metric_gone_to_nan_is_critical():
     # A failed fit (GridSearchCV verbose=3) and a diverged training loss: the run's failure, amid progress.
     assert is_critical_line("[CV 1/5] END ..................C=0, kernel=linear;, score=nan total time=   0.0s")

@@ -60,6 +60,7 @@ CRITICAL = re.compile(
   | (?<!:)(?<!\d\ \ )\b\d+\ (?:[Pp]assed|[Ff]ailed|[Ee]rrors?|[Ff]ailures?|skipped|xfailed|xpassed|deselected|tests?)\b
                                        # outcome counts (not ls -l's "Dec  4  2024 tests", "12:34 tests")
   | \b(?:Failures|Errors|Failed|failures|errors|failed):\ ?[1-9]\d*\b   # the same as a label: JUnit's "Failures: 1"
+  | \b(?:failures|errors)="[1-9]\d*"     # the same as an XML attribute: a JUnit report's <testsuite errors="3">
   | \btest\ result:                     # cargo test summary
   | ^[\ \t]+\w+_test\.go:\d+:\          # go test: a failing test's t.Error, at its file:line
   | "Output":"\s+\w+_test\.go:\d+:\      # the same in go test -json's events
@@ -207,6 +208,15 @@ TOTAL_ROW = re.compile(r"^[ \t]*[-=][-=+|: \t]{8,}\n([^\n]*\S[^\n]*)(?:\n[ \t]*(
 #: decide: a recursion's frames are one place again and again, a test's traceback its own).
 LOCATED = re.compile(r"(?:^|[ \t(\"'\[=])/?(?:[\w.~+-]+/)*[\w+-][\w.+-]*\.[A-Za-z]\w{0,5}(?::\d+|\(\d+(?:,\d+)?\))", re.M)
 LOCATED_PER_KIND = 50
+#: An XML report's finding, as the JSON frame's findings: cppcheck's ``<error id=.. severity=..
+#: msg=..>`` over its ``<location>`` lines, valgrind's ``<error>`` with its kind and text, a JUnit
+#: report's ``<failure`` / ``<error`` (on its ``<testcase`` line or under it), checkstyle's
+#: ``<error line=.. message=..>``. The element stays to its closing tag, :data:`XML_FINDING_LINES`
+#: lines at most (its first frames), with the ``<testcase>`` line naming it; the first
+#: :data:`XML_FINDINGS` elements.
+XML_FINDING = re.compile(r"^[ \t]*(?:<testcase\b[^\n]*?)?<(error|failure|issue|violation|problem|warning|bug|defect|finding)\b", re.M)
+XML_FINDING_LINES = 16
+XML_FINDINGS = 100
 #: A line of a backtrace: gdb's and sanitizers' ``#N``, valgrind's ``at``/``by``, Python's
 #: ``File "..."``, the ``at f (file:line)`` of JavaScript, Java and .NET (the stack frame's unit).
 STACK_LINE = re.compile(r'^\s*(?:#\d+\s|at\s|File "|==\d+==\s+(?:at|by)\s)')
@@ -483,6 +493,32 @@ def _first_per_key(matches: Iterable[re.Match[str]], key: Callable[[re.Match[str
     return out
 
 
+def _xml_findings(text: str, line_starts: np.ndarray) -> list[int]:
+    """Starts of the lines of the first :data:`XML_FINDINGS` finding elements (:data:`XML_FINDING`)."""
+    out: list[int] = []
+    n = len(line_starts)
+    for _, m in zip(range(XML_FINDINGS), XML_FINDING.finditer(text)):
+        k = int(np.searchsorted(line_starts, m.start(), side="right")) - 1
+        if k > 0 and text.startswith("<testcase", int(line_starts[k - 1]) + _indent_at(text, int(line_starts[k - 1]))):
+            out.append(int(line_starts[k - 1]))  # the test it is about
+        close = f"</{m.group(1)}>"
+        for j in range(k, min(n, k + XML_FINDING_LINES)):
+            out.append(int(line_starts[j]))
+            end = int(line_starts[j + 1]) if j + 1 < n else len(text)
+            line = text[int(line_starts[j]):end]
+            if close in line or (j == k and line.rstrip().endswith("/>")):
+                break
+    return out
+
+
+def _indent_at(text: str, start: int) -> int:
+    """Spaces and tabs at ``start``."""
+    i = start
+    while i < len(text) and text[i] in " \t":
+        i += 1
+    return i - start
+
+
 def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = None) -> np.ndarray:
     """Indices of the lines of ``text`` the guard keeps whole: those that name an error,
     signal or exit status (the :data:`CRITICAL` pattern; polarity words alone do not count),
@@ -594,6 +630,8 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
             if seen[key] < LOCATED_PER_KIND:
                 seen[key] += 1
                 hits.append(int(line_starts[k]))
+    if "</" in text or "/>" in text:
+        hits += _xml_findings(text, line_starts)
     if "rootdir: " in text or " -- Python " in text:
         hits += [m.start() for m in SESSION_HEADER.finditer(text)]
     if domain == "diff":
