@@ -155,6 +155,16 @@ def test_an_access_logs_server_errors_alert_with_or_without_http_in_the_protocol
     assert not is_alert('it said "version 2" 500 times')
 
 
+def test_a_reports_alerts_at_other_xml_lines_are_other_places():
+    # checkstyle's XML: one message at three lines is three places to fix, not one alert repeated.
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<checkstyle version="8.36.1">', '<file name="Cookie.java">']
+    lines += [f'<error line="{10 + 7 * i}" severity="error" message="Line has trailing spaces." source="Regexp"/>'
+              for i in range(30)]
+    lines += ["</file>", "</checkstyle>"]
+    f = template_frame(lines)
+    assert all(f.keep[3:33])
+
+
 def test_a_resolvers_failed_answers_alert():
     assert is_alert("Dec 06 00:08:19 unbound[12700:0] info: 127.0.0.1 pypi.orgg. A IN SERVFAIL 0.000288 0 38")
     assert is_alert(";; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 4242")

@@ -113,8 +113,8 @@ ALERT = re.compile(
     r"|\b\d+ problems?\b"
 )
 #: A place in a reported file: ``x.ts[12, 8]``, ``x.py:12``, ``x.c(12)``, ``at line 12``, a hunk's
-#: ``@@ -14``, a repository's ``revision 88``.
-REPORTED_PLACE = re.compile(r"[\w.-]\.[A-Za-z]\w{0,5}(?::\d+|\[\d+|\(\d+)|\bline \d+|@@ -\d+|\brevision \d+")
+#: ``@@ -14``, a repository's ``revision 88``, an XML report's ``line="145"`` (checkstyle's ``<error line=..>``).
+REPORTED_PLACE = re.compile(r"[\w.-]\.[A-Za-z]\w{0,5}(?::\d+|\[\d+|\(\d+)|\bline \d+|\bline=\"\d+|@@ -\d+|\brevision \d+")
 #: A file or path named on a line (``requests/models.py``, ``fragment:/products/4/1``, ``setup.cfg``).
 _PLACE_NAME = re.compile(r"[\w.-]*/[\w./-]*\w|\b[\w-]+\.(?:[a-z]{1,4}|[A-Z]{1,4})\b(?!\.\d)")
 #: Records looked at above an alert of a report for the file it is about.
