@@ -460,10 +460,12 @@ def json_frame(text: str, line_starts: np.ndarray, line_ends: np.ndarray) -> Fra
     # Lines of every finding item, wherever it is: an outer item holding one (rubocop's file over
     # its "offenses") stays with it rather than collapsing it as a repeat.
     holds = np.zeros(n, dtype=bool)
+    finding_items: set[tuple[int, int]] = set()  # (start, end) of each finding item, parsed once
     for path, objs_at in pools.items():
         problems = _JSON_PROBLEM_ARRAY.search(path) is not None
         for a, b in objs_at:
             if problems or _is_finding(text[a:b]):
+                finding_items.add((a, b))
                 holds[line_of(a):line_of(b - 1) + 1] = True
     # Outer paths first: items inside a collapsed item go with it.
     for path in sorted(pools, key=lambda p: (p.count("[]") + p.count("."), p)):
@@ -490,11 +492,10 @@ def json_frame(text: str, line_starts: np.ndarray, line_ends: np.ndarray) -> Fra
         seen_pairs: set[tuple[str, str]] = set()
         seen_keys: set[tuple[str, ...]] = set()
         findings = 0
-        problems = _JSON_PROBLEM_ARRAY.search(path) is not None
         for k, ((la, lb), sig) in enumerate(zip(spans, sigs)):
             if found_rows[la]:
                 continue  # inside a finding kept whole: its locations are its own, not repeats
-            own = sig is not None and (problems or _is_finding(text[objs[k][0]:objs[k][1]]))
+            own = sig is not None and objs[k] in finding_items
             finding = own or bool(holds[la:lb + 1].any())
             findings += finding
             if own and findings <= TOOL_ALERTS:

@@ -499,7 +499,7 @@ def _xml_findings(text: str, line_starts: np.ndarray) -> list[int]:
     n = len(line_starts)
     for _, m in zip(range(XML_FINDINGS), XML_FINDING.finditer(text)):
         k = int(np.searchsorted(line_starts, m.start(), side="right")) - 1
-        if k > 0 and text.startswith("<testcase", int(line_starts[k - 1]) + _indent_at(text, int(line_starts[k - 1]))):
+        if k > 0 and text[int(line_starts[k - 1]):int(line_starts[k])].lstrip(" \t").startswith("<testcase"):
             out.append(int(line_starts[k - 1]))  # the test it is about
         close = f"</{m.group(1)}>"
         for j in range(k, min(n, k + XML_FINDING_LINES)):
@@ -509,14 +509,6 @@ def _xml_findings(text: str, line_starts: np.ndarray) -> list[int]:
             if close in line or (j == k and line.rstrip().endswith("/>")):
                 break
     return out
-
-
-def _indent_at(text: str, start: int) -> int:
-    """Spaces and tabs at ``start``."""
-    i = start
-    while i < len(text) and text[i] in " \t":
-        i += 1
-    return i - start
 
 
 def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = None) -> np.ndarray:
