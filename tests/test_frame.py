@@ -327,6 +327,14 @@ def test_json_findings_by_type_by_their_array_and_with_their_locations(shipped_c
     text = json.dumps({"stats": {"failures": 4}, "passes": tests[4:], "failures": tests[:4]}, indent=2) + "\n"
     r = shipped_compressor.compress(text, domain="json")
     assert all(f'"fullTitle": "suite case {i}"' in r.text for i in range(4))
+    # flake8's json: a "code" shaped like a rule's (E711) names one; an HTTP "code": "200" does not.
+    diags = [{"code": "E711", "filename": "a.py", "line_number": 300 + i, "text": f"comparison {i}"} for i in range(20)]
+    text = json.dumps({"a.py": diags}, indent=2) + "\n"
+    r = shipped_compressor.compress(text, domain="json")
+    assert all(f'"line_number": {300 + i}' in r.text for i in range(20))
+    calls = [{"code": "200", "path": f"/api/{i}", "note": f"call {i}"} for i in range(20)]
+    r = shipped_compressor.compress(json.dumps(calls, indent=2) + "\n", domain="json")
+    assert sum(f'"note": "call {i}"' in r.text for i in range(20)) < 10
     # rubocop's per-file "offenses", a clone detector's "duplicates": findings by the array's name.
     files = [{"path": f"lib/f{i}.rb", "offenses": [{"cop_name": "Style/X", "message": f"offense {i}",
                                                     "location": {"line": i}}]} for i in range(20)]

@@ -75,6 +75,8 @@ JSON_LONG_VALUE_WORDS = 40
 #: place to fix, like a report's alerts, not a record repeated; the first :data:`TOOL_ALERTS` stay.
 _JSON_RULE_KEY = re.compile(r"(?i)^(?:rule|rule[ _-]?(?:id|names?)|check[ _-]?id|test[ _-]?id)$")
 _JSON_SEVERITY = re.compile(r"(?i)^(?:errors?|warnings?|warn|fatal|critical|high|medium|major|blocker)$")
+#: A ``"code"`` holding a rule's code (flake8's ``"code": "E711"``, ``TS2322``, ``SC2086``), not an HTTP status.
+_JSON_RULE_CODE = re.compile(r"^[A-Z][A-Z0-9]{0,5}\d{2,5}$")
 #: An array held by a key naming problems (mocha's ``"failures": [...]``, ``"errors"``,
 #: ``"violations"``, rubocop's ``"offenses"``, a clone detector's ``"duplicates"``): each item is
 #: a finding whatever its keys.
@@ -563,6 +565,8 @@ def _is_finding(item: str) -> bool:
     """A JSON object that names a rule or rates itself a problem (see :data:`_JSON_RULE_KEY`)."""
     obj = json_object(item) or {}
     if any(_JSON_RULE_KEY.match(k) for k in obj):
+        return True
+    if isinstance(obj.get("code"), str) and _JSON_RULE_CODE.match(obj["code"]):
         return True
     # A message rated a problem by any key of its own (pylint's ``"type": "error"``; its
     # ``"convention"`` messages are records).
