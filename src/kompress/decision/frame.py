@@ -462,11 +462,13 @@ def json_frame(text: str, line_starts: np.ndarray, line_ends: np.ndarray) -> Fra
     # Lines of every finding item, wherever it is: an outer item holding one (rubocop's file over
     # its "offenses") stays with it rather than collapsing it as a repeat.
     holds = np.zeros(n, dtype=bool)
-    finding_items: set[tuple[int, int]] = set()  # (start, end) of each finding item, parsed once
+    finding_items: set[tuple[int, int]] = set()  # (start, end) of each finding item
+    parsed: dict[tuple[int, int], dict | None] = {}  # each item parsed once, for this and its signature
     for path, objs_at in pools.items():
         problems = _JSON_PROBLEM_ARRAY.search(path) is not None
         for a, b in objs_at:
-            if problems or _is_finding(text[a:b]):
+            parsed[a, b] = json_object(text[a:b])
+            if problems or _is_finding(parsed[a, b]):
                 finding_items.add((a, b))
                 holds[line_of(a):line_of(b - 1) + 1] = True
     # Outer paths first: items inside a collapsed item go with it.
@@ -484,7 +486,7 @@ def json_frame(text: str, line_starts: np.ndarray, line_ends: np.ndarray) -> Fra
                 objs.append((a, b))
         if len(spans) < JSON_KEEP_FIRST + 2:
             continue
-        sigs = [_signature(text[a:b]) for a, b in objs]
+        sigs = [_signature(parsed[item]) for item in objs]
         usual = Counter(tuple(k for k, _ in s) for s in sigs if s is not None).most_common(1)
         if not usual:
             continue
@@ -561,9 +563,9 @@ def _free_text_values(f: Frame, text: str, line_starts: np.ndarray, line_ends: n
         f.unit_start[r] = True
 
 
-def _is_finding(item: str) -> bool:
-    """A JSON object that names a rule or rates itself a problem (see :data:`_JSON_RULE_KEY`)."""
-    obj = json_object(item) or {}
+def _is_finding(obj: dict | None) -> bool:
+    """A parsed JSON object that names a rule or rates itself a problem (see :data:`_JSON_RULE_KEY`)."""
+    obj = obj or {}
     if any(_JSON_RULE_KEY.match(k) for k in obj):
         return True
     if isinstance(obj.get("code"), str) and _JSON_RULE_CODE.match(obj["code"]):
@@ -586,8 +588,8 @@ def _value_end(text: str, pos: int) -> int:
     return pos
 
 
-def _signature(item: str) -> tuple | None:
-    obj = json_object(item)
+def _signature(obj: dict | None) -> tuple | None:
+    """A parsed item's keys with the kind of each value (``None`` for no object)."""
     if obj is None:
         return None
     return tuple(sorted((k, _kind(v)) for k, v in obj.items()))

@@ -493,20 +493,18 @@ def _first_per_key(matches: Iterable[re.Match[str]], key: Callable[[re.Match[str
     return out
 
 
-def _xml_findings(text: str, line_starts: np.ndarray) -> list[int]:
+def _xml_findings(text: str, line_starts: np.ndarray, lines: LineView) -> list[int]:
     """Starts of the lines of the first :data:`XML_FINDINGS` finding elements (:data:`XML_FINDING`)."""
     out: list[int] = []
     n = len(line_starts)
     for _, m in zip(range(XML_FINDINGS), XML_FINDING.finditer(text)):
         k = int(np.searchsorted(line_starts, m.start(), side="right")) - 1
-        if k > 0 and text[int(line_starts[k - 1]):int(line_starts[k])].lstrip(" \t").startswith("<testcase"):
+        if k > 0 and lines[k - 1].lstrip(" \t").startswith("<testcase"):
             out.append(int(line_starts[k - 1]))  # the test it is about
         close = f"</{m.group(1)}>"
         for j in range(k, min(n, k + XML_FINDING_LINES)):
             out.append(int(line_starts[j]))
-            end = int(line_starts[j + 1]) if j + 1 < n else len(text)
-            line = text[int(line_starts[j]):end]
-            if close in line or (j == k and line.rstrip().endswith("/>")):
+            if close in lines[j] or (j == k and lines[j].rstrip().endswith("/>")):
                 break
     return out
 
@@ -623,7 +621,7 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
                 seen[key] += 1
                 hits.append(int(line_starts[k]))
     if "</" in text or "/>" in text:
-        hits += _xml_findings(text, line_starts)
+        hits += _xml_findings(text, line_starts, lines)
     if "rootdir: " in text or " -- Python " in text:
         hits += [m.start() for m in SESSION_HEADER.finditer(text)]
     if domain == "diff":
