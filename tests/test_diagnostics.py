@@ -396,7 +396,10 @@ def test_a_test_runs_failure_headings_and_compared_values_stay():
     at = {ln.strip().split(":")[0].split(")")[0]: i for i, ln in enumerate(lines) if ln.strip()}
     assert {at["1"], at["expected"], at["got"], lines.index(lines[-2])} <= idx  # heading, values, rerun line
     assert at["2"] not in idx  # a pending example's heading: no failure under it
-    assert not {at["expected"], at["got"]} & set(guard_line_indices(text, line_spans(text)[0], domain="text").tolist())
+    # Outside a test run the pair stays too (an expected value over the value got); one alone does not.
+    assert {at["expected"], at["got"]} <= set(guard_line_indices(text, line_spans(text)[0], domain="text").tolist())
+    alone = text.replace('            got: "93th"\n', "")
+    assert at["expected"] not in set(guard_line_indices(alone, line_spans(alone)[0], domain="text").tolist())
     many = "\n".join(f"  expected: {i}" for i in range(ASSERTION_VALUES + 50))
     assert len(guard_line_indices(many, line_spans(many)[0], domain="test")) == ASSERTION_VALUES  # bounded
 
@@ -862,3 +865,46 @@ def test_pytests_explanation_lines_stay_a_dozen_per_failure():
     assert "E         - item 0" in kept and f"E         - item {EXPLANATION_LINES - 2}" in kept
     assert f"E         - item {EXPLANATION_LINES}" not in kept  # a long diff: its first lines
     assert "    def test_help_text(type, expect):" not in kept
+
+
+def test_a_finding_labelled_so_and_a_broken_verdict_are_critical():
+    assert is_critical_line(">> Problem: [ssrf] Possible SSRF (Server Side Request Forgery) vulnerability.")
+    assert is_critical_line("Issue: [B105:hardcoded_password_string] Possible hardcoded password")
+    assert is_critical_line("Leaf utility modules are independent BROKEN")
+    assert not is_critical_line("Problem statement follows") and not is_critical_line("Web server layers KEPT")
+    # The match starts on the labelled line, not on a blank line above it.
+    text = "Results\n\n>> Problem: [if_is_evil] If is Evil\nSeverity: HIGH\n"
+    assert guard_line_indices(text, line_spans(text)[0]).tolist() == [2]
+
+
+def test_an_expected_value_over_the_value_got_is_an_assertion_in_any_domain():
+    text = "[pass] line:66, test:\n[fail] line:67, test:\ntest-record\n -> expected: \"jon\"\n -> obtained: \"john\"\n[pass] line:77, test:\n"
+    assert {3, 4} <= set(guard_line_indices(text, line_spans(text)[0], "text").tolist())
+    lone = "Settings\n  expected: a value here\n  other: 3\n"
+    assert 1 not in guard_line_indices(lone, line_spans(lone)[0], "text").tolist()  # no value got under it
+
+
+def test_a_failure_brings_the_heading_its_section_opens_with():
+    # doctest: a rule, the test case's heading, a blank line, then its failed check.
+    block = ["=" * 79, "../test/test_choices.cpp:{n}:", "TEST SUITE: choices", "TEST CASE:  Case {n}", "",
+             "../test/test_choices.cpp:{m}: {verdict}", "", "0.000212 s: Case {n}"]
+    lines = []
+    for n, verdict in ((11, "PASSED"), (38, "FATAL ERROR: REQUIRE( x == 2 ) is NOT correct!"), (59, "PASSED")):
+        lines += [b.format(n=n, m=n + 2, verdict=verdict) for b in block]
+    text = "\n".join(lines) + "\n"
+    got = set(detail_line_indices(text, line_spans(text)[0], "build").tolist())
+    assert {9, 10, 11} <= got and not got & {1, 2, 3, 17, 18, 19}
+    assert len(detail_line_indices(text, line_spans(text)[0], "log")) == 0  # a log's records are its frame's
+
+
+def test_the_file_heading_a_block_of_findings_stays_with_them():
+    # tsd: a file's place alone on a line, its failure marks under it (two spaces after the mark).
+    text = ("  test-d/trim.ts:7:18\n  ✖   7:18  Argument of type \"bar \" is not assignable.\n"
+            "  ✖   8:18  Argument of type \"baz \" is not assignable.\n\n"
+            "  test-d/camel.ts:20:69\n  ✖  20:69  Argument of type { a: 1 } is not assignable.\n"
+            "  Property fooBar is missing in type.\n\n  test-d/clean.ts\n  all good here\n")
+    assert is_critical_line("  ✖  20:69  Argument of type { a: 1 } is not assignable.")
+    got = set(detail_line_indices(text, line_spans(text)[0], "test").tolist())
+    assert {0, 4} <= got and 8 not in got  # a file heading no finding lies under is left to the model
+    dots = "FFF...F\n" + "=" * 70 + "\nFAIL: test_basic (tests.T.test_basic)\n"  # unittest's progress, no file
+    assert 0 not in detail_line_indices(dots, line_spans(dots)[0], "test").tolist()

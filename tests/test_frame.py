@@ -790,3 +790,62 @@ def test_test_mores_failed_test_and_its_compared_values_stay_in_any_domain():
     text = "\n".join(lines) + "\n"
     hits = set(guard_line_indices(text, line_spans(text)[0], "build").tolist())
     assert {41, 42, 43} <= hits
+
+
+def test_json_findings_one_per_line_after_the_arrays_opening_and_a_new_rule_past_the_cap(shipped_compressor):
+    # oxlint's json: one diagnostic per line, the first on the line opening the array; after
+    # TOOL_ALERTS of one rule, a finding of another rule is still news.
+    diag = '{{"message": "Parameter \'{p}\' is declared but never used.", "code": "eslint(no-unused-vars)", "severity": "warning", "filename": "test/r{i}.js", "help": "Consider removing this parameter or prefixing it with an underscore, as the unused parameters of a function are often a sign of a mistake.", "labels": [{{"span": {{"line": {i}, "column": 3}}}}]}}'
+    items = [diag.format(p="next", i=i) for i in range(TOOL_ALERTS + 30)]
+    items.insert(TOOL_ALERTS + 10, '{"message": "Unreachable code.", "code": "eslint(no-unreachable)", "severity": "warning", "filename": "lib/response.js", "help": "Remove the unreachable code or fix the control flow so that the code after the return statement runs when it should.", "labels": [{"span": {"line": 101, "column": 11}}]}')
+    text = '{ "diagnostics": [' + ",\n".join(items) + '],\n  "number_of_files": 97\n}\n'
+    assert len(items[0].split()) > 40  # a whole item on a line is structure however long
+    r = shipped_compressor.compress(text, domain="json")
+    _check_faithful(text, r.text)
+    assert '"code": "eslint(no-unreachable)"' in r.text
+    assert sum(f'"filename": "test/r{i}.js"' in r.text for i in range(TOOL_ALERTS + 30)) >= TOOL_ALERTS
+    lines = text.split("\n")
+    starts = np.cumsum([0] + [len(x) + 1 for x in lines[:-1]])
+    f = json_frame(text, starts, starts + np.array([len(x) for x in lines]))
+    assert f is not None and f.keep[0] and f.keep[len(items) - 1]  # the items sharing the brackets' lines stay
+    assert f.repeat[TOOL_ALERTS + 20]  # the same rule past the cap collapses
+
+
+def test_a_json_report_after_a_tools_notice_is_json(shipped_compressor):
+    from kompress.structure.domains import detect, json_span
+    diags = [{"severity": "warning", "message": f"Unexpected any {i}.", "category": "lint/suspicious/noExplicitAny",
+              "location": {"path": f"src/m{i}.ts", "start": {"line": i, "column": 3}}} for i in range(30)]
+    doc = json.dumps({"summary": {"errors": 0, "warnings": 30}, "diagnostics": diags}, indent=2)
+    text = "The `json` reporter is experimental and may change in patch releases.\n" + doc + "\n\n  x Some errors were emitted.\n"
+    assert detect(text) == "json" and json_span(text) == (text.index("{"), text.index(doc) + len(doc))
+    r = shipped_compressor.compress(text)
+    assert r.domain == "json" and all(f'"path": "src/m{i}.ts"' in r.text for i in range(30))
+    # A log quoting one JSON record, or a preamble longer than a few lines, is no JSON document.
+    assert json_span("starting\n{\"a\": 1}\n" + "INFO next step\n" * 20) is None
+    assert json_span("x\n" * 10 + "{\"a\": 1}\n") is None
+
+
+def test_a_json_array_of_files_collapses_by_folder_and_extension(shipped_compressor):
+    files = [{"path": p, "size": 100 + i, "mode": 420} for i, p in enumerate(
+        [f"test/t{i}.js" for i in range(30)] + [f"examples/ex{i}/index.js" for i in range(8)] + ["lib/app.js", "README.md"])]
+    text = json.dumps([{"id": "pkg@1.0.0", "files": files, "entryCount": len(files)}], indent=2) + "\n"
+    r = shipped_compressor.compress(text, domain="json")
+    _check_faithful(text, r.text)
+    assert all(f'"path": "examples/ex{i}/index.js"' in r.text for i in range(8))
+    assert '"path": "lib/app.js"' in r.text and '"path": "README.md"' in r.text
+    assert sum(f'"path": "test/t{i}.js"' in r.text for i in range(30)) <= 4
+
+
+def test_a_finding_led_by_its_rating_alerts_and_an_alerts_paragraph_stays():
+    assert is_alert("MEDIUM - Mismatched type -  - Type mismatch: aws:SourceArn requires a value of type Arn")
+    assert is_alert("[HIGH] Unnecessary use of Resource *") and not is_alert("LOWER bound reached - 3")
+    # linkchecker -v: each checked link is a paragraph; a failed one keeps its parent and real URL.
+    lines = []
+    for i in range(30):
+        lines += [f"URL        `page{i}.html'", f"Name       `Page {i}'", f"Parent URL file:///src/index.html, line {10 + i}, col 5",
+                  f"Real URL   file:///src/page{i}.html", "Check time 0.001 seconds",
+                  "Result     Error: URLError: No such file" if i == 17 else "Result     Valid: 200 OK", ""]
+    f = template_frame(lines)
+    para = range(17 * 7, 17 * 7 + 6)  # seven lines a link, the last blank
+    assert all(f.keep[i] and not f.repeat[i] for i in para)
+    assert f.repeat[5 * 7 + 2]  # another link's parent URL is a repeat

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kompress.decision.guards import STACK_LINE, is_critical_line
-from kompress.structure.domains import has_clock
+from kompress.structure.domains import has_clock, json_span
 from kompress.structure.tables import cells_of, find_table, is_header, is_rule
 from kompress.structure.templates import json_object, mine, pass_mark
 from kompress.structure.units import indent_width
@@ -77,6 +77,11 @@ _JSON_RULE_KEY = re.compile(r"(?i)^(?:rule|rule[ _-]?(?:id|names?)|check[ _-]?id
 _JSON_SEVERITY = re.compile(r"(?i)^(?:errors?|warnings?|warn|fatal|critical|high|medium|major|blocker)$")
 #: A ``"code"`` holding a rule's code (flake8's ``"code": "E711"``, ``TS2322``, ``SC2086``), not an HTTP status.
 _JSON_RULE_CODE = re.compile(r"^[A-Z][A-Z0-9]{0,5}\d{2,5}$")
+#: A key naming the file an item is about (npm pack's ``"path"``, ``"filename"``).
+_JSON_PATH_KEY = re.compile(r"(?i)^(?:path|file|file_?name|file_?path|relative_?path)$")
+#: A finding's own words, when it names no rule: its message less names and numbers tells one
+#: kind of finding from another.
+_JSON_MESSAGE_KEY = re.compile(r"(?i)^(?:message|msg|text|description|title|summary)$")
 #: An array held by a key naming problems (mocha's ``"failures": [...]``, ``"errors"``,
 #: ``"violations"``, rubocop's ``"offenses"``, a clone detector's ``"duplicates"``): each item is
 #: a finding whatever its keys.
@@ -113,12 +118,16 @@ ALERT = re.compile(
     r'|HTTP/[\d.]+" 5\d\d\b|"[A-Z]{3,8} [^"\n]*" 5\d\d\b|HTTP/[\d.]+ [45]\d\d\b'
     # A linter's count of what it found in a file (csslint's ``There are 12 problems in x.css``).
     r"|\b\d+ problems?\b"
+    # A finding led by its rating (a policy or security scanner's ``MEDIUM - Mismatched type - ...``).
+    r"|^(?:\[(?:HIGH|MEDIUM|LOW|MAJOR|MINOR|BLOCKER)\]|(?:HIGH|MEDIUM|LOW|MAJOR|MINOR|BLOCKER)[ \t]*[-:|])[ \t]"
 )
 #: A place in a reported file: ``x.ts[12, 8]``, ``x.py:12``, ``x.c(12)``, ``at line 12``, a hunk's
 #: ``@@ -14``, a repository's ``revision 88``, an XML report's ``line="145"`` (checkstyle's ``<error line=..>``).
 REPORTED_PLACE = re.compile(r"[\w.-]\.[A-Za-z]\w{0,5}(?::\d+|\[\d+|\(\d+)|\bline \d+|\bline=\"\d+|@@ -\d+|\brevision \d+")
 #: A file or path named on a line (``requests/models.py``, ``fragment:/products/4/1``, ``setup.cfg``).
 _PLACE_NAME = re.compile(r"[\w.-]*/[\w./-]*\w|\b[\w-]+\.(?:[a-z]{1,4}|[A-Z]{1,4})\b(?!\.\d)")
+#: Lines of a paragraph (between blank lines) an alert of a tool's report keeps with it.
+ALERT_PARAGRAPH_LINES = 8
 #: Records looked at above an alert of a report for the file it is about.
 ALERT_PLACE_REACH = 30
 _MARKER_TEMPLATE_CHARS = 72
@@ -267,6 +276,7 @@ def template_frame(lines: Sequence[str]) -> Frame:
             f.group[span] = e
     if report:
         _alert_places(lines, heads, spans, rec_alert, f)
+    _alert_paragraphs(lines, spans, rec_alert, f)
     f.unit_start[heads] = True
     f.labels = [(("line", "lines"), f'like "{_short(lt.texts[k[0]])}"') for k in event]
     return f
@@ -288,6 +298,32 @@ def _alert_places(lines: Sequence[str], heads: np.ndarray, spans: list[np.ndarra
                 f.keep[h] = True
                 f.repeat[h] = False
                 break
+
+
+def _alert_paragraphs(lines: Sequence[str], spans: list[np.ndarray], alerting: list[bool], f: Frame) -> None:
+    """A kept alert inside a paragraph of at most :data:`ALERT_PARAGRAPH_LINES`
+    lines (blank lines around it) keeps the paragraph: one checked thing's record, whose other
+    lines say what it is and where (linkchecker's ``URL``, ``Parent URL ..., line 174`` and
+    ``Real URL`` above its ``Result     Error: ...``), though each of them alone is a repeat."""
+    n, kept = len(lines), 0
+    for r, span in enumerate(spans):
+        if kept >= TOOL_ALERTS:
+            break
+        if not alerting[r] or not f.keep[span[0]]:
+            continue
+        a = int(span[0])
+        while a > 0 and int(span[0]) - a < ALERT_PARAGRAPH_LINES and lines[a - 1].strip():
+            a -= 1
+        b = int(span[-1]) + 1
+        while b < n and b - a <= ALERT_PARAGRAPH_LINES and lines[b].strip():
+            b += 1
+        if b - a > ALERT_PARAGRAPH_LINES or (a > 0 and lines[a - 1].strip()) or (b < n and lines[b].strip()):
+            continue  # no blank line near on both sides: records, not a paragraph
+        if any(has_clock(lines[i]) for i in range(a, b)):
+            continue  # a daemon's records (a stamped record with its stack), not a checked thing's
+        f.keep[a:b] = True
+        f.repeat[a:b] = False
+        kept += 1
 
 
 def run_frame(lines: Sequence[str]) -> Frame | None:
@@ -401,6 +437,11 @@ _JSON_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[\[\]{},]')
 
 #: One key and its string value on a line of pretty-printed JSON.
 _STRING_PAIR = re.compile(r'\s*("(?:[^"\\\n]|\\.)*"):\s*"(?:[^"\\\n]|\\.)*"\s*,?\s*$')
+#: What may precede an item on its first line (the array's opening, keys of the objects opening
+#: with it) and follow it on its last (a comma, closing brackets).
+_OPENERS = re.compile(r'\s*(?:(?:"(?:[^"\\\n]|\\.)*"\s*:\s*)?[\[{]\s*)*')
+_LEADING_SPACE = re.compile(r"\s*")
+_CLOSERS = re.compile(r'\s*,?\s*(?:[\]}]\s*,?\s*)*')
 _EMPTY_VALUE = re.compile(r'\s*("(?:[^"\\\n]|\\.)*":\s*(?:null|\[\]|\{\}))\s*,?\s*$')
 
 
@@ -421,7 +462,12 @@ def json_frame(text: str, line_starts: np.ndarray, line_ends: np.ndarray) -> Fra
     f = empty_frame(n)
     stack: list[list] = []  # [kind, items: list[(start, end)], item_start, path, last key]
     arrays: list[tuple[str, list[tuple[int, int]]]] = []
-    for m in _JSON_TOKEN.finditer(text):
+    # A document after a tool's notice (biome's "reporters are experimental") is read alone.
+    lead = _LEADING_SPACE.match(text).end()
+    span = (0, len(text)) if text[lead:lead + 1] in ("{", "[") else json_span(text)
+    if span is None:
+        return None
+    for m in _JSON_TOKEN.finditer(text, *span):
         tok = m.group()
         if tok[0] == '"':
             if stack and stack[-1][0] == "[" and stack[-1][2] is None:
@@ -476,11 +522,17 @@ def json_frame(text: str, line_starts: np.ndarray, line_ends: np.ndarray) -> Fra
         if path in mixed:
             continue
         spans, objs = [], []
+        shared: set[int] = set()  # items sharing a line with the array's opening or closing brackets
         for a, b in sorted(pools[path]):
             la, lb = line_of(a), line_of(b - 1)
-            if text[line_starts[la]:a].strip() or text[b:line_ends[lb]].strip() not in ("", ","):
-                spans = []
-                break
+            before, after = text[line_starts[la]:a], text[b:line_ends[lb]]
+            if before.strip() or after.strip() not in ("", ","):
+                # ``{ "diagnostics": [{...},`` / ``{...}]}``: the item is whole on its lines but for
+                # brackets; it stays (collapsing it would take the brackets), its siblings may go.
+                if not (_OPENERS.fullmatch(before) and _CLOSERS.fullmatch(after)):
+                    spans = []
+                    break
+                shared.add(len(spans))
             if not f.repeat[la]:
                 spans.append((la, lb))
                 objs.append((a, b))
@@ -495,6 +547,8 @@ def json_frame(text: str, line_starts: np.ndarray, line_ends: np.ndarray) -> Fra
         f.labels.append((("item", "items"), "with keys " + ", ".join(keys[:8]) + (", ..." if len(keys) > 8 else "")))
         seen_pairs: set[tuple[str, str]] = set()
         seen_keys: set[tuple[str, ...]] = set()
+        seen_rules: set[str] = set()
+        places: Counter[tuple[str, str]] = Counter()
         findings = 0
         for k, ((la, lb), sig) in enumerate(zip(spans, sigs)):
             if found_rows[la]:
@@ -510,10 +564,24 @@ def json_frame(text: str, line_starts: np.ndarray, line_ends: np.ndarray) -> Fra
             if sig is not None:
                 seen_pairs.update(sig)
                 seen_keys.add(keyset)
-            if k < JSON_KEEP_FIRST or new or (finding and findings <= TOOL_ALERTS):
-                # A long free-text line is content, not structure: the model weighs it like any
-                # other line (one key's long string value: see below).
-                f.keep[rows] = [len(text[line_starts[r]:line_ends[r]].split()) <= JSON_LONG_VALUE_WORDS for r in rows]
+            place = _item_place(parsed[objs[k]])
+            if place is not None:
+                # An array of files (npm pack's "files", a coverage report's) is a listing: the
+                # first LISTING_KEEP_FIRST of each folder and extension stay, as in ``ls -R``.
+                new = new or places[place] < LISTING_KEEP_FIRST
+                places[place] += 1
+            if own:
+                # Past the first TOOL_ALERTS findings, one of a rule not reported yet is still news
+                # (the one ``no-unreachable`` after 200 ``no-unused-vars``).
+                rule = _finding_rule(parsed[objs[k]])
+                new = new or rule not in seen_rules
+                seen_rules.add(rule)
+            if k < JSON_KEEP_FIRST or k in shared or new or (finding and findings <= TOOL_ALERTS):
+                # A long free-text line (one key's long string value: see below) is content, not
+                # structure: the model weighs it like any other line. A line holding a whole item
+                # (one object per line) is structure however long.
+                f.keep[rows] = [len(line.split()) <= JSON_LONG_VALUE_WORDS or not _STRING_PAIR.match(line)
+                                for line in (text[line_starts[r]:line_ends[r]] for r in rows)]
             else:
                 f.repeat[rows] = True
                 f.keep[rows] = False
@@ -574,6 +642,28 @@ def _is_finding(obj: dict | None) -> bool:
     # ``"convention"`` messages are records).
     return any(FINDING_COLUMN.match(k) for k in obj) and any(isinstance(v, str) and _JSON_SEVERITY.match(v)
                                                              for v in obj.values())
+
+
+def _item_place(obj: dict | None) -> tuple[str, str] | None:
+    """The folder and extension of the file an item names under a :data:`_JSON_PATH_KEY`."""
+    for k, v in (obj or {}).items():
+        if isinstance(v, str) and _JSON_PATH_KEY.match(k) and 0 < len(v) < 500 and "\n" not in v:
+            folder = v.rsplit("/", 1)[0] if "/" in v else ""
+            return folder, _ext(v)
+    return None
+
+
+def _finding_rule(obj: dict | None) -> str:
+    """What a finding reports, for telling findings of one rule from another: the value of its
+    rule key, ``"code"`` or ``"category"``, else its message less quoted names and numbers."""
+    obj = obj or {}
+    for k, v in obj.items():
+        if _JSON_RULE_KEY.match(k) or (k in ("code", "category") and isinstance(v, str)):
+            return f"{k}={v}"
+    for k, v in obj.items():
+        if isinstance(v, str) and _JSON_MESSAGE_KEY.match(k):
+            return f"{k}=" + _DIGITS.sub("#", _WORDING_VARS.sub("*", v))
+    return ""
 
 
 def _first_line(value: str) -> str:

@@ -65,7 +65,7 @@ CRITICAL = re.compile(
   | ^[\ \t]+\w+_test\.go:\d+:\          # go test: a failing test's t.Error, at its file:line
   | "Output":"\s+\w+_test\.go:\d+:\      # the same in go test -json's events
   | \.\.\.\*failed\*$                    # EUnit's failed test
-  | ^[\ \t│├└─┬]*[✖✗✕×]\ \S         # a failure mark (ava, jest, vitest, node --test; pnpm's, in its tree)
+  | ^[\ \t│├└─┬]*[✖✗✕×][\ \t]+\S         # a failure mark (ava, jest, vitest, node --test; pnpm's, in its tree)
   | \bUNMET\ (?:OPTIONAL\ )?DEPENDENCY\b | \bunmet\ peer\b | ^would\ reformat\   # npm ls's, pnpm's; black's verdict
   | \S::\S+\ RERUN\b                 # pytest-rerunfailures: a test that failed and ran again (a flake)
   | ^[\ \t]*!\ \[(?:remote\ )?rejected\]   # git push's refused ref updates
@@ -74,6 +74,8 @@ CRITICAL = re.compile(
   | \bexited\ with\ (?:code\ |status\ )?[1-9]\d*\b        # strace's "+++ exited with 1 +++", a runner's
   | \ =\ \d+(?:\.\d+)?\ s\ =\ [FE]$ | ^\ +\d+\)\ (?:Failure|Error):$  # minitest -v: a failed test; its report
   | ^rspec\ \S+\ \#\ \S              # rspec's rerun line of a failed example
+  | ^[^\w\s]{0,3}[\ \t]*(?:Problem|Issue|Vulnerability|Violation|Finding|Defect):\ \S   # a finding labelled so (gixy's ">> Problem: [ssrf] ...")
+  | \bBROKEN\b                          # a contract's or check's verdict (import-linter's "Layers BROKEN")
     """,
     re.VERBOSE,
 )
@@ -151,7 +153,7 @@ ASSERTION_DIFF = re.compile(r"^--- [Ee]xpected\b[^\n]*\n\+\+\+ [Aa]ctual\b", re.
 #: The values an assertion compared, one per indented line (rspec's ``expected:`` / ``got:``,
 #: ExUnit's ``left:`` / ``right:``, jest's ``Expected:`` / ``Received:``, testify's ``actual  :``):
 #: what differed. In a test run the guard keeps the first :data:`ASSERTION_VALUES` of them.
-ASSERTION_VALUE = re.compile(r"^[ \t]+(?:[Ee]xpected|[Gg]ot|[Aa]ctual|[Rr]eceived|left|right)[ \t]*:[ \t]*\S", re.M)
+ASSERTION_VALUE = re.compile(r"^[ \t]+(?:[-=]>[ \t]*)?(?:[Ee]xpected|[Gg]ot|[Aa]ctual|[Rr]eceived|[Oo]btained|left|right)[ \t]*:[ \t]*\S", re.M)
 ASSERTION_VALUES = 100
 #: Test::More's diagnostics (TAP, any output that runs ``prove`` or ``make test``): ``#   Failed
 #: test at t/x.t line 19.`` and the values compared under it, ``#          got: '...'``.
@@ -286,6 +288,10 @@ RECORD_BLOCKS = 200
 RECORD_BODY_LINES = 4
 RECORD_BODIES = 50
 HEADING_LINES = 3
+#: A line naming only a file (and a place in it): the heading of the block of findings under it,
+#: looked for at most this many lines above a critical line, in the block (no blank line between).
+FILE_HEADING = re.compile(r"^[ \t]*(?:[\w.~+-]*/)*[\w+-]+(?:\.[\w+-]+)*\.[A-Za-z]\w{0,5}(?::\d+){0,2}:?[ \t]*$")
+FILE_HEADING_REACH = 30
 #: A heading that counts the problems under it (lynis's ``Warnings (3):``, ``2 errors found:``):
 #: its section's lines stay, :data:`PROBLEM_SECTION_LINES` at most, to the next heading.
 PROBLEM_HEADING = re.compile(
@@ -441,6 +447,18 @@ def detail_line_indices(text: str, line_starts: np.ndarray, domain: str | None =
                 out.extend(body)
                 bodies += bool(body)
                 break
+    # The file a block of findings is about, named alone on the block's first line (tsd's and
+    # eslint stylish's ``  test-d/trim.ts:7:18`` over its ``✖  8:18  Argument of type ...`` lines).
+    headed: set[int] = set()
+    for k in dict.fromkeys(critical_at) if domain != "log" else ():
+        if len(headed) >= DETAIL_BLOCKS:
+            break
+        j = k - 1
+        while j >= 0 and k - j <= FILE_HEADING_REACH and lines[j].strip():
+            j -= 1
+        if j + 1 < k and j + 1 not in headed and FILE_HEADING.match(lines[j + 1]):
+            headed.add(j + 1)
+    out.extend(headed)
     for m in PROBLEM_HEADING.finditer(text):
         k = int(np.searchsorted(line_starts, m.start(), side="right")) - 1
         depth, taken = indent_width(lines[k]), 0
@@ -452,7 +470,8 @@ def detail_line_indices(text: str, line_starts: np.ndarray, domain: str | None =
                 break  # the next section's heading
             out.append(i)
             taken += 1
-    if intros and ("-----" in text or "=====" in text or "_____" in text):
+    ruled = "-----" in text or "=====" in text or "_____" in text
+    if ruled and (intros or (critical_at and domain != "log")):
         rules = np.searchsorted(line_starts, np.asarray([m.start() for m in RULE_LINE.finditer(text)], dtype=np.int64),
                                 side="right") - 1
         headings = [(int(a), int(b)) for a, b in zip(rules[:-1], rules[1:]) if 1 <= b - a - 1 <= HEADING_LINES]
@@ -461,6 +480,29 @@ def detail_line_indices(text: str, line_starts: np.ndarray, domain: str | None =
             h = int(np.searchsorted(ends, k, side="left")) - 1  # the last heading closed above the intro
             if h >= 0:
                 out.extend(range(headings[h][0] + 1, headings[h][1]))
+        # A section opened by a rule and a heading ended by a blank line (doctest's ``=====``, then
+        # ``test_choices.cpp:11:``, ``TEST SUITE: choices``, ``TEST CASE:  Parse ...``, a blank
+        # line, then its failed check): a critical line in it brings the heading, what failed.
+        if domain != "log":
+            opened = []  # (rule, blank line ending the heading)
+            for a in rules.tolist():
+                j = a + 1
+                while j < n and j - a <= HEADING_LINES and lines[j].strip() and not RULE_LINE.match(lines[j]):
+                    j += 1
+                if j > a + 1 and j < n and not lines[j].strip():
+                    opened.append((a, j))
+            if opened:
+                starts = np.asarray([a for a, _ in opened], dtype=np.int64)
+                taken = 0
+                for k in dict.fromkeys(critical_at):
+                    if taken >= DETAIL_BLOCKS:
+                        break
+                    r = int(np.searchsorted(rules, k, side="right")) - 1  # the last rule above the line
+                    h = int(np.searchsorted(starts, k, side="right")) - 1
+                    if r < 0 or h < 0 or opened[h][0] != int(rules[r]) or k <= opened[h][1]:
+                        continue  # the section's own heading, or no open heading over it
+                    out.extend(range(opened[h][0] + 1, opened[h][1]))
+                    taken += 1
     return np.unique(np.asarray(out, dtype=np.int64))
 
 
@@ -599,6 +641,13 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
             end = end if blank < 0 else blank
             if k < len(line_starts) and _CRITICAL_IN_TEXT.search(text, int(line_starts[k]), end):
                 hits.append(m.start())
+    if domain != "test" and "xpected" in text:
+        # Outside what reads as a test run (a runner printing ``[fail] line:67`` records), an
+        # expected value with the value got on the line right under it is an assertion's all the same.
+        values = [m for _, m in zip(range(ASSERTION_VALUES), ASSERTION_VALUE.finditer(text))]
+        for a, b in zip(values, values[1:]):
+            if "xpected" in a.group(0) and "xpected" not in b.group(0) and text.count("\n", a.start(), b.start()) == 1:
+                hits += [a.start(), b.start()]
     if " in " in text:
         timed = [m.start() for m in TIMED_SUMMARY.finditer(text)]
         hits += timed[:TIMED_SUMMARIES] + timed[-1:]

@@ -154,6 +154,33 @@ def has_clock(line: str) -> bool:
     return _ANY_STAMP.match(line) is not None
 
 
+#: Lines a JSON document may follow (a tool's notice before its report: biome's "The `json` and
+#: `json-pretty` reporters are experimental", npm's warnings before ``npm ls --json``).
+JSON_PREAMBLE_LINES = 5
+#: Share of the text's characters the document must hold after a preamble: the output is the
+#: report, not a log quoting one record or one document among many (``yq`` over many files).
+JSON_DOCUMENT_SHARE = 0.8
+_JSON_OPENING = re.compile(r"^[{\[]", re.M)
+
+
+def json_span(text: str) -> tuple[int, int] | None:
+    """Where the JSON document of an output that opens with a short preamble lies (``None``
+    when the text has no such document; a text that opens with JSON is :func:`detect`'s)."""
+    limit = 0
+    for _ in range(JSON_PREAMBLE_LINES + 1):  # the start of the line after the preamble's
+        limit = text.find("\n", limit) + 1
+        if limit == 0:
+            limit = len(text)
+            break
+    for m in _JSON_OPENING.finditer(text, 1, limit + 1):
+        try:
+            _doc, end = json.JSONDecoder().raw_decode(text, m.start())
+        except (ValueError, RecursionError):
+            continue  # a ``[WARN]`` line of the preamble
+        return (m.start(), end) if end - m.start() >= JSON_DOCUMENT_SHARE * len(text.strip()) else None
+    return None
+
+
 def detect(text: str) -> str:
     """Guess the domain of ``text``; returns one of :data:`DOMAINS`' names.
 
@@ -181,6 +208,8 @@ def detect(text: str) -> str:
         except (ValueError, RecursionError):  # nested too deep for the parser: not for the JSON domain
             if stripped[:1] == "{" and re.match(r'\{\s*"', stripped):
                 return "json"
+    elif json_span(text) is not None:
+        return "json"
     if (len(_DIFF.findall(head)) >= 2 or _GIT_LOG.search(head) and _DIFF.search(head)
             or _DIFFSTAT.search(head) and _DIFFSTAT_FILE.search(head)):
         # A test run's failures print expected/actual diffs (minitest, phpunit); its summary
