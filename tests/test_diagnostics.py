@@ -872,6 +872,8 @@ def test_a_finding_labelled_so_and_a_broken_verdict_are_critical():
     assert is_critical_line("Issue: [B105:hardcoded_password_string] Possible hardcoded password")
     assert is_critical_line("Leaf utility modules are independent BROKEN")
     assert not is_critical_line("Problem statement follows") and not is_critical_line("Web server layers KEPT")
+    # A link checker's mark is its frame's alert: hundreds of the same broken links are repeats.
+    assert not is_critical_line("├─BROKEN─ http://127.0.0.1:18790/api/auth (HTTP_401)")
     # The match starts on the labelled line, not on a blank line above it.
     text = "Results\n\n>> Problem: [if_is_evil] If is Evil\nSeverity: HIGH\n"
     assert guard_line_indices(text, line_spans(text)[0]).tolist() == [2]
@@ -880,6 +882,8 @@ def test_a_finding_labelled_so_and_a_broken_verdict_are_critical():
 def test_an_expected_value_over_the_value_got_is_an_assertion_in_any_domain():
     text = "[pass] line:66, test:\n[fail] line:67, test:\ntest-record\n -> expected: \"jon\"\n -> obtained: \"john\"\n[pass] line:77, test:\n"
     assert {3, 4} <= set(guard_line_indices(text, line_spans(text)[0], "text").tolist())
+    cpputest = "a.cpp:864: error: Failure in TEST(S, Hex)\n\texpected <(0xffff)>\n\tbut was  <(0xFFFF)>\n\tdifference starts at 3\n"
+    assert {1, 2} <= set(guard_line_indices(cpputest, line_spans(cpputest)[0], "build").tolist())
     lone = "Settings\n  expected: a value here\n  other: 3\n"
     assert 1 not in guard_line_indices(lone, line_spans(lone)[0], "text").tolist()  # no value got under it
 

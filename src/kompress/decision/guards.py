@@ -75,7 +75,7 @@ CRITICAL = re.compile(
   | \ =\ \d+(?:\.\d+)?\ s\ =\ [FE]$ | ^\ +\d+\)\ (?:Failure|Error):$  # minitest -v: a failed test; its report
   | ^rspec\ \S+\ \#\ \S              # rspec's rerun line of a failed example
   | ^[^\w\s]{0,3}[\ \t]*(?:Problem|Issue|Vulnerability|Violation|Finding|Defect):\ \S   # a finding labelled so (gixy's ">> Problem: [ssrf] ...")
-  | \bBROKEN\b                          # a contract's or check's verdict (import-linter's "Layers BROKEN")
+  | \ BROKEN[\ \t]*$                    # a contract's verdict closing its line (import-linter's "Layers BROKEN")
     """,
     re.VERBOSE,
 )
@@ -151,9 +151,11 @@ LINT_LEVEL = re.compile(r"^note: the lint level is defined here\n[ \t]*--> [^\n]
 ASSERTION_DIFF = re.compile(r"^--- [Ee]xpected\b[^\n]*\n\+\+\+ [Aa]ctual\b", re.M)
 
 #: The values an assertion compared, one per indented line (rspec's ``expected:`` / ``got:``,
-#: ExUnit's ``left:`` / ``right:``, jest's ``Expected:`` / ``Received:``, testify's ``actual  :``):
+#: ExUnit's ``left:`` / ``right:``, jest's ``Expected:`` / ``Received:``, testify's ``actual  :``,
+#: CppUTest's ``expected <1>`` / ``but was  <2>``):
 #: what differed. In a test run the guard keeps the first :data:`ASSERTION_VALUES` of them.
-ASSERTION_VALUE = re.compile(r"^[ \t]+(?:[-=]>[ \t]*)?(?:[Ee]xpected|[Gg]ot|[Aa]ctual|[Rr]eceived|[Oo]btained|left|right)[ \t]*:[ \t]*\S", re.M)
+ASSERTION_VALUE = re.compile(r"^[ \t]+(?:(?:[-=]>[ \t]*)?(?:[Ee]xpected|[Gg]ot|[Aa]ctual|[Rr]eceived|[Oo]btained|left|right)[ \t]*:"
+                             r"|(?:[Ee]xpected|[Bb]ut was)[ \t]*(?=<))[ \t]*\S", re.M)
 ASSERTION_VALUES = 100
 #: Test::More's diagnostics (TAP, any output that runs ``prove`` or ``make test``): ``#   Failed
 #: test at t/x.t line 19.`` and the values compared under it, ``#          got: '...'``.
