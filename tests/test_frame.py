@@ -849,3 +849,11 @@ def test_a_finding_led_by_its_rating_alerts_and_an_alerts_paragraph_stays():
     para = range(17 * 7, 17 * 7 + 6)  # seven lines a link, the last blank
     assert all(f.keep[i] and not f.repeat[i] for i in para)
     assert f.repeat[5 * 7 + 2]  # another link's parent URL is a repeat
+
+
+def test_a_system_calls_failure_in_the_c_librarys_words_alerts():
+    from kompress.decision.guards import is_critical_line
+    line = "chmod: changing permissions of 'requests/tests/test_utils.py': Operation not permitted"
+    assert is_alert(line) and is_critical_line(line)
+    assert is_alert("cp: cannot stat 'x': No such file or directory") and not is_alert("mode of 'x' changed from 0644 to 0640")
+    assert is_alert("    127.0.0.1.53 > 127.0.0.1.41899: 47987 ServFail 0/0/1 (86)")

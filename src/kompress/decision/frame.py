@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kompress.decision.guards import STACK_LINE, is_critical_line
+from kompress.decision.guards import ERRNO_MESSAGES, STACK_LINE, is_critical_line
 from kompress.structure.domains import has_clock, json_span
 from kompress.structure.tables import cells_of, find_table, is_header, is_rule
 from kompress.structure.templates import json_object, mine, pass_mark
@@ -105,8 +105,10 @@ ALERT = re.compile(
     # mode``, ``ref count is 3, should be 1``; bzip2's ``file ends unexpectedly``).
     r"|[Ii]nvalid|[Ii]ncorrect|[Cc]orrupt(?:ed|ion)?|[Mm]ismatch(?:ed|es)?|[Uu]nexpected(?:ly)?|[Dd]amaged|[Bb]roken"
     r"|[Cc]annot|[Uu]nable to"
-    # A resolver's failed answers (unbound's, dig's ``status: NXDOMAIN``), not level words but the verdict.
-    r"|REFUSED|SERVFAIL|NXDOMAIN"
+    # A resolver's failed answers (unbound's, dig's ``status: NXDOMAIN``, tcpdump's ``NXDomain``), not level words but the verdict.
+    r"|REFUSED|SERVFAIL|NXDOMAIN|ServFail|NXDomain"  # (tcpdump's spelling)
+    # A system call's failure in the C library's words (chmod's ``Operation not permitted``).
+    r"|" + "|".join(ERRNO_MESSAGES) +
     r")\b(?![-/@]\w|\.[a-z])"  # (Zig's ``error.TestExpectedEqual`` is one)
     r"|\b[A-Za-z]+(?:Error|Exception)\b"  # a class name, dotted or not (java.io.IOException)
     r"|<(?:err|error|crit|alert|emerg|warn(?:ing)?)>|^[EWF]\d{4}\b|^[EWF] |\[[EWF]\]| [EWF]/"

@@ -39,6 +39,18 @@ ERRNO_NAMES = tuple("""
     EUSERS EWOULDBLOCK EXDEV EXFULL
 """.split())
 
+#: The C library's words for the common errnos (glibc's ``strerror``, written out so that output
+#: does not depend on the platform): ``cp: cannot create regular file 'x': Permission denied``.
+ERRNO_MESSAGES = (
+    "Operation not permitted", "No such file or directory", "Permission denied", "File exists", "Not a directory",
+    "Is a directory", "No space left on device", "Read-only file system", "Too many open files", "Broken pipe",
+    "Connection refused", "Connection reset by peer", "Connection timed out", "No route to host",
+    "Network is unreachable", "Input/output error", "Device or resource busy", "Directory not empty",
+    "Resource temporarily unavailable", "Cannot allocate memory", "Address already in use", "Text file busy",
+    "Too many levels of symbolic links", "File name too long", "Disk quota exceeded", "Exec format error",
+    "Bad file descriptor",
+)
+
 #: Lines that name the problem: the guard keeps them whole in line granularity.
 CRITICAL = re.compile(
     r"""
@@ -53,6 +65,7 @@ CRITICAL = re.compile(
   | ^==\d+==\ +at\ 0x[0-9A-Fa-f]+:      # valgrind's innermost frame ("at"; the callers are "by")
   | \bSIG[A-Z]{2,}\b                     # signal names
   | \b(?:""" + "|".join(ERRNO_NAMES) + r""")\b   # errno names: ENOENT, EACCES
+  | \b(?:""" + "|".join(m.replace(" ", r"\ ") for m in ERRNO_MESSAGES) + r""")\b   # and their messages
   | \bcode\ E[A-Z]{3,}\b              # npm's error codes: ERESOLVE, ELIFECYCLE
   | \b[A-Z_]*EXC_[A-Z_]+\b               # mach exceptions
   | \b\w*(?:Error|Exception|Warning)\b   # exception class names
