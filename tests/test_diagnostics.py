@@ -912,3 +912,16 @@ def test_the_file_heading_a_block_of_findings_stays_with_them():
     assert {0, 4} <= got and 8 not in got  # a file heading no finding lies under is left to the model
     dots = "FFF...F\n" + "=" * 70 + "\nFAIL: test_basic (tests.T.test_basic)\n"  # unittest's progress, no file
     assert 0 not in detail_line_indices(dots, line_spans(dots)[0], "test").tolist()
+
+
+def test_a_searchs_matches_stay_and_its_context_is_the_models():
+    from kompress.decision.guards import GREP_HITS
+    blocks = []
+    for i in range(40):
+        blocks += [f"lib/URI/m{i}.pm-9-", f"lib/URI/m{i}.pm:10:sub default_port {{ {100 + i} }}", f"lib/URI/m{i}.pm-11-", "--"]
+    text = "\n".join(blocks) + "\n"
+    assert detect(text) == "grep"
+    got = set(guard_line_indices(text, line_spans(text)[0], "grep").tolist())
+    assert got == {4 * i + 1 for i in range(40)}  # every match, no context line
+    many = "\n".join(f"src/a{i}.c:{i + 1}:#define X {i}" for i in range(GREP_HITS + 50)) + "\n"
+    assert len(guard_line_indices(many, line_spans(many)[0], "grep")) == GREP_HITS  # bounded

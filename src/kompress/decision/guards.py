@@ -303,6 +303,9 @@ RECORD_BLOCKS = 200
 RECORD_BODY_LINES = 4
 RECORD_BODIES = 50
 HEADING_LINES = 3
+#: A search's match line: ``path:N:text`` (a context line is ``path-N-text``).
+GREP_HIT = re.compile(r"^[\w./-]+:\d+:", re.M)
+GREP_HITS = 200
 #: A line naming only a file (and a place in it): the heading of the block of findings under it,
 #: looked for at most this many lines above a critical line, in the block (no blank line between).
 FILE_HEADING = re.compile(r"^[ \t]*(?:[\w.~+-]*/)*[\w+-]+(?:\.[\w+-]+)*\.[A-Za-z]\w{0,5}(?::\d+){0,2}:?[ \t]*$")
@@ -626,6 +629,10 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
                     break  # a blank line ends the diff
                 if text[start] in "+-":
                     hits.append(int(start))
+    if domain == "grep":
+        # A search's matches are its answer (ack's, ag's, rg's ``path:N:text``): the first
+        # GREP_HITS stay; the context lines around them (``path-N-``) are the model's.
+        hits += [m.start() for _, m in zip(range(GREP_HITS), GREP_HIT.finditer(text))]
     if " line " in text:
         hits += [m.start() for _, m in zip(range(FINDINGS_PER_RULE), LOCATED_LINE.finditer(text))]
     if "^^ " in text:
