@@ -22,7 +22,7 @@ def _run(cmd, cwd=ROOT):
 
 @pytest.fixture(scope="module")
 def grep_output():
-    out = _run(["grep", "-rn", "def ", "src/kompress/rendering/render.py", "src/kompress/structure/units.py", "src/kompress/structure/domains.py",
+    out = _run(["grep", "-rn", "-A1", "def ", "src/kompress/rendering/render.py", "src/kompress/structure/units.py", "src/kompress/structure/domains.py",
                 "src/kompress/scoring/windows.py", "src/kompress/decision/mustkeep.py"])
     assert out.count("\n") > 10
     return out

@@ -46,11 +46,14 @@ ANTHROPIC_KEY = "sk-ant-client-0123456789abcdef"
 
 # ---------------------------------------------------------------------- tool outputs
 def grep_output(tag: str, n: int = 40) -> str:
-    """``grep -rn`` over a code base: line-structured, no critical words, ~20 tokens a line."""
+    """``grep -rn -A1`` over a code base: line-structured, no critical words, ~20 tokens a line.
+    Its matches stay (a search's answer); the context line under each is what may go."""
     return "".join(
         f"src/service/handlers/module_{i % 9}.py:{17 + i * 11}:    def handle_{tag}_{i}(self, request, "
         f"retries={i % 4}):\n"
-        for i in range(n)
+        f"src/service/handlers/module_{i % 9}.py-{18 + i * 11}-        self.log.debug('handling request number %d', "
+        f"request.seq + {i})\n--\n"
+        for i in range(n // 2)
     )
 
 

@@ -30,8 +30,10 @@ OPTIONS = CompressOptions(rate=0.5, min_tokens=MIN_TOKENS)
 
 
 def grep_lines(tag: str, n: int) -> str:
-    """``grep -rn`` output, every line different (no repeated records for the log frame to skip)."""
-    return "".join(f"src/service/{tag}/module_{i % 9}/part_{i}.py:{17 + i * 11}:    def handle_{tag}_{i}"
+    """``grep -rn -A1`` output, every line different (no repeated records for the log frame to skip):
+    a match line (which stays: a search's answer) and a context line (which may go) by turns."""
+    return "".join(f"src/service/{tag}/module_{i % 9}/part_{i}.py{':' if i % 2 == 0 else '-'}{17 + i * 11}"
+                   f"{':' if i % 2 == 0 else '-'}    def handle_{tag}_{i}"
                    f"(self, request, payload_{i * 7 % 13}, retries={i % 4}):\n" for i in range(n))
 
 

@@ -160,7 +160,9 @@ def test_redact_derived_scans_the_original_once(monkeypatch):
 
 
 def _grep_lines(n: int) -> str:
-    return "".join(f"src/app/handlers/mod_{i % 7}.py:{10 + i}:    def handle_{i}(self, request):\n" for i in range(n))
+    # grep -A1: the matches stay (a search's answer), the context lines are what may go
+    return "".join(f"src/app/handlers/mod_{i % 7}.py{':-'[i % 2]}{10 + i}{':-'[i % 2]}    def handle_{i}(self, request):\n"
+                   for i in range(n))
 
 
 def test_a_huge_pair_does_not_hold_the_small_ones_back_from_the_journal(minilm_compressor, monkeypatch):

@@ -370,7 +370,9 @@ def test_engine_compresses_with_the_configured_novelty(minilm_compressor):
 
 
 def _grep_lines(n: int = 40) -> str:
-    return "".join(f"src/app/handlers/mod_{i % 7}.py:{10 + i}:    def handle_{i}(self, request):\n" for i in range(n))
+    # grep -A1: the matches stay (a search's answer), the context lines are what may go
+    return "".join(f"src/app/handlers/mod_{i % 7}.py{':-'[i % 2]}{10 + i}{':-'[i % 2]}    def handle_{i}(self, request):\n"
+                   for i in range(n))
 
 
 def test_engine_cache_key_holds_the_query(minilm_compressor, tmp_path):

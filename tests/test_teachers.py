@@ -11,7 +11,7 @@ import pytest
 from kompress.data.schema import DataError
 from kompress.decision.decide import HEAD_DOMAINS
 from kompress.decision.mustkeep import must_keep_mask
-from kompress.decision.guards import SESSION_HEADER, frame_guard, is_critical_line
+from kompress.decision.guards import GREP_HIT, SESSION_HEADER, frame_guard, is_critical_line
 from kompress.rendering.render import MARKER_RE, marker
 from kompress.data.teachers import RuleCompressor, align_labels, read_pairs, rule_labels, silver_labels
 from kompress.data.teachers.rules import TOKENS_PER_WORD, apply_rules, normalise_event
@@ -519,8 +519,9 @@ def test_rule_compressor_outputs_whole_lines_or_markers(domain):
         lines = text.splitlines()
         own = {x for x, a in zip(lines, frame_guard(lines, np.array([x in kept or is_critical_line(x) for x in lines])))
                if a}
+        # and, in grep hits, the matches (a search's answer)
         assert all(len(x) <= short or (guard and (is_critical_line(x) or SESSION_HEADER.match(x) or x in (last, first)
-                                                  or x in own))
+                                                  or x in own or (domain == "grep" and GREP_HIT.match(x))))
                    for x in extra)
         if not guard:
             assert [x for x in out if len(x) > short] == [x for x in kept if x.strip() and len(x) > short]
