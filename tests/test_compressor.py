@@ -189,6 +189,28 @@ def test_short_dropped_runs_are_kept_not_elided():
     assert restored.tolist() == [False, True, False, False, False, False, False]
 
 
+def test_a_run_no_longer_in_tokens_than_its_marker_is_kept():
+    """A drawn box's wrapped line is long in characters (its padding) but holds fewer tokens than
+    ``[... 1 line omitted ...]`` (11 pieces): it stays; a run of more tokens still goes."""
+    from kompress.decision.decide import short_dropped_runs as _short_dropped_runs
+    from kompress.structure.units import line_spans, words_to_lines
+
+    pad = " " * 40
+    text = (f"│ INFO  Loading data from companies{pad}│\n│       configuration. You can{pad}│\n"
+            f"│ INFO  Running node: preprocess_companies_node with these inputs{pad}│\n"
+            f"│       and these many other words that go beyond the size of a marker{pad}│\n│ done{pad}│\n")
+    ws, _ = word_spans(text)
+    ls, le = line_spans(text)
+    wl = words_to_lines(ws, ls)
+    keep = np.isin(wl, [0, 2, 4])  # drop lines 1 (5 tokens, 70 characters) and 3 (16 tokens)
+    n_tokens = np.ones(len(ws))  # a token a word here
+    assert (le[1] - ls[1]) > len("[... 1 line omitted ...]")
+    assert _short_dropped_runs(keep, wl, ls, le).tolist() == [False] * 5  # by characters alone: both go
+    assert _short_dropped_runs(keep, wl, ls, le, n_tokens=n_tokens).tolist() == [False, True, False, False, False]
+    n_tokens[wl == 1] = 12  # the same line, were its words split into many tokens: it goes
+    assert _short_dropped_runs(keep, wl, ls, le, n_tokens=n_tokens).tolist() == [False] * 5
+
+
 LOG_WITH_TRACEBACK = """\
 2024-06-18 05:29:12 INFO  [app.http] GET /api/v1/dashboards 200 121ms
 2024-06-18 05:29:13 ERROR [app] unhandled error while processing GET /api/v1/export/csv

@@ -25,6 +25,9 @@ LOG = ("2024-03-02 10:15:01 INFO  [api] GET /users/1 200 12ms\n"
        "2024-03-02 10:15:02 INFO  [api] GET /users/2 200 9ms\n"
        "2024-03-02 10:15:03 ERROR [api] upstream timeout after 30s\n"
        "2024-03-02 10:15:04 INFO  [api] GET /users/3 200 11ms\n")
+# Long enough that a compressor drops something: a run of one short line costs fewer tokens than
+# its marker and stays.
+LONG_LOG = LOG + "".join(f"2024-03-02 10:15:{5 + i:02d} INFO  [api] GET /users/{4 + i} 200 {10 + i}ms\n" for i in range(8))
 
 
 def _example(text="Program received signal SIGSEGV, not handled.", split="test", **kw):
@@ -167,12 +170,12 @@ def test_examples_from_pairs():
 def test_examples_from_log_rows():
     """Rows shaped like PairStore.iter_pairs() dicts (the real store is tested below)."""
     rc = RuleCompressor()
-    r = rc.compress(LOG, domain="log")
+    r = rc.compress(LONG_LOG, domain="log")
     rows = [
-        {"original": LOG, "compressed": r.text, "domain": "log", "request_id": "req-1", "api": "anthropic"},
-        {"original": LOG, "compressed": LOG, "domain": "log", "request_id": "req-2", "api": "openai"},
+        {"original": LONG_LOG, "compressed": r.text, "domain": "log", "request_id": "req-1", "api": "anthropic"},
+        {"original": LONG_LOG, "compressed": LONG_LOG, "domain": "log", "request_id": "req-2", "api": "openai"},
         {"original": "  ", "compressed": "", "domain": "log", "request_id": "req-3", "api": "openai"},
-        {"original": LOG, "compressed": r.text, "domain": None, "request_id": "req-1", "api": "openai"},
+        {"original": LONG_LOG, "compressed": r.text, "domain": None, "request_id": "req-1", "api": "openai"},
     ]
     exs, stats = examples_from_log(rows)
     assert stats == {"read": 4, "kept": 2, "skipped_unchanged": 1, "skipped_empty": 1, "skipped_unaligned": 0}
@@ -186,9 +189,9 @@ def test_from_log_cli_with_real_pair_store(tmp_path, capsys):
     from kompress.serving.proxy.store import PairStore
 
     db = tmp_path / "pairs.db"
-    r = RuleCompressor().compress(LOG, domain="log", rate=0.3)
+    r = RuleCompressor().compress(LONG_LOG, domain="log", rate=0.3)
     with PairStore(str(db)) as store:
-        store.add(original=LOG, compressed=r.text, domain="log", model_id="rules", keep_rate=r.keep_rate,
+        store.add(original=LONG_LOG, compressed=r.text, domain="log", model_id="rules", keep_rate=r.keep_rate,
                   latency_ms=1.0, request_id="req-9", api="anthropic")
         store.add(original="short text here", compressed="short text here", domain="text", model_id="rules",
                   keep_rate=1.0, latency_ms=1.0, request_id="req-10", api="openai")

@@ -500,10 +500,16 @@ def test_rule_compressor_outputs_whole_lines_or_markers(domain):
     src = set(text.splitlines())
     kept, _ = lines_by_fate(text, domain)
     for guard in (True, False):
+        # With markers: real lines or markers (a run no longer than its marker stays verbatim,
+        # so these short samples may come out whole).
         r = RuleCompressor().compress(text, domain=domain, guard=guard)
         assert r.granularity == "line" and r.domain == domain and r.text.strip()
         for line in r.text.splitlines():
             assert MARKER_RE.match(line) or line in src, line
+        assert r.tokens_out <= r.tokens_in
+        # The rules' own choice (no marker to weigh a run against): what is kept and why.
+        r = RuleCompressor().compress(text, domain=domain, guard=guard, markers=False)
+        assert all(line in src for line in r.text.splitlines() if line.strip())
         assert 0 < r.keep_rate < 1 and r.tokens_out < r.tokens_in == int(len(word_spans(text)[0]) * TOKENS_PER_WORD)
         out = [x for x in r.text.splitlines() if x.strip() and not MARKER_RE.match(x)]
         # The rules' lines, plus dropped runs too short to be worth a marker (kept verbatim)

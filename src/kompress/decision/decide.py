@@ -20,6 +20,7 @@ Rendering the kept units as text is :mod:`kompress.rendering.render`'s job.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -218,7 +219,7 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
         raw = line_raw[w_line]
         keep = line_keep[w_line]
     if options.markers:
-        restored = short_dropped_runs(keep, w_line, l_starts, l_ends, frame)
+        restored = short_dropped_runs(keep, w_line, l_starts, l_ends, frame, ws.n_tokens)
         if restored.any():
             keep = keep | restored[w_line]
             if line_keep is not None:
@@ -308,18 +309,27 @@ def repeat_outliers(frame: Frame, line_score: np.ndarray, margin: float) -> np.n
     return out
 
 
+#: A word or a punctuation mark: a marker's tokens, counted low (a tokenizer splits no further).
+_PIECE = re.compile(r"\w+|[^\w\s]")
+
+
 def short_dropped_runs(keep: np.ndarray, w_line: np.ndarray, l_starts: np.ndarray, l_ends: np.ndarray,
-                       frame: Frame | None = None) -> np.ndarray:
-    """Lines of dropped runs shorter than the marker that would replace them (with ``frame``,
-    the marker describing what the run collapses).
+                       frame: Frame | None = None, n_tokens: np.ndarray | None = None) -> np.ndarray:
+    """Lines of dropped runs no longer than the marker that would replace them (with
+    ``frame``, the marker describing what the run collapses): in characters or, given the
+    tokens of each word (``n_tokens``), in tokens.
 
     Eliding ``},`` behind ``[... 1 line omitted ...]`` costs more than it saves, so such
-    runs are kept verbatim instead (they are real lines: still faithful).
+    runs are kept verbatim instead (they are real lines: still faithful). Tokens count too
+    because a drawn box's padding makes a wrapped line of four words long in characters only;
+    the marker's tokens are counted low (a word or a punctuation mark each, :data:`_PIECE`), so
+    a run is restored only where the marker surely costs as much.
     """
     n = len(l_starts)
     has_words = np.bincount(w_line, minlength=n) > 0
     dropped = has_words & ~(np.bincount(w_line, weights=keep.astype(np.float64), minlength=n) > 0)
     restore = np.zeros(n, dtype=bool)
+    run_tokens = np.bincount(w_line, weights=n_tokens, minlength=n) if n_tokens is not None else None
     i = 0
     while i < n:
         if not dropped[i]:
@@ -334,7 +344,9 @@ def short_dropped_runs(keep: np.ndarray, w_line: np.ndarray, l_starts: np.ndarra
         detail = None
         if frame is not None:
             detail = describe_run(frame, [k for k in range(i, last + 1) if has_words[k]], n_run)
-        if l_ends[last] - l_starts[i] <= len(f"[... {detail} ...]" if detail else marker(n_run)):
+        mark = f"[... {detail} ...]" if detail else marker(n_run)
+        if l_ends[last] - l_starts[i] <= len(mark) or (
+                n_tokens is not None and run_tokens[i:last + 1].sum() <= len(_PIECE.findall(mark))):
             restore[i : last + 1] = True
         i = last + 1
     return restore
