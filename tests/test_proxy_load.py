@@ -34,6 +34,7 @@ from kompress.serving.proxy.redact import redact_derived
 
 from . import test_proxy as tp
 from .test_proxy import bash_call_body
+from .test_proxy_parts import grep_context_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 compressor, start_proxy = tp.compressor, tp.start_proxy
@@ -159,12 +160,6 @@ def test_redact_derived_scans_the_original_once(monkeypatch):
     assert secret not in original_r and secret not in compressed_r and query_r is None
 
 
-def _grep_lines(n: int) -> str:
-    # grep -A1: the matches stay (a search's answer), the context lines are what may go
-    return "".join(f"src/app/handlers/mod_{i % 7}.py{':-'[i % 2]}{10 + i}{':-'[i % 2]}    def handle_{i}(self, request):\n"
-                   for i in range(n))
-
-
 def test_a_huge_pair_does_not_hold_the_small_ones_back_from_the_journal(minilm_compressor, monkeypatch):
     """Redacting a huge original takes long (~1.5 ms per KB: half a minute for 20 MB); a small
     pair made meanwhile must not wait for it to reach the store (and so the journal, where a
@@ -196,7 +191,7 @@ def test_a_huge_pair_does_not_hold_the_small_ones_back_from_the_journal(minilm_c
     store = SlowStore()
     engine = CompressionEngine(ProxyConfig(options=CompressOptions(rate=0.5, min_tokens=10), note=False),
                                compressor=minilm_compressor, store=store)  # type: ignore[arg-type]
-    huge, small = _grep_lines(80), _grep_lines(30)
+    huge, small = grep_context_lines(80), grep_context_lines(30)
     assert len(huge) > 2000 >= len(small)
     for text in (huge, small):
         outcome, _ = engine._work(content_hash(text), text, "bash", "openai-chat", "req")
@@ -306,7 +301,7 @@ def test_a_queued_output_that_can_no_longer_make_its_deadline_is_not_waited_for(
     budget_s = 2.5
     engine = CompressionEngine(ProxyConfig(options=CompressOptions(min_tokens=10), budget_ms=budget_s * 1000),
                                compressor=SlowModel())  # type: ignore[arg-type]
-    texts = [ToolText(("messages", i, "content"), _grep_lines(50) + f"# output {i}\n", "bash", f"c{i}")
+    texts = [ToolText(("messages", i, "content"), grep_context_lines(50) + f"# output {i}\n", "bash", f"c{i}")
              for i in range(4)]
     assert all(len(t.text) >= 2000 for t in texts)  # long enough for the cost model to learn from
 

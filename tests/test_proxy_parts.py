@@ -369,8 +369,9 @@ def test_engine_compresses_with_the_configured_novelty(minilm_compressor):
     assert outs[0] != outs[1]  # the option reaches the compressor
 
 
-def _grep_lines(n: int = 40) -> str:
-    # grep -A1: the matches stay (a search's answer), the context lines are what may go
+def grep_context_lines(n: int = 40) -> str:
+    """``grep -A1``-style lines, a match (``path:N:``, which stays: a search's answer) and a
+    context line (``path-N-``, which may go) by turns."""
     return "".join(f"src/app/handlers/mod_{i % 7}.py{':-'[i % 2]}{10 + i}{':-'[i % 2]}    def handle_{i}(self, request):\n"
                    for i in range(n))
 
@@ -384,7 +385,7 @@ def test_engine_cache_key_holds_the_query(minilm_compressor, tmp_path):
     from kompress.serving.proxy.engine import CompressionEngine
     from kompress.serving.proxy.rewrite import ToolText
 
-    text = _grep_lines()
+    text = grep_context_lines()
     first = ToolText(("messages", 0, "content"), text, "bash", "c0", "which handler takes the request?")
     texts = [first, replace(first, path=("messages", 1, "content"), call_id="c1", query="where is handle_7 defined?"),
              replace(first, path=("messages", 2, "content"), call_id="c2")]  # the first query again

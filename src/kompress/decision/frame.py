@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kompress.decision.guards import ERRNO_MESSAGES, STACK_LINE, is_critical_line
+from kompress.decision.guards import ERRNO_MESSAGE_ALTERNATION, STACK_LINE, is_critical_line
 from kompress.structure.domains import has_clock, json_span
 from kompress.structure.tables import cells_of, find_table, is_header, is_rule
 from kompress.structure.templates import json_object, mine, pass_mark
@@ -108,7 +108,7 @@ ALERT = re.compile(
     # A resolver's failed answers (unbound's, dig's ``status: NXDOMAIN``, tcpdump's ``NXDomain``), not level words but the verdict.
     r"|REFUSED|SERVFAIL|NXDOMAIN|ServFail|NXDomain"  # (tcpdump's spelling)
     # A system call's failure in the C library's words (chmod's ``Operation not permitted``).
-    r"|" + "|".join(ERRNO_MESSAGES) +
+    r"|" + ERRNO_MESSAGE_ALTERNATION +
     r")\b(?![-/@]\w|\.[a-z])"  # (Zig's ``error.TestExpectedEqual`` is one)
     r"|\b[A-Za-z]+(?:Error|Exception)\b"  # a class name, dotted or not (java.io.IOException)
     r"|<(?:err|error|crit|alert|emerg|warn(?:ing)?)>|^[EWF]\d{4}\b|^[EWF] |\[[EWF]\]| [EWF]/"

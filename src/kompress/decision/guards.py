@@ -50,6 +50,8 @@ ERRNO_MESSAGES = (
     "Too many levels of symbolic links", "File name too long", "Disk quota exceeded", "Exec format error",
     "Bad file descriptor",
 )
+#: :data:`ERRNO_MESSAGES` as one alternation (escaped: it reads the same in a verbose pattern).
+ERRNO_MESSAGE_ALTERNATION = "|".join(map(re.escape, ERRNO_MESSAGES))
 
 #: Lines that name the problem: the guard keeps them whole in line granularity.
 CRITICAL = re.compile(
@@ -65,7 +67,7 @@ CRITICAL = re.compile(
   | ^==\d+==\ +at\ 0x[0-9A-Fa-f]+:      # valgrind's innermost frame ("at"; the callers are "by")
   | \bSIG[A-Z]{2,}\b                     # signal names
   | \b(?:""" + "|".join(ERRNO_NAMES) + r""")\b   # errno names: ENOENT, EACCES
-  | \b(?:""" + "|".join(m.replace(" ", r"\ ") for m in ERRNO_MESSAGES) + r""")\b   # and their messages
+  | \b(?:""" + ERRNO_MESSAGE_ALTERNATION + r""")\b   # and their messages
   | \bcode\ E[A-Z]{3,}\b              # npm's error codes: ERESOLVE, ELIFECYCLE
   | \b[A-Z_]*EXC_[A-Z_]+\b               # mach exceptions
   | \b\w*(?:Error|Exception|Warning)\b   # exception class names
