@@ -925,3 +925,46 @@ def test_a_searchs_matches_stay_and_its_context_is_the_models():
     assert got == {4 * i + 1 for i in range(40)}  # every match, no context line
     many = "\n".join(f"src/a{i}.c:{i + 1}:#define X {i}" for i in range(GREP_HITS + 50)) + "\n"
     assert len(guard_line_indices(many, line_spans(many)[0], "grep")) == GREP_HITS  # bounded
+
+
+def test_tex_errors_and_where_they_are_stay(shipped_compressor):
+    # A TeX run prints its errors as "! message" with the source line as "l.N ..." under it,
+    # amid pages of font and box chatter.
+    log = ["This is XeTeX, Version 3.141592653-2.6-0.999994 (TeX Live 2022/Debian) (preloaded format=xelatex)",
+           " restricted \\write18 enabled.", "entering extended mode"]
+    for k in range(60):
+        log.append(f"(/usr/share/texlive/texmf-dist/tex/latex/tools/pkg{k}.sty")
+        log.append(f"Package pkg{k} Info: option set on input line {k + 12}.)")
+        if k == 20:
+            log += ["! Number too big.", "<to be read again>", "                   }", "l.53 \\label{fig:inline}}", ""]
+        if k == 40:
+            log += ["! Dimension too large.", "<recently read> \\dimen@", "l.88 \\setlength{\\gap}{99999pt}", ""]
+        log.append(f"Overfull \\hbox ({k}.5pt too wide) in paragraph at lines {k * 3}--{k * 3 + 2}")
+    log += ["Output written on thesis.pdf (42 pages).", "Transcript written on thesis.log."]
+    text = "\n".join(log) + "\n"
+    r = shipped_compressor.compress(text)
+    for line in ("! Number too big.", "l.53 \\label{fig:inline}}", "! Dimension too large.", "l.88 \\setlength{\\gap}{99999pt}"):
+        assert line in r.text.splitlines(), line
+        assert is_critical_line(line), line
+    for line in ("<to be read again>", "Package pkg3 Info: option set on input line 15.)", "! see the transcript above"):
+        assert not is_critical_line(line), line
+
+
+def test_a_failed_doctests_example_expected_and_got_stay(shipped_compressor):
+    # doctest -v: hundreds of passing examples, then one failure whose example, expected and
+    # actual values sit indented under their headings.
+    lines = []
+    for k in range(80):
+        lines += ["Trying:", f"    list(chunked(range({k}), 3))", "Expecting:", f"    [[0, 1, 2], [{k}]]", "ok"]
+    fail = ["**********************************************************************",
+            'File "/src/more_itertools/recipes.py", line 363, in recipes.grouper', "Failed example:",
+            "    list(grouper('ABCDEFG', 3, incomplete='fill', fillvalue='x'))", "Expected:",
+            "    [('A', 'B', 'C'), ('D', 'E', 'F'), ('G', 'y', 'y')]", "Got:",
+            "    [('A', 'B', 'C'), ('D', 'E', 'F'), ('G', 'x', 'x')]"]
+    lines[200:200] = fail
+    lines += ["1 items had failures:", "   1 of 400 in recipes.grouper", "***Test Failed*** 1 failures."]
+    text = "\n".join(lines) + "\n"
+    critical = set(guard_line_indices(text, line_spans(text)[0]).tolist())
+    assert {203, 205, 207} <= critical
+    out = shipped_compressor.compress(text).text.splitlines()
+    assert all(x in out for x in fail[1:]), [x for x in fail if x not in out]

@@ -11,7 +11,7 @@ from kompress.decision.frame import (ALERT_VARIANTS, CLOCKED_ALERTS, EVENT_VARIA
 from kompress.structure.templates import event_fields, mine, records
 
 
-def _log(n_repeats: int = 40) -> str:
+def _log(n_repeats: int = 60) -> str:
     out = []
     for i in range(n_repeats):
         out.append(f"2024-05-01 10:00:{i:02d} INFO  [worker] processed batch size={50 + i % 7} lag_ms={i % 11}")
@@ -857,3 +857,56 @@ def test_a_system_calls_failure_in_the_c_librarys_words_alerts():
     assert is_alert(line) and is_critical_line(line)
     assert is_alert("cp: cannot stat 'x': No such file or directory") and not is_alert("mode of 'x' changed from 0644 to 0640")
     assert is_alert("    127.0.0.1.53 > 127.0.0.1.41899: 47987 ServFail 0/0/1 (86)")
+
+
+def test_a_programs_log_before_its_traceback_keeps_the_step_that_was_running(shipped_compressor):
+    from kompress.decision.frame import stack_frame
+
+    # A migration tool's log, then the traceback of the step that failed: which migration was
+    # being applied is the last "Applying" record, far above the traceback.
+    log = []
+    for m in range(1, 8):
+        log.append(f"INFO:migrate.runner:Applying {m:04d}.shop-step-{m}")
+        log += [f"INFO:migrate.runner: - applying statement {k}" for k in range(40 if m < 7 else 3)]
+        if m < 7:
+            log.append(f"INFO:migrate.runner:Marking {m:04d}.shop-step-{m} applied")
+    trace = ["Traceback (most recent call last):",
+             '  File "/srv/venv/bin/migrate", line 8, in <module>',
+             "    sys.exit(main())",
+             '  File "/srv/venv/lib/python3.11/site-packages/migrate/runner.py", line 378, in execute',
+             "    cursor.execute(stmt)",
+             'psycopg2.errors.ForeignKeyViolation: insert or update on table "order_items" violates foreign key',
+             'DETAIL:  Key (product_id)=(140) is not present in table "products".']
+    lines = log + trace
+    f = stack_frame(lines)
+    running = lines.index("INFO:migrate.runner:Applying 0007.shop-step-7")
+    done = lines.index("INFO:migrate.runner:Marking 0006.shop-step-6 applied")
+    assert f is not None and f.keep[running] and f.keep[done] and not f.repeat[running]
+    assert f.repeat[lines.index("INFO:migrate.runner: - applying statement 20")]
+    assert not f.keep[len(log):].any() and not f.repeat[len(log):].any()  # the traceback: left to the guards
+    text = "\n".join(lines) + "\n"
+    r = shipped_compressor.compress(text)
+    assert r.domain == "traceback" and lines[running] in r.text.splitlines() and lines[done] in r.text.splitlines()
+    assert trace[-2] in r.text and trace[-1] in r.text and r.keep_rate < 0.5
+    _check_faithful(text, r.text)
+    # Events seen once before the traceback are left to the scores: no frame from them.
+    assert stack_frame(["starting", "loading config", "connecting to db"] + trace) is None
+
+
+def test_a_short_log_stays_whole(shipped_compressor):
+    from kompress.decision.frame import LOG_WHOLE, build_frame
+
+    # A port scan's refusals, lsof's open files: a few dozen records, each one that may be asked
+    # about; a marker saving a few hundred tokens would hide the one that was.
+    lines = [f"nc: connect to 127.0.0.1 port {p} (tcp) failed: Connection refused" for p in range(8000, 8000 + LOG_WHOLE - 1)]
+    lines[17] = "Connection to 127.0.0.1 8017 port [tcp/*] succeeded!"
+    lines += ["", "scan done: 1 open"]
+    text = "\n".join(lines) + "\n"
+    starts = np.array([0] + [i + 1 for i, c in enumerate(text) if c == "\n"][:-1])
+    f = build_frame("templates", text, lines, starts, starts)
+    assert f is not None and f.keep.sum() == sum(bool(x.strip()) for x in lines) and not f.repeat.any()
+    assert shipped_compressor.compress(text, domain="log").text == text
+    # Longer, its repeats collapse.
+    longer = lines[:-2] + [f"nc: connect to 127.0.0.1 port {p} (tcp) failed: Connection refused" for p in range(9000, 9010)]
+    g = build_frame("templates", "\n".join(longer), longer, starts, starts)
+    assert g is not None and g.repeat.sum() > LOG_WHOLE - 10

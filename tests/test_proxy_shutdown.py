@@ -38,12 +38,13 @@ SHUTDOWN_S = 2
 KEY = "sk-proj-Z9x8C7v6B5n4M3a2S1d0F9g8"  # in one tool output: must reach no file
 
 
-LOG_LINES = (ROOT / "samples/service_log.txt").read_text().splitlines(keepends=True)[:40]
+LOG_LINES = (ROOT / "samples/service_log.txt").read_text().splitlines(keepends=True)[:80]
 
 
 def tool_output(i: int) -> str:
-    """40 lines of a real service log made unique per request (its hash is the pair's key)."""
-    head = f"$ tail -n 40 /var/log/quill/service.log   # request {i}\n"
+    """80 lines of a real service log made unique per request (its hash is the pair's key; a log of
+    at most 50 lines would pass whole, uncompressed, and log no pair)."""
+    head = f"$ tail -n 80 /var/log/quill/service.log   # request {i}\n"
     if i % N == 0:
         head += f"OPENAI_API_KEY={KEY}\n"
     return head + "".join(LOG_LINES)

@@ -61,7 +61,7 @@ def test_table_frame_keeps_header_first_rows_and_rows_with_news():
     # marker in place of the rule would cost more than the rule).
     dpkg = ["Desired=Unknown/Install/Remove/Purge/Hold", "||/ Name      Version      Architecture Description",
             "+++-=========-============-============-==========="] + \
-           [f"ii  pkg{i:03d}    1.{i}-1    {'all' if i % 3 else 'amd64'}    package number {i}" for i in range(30)]
+           [f"ii  pkg{i:03d}    1.{i}-1    {'all' if i % 3 else 'amd64'}    package number {i}" for i in range(60)]
     f = table_frame(dpkg)
     assert f is not None and f.keep[0] and f.keep[1] and f.keep[2]
     assert f.keep[3] and f.keep[4] and f.repeat[3 + 5]
@@ -164,7 +164,7 @@ def test_rows_under_a_warnings_heading_are_findings():
     assert sum(f.repeat[i] for i, x in enumerate(rows) if "@a.c" in x and "big" not in x) > 40  # the others collapse
 
 
-def _boxed(style: str, n: int = 40) -> list[str]:
+def _boxed(style: str, n: int = 80) -> list[str]:
     """A box-drawn table as rich (``rich``) or tabulate's ``grid`` prints it: ``n`` rows, every
     seventh FAILED, rows 5 and 23 timeout."""
     status = ["FAILED" if i % 7 == 3 else "timeout" if i in (5, 23) else "ok" for i in range(n)]
@@ -265,7 +265,7 @@ def test_a_coverage_reports_uncovered_rows_and_each_sections_header_stay():
     assert all(f.keep[i] and f.keep[i + 3] for i in heads)  # each header and the first row under it
     assert f.repeat.sum() > 40  # the covered rest collapses
     # Where most rows sit at the bottom (all 0%), the bottom is no exception.
-    flat = [head] + [f"fn_{k:02d}   10   10   {0.0 if k % 5 else 10.0:.2f}%   20   20   0.00%" for k in range(30)]
+    flat = [head] + [f"fn_{k:02d}   10   10   {0.0 if k % 5 else 10.0:.2f}%   20   20   0.00%" for k in range(60)]
     g = table_frame(flat)
     assert g is not None and g.repeat.sum() > 20
 
@@ -294,3 +294,48 @@ def test_key_value_records_are_no_table_and_a_tables_summary_rows_stay():
     assert f is not None
     assert all(f.keep[i] for i, x in enumerate(rows) if "_median" in x or "_mean" in x)
     assert f.repeat[[i for i, x in enumerate(rows) if "_stddev" in x][5:]].all()
+
+
+def _syscalls() -> list[str]:
+    names = ["read", "write", "close", "lseek", "mmap", "mprotect", "munmap", "brk", "pread64", "access",
+             "dup2", "getpid", "socket", "bind", "setsockopt", "execve", "fcntl", "ftruncate", "getcwd", "unlink",
+             "getuid", "arch_prctl", "openat", "newfstatat", "prlimit64", "getrandom"]
+    rows = ["% time     seconds  usecs/call     calls    errors syscall",
+            "------ ----------- ----------- --------- --------- ----------------"]
+    for i, name in enumerate(names):
+        errors = "1" if name in ("access", "bind", "openat") else ""
+        rows.append(f"  0.00    0.000000           0 {i % 9 + 1:9d} {errors:>9s} {name}")
+    return rows + ["------ ----------- ----------- --------- --------- ----------------",
+                   "100.00    0.000000           0       121         3 total"]
+
+
+def test_a_short_table_stays_whole_each_row_a_record(shipped_compressor):
+    from kompress.decision.frame import TABLE_WHOLE
+
+    # strace -c: one row per syscall; an agent asks about one by its name ("how many openat
+    # failed"), and "[... 20 more rows like "0.00 0.000000 0 <*> <*>" ...]" names none.
+    rows = _syscalls()
+    f = table_frame(rows)
+    assert f is not None and f.keep[: len(rows)].all() and not f.repeat.any()
+    text = "\n".join(rows) + "\n"
+    assert shipped_compressor.compress(text).text == text
+    # A long table still collapses by rows (the pods above): only up to TABLE_WHOLE rows stay whole.
+    assert table_frame(_pods(TABLE_WHOLE + 10)).repeat.any()
+
+
+def test_the_lines_around_a_table_are_decided_as_text(shipped_compressor):
+    # top -b -n 1: the summary above the process table (how many tasks are stopped or zombies)
+    # is no table row; it stays as the text would keep it, whole.
+    head = ["top - 06:50:28 up  2:50,  0 user,  load average: 4.60, 3.20, 2.19",
+            "Tasks:  11 total,   2 running,   5 sleeping,   1 stopped,   3 zombie",
+            "%Cpu(s):  0.0 us,  0.0 sy,  0.0 ni,100.0 id,  0.0 wa,  0.0 hi,  0.0 si,  0.0 st",
+            "MiB Mem :  24151.8 total,   8146.1 free,   1306.5 used,  15184.2 buff/cache",
+            "", "    PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND"]
+    procs = [f"{pid:7d} {'nobody':<9s} 20   0 {4316 + pid:7d} {2100 + pid:6d} {1900 + pid:6d} {'ZST'[pid % 3]} "
+             f"{pid % 7:5.1f} {0.0:5.1f} {'0:00.00':>9s} {'worker' + str(pid)}" for pid in range(10, 140)]
+    text = "\n".join(head + procs) + "\n"
+    r = shipped_compressor.compress(text)
+    out = r.text.splitlines()
+    assert r.granularity == "line" and any(MARKER_RE.match(x) for x in out)  # a long table: collapsed by rows
+    assert head[1] in out and head[3] in out and head[5] in out
+    assert all(MARKER_RE.match(x) or x in text.splitlines() for x in out)

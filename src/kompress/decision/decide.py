@@ -21,7 +21,7 @@ Rendering the kept units as text is :mod:`kompress.rendering.render`'s job.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -77,12 +77,13 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
     l_starts, l_ends = line_spans(text)
     w_line = words_to_lines(ws.starts, l_starts)
     line_keep = None
+    tabled = False  # a text decided by the rows of its table
     if gran == "word" and options.granularity == "auto" and options.structure and policy.frame_for(domain) == "table":
         # A table in text (a CSV, ``kubectl get pods``) is decided by rows, never cut inside one.
         if frame is None and not frame_known:
             frame = build_frame("table", text, LineView(text, l_starts, l_ends), l_starts, l_ends)
         if frame is not None:
-            gran = "line"
+            gran, tabled = "line", True
     if not options.structure or gran == "word":
         frame = None  # the frame applies to whole lines only
     if guard:
@@ -207,15 +208,30 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             # In line mode a polarity word ("not", "failed") makes a line critical too: a
             # statement, not a page of free text that happens to hold a "not" (a package's
             # description in one JSON string), which the model weighs like any other line.
-            for li in np.flatnonzero(~line_keep & has_words & ~collapsible):
+            # (Nor a table's repeated row: "nobody" in its USER cell, "no" in a column of flags
+            # are values, the columns' news stays by the frame.)
+            table_rows = frame.repeat if frame is not None and frame.kind == "table" else collapsible
+            for li in np.flatnonzero(~line_keep & has_words & ~collapsible & ~table_rows):
                 if has_polarity(lines[li]) and len(lines[li].split()) <= POLARITY_LINE_WORDS:
                     line_keep[li] = True
             # (A collapsed repeat's frames stay collapsed: a log's repeated stack traces.)
             line_keep |= backtrace_guard(lines, line_keep) & has_words & ~repeats
             # A problem in a drawn tree (pnpm's unmet peers) with the entries it hangs from.
             line_keep |= tree_ancestors(lines, line_keep & critical) & has_words
-            if floor or (nov and frame is None):  # the frame replaces the novelty rule
-                line_keep |= coverage_guard(lines, line_keep, floor, nov if frame is None else None)
+            # The frame replaces the novelty rule; but a stack frame only collapses a recursion's
+            # call sites and the repeats of a log before the traceback: the rest is read as without it.
+            stacked = frame is not None and frame.kind == "stack"
+            novel = nov if frame is None or stacked else None
+            if floor or novel:
+                added = coverage_guard(lines, line_keep, floor, novel)
+                line_keep |= added & ~frame.repeat if stacked else added
+        if tabled:
+            # The table frame decides its rows only: the lines around the table (top's task and
+            # memory summary above its process table, a report's closing sentence) stay as the
+            # text would keep them without a table, whole (the word threshold is not a line's).
+            words = decide(text, ws, domain, policy, replace(options, granularity="word"))
+            said = np.bincount(w_line, weights=words.word_keep.astype(np.float64), minlength=len(l_starts)) > 0
+            line_keep |= said & ~(frame.keep | frame.repeat)
         raw = line_raw[w_line]
         keep = line_keep[w_line]
     if options.markers:

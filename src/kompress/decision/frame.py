@@ -93,6 +93,8 @@ LISTING_KEEP_FIRST = 2
 #: next (a ``find ... | head -30``), and collapsing a few dozen paths saves a few hundred tokens
 #: at the price of the one it wanted. Long listings (``ls -R`` of a tree) collapse.
 LISTING_WHOLE = 50
+#: A log of at most this many (non-blank) lines stays whole, as a short listing does.
+LOG_WHOLE = LISTING_WHOLE
 #: Characters of entry names a listing marker lists (then ``...``): bounds a marker of a huge folder.
 MARKER_NAME_CHARS = 600
 #: Words of an alerting line, whatever the logging convention.
@@ -162,7 +164,7 @@ def empty_frame(n: int) -> Frame:
 def build_frame(kind: str | None, text: str, lines: Sequence[str], line_starts: np.ndarray,
                 line_ends: np.ndarray) -> Frame | None:
     """The frame of ``kind`` for ``text`` (``None`` when the kind finds no structure)."""
-    builders = {"templates": lambda: template_frame(lines), "runs": lambda: run_frame(lines),
+    builders = {"templates": lambda: short_log_frame(lines) or template_frame(lines), "runs": lambda: run_frame(lines),
                 "stack": lambda: stack_frame(lines),
                 "json": lambda: json_frame(text, line_starts, line_ends), "listing": lambda: listing_frame(lines),
                 "table": lambda: table_frame(lines)}
@@ -170,6 +172,18 @@ def build_frame(kind: str | None, text: str, lines: Sequence[str], line_starts: 
     if frame is not None:
         frame.kind = kind
     return frame
+
+
+def short_log_frame(lines: Sequence[str]) -> Frame | None:
+    """A log of at most :data:`LOG_WHOLE` lines stays whole, as a short listing does: each
+    record may be the one asked about (``lsof -p``'s open files, a port scan's few refusals),
+    and collapsing a few dozen saves little. ``None`` for a longer log."""
+    filled = [i for i, x in enumerate(lines) if x.strip()]
+    if len(filled) > LOG_WHOLE:
+        return None
+    f = empty_frame(len(lines))
+    f.keep[filled] = True
+    return f
 
 
 def is_alert(line: str) -> bool:
@@ -404,12 +418,13 @@ def stack_frame(lines: Sequence[str]) -> Frame | None:
     a backtrace: ``#4 0x... in parse_asset src/asset_io.c:19`` 240 times, a JavaScript
     ``at walk (x.js:3:5)`` repeated): the first and the last stay, the others collapse. Two
     frames are one call site when they differ only in frame number, addresses and argument
-    values; another line number is another call site. Other lines (the program's own output
-    before the crash) are left to the scores and the tail."""
+    values; another line number is another call site. The program's own log before the first
+    frame is read as a log (:func:`preamble_log`); other lines are left to the scores and the tail."""
     n = len(lines)
     f = empty_frame(n)
     sig = [_FRAME_VARS.sub("?", x.strip()) if STACK_LINE.match(x) else None for x in lines]
-    found = False
+    # (No frame at all: no traceback to read a log before.)
+    found = preamble_log(lines, next((i for i, s in enumerate(sig) if s is not None), 0), f)
     i = 0
     while i < n:
         j = i
@@ -425,6 +440,25 @@ def stack_frame(lines: Sequence[str]) -> Frame | None:
             found = True
         i = j + 1
     return f if found else None
+
+
+def preamble_log(lines: Sequence[str], end: int, f: Frame) -> bool:
+    """Into ``f``: the events that repeat in ``lines[:end]`` (a program's log before its
+    traceback: a migration tool's ``Applying 0007...``), as :func:`template_frame` sees them:
+    each one's first and last record stay (the last is the step that was running when it
+    failed), the others collapse. Events seen once are left alone. Whether any collapsed."""
+    if short_log_frame(lines[:end]) is not None:
+        return False  # a short log: left to the scores, as a short log is kept whole
+    t = template_frame(lines[:end])
+    repeated = t.group >= 0
+    if not t.repeat.any():
+        return False
+    f.keep[:end] |= t.keep & repeated
+    f.repeat[:end] |= t.repeat
+    f.unit_start[:end] |= t.unit_start & repeated
+    f.group[:end] = np.where(repeated, t.group + len(f.labels), f.group[:end])
+    f.labels.extend(t.labels)
+    return True
 
 
 def _short(template: str) -> str:
@@ -796,6 +830,10 @@ def _ext(name: str) -> str:
 TABLE_RARE_SHARE = 0.15
 TABLE_RARE_ROWS = 50
 TABLE_KINDS = 4
+#: A table of at most this many rows stays whole, as a short listing does: each row is a record
+#: (a connection, a process, a syscall's counts) an agent may ask about by its name, and a
+#: marker saying "4 more rows like tcp 0 <*> <*>" keeps none of them.
+TABLE_WHOLE = LISTING_WHOLE
 #: A few-valued cell naming a problem: a row's status or kind (``type-error``, ``FAILED``).
 TABLE_PROBLEM = re.compile(r"(?i)(?<![a-z])(?:errors?|errored|fail(?:ed|ures?|s)?|invalid|violations?|fatal|critical)(?![a-z])")
 #: A row's name saying it sums others up.
@@ -814,7 +852,8 @@ def table_frame(lines: Sequence[str]) -> Frame | None:
     few values (a pod's ``STATUS`` and ``RESTARTS``, a package's architecture) and every row
     of a rare combination of them (:data:`TABLE_RARE_SHARE`) stay; the others
     collapse, counted per combination of those values. A column of many values (a name, an
-    identifier, a measure) is no news, as a JSON item's new value of a known key is none."""
+    identifier, a measure) is no news, as a JSON item's new value of a known key is none.
+    A table of at most :data:`TABLE_WHOLE` rows stays whole."""
     table = find_table(lines)
     if table is None:
         return None
@@ -822,6 +861,11 @@ def table_frame(lines: Sequence[str]) -> Frame | None:
     first = next(i for i, x in enumerate(lines) if x.strip())
     f.keep[[first, table.header]] = True  # a title or a legend, and the header
     data = [(i, c) for i, c in zip(table.rows, table.cells) if i != table.header]
+    if len(data) <= TABLE_WHOLE:
+        f.keep[[i for i, _ in data]] = True
+        top = min(table.header, table.rows[0])
+        f.keep[[i for i in range(max(0, top - 1), min(len(lines), table.rows[-1] + 2)) if is_rule(lines[i])]] = True
+        return f
     flagged: set[int] = set()
     # A row wrapped over several lines (rich's ``│     │       │ and field "Geoname ID" │``):
     # a line whose first cell is empty continues the row above; it goes where its row goes.

@@ -84,6 +84,7 @@ CRITICAL = re.compile(
   | \bUNMET\ (?:OPTIONAL\ )?DEPENDENCY\b | \bunmet\ peer\b | ^would\ reformat\   # npm ls's, pnpm's; black's verdict
   | \S::\S+\ RERUN\b                 # pytest-rerunfailures: a test that failed and ran again (a flake)
   | ^[\ \t]*!\ \[(?:remote\ )?rejected\]   # git push's refused ref updates
+  | ^!\ [A-Z][^\n]*$ | ^l\.\d+\ \S      # TeX's errors ("! Undefined control sequence.") and where ("l.53 \label{...}")
   | \b(?:[Pp]arse|[Ss]yntax)\ error\b | \bbad\ (?:CRC|checksum)\b  # sqlite3's, bash's, PHP's; unzip's
   | [=:]\ ?(?:nan|NaN)\b                  # a metric gone to NaN: a failed fit's score=nan, a diverged loss: nan
   | \bexited\ with\ (?:code\ |status\ )?[1-9]\d*\b        # strace's "+++ exited with 1 +++", a runner's
@@ -183,6 +184,12 @@ EXPLANATION_LINES = 12
 #: tcltest's ``---- Result was:`` / ``---- Result should have been (exact matching):``: the
 #: value is on the line under it.
 ASSERTION_VALUE_BELOW = re.compile(r"^---- Result (?:was|should have been)\b[^\n]{0,80}:\n(?=.)", re.M)
+#: doctest's report of a failed example: the example, the value expected and the value got, each
+#: indented under its heading (``Failed example:`` / ``Expected:`` / ``Got:``); up to
+#: :data:`DOCTEST_LINES` lines under each.
+DOCTEST_PART = re.compile(r"^(?:Failed example|Expected|Got|Exception raised):\n", re.M)
+DOCTEST_LINES = 4
+_INDENTED = re.compile(r"[ \t]+\S[^\n]*(?:\n|$)")
 
 #: A line naming its place in words: ``path line N`` (checkbashisms' ``possible bashism in
 #: deploy/a.sh line 23 (echo -e):``, Perl's ``... at mysqltuner.pl line 2409.``, shellcheck's ``In
@@ -665,6 +672,15 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
             end = end if blank < 0 else blank
             if k < len(line_starts) and _CRITICAL_IN_TEXT.search(text, int(line_starts[k]), end):
                 hits.append(m.start())
+    if "Failed example:\n" in text:
+        for _, m in zip(range(ASSERTION_VALUES), DOCTEST_PART.finditer(text)):
+            pos = m.end()
+            for _ in range(DOCTEST_LINES):
+                line = _INDENTED.match(text, pos)
+                if line is None:
+                    break
+                hits.append(pos)
+                pos = line.end()
     if domain != "test" and "xpected" in text:
         # Outside what reads as a test run (a runner printing ``[fail] line:67`` records), an
         # expected value with the value got on the line right under it is an assertion's all the same.
