@@ -339,3 +339,19 @@ def test_the_lines_around_a_table_are_decided_as_text(shipped_compressor):
     assert r.granularity == "line" and any(MARKER_RE.match(x) for x in out)  # a long table: collapsed by rows
     assert head[1] in out and head[3] in out and head[5] in out
     assert all(MARKER_RE.match(x) or x in text.splitlines() for x in out)
+
+
+def test_a_tables_sections_under_other_column_names_each_keep_their_header_and_first_rows():
+    # benchcmp: one section per measure, each under its own header after a blank line; the rows of
+    # a later section are no repeats of the first's.
+    sections = []
+    for unit in ("ns/op", "allocs", "bytes"):
+        sections += [f"{'benchmark':<40s}{'old ' + unit:<14s}{'new ' + unit:<14s}delta"]
+        sections += [f"{'BenchmarkCase' + str(k) + '-2':<40s}{100 + k:<14d}{90 + 3 * k:<14d}{(2 * k - 10) / 1.0:+.2f}%"
+                     for k in range(30)]
+        sections += [""]
+    f = table_frame(sections)
+    heads = [i for i, x in enumerate(sections) if x.startswith("benchmark")]
+    assert f is not None and len(heads) == 3
+    assert all(f.keep[h] and f.keep[h + 1] and f.keep[h + 2] for h in heads)
+    assert f.repeat[heads[1] + 5] and f.repeat[heads[2] - 3]

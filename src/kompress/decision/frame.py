@@ -906,9 +906,10 @@ def table_frame(lines: Sequence[str]) -> Frame | None:
             # (not the columns named again under the heading)
             if any(ch.isalpha() for ch in x) and not is_header(cells_of(x, table.delim)):
                 alerting, taken = SECTION_ALERT.search(x) is not None, 0
-        elif i != table.header and cells[i] == named:
-            # The columns named again (llvm-cov's per-file sections): the header and the first
-            # rows under it stay, as the first table's do.
+        elif i != table.header and (cells[i] == named or is_header(cells[i]) and i > 0 and not lines[i - 1].strip()):
+            # The columns named again (llvm-cov's per-file sections), or other columns named
+            # after a blank line (benchcmp's ns/op, then MB/s, then allocs sections): the header
+            # and the first rows under it stay, as the first table's do.
             flagged.add(i)
             flagged.update(j for j, _ in [d for d in data if d[0] > i][:JSON_KEEP_FIRST])
         elif (i == table.header or is_header(cells[i])) and any(FINDING_COLUMN.match(c) for c in cells[i]):
