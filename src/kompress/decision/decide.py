@@ -210,8 +210,8 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             # description in one JSON string), which the model weighs like any other line.
             # (Nor a table's repeated row: "nobody" in its USER cell, "no" in a column of flags
             # are values, the columns' news stays by the frame.)
-            table_rows = frame.repeat if frame is not None and frame.kind == "table" else collapsible
-            for li in np.flatnonzero(~line_keep & has_words & ~collapsible & ~table_rows):
+            unsaid = repeats if frame is not None and frame.kind == "table" else collapsible
+            for li in np.flatnonzero(~line_keep & has_words & ~unsaid):
                 if has_polarity(lines[li]) and len(lines[li].split()) <= POLARITY_LINE_WORDS:
                     line_keep[li] = True
             # (A collapsed repeat's frames stay collapsed: a log's repeated stack traces.)

@@ -35,7 +35,7 @@ import numpy as np
 
 from kompress.decision.guards import ERRNO_MESSAGE_ALTERNATION, STACK_LINE, is_critical_line
 from kompress.structure.domains import has_clock, json_span
-from kompress.structure.tables import cells_of, find_table, is_header, is_rule
+from kompress.structure.tables import Table, cells_of, find_table, is_header, is_rule
 from kompress.structure.templates import json_object, mine, pass_mark
 from kompress.structure.units import indent_width
 
@@ -447,12 +447,13 @@ def preamble_log(lines: Sequence[str], end: int, f: Frame) -> bool:
     traceback: a migration tool's ``Applying 0007...``), as :func:`template_frame` sees them:
     each one's first and last record stay (the last is the step that was running when it
     failed), the others collapse. Events seen once are left alone. Whether any collapsed."""
-    if short_log_frame(lines[:end]) is not None:
+    head = lines[:end]
+    if short_log_frame(head) is not None:
         return False  # a short log: left to the scores, as a short log is kept whole
-    t = template_frame(lines[:end])
-    repeated = t.group >= 0
+    t = template_frame(head)
     if not t.repeat.any():
         return False
+    repeated = t.group >= 0
     f.keep[:end] |= t.keep & repeated
     f.repeat[:end] |= t.repeat
     f.unit_start[:end] |= t.unit_start & repeated
@@ -863,8 +864,7 @@ def table_frame(lines: Sequence[str]) -> Frame | None:
     data = [(i, c) for i, c in zip(table.rows, table.cells) if i != table.header]
     if len(data) <= TABLE_WHOLE:
         f.keep[[i for i, _ in data]] = True
-        top = min(table.header, table.rows[0])
-        f.keep[[i for i in range(max(0, top - 1), min(len(lines), table.rows[-1] + 2)) if is_rule(lines[i])]] = True
+        f.keep[[i for i in _table_span(lines, table) if is_rule(lines[i])]] = True
         return f
     flagged: set[int] = set()
     # A row wrapped over several lines (rich's ``│     │       │ and field "Geoname ID" │``):
@@ -946,8 +946,7 @@ def table_frame(lines: Sequence[str]) -> Frame | None:
     # A grid's rule under a row (``├───┼───┤``) goes with it: kept under a kept row, counted as
     # a rule in the marker of the rows it separated.
     rule_group = -1
-    top = min(table.header, table.rows[0])
-    for i in range(max(0, top - 1), min(len(lines), table.rows[-1] + 2)):
+    for i in _table_span(lines, table):
         if i not in row_set and is_rule(lines[i]):
             if i <= table.header or f.keep[i - 1]:  # the header's borders; a kept row's rule
                 f.keep[i] = True
@@ -959,6 +958,11 @@ def table_frame(lines: Sequence[str]) -> Frame | None:
             f.repeat[i] = f.unit_start[i] = True
             f.group[i] = rule_group
     return f if found else None
+
+
+def _table_span(lines: Sequence[str], table: Table) -> range:
+    """The lines of ``table`` with a line either side (a grid's rules above its header, below its last row)."""
+    return range(max(0, min(table.header, table.rows[0]) - 1), min(len(lines), table.rows[-1] + 2))
 
 
 # ----------------------------------------------------------------------------- markers
