@@ -527,3 +527,34 @@ def test_one_line_over_the_token_budget_is_read_on_its_head(shipped_compressor, 
     assert 0 < sum(read) <= 1.5 * MAX_INPUT_TOKENS  # read, but only its head
     assert r.tokens_in == shipped_compressor.count_tokens(line)
     assert shipped_compressor.compress(line, guard=False, granularity="word").text == r.text
+
+
+def test_frame_guard_keeps_own_frames_under_a_kept_stack_heading():
+    # asyncio debug: a never-awaited coroutine's creation stack; its "exception" is a source line.
+    lines = ["/src/aiocache/decorators.py:71: RuntimeWarning: coroutine 'set_in_cache' was never awaited",
+             "Coroutine created at (most recent call last)",
+             '  File "/src/proj/catalog.py", line 81, in <module>', "    loop.run_until_complete(main())",
+             '  File "/usr/lib/python3.11/asyncio/base_events.py", line 640, in run_until_complete', "    self.run_forever()",
+             '  File "/src/proj/catalog.py", line 70, in main', "    print(await price_of([1, 2, 3]))",
+             '  File "/src/aiocache/decorators.py", line 71, in decorator', "    self.set_in_cache(key, result)",
+             "  self.set_in_cache(key, result)"]
+    keep = np.zeros(len(lines), dtype=bool)
+    keep[[0, 1]] = True
+    add = frame_guard(lines, keep)
+    assert add[[2, 3, 6, 7, 8, 9]].all() and not add[[4, 5]].any()  # own frames, the innermost; not asyncio's
+    keep[1] = False  # the heading dropped: nothing says this path is the problem's
+    assert not frame_guard(lines, keep).any()
+
+
+def test_a_run_hardly_longer_than_its_marker_is_kept():
+    from kompress.decision.decide import short_dropped_runs as _short_dropped_runs
+    from kompress.structure.units import line_spans, words_to_lines
+
+    mark = len("[... 1 line omitted ...]")
+    near, far = "x" * (mark + 6), "y " * mark  # longer than the marker by a quarter / by half
+    text = f"kept line one\n{near}\nkept line two\n{far}\nkept line three\n"
+    ws, _ = word_spans(text)
+    ls, le = line_spans(text)
+    wl = words_to_lines(ws, ls)
+    keep = np.isin(wl, [0, 2, 4])
+    assert _short_dropped_runs(keep, wl, ls, le).tolist() == [False, True, False, False, False]

@@ -968,3 +968,59 @@ def test_a_failed_doctests_example_expected_and_got_stay(shipped_compressor):
     assert {203, 205, 207} <= critical
     out = shipped_compressor.compress(text).text.splitlines()
     assert all(x in out for x in fail[1:]), [x for x in fail if x not in out]
+
+
+def test_an_errors_neighbours_naming_its_file_stay():
+    # pybabel compile --statistics: each catalog's statistics, then its error, then "compiling".
+    lines = []
+    for lang in ("pl", "gl", "de", "fa", "ja", "ca"):
+        path = f"sphinx/locale/{lang}/LC_MESSAGES/sphinx.po"
+        lines.append(f"{len(lang) * 100} of 869 messages translated in {path}")
+        if lang in ("de", "ja"):
+            lines.append(f"error: {path}:2790: unknown named placeholder 'zuletzt'")
+        lines.append(f"compiling catalog {path} to {path[:-3]}.mo")
+    text = "\n".join(lines) + "\n"
+    got = set(guard_line_indices(text, line_spans(text)[0], "build").tolist())
+    assert {4, 5, 6, 9, 10, 11} <= got  # de's and ja's statistics, error and compiling lines
+    assert not got & {0, 1, 2, 3, 7, 8, 12, 13}  # the other catalogs are the model's
+    other = "w\nx\ny\nz\n1 of 9 translated in a/b/x.po\nerror: a/b/y.po:3: bad\n"  # another file: not about it
+    assert set(guard_line_indices(other, line_spans(other)[0], "build").tolist()) == {5}
+
+
+def test_a_located_records_heading_stays_with_its_place():
+    # pofilter: each finding heads its record, then the place ("#: config.py:374"), then the entry.
+    rec = ["# (pofilter) printf: Different number of printf variables", "#: config.py:374", "#, python-format",
+           "msgid \"'%s' must be '0' or '1', got '%s'\"", "msgstr \"'%s' doit être '0' ou '1'\"", ""]
+    text = "\n".join(["Generated-By: Babel 2.17.0", ""] + rec * 3) + "\n"
+    got = set(guard_line_indices(text, line_spans(text)[0], "text").tolist())
+    assert {2, 3, 8, 9, 14, 15} <= got and not got & {4, 5, 6}
+    far = "a\nb\nc\nd\nsee config.py:374\n"  # a record starting over three lines above: no heading
+    assert set(guard_line_indices(far, line_spans(far)[0], "text").tolist()) == {4}
+
+
+def test_a_heading_over_failed_lines_and_a_notebook_cells_frame_stay():
+    text = ("-" * 40 + "\nPerformance has regressed:\n\ttest_parse (0001) - Field 'min' has failed "
+            "PercentageRegressionCheck: 524.7 > 50.0\n" + "-" * 40 + "\nOptions:\n  -v  verbose\n")
+    got = set(guard_line_indices(text, line_spans(text)[0], "test").tolist())
+    assert 1 in got and 4 not in got  # a heading over nothing failing is the model's
+    ipy = ("ValueError                                Traceback (most recent call last)\nCell In[6], line 13\n"
+           "     12 \n---> 13 u, v, w = forceA + forceB + R\n     14 d3.quiver(x, y, z, u, v, w)\n\n"
+           "ValueError: operands could not be broadcast together\n")
+    assert {1, 3} <= set(guard_line_indices(ipy, line_spans(ipy)[0], "traceback").tolist())
+
+
+def test_a_faulthandler_timeout_dump_keeps_each_thread_and_its_innermost_frame():
+    stack = ['  File "/usr/lib/python3.11/threading.py", line 327 in wait',
+             '  File "/src/proj/loader.py", line 29 in fetch', '  File "/usr/lib/python3.11/threading.py", line 1002 in _bootstrap']
+    text = "Timeout (0:00:05)!\n" + "".join(f"Thread 0x00007f06{k:08x} (most recent call first):\n" + "\n".join(stack) + "\n\n"
+                                            for k in range(4))
+    got = set(guard_line_indices(text, line_spans(text)[0], "traceback").tolist())
+    assert {1 + 5 * k for k in range(4)} | {2 + 5 * k for k in range(4)} <= got
+
+
+def test_a_failed_assert_statement_brings_the_values_under_it():
+    # nbval: the cell's expected and actual outputs, a blank line under the failed assert.
+    text = ("Traceback:\n mismatch 'stdout'\n\n assert reference_output == test_output failed:\n\n"
+            "  '8  5  6  5' == '2  3  3  7'\n  \n  - 2  3  3  7\n  + 8  5  6  5\n")
+    assert is_critical_line(" assert reference_output == test_output failed:")
+    assert 5 in detail_line_indices(text, line_spans(text)[0], "test").tolist()  # (a blank line ends the block)

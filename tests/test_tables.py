@@ -355,3 +355,17 @@ def test_a_tables_sections_under_other_column_names_each_keep_their_header_and_f
     assert f is not None and len(heads) == 3
     assert all(f.keep[h] and f.keep[h + 1] and f.keep[h + 2] for h in heads)
     assert f.repeat[heads[1] + 5] and f.repeat[heads[2] - 3]
+
+
+def test_a_short_later_section_of_a_table_stays_whole():
+    # yappi: a long table of functions, then a blank line and five threads under their own columns.
+    rows = [f"{'parser.py:' + str(100 + k) + ' Parser.f' + str(k):<38s}{k * 7 + 3:<7d}{0.5 / (k + 1):.6f}  "
+            f"{1.0 / (k + 1):.6f}  {0.01 / (k + 1):.6f}" for k in range(80)]
+    threads = [f"{'Thread':<15s}{k:<7d}{139662060414656 + 97 * k:<17d}{2.0 - k / 10:.6f}  8" for k in range(1, 6)]
+    lines = ["Clock type: WALL", "", f"{'name':<38s}ncall  tsub      ttot      tavg", *rows, "",
+             f"{'name':<15s}{'id':<7s}{'tid':<17s}ttot      scnt", *threads]
+    f = table_frame(lines)
+    assert f is not None
+    first = len(lines) - 5
+    assert all(f.keep[first + k] for k in range(5))  # each thread
+    assert f.repeat[3 + 40]  # the long section's middle rows still collapse

@@ -835,6 +835,8 @@ TABLE_KINDS = 4
 #: (a connection, a process, a syscall's counts) an agent may ask about by its name, and a
 #: marker saying "4 more rows like tcp 0 <*> <*>" keeps none of them.
 TABLE_WHOLE = LISTING_WHOLE
+#: Rows of a later section of a table (its columns named again) that stay whole.
+TABLE_SECTION_WHOLE = 10
 #: A few-valued cell naming a problem: a row's status or kind (``type-error``, ``FAILED``).
 TABLE_PROBLEM = re.compile(r"(?i)(?<![a-z])(?:errors?|errored|fail(?:ed|ures?|s)?|invalid|violations?|fatal|critical)(?![a-z])")
 #: A row's name saying it sums others up.
@@ -911,7 +913,15 @@ def table_frame(lines: Sequence[str]) -> Frame | None:
             # after a blank line (benchcmp's ns/op, then MB/s, then allocs sections): the header
             # and the first rows under it stay, as the first table's do.
             flagged.add(i)
-            flagged.update(j for j, _ in [d for d in data if d[0] > i][:JSON_KEEP_FIRST])
+            section = []  # its rows, to the next line that is none (a blank line, a heading)
+            for k in range(i + 1, len(lines)):
+                if k not in row_set and not section and is_rule(lines[k]):
+                    continue  # the rule under the header
+                if k not in row_set or cells[k] == named or is_header(cells[k]):
+                    break
+                section.append(k)
+            # A short section (yappi's five threads under the functions) is whole.
+            flagged.update(section if len(section) <= TABLE_SECTION_WHOLE else section[:JSON_KEEP_FIRST])
         elif (i == table.header or is_header(cells[i])) and any(FINDING_COLUMN.match(c) for c in cells[i]):
             alerting, taken = True, 0
             flagged.add(i)  # the columns named again over a second table

@@ -60,7 +60,7 @@ CRITICAL = re.compile(
        |Aborted|core\ dumped|AddressSanitizer|exit\ (?:code|status)|returned\ non-zero
        |Illegal\ instruction|Bus\ error|Floating\ point\ exception|Trace/breakpoint\ trap|Killed
        |runtime\ error|panicked\ at|terminate\ called)\b          # the shell's and runtimes' crash reports
-  | \bAssertion\ .*\ failed | warnings\ being\ treated\ as\ errors
+  | \b(?:Assertion|[Aa]ssert)\ .*\ failed | warnings\ being\ treated\ as\ errors   # glibc's; nbval's "assert a == b failed:\"
   | ^(?:Direct|Indirect)\ leak\ of\ \d    # LeakSanitizer's report: each leak and where it was allocated
   | ^(?:READ|WRITE)\ of\ size\ \d+\ at\ 0x   # AddressSanitizer's bad access: which kind, how wide
   | ^[\ \t]*\#0[\ \t]+\S              # a backtrace's innermost frame: where it crashed
@@ -578,6 +578,75 @@ def _xml_findings(text: str, line_starts: np.ndarray, lines: LineView) -> list[i
     return out
 
 
+#: A file's path with a folder (``sphinx/locale/de/LC_MESSAGES/sphinx.po``): what an error names.
+_FILE_PATH = re.compile(r"(?<![\w/.~-])[\w.~@+-]*(?:/[\w.~@+-]+)+\.[A-Za-z]\w{0,5}\b")
+#: Critical lines whose neighbours are looked at (a build failing in every file: the first ones).
+NEIGHBOURED_ERRORS = 100
+#: Longest neighbour kept so: not a compiler's command line of flags above its error.
+NEIGHBOUR_CHARS = 200
+
+
+def _same_file_neighbours(text: str, line_starts: np.ndarray, critical: Sequence[int]) -> list[int]:
+    """The starts of the lines right above and below a critical line that name the same file
+    (pybabel's ``171 of 869 messages (19%) translated in .../de/.../sphinx.po`` over ``error:
+    .../de/.../sphinx.po:2790: unknown named placeholder``): what the tool said of the file the
+    error is about, the one line either side, when short (:data:`NEIGHBOUR_CHARS`)."""
+    out: list[int] = []
+    n = len(line_starts)
+    for pos in critical[:NEIGHBOURED_ERRORS]:
+        k = int(np.searchsorted(line_starts, pos, side="right")) - 1
+        end = int(line_starts[k + 1]) if k + 1 < n else len(text)
+        paths = {m.group(0) for m in _FILE_PATH.finditer(text, int(line_starts[k]), end)}
+        if not paths:
+            continue
+        for j in (k - 1, k + 1):
+            if 0 <= j < n:
+                a, b = int(line_starts[j]), int(line_starts[j + 1]) if j + 1 < n else len(text)
+                if b - a <= NEIGHBOUR_CHARS and any(text.find(p, a, b) >= 0 for p in paths):
+                    out.append(a)
+    return out
+
+
+#: IPython's frame of a notebook cell, and the arrow at the line that raised in it.
+IPYTHON_CELL = re.compile(r"^Cell In\[\d+\], line \d+$", re.M)
+IPYTHON_ARROW = re.compile(r"^-+> ", re.M)
+IPYTHON_CELLS = 50
+
+
+#: A heading ending in a colon over an indented line; group 1: that line.
+_HEADING_OVER = re.compile(r"^[^\s][^\n]*:[ \t]*\n([ \t]+\S[^\n]*)", re.M)
+HEADINGS_OVER = 100
+
+
+def _headings_over(text: str) -> list[int]:
+    """The starts of headings over a block whose first line names a problem: a line ending in a
+    colon right above an indented critical line (pytest-benchmark's "Performance has
+    regressed:" over its tab-indented "... has failed PercentageRegressionCheck" lines), never
+    code. The block's lines say what failed; the heading says what it means."""
+    out: list[int] = []
+    for m in _HEADING_OVER.finditer(text):
+        if is_critical_line(m.group(1)) and not _CODE_HEAD.match(m.group(0)):
+            out.append(m.start())
+            if len(out) >= HEADINGS_OVER:
+                break
+    return out
+
+
+#: Lines above a located line that may head its record.
+RECORD_HEADING_REACH = 3
+
+
+def _record_heading(lines: Sequence[str], k: int) -> list[int]:
+    """The lines heading the record that located line ``k`` belongs to, when the record starts
+    after a blank line at most :data:`RECORD_HEADING_REACH` lines above it: pofilter's
+    ``# (pofilter) printf: Added printf variable: %(dossier)s`` over ``#: builders/manpage.py:37``,
+    the finding over its place."""
+    for j in range(k - 1, max(-1, k - 1 - RECORD_HEADING_REACH), -1):
+        if not lines[j].strip():
+            return list(range(j + 1, k))
+    return []  # (the text's first lines are no record's heading: a blank line opens a record)
+
+
 def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = None) -> np.ndarray:
     """Indices of the lines of ``text`` the guard keeps whole: those that name an error,
     signal or exit status (the :data:`CRITICAL` pattern; polarity words alone do not count),
@@ -594,6 +663,17 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
     hunk header (:data:`DIFF_CHANGE`: unchanged context is what may go), found in one pass
     per pattern. (Every match starts on the line it names.)"""
     hits = [m.start() for m in _CRITICAL_IN_TEXT.finditer(text)]
+    if "/" in text:
+        hits += _same_file_neighbours(text, line_starts, hits)
+    if "Cell In[" in text:
+        # IPython's traceback (a notebook's failing cell): the cell's frame, "Cell In[6], line 13",
+        # is the notebook's own code, and its "---> 13 u, v, w = ..." the line that raised.
+        for _, m in zip(range(IPYTHON_CELLS), IPYTHON_CELL.finditer(text)):
+            hits.append(m.start())
+            if (arrow := IPYTHON_ARROW.search(text, m.end(), text.find("\n\n", m.end()) % (len(text) + 1))):
+                hits.append(arrow.start())
+    if ":\n" in text:
+        hits += _headings_over(text)
     if ": warning:" in text:
         def kind(m: re.Match[str]) -> str:
             flag = _WARNING_FLAG.search(m.group(1))
@@ -621,11 +701,13 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
     if "Applying: " in text or "] " in text or "Rebasing (" in text:
         steps = list(GIT_STEP.finditer(text))
         hits += [m.start() for i, m in enumerate(steps) if m.group("bisect") or i >= len(steps) - 2]
-    if "Fatal Python error:" in text:
-        # faulthandler's dump: the line printed just before the crash (the test that was running)
-        # and each thread's innermost frame, listed first ("most recent call first").
+    if "Fatal Python error:" in text or "(most recent call first):" in text:
+        # faulthandler's dump (a crash's, or ``dump_traceback_later``'s "Timeout (0:00:05)!"): the
+        # line printed just before the crash (the test that was running) and each thread, by its
+        # id, with its innermost frame, listed first ("most recent call first").
         for m in FAULTHANDLER.finditer(text):
             hits += [m.start(m.lastindex)] if m.lastindex and m.group(m.lastindex) else []
+            hits += [m.start()] if m.lastindex == 2 else []
     if "the lint level is defined here" in text:
         for m in LINT_LEVEL.finditer(text):
             hits += [m.start(), text.find("\n", m.start()) + 1, m.start(1)]
@@ -709,6 +791,7 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
             if seen[key] < LOCATED_PER_KIND:
                 seen[key] += 1
                 hits.append(int(line_starts[k]))
+                hits += [int(line_starts[h]) for h in _record_heading(lines, int(k))]
     if "</" in text or "/>" in text:
         hits += _xml_findings(text, line_starts, lines)
     if "rootdir: " in text or " -- Python " in text:
@@ -762,7 +845,8 @@ def frame_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
 
     A frame is its ``File "...", line N`` header plus the indented lines under it (source,
     carets). A kept line of a frame brings its header (kept code is never left without the
-    file and line it came from). In a traceback whose exception line is kept, the innermost
+    file and line it came from). In a traceback whose exception line (or heading, ``... (most
+    recent call last)``) is kept, the innermost
     frame (where the error was raised) and every frame of the program's own code (not
     :data:`PY_RUNTIME_PATH`) are kept whole: the call path is what an agent debugs (real agent
     steps used a middle frame's code, Django's ``get_runner(settings, self.test_runner)``, where
@@ -772,6 +856,7 @@ def frame_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
     add = np.zeros(len(lines), dtype=bool)
     frames: list[tuple[int, int]] = []
     seen: set[tuple[str, ...]] = set()  # own frames already kept
+    headed = False
     i = 0
     while i < len(lines):
         if not FRAME.match(lines[i]):
@@ -784,9 +869,14 @@ def frame_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
         # frame = lines[i:j]; lines[j] is the next frame, or the exception line when innermost
         if keep[i + 1 : j].any():
             add[i] = True
+        if not frames:
+            # The stack's own heading, kept: asyncio's "Coroutine created at (most recent call
+            # last)" under a kept "coroutine ... was never awaited" warning says, as an exception
+            # line does, that this call path is the problem's.
+            headed = i > 0 and keep[i - 1] and "most recent call" in lines[i - 1]
         frames.append((i, j))
         if j >= len(lines) or not FRAME.match(lines[j]):  # the innermost frame; lines[j]: the exception
-            if j < len(lines) and keep[j] and lines[j].strip():
+            if j < len(lines) and keep[j] and lines[j].strip() or headed:
                 add[i:j] = True
                 for a, b in frames:
                     frame = tuple(lines[a:b])
