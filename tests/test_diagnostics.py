@@ -1024,3 +1024,10 @@ def test_a_failed_assert_statement_brings_the_values_under_it():
             "  '8  5  6  5' == '2  3  3  7'\n  \n  - 2  3  3  7\n  + 8  5  6  5\n")
     assert is_critical_line(" assert reference_output == test_output failed:")
     assert 5 in detail_line_indices(text, line_spans(text)[0], "test").tolist()  # (a blank line ends the block)
+
+
+def test_a_record_labelled_fail_is_critical():
+    # dredd: "fail: <request>" per failed transaction, and "fail: body: ..." for what failed in it.
+    assert is_critical_line("fail: body: At '/has_password' Invalid type: string (expected boolean)")
+    assert is_critical_line("fail: GET (200) /api/me duration: 218ms")
+    assert not is_critical_line("failover: standby ready") and not is_critical_line("pass: GET (404) /api/users/9")

@@ -71,7 +71,7 @@ CRITICAL = re.compile(
   | \bcode\ E[A-Z]{3,}\b              # npm's error codes: ERESOLVE, ELIFECYCLE
   | \b[A-Z_]*EXC_[A-Z_]+\b               # mach exceptions
   | \b\w*(?:Error|Exception|Warning)\b   # exception class names
-  | ^(?:error|warning|fatal)\b | \berror:
+  | ^(?:error|warning|fatal)\b | \berror: | ^fail(?:ed|ure)?:\      # dredd's "fail: body: At '/id' Invalid type\"
   | (?<!:)(?<!\d\ \ )\b\d+\ (?:[Pp]assed|[Ff]ailed|[Ee]rrors?|[Ff]ailures?|skipped|xfailed|xpassed|deselected|tests?)\b
                                        # outcome counts (not ls -l's "Dec  4  2024 tests", "12:34 tests")
   | \b(?:Failures|Errors|Failed|failures|errors|failed):\ ?[1-9]\d*\b   # the same as a label: JUnit's "Failures: 1"
