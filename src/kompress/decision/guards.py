@@ -661,7 +661,10 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
     values (:data:`ASSERTION_VALUE`) and a failure's numbered heading (:data:`FAILURE_HEADING`)
     and, in a diff, every changed line and
     hunk header (:data:`DIFF_CHANGE`: unchanged context is what may go), found in one pass
-    per pattern. (Every match starts on the line it names.)"""
+    per pattern; and around them an error's neighbours naming its file
+    (:func:`_same_file_neighbours`), a heading over failed lines (:func:`_headings_over`), a
+    located record's heading (:func:`_record_heading`), IPython's cell frame
+    (:data:`IPYTHON_CELL`). (Every match starts on the line it names.)"""
     hits = [m.start() for m in _CRITICAL_IN_TEXT.finditer(text)]
     if "/" in text:
         hits += _same_file_neighbours(text, line_starts, hits)
@@ -670,7 +673,8 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
         # is the notebook's own code, and its "---> 13 u, v, w = ..." the line that raised.
         for _, m in zip(range(IPYTHON_CELLS), IPYTHON_CELL.finditer(text)):
             hits.append(m.start())
-            if (arrow := IPYTHON_ARROW.search(text, m.end(), text.find("\n\n", m.end()) % (len(text) + 1))):
+            cell_end = text.find("\n\n", m.end())  # the cell's listing ends at a blank line
+            if (arrow := IPYTHON_ARROW.search(text, m.end(), cell_end if cell_end >= 0 else len(text))):
                 hits.append(arrow.start())
     if ":\n" in text:
         hits += _headings_over(text)
