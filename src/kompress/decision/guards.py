@@ -593,15 +593,19 @@ def _same_file_neighbours(text: str, line_starts: np.ndarray, critical: Sequence
     error is about, the one line either side, when short (:data:`NEIGHBOUR_CHARS`)."""
     out: list[int] = []
     n = len(line_starts)
-    for pos in critical[:NEIGHBOURED_ERRORS]:
-        k = int(np.searchsorted(line_starts, pos, side="right")) - 1
-        end = int(line_starts[k + 1]) if k + 1 < n else len(text)
-        paths = {m.group(0) for m in _FILE_PATH.finditer(text, int(line_starts[k]), end)}
+
+    def span(i: int) -> tuple[int, int]:
+        return int(line_starts[i]), int(line_starts[i + 1]) if i + 1 < n else len(text)
+
+    # A line with several critical matches ("error: ... Error") is looked at once.
+    at = np.searchsorted(line_starts, np.asarray(critical[:NEIGHBOURED_ERRORS], dtype=np.int64), side="right") - 1
+    for k in dict.fromkeys(at.tolist()):
+        paths = {m.group(0) for m in _FILE_PATH.finditer(text, *span(k))}
         if not paths:
             continue
         for j in (k - 1, k + 1):
             if 0 <= j < n:
-                a, b = int(line_starts[j]), int(line_starts[j + 1]) if j + 1 < n else len(text)
+                a, b = span(j)
                 if b - a <= NEIGHBOUR_CHARS and any(text.find(p, a, b) >= 0 for p in paths):
                     out.append(a)
     return out
