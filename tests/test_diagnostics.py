@@ -1031,3 +1031,52 @@ def test_a_record_labelled_fail_is_critical():
     assert is_critical_line("fail: body: At '/has_password' Invalid type: string (expected boolean)")
     assert is_critical_line("fail: GET (200) /api/me duration: 218ms")
     assert not is_critical_line("failover: standby ready") and not is_critical_line("pass: GET (404) /api/users/9")
+
+
+def _stock_records(n: int, lacking: set[int]) -> list[str]:
+    """A listing of ``n`` records under one kind of head, each with indented fields; the records
+    in ``lacking`` have no ``LOCATION`` line."""
+    lines = ["Inventory export of warehouse west-2", ""]
+    for i in range(n):
+        lines += [f"Item(stock):{i}", f"  SKU (String) = W2-{4000 + 7 * i}", f"  QTY (Integer) = {(i * 37) % 90}",
+                  f"  PRICE (Real) = {3.5 + i % 9:.2f}"]
+        if i not in lacking:
+            lines.append(f"  LOCATION : aisle {i % 12}, bay {i % 5}")
+        lines.append("")
+    return lines
+
+
+def test_a_record_missing_a_field_its_siblings_have_stays(shipped_compressor):
+    # ogrinfo -al: the feature whose geometry could not be read has every field but its
+    # ``POLYGON : 31 points``; among 100 alike it is the one an agent looks for.
+    from kompress.decision.guards import OUTLIER_MAX_SHARE, incomplete_record_indices
+
+    lines = _stock_records(60, {23, 41})
+    text = "\n".join(lines) + "\n"
+    kept = set(guard_line_indices(text, line_spans(text)[0], "text").tolist())
+    heads = [lines.index(f"Item(stock):{i}") for i in (23, 41)]
+    assert {h + k for h in heads for k in range(4)} <= kept
+    assert lines.index("Item(stock):30") not in kept
+    out = shipped_compressor.compress(text).text.splitlines()
+    assert all(lines[h + k] in out for h in heads for k in range(4))
+    # Where many records lack it, the field comes and goes: no record is an exception.
+    many = set(range(0, 60, 60 // (int(OUTLIER_MAX_SHARE * 60) + 2)))
+    assert incomplete_record_indices(_stock_records(60, many)) == []
+    # Too few records to say what they all have.
+    assert incomplete_record_indices(_stock_records(8, {3})) == []
+
+
+def test_a_solvers_verdict_is_critical(shipped_compressor):
+    # HiGHS: "Presolve: Infeasible" and "Model status: Infeasible" are the answer to "did it solve".
+    for line in ("Model status: Infeasible", "Presolve: Infeasible", "PROBLEM HAS UNBOUNDED SOLUTION",
+                 "CpSolverResponse status: INFEASIBLE", "LP relaxation is unbounded", "Infeasibility row 'c12'"):
+        assert is_critical_line(line), line
+    assert not is_critical_line("Model status: Optimal") and not is_critical_line("feasible solution found")
+    lines = ["Running HiGHS 1.8.0: Copyright (c) 2024 HiGHS under MIT licence terms",
+             "MIP shop has 91 rows; 104 cols; 266 nonzeros"]
+    lines += [f"Coefficient ranges row {i}: [1e+00, {i}e+02]" for i in range(40)]
+    lines += ["Presolving model", "Presolve: Infeasible", ""]
+    lines += [f"     {i * 10:>5}     0       0   0.00%   {-i * 1.5:.2f}   inf   inf   0 0 0   {i * 3}   0.1s" for i in range(40)]
+    lines += ["", "Model status: Infeasible", "Running elasticity filter", "Solving report", "  Status  Infeasible"]
+    out = shipped_compressor.compress("\n".join(lines) + "\n").text.splitlines()
+    assert "Presolve: Infeasible" in out and "Model status: Infeasible" in out

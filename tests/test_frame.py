@@ -910,3 +910,77 @@ def test_a_short_log_stays_whole(shipped_compressor):
     longer = lines[:-2] + [f"nc: connect to 127.0.0.1 port {p} (tcp) failed: Connection refused" for p in range(9000, 9010)]
     g = build_frame("templates", "\n".join(longer), longer, starts, starts)
     assert g is not None and g.repeat.sum() > LOG_WHOLE - 10
+
+
+def test_a_marker_names_the_values_its_collapsed_records_held():
+    # gc's DEBUG_SAVEALL dump: "87 more lines like gc: collectable <*>" hid which objects leaked.
+    from kompress.decision.frame import MARKER_VALUES
+
+    kinds = ["list", "dict", "list", "RetryCallState", "list", "function", "dict", "tuple", "method"]
+    lines = [f"2024-05-01 10:00:{i % 60:02d} DEBUG gc: collectable <{kinds[i % len(kinds)]} 0x7f25{i:08x}>"
+             for i in range(90)]
+    lines.append("2024-05-01 10:01:00 INFO gc: done, 90 unreachable")
+    f = template_frame(lines)
+    run = [i for i in range(len(lines)) if f.repeat[i]]
+    detail = describe_run(f, run, len(run))
+    assert detail is not None
+    values = re.search(r" \(<\*>: (.*)\)$", detail)
+    assert values, detail
+    parts = values.group(1).split(", ")
+    counts = {p.rsplit(" ×", 1)[0]: int(p.rsplit(" ×", 1)[1]) for p in parts if " ×" in p}
+    assert len(counts) == MARKER_VALUES and parts[-1] == f"{len(set(kinds)) - MARKER_VALUES} others"
+    # the counts are those of the collapsed lines, most frequent first
+    for v, k in counts.items():
+        assert k == sum(1 for i in run if f"<{v.lstrip('<')} " in lines[i])
+    assert list(counts.values()) == sorted(counts.values(), reverse=True) and next(iter(counts)) == "<list"
+    # A slot of ids (a value per record) says nothing: no values.
+    ids = [f"2024-05-01 10:00:{i % 60:02d} INFO [worker] finished job for user{chr(97 + i % 26)}{chr(97 + i // 26)}"
+           for i in range(40)]
+    g = template_frame(ids)
+    rest = [i for i in range(len(ids)) if g.repeat[i]]
+    assert any(g.slots.values()) and "(" not in describe_run(g, rest, len(rest))
+
+
+def _restart_loop(n: int, line_of_raise: int = 16) -> list[str]:
+    """A crash-looping worker's log: the same traceback on every restart."""
+    out = []
+    for k in range(n):
+        pid = 4100 + 7 * k
+        out += [f"[2026-01-05 10:{k:02d}:00 +0000] [{pid}] [INFO] Booting worker with pid: {pid}",
+                f"[2026-01-05 10:{k:02d}:00 +0000] [{pid}] [ERROR] Exception in worker process",
+                "Traceback (most recent call last):",
+                '  File "/srv/venv/lib/python3.11/site-packages/gunicorn/arbiter.py", line 609, in spawn_worker',
+                "    worker.init_process()",
+                '  File "/srv/app/wsgi.py", line 11, in <module>',
+                "    application = get_wsgi_application()",
+                '  File "/srv/venv/lib/python3.11/site-packages/django/conf/__init__.py", line 71, in _setup',
+                "    self._wrapped = Settings(settings_module)",
+                '  File "/usr/lib/python3.11/importlib/__init__.py", line 126, in import_module',
+                "    return _bootstrap._gcd_import(name[level:], package, level)",
+                f'  File "/srv/app/settings.py", line {line_of_raise if k == n - 1 else 16}, in <module>',
+                "    import app.setting",
+                "ModuleNotFoundError: No module named 'app.setting'",
+                f"[2026-01-05 10:{k:02d}:01 +0000] [{pid}] [INFO] Worker exiting (pid: {pid})",
+                f"[2026-01-05 10:{k:02d}:01 +0000] [4000] [ERROR] Worker (pid:{pid}) exited with code 3"]
+    return out
+
+
+def test_a_traceback_told_again_collapses_after_its_first_telling(shipped_compressor):
+    lines = _restart_loop(12)
+    text = "\n".join(lines) + "\n"
+    r = shipped_compressor.compress(text, domain="traceback")
+    markers = _check_faithful(text, r.text)
+    # the first telling is read as any traceback; the eleven others are one marker each
+    exc = "ModuleNotFoundError: No module named 'app.setting'"
+    assert r.text.splitlines().count(exc) == 1 and r.text.splitlines().count("Traceback (most recent call last):") == 1
+    told = [m for m in markers if f'1 more traceback like "{exc}"' in m]
+    assert len(told) == 11 and all(m.startswith("[... 12 lines omitted") for m in told)
+    # every restart's own log lines stay: which worker, its exit code
+    for k in range(12):
+        assert f"[{4100 + 7 * k}] [ERROR] Exception in worker process" in r.text
+        assert f"Worker (pid:{4100 + 7 * k}) exited with code 3" in r.text
+    # another line in the last telling is another traceback: it is told whole
+    other = "\n".join(_restart_loop(12, line_of_raise=18)) + "\n"
+    out = shipped_compressor.compress(other, domain="traceback").text
+    assert 'File "/srv/app/settings.py", line 18, in <module>' in out
+    assert out.splitlines().count(exc) == 2

@@ -180,6 +180,8 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
                 critical[details] = True  # but not what an error says it is about
             if guard and frame.passes is not None:
                 critical &= ~(frame.repeat & frame.passes)  # a passing test called ``clones Error``
+            if guard and frame.retold is not None:
+                critical &= ~frame.retold  # a traceback told again collapses, its error line too
             if guard and frame.free_text is not None:
                 critical &= ~frame.free_text  # a page of text in a JSON string: see json_frame
             if guard and frame.kind == "listing":
@@ -196,6 +198,7 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             # In a log, repeated records collapse even among the critical and the last lines; in
             # a run, repeated passing tests (``✔ should not throw``: a name, not a negation).
             collapsible = (frame.repeat if frame is not None and frame.kind == "templates"
+                           else frame.retold if frame is not None and frame.retold is not None
                            else frame.repeat & frame.passes if frame is not None and frame.passes is not None
                            else np.zeros(len(l_starts), dtype=bool))
             # The outcome, as in word mode; filler prose and the frame's repeats (a log's records,

@@ -36,7 +36,7 @@ import numpy as np
 from kompress.decision.guards import ERRNO_MESSAGE_ALTERNATION, STACK_LINE, is_critical_line
 from kompress.structure.domains import has_clock, json_span
 from kompress.structure.tables import Table, cells_of, find_table, is_header, is_rule
-from kompress.structure.templates import json_object, mine, pass_mark
+from kompress.structure.templates import LineTemplates, json_object, message_tokens, mine, pass_mark
 from kompress.structure.units import indent_width
 
 #: Kinds of frame, by domain (a domain not named has none).
@@ -136,6 +136,18 @@ ALERT_PARAGRAPH_LINES = 8
 ALERT_PLACE_REACH = 30
 _MARKER_TEMPLATE_CHARS = 72
 _MARKER_GROUPS = 2
+#: Kinds a marker names past the first _MARKER_GROUPS, each of at least _MARKER_GROUP_LINES lines:
+#: a restart loop's "20 more lines like Starting gunicorn <NUM>" is news, "1 more line like" is not.
+#: (Not a listing's: each of its kinds names its entries.)
+_MARKER_MORE_GROUPS = 2
+_MARKER_GROUP_LINES = 5
+#: Records a marker of one template must hide before it says which values its ``<*>`` took
+#: (gc's ``87 more lines like "gc: collectable <*> <HEX>>"`` hid that 20 were builtins, 12 lists):
+#: a few lines say it themselves at the price of a marker.
+MARKER_VALUES_MIN = 6
+#: Values a marker lists, most frequent first, then how many others; each cut to _MARKER_VALUE_CHARS.
+MARKER_VALUES = 4
+_MARKER_VALUE_CHARS = 40
 #: Leading variable fields of a template (timestamps, pids): left out of markers.
 _LEADING_VARS = re.compile(r"^(?:(?:<\*>|<[A-Z]+>)[\s\-/:.,T+Z]*|[\[\]()\-:]\s*)+")
 
@@ -152,8 +164,10 @@ class Frame:
     kind: str = ""  # which frame: templates, runs, json, listing
     sole: set[int] = field(default_factory=set)  # groups whose units are not "more" of a kept one
     free_text: np.ndarray | None = None  # json: long string values the guard does not force
+    retold: np.ndarray | None = None  # stack: a traceback told again word for word (the guard does not hold it)
     names: dict[int, str] = field(default_factory=dict)  # listing: entry line -> its name, for markers
     passes: np.ndarray | None = None  # runs: a passing test's result line (its name is no alert)
+    slots: dict[int, tuple[str, ...]] = field(default_factory=dict)  # a record head -> its words at its template's <*>
 
 
 def empty_frame(n: int) -> Frame:
@@ -295,6 +309,7 @@ def template_frame(lines: Sequence[str]) -> Frame:
     _alert_paragraphs(lines, spans, rec_alert, f)
     f.unit_start[heads] = True
     f.labels = [(("line", "lines"), f'like "{_short(lt.texts[k[0]])}"') for k in event]
+    f.slots = _slot_values(lines, lt, heads, lt.template, lt.texts)
     return f
 
 
@@ -403,7 +418,26 @@ def run_frame(lines: Sequence[str]) -> Frame | None:
         r += 1
     f.unit_start[heads] = True
     f.labels = [(("line", "lines"), f'like "{_short(x)}"') for x in texts]
+    f.slots = _slot_values(lines, lt, heads[f.group[heads] >= 0], template, texts)
     return f if found else None
+
+
+def _slot_values(lines: Sequence[str], lt: LineTemplates, heads: np.ndarray, template: np.ndarray,
+                 texts: Sequence[str]) -> dict[int, tuple[str, ...]]:
+    """Each record head's own words where its template says ``<*>``, less those a marker's
+    template leaves out in front (:func:`_short`); heads whose words do not line up with their
+    template's are left out."""
+    out: dict[int, tuple[str, ...]] = {}
+    for i in heads:
+        t = texts[int(template[i])].split()
+        if "<*>" not in t:
+            continue
+        words = message_tokens(lines[i], lt.masked[i])[1]
+        if len(words) == len(t):
+            lead = _LEADING_VARS.match(" ".join(t).replace('"', "'"))
+            skip = lead.group(0).count("<*>") if lead else 0
+            out[int(i)] = tuple(w for w, x in zip(words, t) if x == "<*>")[skip:]
+    return out
 
 
 #: What differs between the frames of one call site in a recursion: the frame number, addresses,
@@ -439,7 +473,47 @@ def stack_frame(lines: Sequence[str]) -> Frame | None:
             f.repeat[i + 1 : j] = True
             found = True
         i = j + 1
+    found |= _retold_tracebacks(lines, f)
     return f if found else None
+
+
+#: A Python traceback's first line; the traceback runs over the indented lines under it to the
+#: exception's line.
+_TRACEBACK_HEAD = "Traceback (most recent call last):"
+_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]+\b")
+
+
+def _retold_tracebacks(lines: Sequence[str], f: Frame) -> bool:
+    """Into ``f``: Python tracebacks told again, the same lines to the addresses (a
+    crash-looping worker's on every restart), collapse whole after the first telling; its
+    lines are :attr:`Frame.retold`. (Another line number is another traceback.) Whether any was."""
+    n = len(lines)
+    first: dict[tuple[str, ...], int] = {}
+    found = False
+    i = 0
+    while i < n:
+        if lines[i].strip() != _TRACEBACK_HEAD:
+            i += 1
+            continue
+        j = i + 1
+        while j < n and lines[j][:1] in (" ", "\t"):
+            j += 1
+        end = j if j < n and lines[j].strip() else j - 1  # the exception's line
+        told = tuple(_ADDRESS.sub("<HEX>", lines[k].strip()) for k in range(i, end + 1))
+        if told not in first:
+            first[told] = len(f.labels)
+            f.labels.append((("traceback", "tracebacks"), f'like "{_short(told[-1])}"'))
+        else:
+            if f.retold is None:
+                f.retold = np.zeros(n, dtype=bool)
+            f.retold[i : end + 1] = True
+            f.repeat[i : end + 1] = True
+            f.keep[i : end + 1] = False
+            f.group[i : end + 1] = first[told]
+            f.unit_start[i] = True
+            found = True
+        i = end + 1
+    return found
 
 
 def preamble_log(lines: Sequence[str], end: int, f: Frame) -> bool:
@@ -459,6 +533,7 @@ def preamble_log(lines: Sequence[str], end: int, f: Frame) -> bool:
     f.unit_start[:end] |= t.unit_start & repeated
     f.group[:end] = np.where(repeated, t.group + len(f.labels), f.group[:end])
     f.labels.extend(t.labels)
+    f.slots.update((i, v) for i, v in t.slots.items() if repeated[i])
     return True
 
 
@@ -1013,6 +1088,38 @@ def _names(frame: Frame, run: Sequence[int], group: int) -> str:
     return ": {" + ", ".join(shown) + "}"
 
 
+def _values(frame: Frame, run: Sequence[int], group: int) -> str:
+    """`` (first <*>: a ×20, b ×12, 3 others)``: the values the run's records hold at the ``<*>`` of
+    their template with the fewest, when they repeat (at most one per two records: no ids, no
+    timestamps); "" otherwise."""
+    vals = [frame.slots[i] for i in run if i in frame.slots]
+    if len(vals) < MARKER_VALUES_MIN or len({len(v) for v in vals}) != 1:
+        return ""
+    # Only a ``<*>`` the marker shows (a long template's are cut off at its end).
+    shown_slots = min(len(vals[0]), frame.labels[group][1].count("<*>"))
+    best: tuple[int, Counter[str]] | None = None
+    for p in range(shown_slots):
+        c = Counter(v[p] for v in vals)
+        if 2 * len(c) <= len(vals) and (best is None or len(c) < len(best[1])):
+            best = (p, c)
+    if best is None:
+        return ""
+    p, c = best
+    top = sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:MARKER_VALUES]
+    shown = ", ".join(f"{_cut(v)} ×{k}" for v, k in top)
+    others = len(c) - len(top)
+    which = "<*>" if len(vals[0]) == 1 else (_ORDINALS[p] + " <*>" if p < len(_ORDINALS) else f"<*> no. {p + 1}")
+    return f" ({which}: {shown}" + (f", {others} other{'s' if others > 1 else ''}" if others else "") + ")"
+
+
+_ORDINALS = ("first", "second", "third", "fourth", "fifth")
+
+
+def _cut(value: str) -> str:
+    v = value.replace('"', "'")
+    return v if len(v) <= _MARKER_VALUE_CHARS else v[: _MARKER_VALUE_CHARS - 3] + "..."
+
+
 def describe_run(frame: Frame, run: Sequence[int], n_lines: int) -> str | None:
     """The marker detail for a run of dropped lines (``None``: the plain marker).
 
@@ -1026,7 +1133,10 @@ def describe_run(frame: Frame, run: Sequence[int], n_lines: int) -> str | None:
     plural = "line" if n_lines == 1 else "lines"
     parts = []
     described = 0  # lines of the run the parts account for
-    for g, n_g in sorted(groups.items(), key=lambda kv: (-kv[1], kv[0]))[:_MARKER_GROUPS]:
+    ranked = sorted(groups.items(), key=lambda kv: (-kv[1], kv[0]))
+    named = ranked[:_MARKER_GROUPS] + [gn for gn in ranked[_MARKER_GROUPS:_MARKER_GROUPS + _MARKER_MORE_GROUPS]
+                                       if gn[1] >= _MARKER_GROUP_LINES and not frame.names]
+    for g, n_g in named:
         (one, many), phrase = frame.labels[g]
         k = units.get(g, 0)
         if one == "line" and k != n_g:  # log records with continuation lines
@@ -1039,7 +1149,7 @@ def describe_run(frame: Frame, run: Sequence[int], n_lines: int) -> str | None:
         return None
     if len(groups) == 1 and sum(groups.values()) == n_lines and frame.labels[next(iter(groups))][0][1] == "lines" \
             and units.get(next(iter(groups)), 0) == n_lines:
-        return f"{n_lines} more {plural} {frame.labels[next(iter(groups))][1]}"
+        return f"{n_lines} more {plural} {frame.labels[next(iter(groups))][1]}" + _values(frame, run, next(iter(groups)))
     # The lines no part describes (other groups, lines of no group, blank lines) are counted,
     # so the parts always add up to the marker's line count.
     other = n_lines - described

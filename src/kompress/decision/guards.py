@@ -17,7 +17,7 @@ import numpy as np
 from kompress.decision.mustkeep import has_polarity, must_keep_matches
 from kompress.structure.domains import DIFF_SUMMARY_LINE
 from kompress.structure.findings import LINT_FINDING, POINTER, lint_kind
-from kompress.structure.templates import masked, mine
+from kompress.structure.templates import masked, mine, records
 from kompress.structure.units import LineView, indent_width, words_to_lines
 
 #: errno names (Linux's, as Python's ``errno.errorcode`` lists them, plus aliases and
@@ -92,6 +92,7 @@ CRITICAL = re.compile(
   | ^rspec\ \S+\ \#\ \S              # rspec's rerun line of a failed example
   | ^[^\w\s]{0,3}[\ \t]*(?:Problem|Issue|Vulnerability|Violation|Finding|Defect):\ \S   # a finding labelled so (gixy's ">> Problem: [ssrf] ...")
   | \ BROKEN[\ \t]*$                    # a contract's verdict closing its line (import-linter's "Layers BROKEN")
+  | \b(?:[Ii]nfeasib(?:le|ility)|INFEASIB(?:LE|ILITY)|[Uu]nbounded|UNBOUNDED)\b   # a solver's verdict ("Model status: Infeasible")
     """,
     re.VERBOSE,
 )
@@ -266,6 +267,17 @@ OUTLIER_MAX_SHARE = 0.15
 #: the lines, where one shape is most of them, is an outlier as well (bzip2 -tv's 21 damaged
 #: archives among 1,071 ``ok``).
 OUTLIER_RARE_SHARE = 0.02
+#: A record missing a line its siblings have is an exception as well: among at least
+#: :data:`INCOMPLETE_MIN_RECORDS` records under one kind of head line (ogrinfo's ``OGRFeature(nc):47``
+#: over its indented ``NAME (String) = Chatham`` fields), one lacking a field that
+#: :data:`INCOMPLETE_COMMON_SHARE` of them have (the feature whose geometry could not be read has
+#: no ``POLYGON : 31 points``) stays, its first :data:`INCOMPLETE_RECORD_LINES` lines; unless more
+#: than :data:`OUTLIER_MAX_SHARE` of them lack one (then fields come and go: no exceptions).
+INCOMPLETE_MIN_RECORDS = 10
+INCOMPLETE_COMMON_SHARE = 0.8
+INCOMPLETE_RECORD_LINES = 40
+#: A record's field: what its line says before ``=`` or ``:`` (else its masked text).
+_FIELD_NAME = re.compile(r"^[ \t]*([^=:\n]{1,60}?)[ \t]*[=:]")
 #: A path or file name, for an outlier's shape.
 _PATHISH = re.compile(r"\S*/\S*|\b[\w-]+\.[A-Za-z]\w{0,5}\b:?")
 
@@ -811,7 +823,38 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
         found = np.append(found, np.asarray(diff_preamble_indices(lines), dtype=np.int64))
     if domain in OUTLIER_DOMAINS and len(line_starts) >= OUTLIER_MIN_LINES:
         found = np.append(found, outlier_line_indices(lines))
+        found = np.append(found, np.asarray(incomplete_record_indices(lines), dtype=np.int64))
     return np.unique(found)
+
+
+def incomplete_record_indices(lines: Sequence[str]) -> list[int]:
+    """Lines of records missing a field nearly all their siblings have (see
+    :data:`INCOMPLETE_MIN_RECORDS`)."""
+    head = records(lines, by_lead=False)
+    body: dict[int, list[int]] = {}
+    for i, h in enumerate(head.tolist()):
+        if h >= 0:
+            body.setdefault(h, []).append(i)
+    kinds: dict[str, list[int]] = {}
+    for h, rows in body.items():
+        if len(rows) >= 3:
+            kinds.setdefault(masked(lines[h]), []).append(h)
+    out: list[int] = []
+    for heads in kinds.values():
+        if len(heads) < INCOMPLETE_MIN_RECORDS:
+            continue
+        fields = {h: {_field(lines[i]) for i in body[h][1:]} for h in heads}
+        have = Counter(f for fs in fields.values() for f in fs)
+        common = {f for f, c in have.items() if c >= INCOMPLETE_COMMON_SHARE * len(heads)}
+        lacking = [h for h in heads if common - fields[h]]
+        if len(lacking) <= OUTLIER_MAX_SHARE * len(heads):
+            out += [i for h in lacking for i in body[h][:INCOMPLETE_RECORD_LINES]]
+    return out
+
+
+def _field(line: str) -> str:
+    m = _FIELD_NAME.match(line)
+    return m.group(1) if m else masked(line)
 
 
 def outlier_line_indices(lines: Sequence[str]) -> np.ndarray:

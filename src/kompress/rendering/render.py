@@ -6,6 +6,7 @@ ends with `` ...]``, and the first number is always the count of lines it replac
 
     [... 37 lines omitted ...]                                 ([... 1 line omitted ...] for one)
     [... 37 more lines like "processed batch size=<*> lag_ms=<*>" ...]      (repeats of one template)
+    [... 463 more lines like "json-tcl-<NUM> <*>" (<*>: PASSED ×463) ...]  (and what they held at a <*>)
     [... 540 lines omitted: 180 more items with keys name, version ...]     (collapsed structure)
     [... 45 lines omitted: 30 more lines like "A <*>", 12 more lines like "B", ...]
 
