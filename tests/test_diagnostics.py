@@ -1080,3 +1080,18 @@ def test_a_solvers_verdict_is_critical(shipped_compressor):
     lines += ["", "Model status: Infeasible", "Running elasticity filter", "Solving report", "  Status  Infeasible"]
     out = shipped_compressor.compress("\n".join(lines) + "\n").text.splitlines()
     assert "Presolve: Infeasible" in out and "Model status: Infeasible" in out
+
+
+def test_zigs_first_difference_keeps_its_expected_and_found_text(shipped_compressor):
+    lines = [f"[{i}/40] compile lib{i}.zig Debug native cached {i}ms" for i in range(40)]
+    lines += ["error: 'fmt.test.render' failed:", "       ====== expected this output: =========",
+              *[f"           line {k} of the expected text" for k in range(30)],
+              "       ======================================", "       First difference occurs on line 2:",
+              "       expected:", "                   Short flag.", "                 ^ ('\\x20')", "       found:",
+              "                 Short flag.", "                 ^ ('\\x53')",
+              "       /src/proj/fmt.zig:1612:5: 0x1278ba1 in testRender (fmt.zig)", "",
+              "Build Summary: 1/3 steps succeeded (1 failed); 25/27 tests passed (2 failed)"]
+    assert is_critical_line("       First difference occurs on line 2:")
+    out = shipped_compressor.compress("\n".join(lines) + "\n").text.splitlines()
+    k = lines.index("       First difference occurs on line 2:")
+    assert all(x in out for x in lines[k:k + 7])

@@ -197,6 +197,12 @@ def test_a_tools_alerts_naming_other_places_all_stay():
     # A daemon's clocked alerts with other values are one event repeated, however few.
     clocked = [f"10:00:{i:02d} [warning] Opt{i}.field, defined in src/t{i}.ts, has no docs" for i in range(20)]
     assert int(template_frame(clocked).keep.sum()) <= ALERT_VARIANTS + 1
+    # A few durations printed by the tool (bowtie2's "Time searching: 00:00:03") stamp no records:
+    # still a report, each warning naming its own read stays.
+    timed = (["Time loading reference: 00:00:00", "Time loading forward index: 00:00:00"]
+             + [f"Warning: skipping mate #1 of read 'r{7 * i}' because it was < 2 characters long" for i in range(30)]
+             + ["Time searching: 00:00:03", "Overall time: 00:00:03"])
+    assert template_frame(timed).keep[2:32].all()
 
 
 def test_a_clients_failed_response_alerts():

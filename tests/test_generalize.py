@@ -29,9 +29,11 @@ def test_blog_crash_example_loses_its_filler_and_nothing_else(shipped_compressor
 
 def test_prose_and_structure_are_told_apart():
     assert is_prose("The nightly job had been running for a while before this happened, as usual.")
+    assert is_prose("The job reported the following problem: the runner ran out of disk space again")
     for structured in ("Depends: python3.11 (>= 3.11.2-1~), libapt-pkg6.0", "  add :state, :text, null: false",
                        "    12→def up do", "  -v, --verbose        print more output than usual here",
-                       "[error] mod_jk child workerEnv in error state 6", "name = value with several words here"):
+                       "[error] mod_jk child workerEnv in error state 6", "name = value with several words here",
+                       "Number of run tests: 235", "Total time spent in the queue: 3.2 s"):
         assert not is_prose(structured), structured
 
 

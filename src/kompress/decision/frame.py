@@ -50,6 +50,9 @@ ALERT_VARIANTS = 8
 #: Records of an alerting event in a clocked log up to which each naming other values stays (a
 #: daemon's flood of one alert collapses to its wordings, first and last).
 CLOCKED_ALERTS = 16
+#: Share of a log's records stamped with a clock time from which it is a daemon's log, not a tool's
+#: report (JUL writes its clock on every other line; a tool may print a few durations).
+CLOCKED_SHARE = 0.2
 #: Records of an alerting event up to which each stays though only numbers tell them apart, in a
 #: daemon's clocked log too: nginx's three ``limiting requests, excess: 1.936 by zone "search"``,
 #: each a rejected request.
@@ -255,9 +258,11 @@ def template_frame(lines: Sequence[str]) -> Frame:
     # stays, up to ALERT_VARIANTS per alerting event and EVENT_VARIANTS per other event; the
     # same wording with other numbers, paths or quoted values collapses (paths and quoted values
     # only past ALERT_VARIANTS records of an alerting event).
-    # A tool's report: no record stamped with a time, none a JSON-lines logger's object. A
-    # daemon's log (JUL's clock on the line above each WARNING, pino's epoch) repeats itself.
-    report = not any(has_clock(lines[h]) or lines[h].lstrip().startswith("{") for h in heads)
+    # A tool's report: hardly a record stamped with a time (bowtie2's six "Time searching:
+    # 00:00:03" among its warnings are durations), none a JSON-lines logger's object. A daemon's
+    # log (JUL's clock on the line above each WARNING, pino's epoch) repeats itself.
+    stamped = sum(1 for h in heads if has_clock(lines[h]))
+    report = stamped < CLOCKED_SHARE * len(heads) and not any(lines[h].lstrip().startswith("{") for h in heads)
     variant: set[int] = set()
     wordings: dict[int, set[str]] = {}
     distinct: dict[int, set[str]] = {}  # a small alerting event's records' masked texts so far

@@ -93,6 +93,7 @@ CRITICAL = re.compile(
   | ^[^\w\s]{0,3}[\ \t]*(?:Problem|Issue|Vulnerability|Violation|Finding|Defect):\ \S   # a finding labelled so (gixy's ">> Problem: [ssrf] ...")
   | \ BROKEN[\ \t]*$                    # a contract's verdict closing its line (import-linter's "Layers BROKEN")
   | \b(?:[Ii]nfeasib(?:le|ility)|INFEASIB(?:LE|ILITY)|[Uu]nbounded|UNBOUNDED)\b   # a solver's verdict ("Model status: Infeasible")
+  | \bFirst\ difference\ occurs\ (?:on|at)\b   # zig's expectEqualStrings: where its expected and found text part
     """,
     re.VERBOSE,
 )

@@ -28,11 +28,22 @@ _CODE_START = re.compile(r"^\s*(?:if|elif|else|for|while|def|class|return|import
 _DOTTED = re.compile(r"\b[A-Za-z_]\w*\.[A-Za-z_]\w*")
 
 
+#: A line ``label: value`` with a label of at most LABEL_WORDS words and a value of at most
+#: LABEL_VALUE_WORDS is a field (see :func:`is_prose`).
+LABEL_WORDS = 6
+LABEL_VALUE_WORDS = 3
+
+
 def is_prose(line: str) -> bool:
     """True for a line of running text: five words or more, nearly all of them plain words,
     no ``key: value`` or numbered opening, no code punctuation, no aligned columns."""
     words = line.split()
     if len(words) < 5 or _STRUCTURED_START.match(line) or _COLUMNS.search(line.strip()):
+        return False
+    # A label of a few words and its short value (FPCUnit's ``Number of run tests: 235``) is a
+    # field, not a sentence: cut, it says nothing ("run tests: 235").
+    label, colon, value = line.partition(": ")
+    if colon and len(label.split()) <= LABEL_WORDS and 0 < len(value.split()) <= LABEL_VALUE_WORDS:
         return False
     if line[:1] in " \t" and (_CODE.search(line) or line.rstrip().endswith(":")):
         return False
