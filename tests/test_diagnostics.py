@@ -1095,3 +1095,37 @@ def test_zigs_first_difference_keeps_its_expected_and_found_text(shipped_compres
     out = shipped_compressor.compress("\n".join(lines) + "\n").text.splitlines()
     k = lines.index("       First difference occurs on line 2:")
     assert all(x in out for x in lines[k:k + 7])
+
+
+def test_a_numbered_diff_keeps_its_changed_lines_and_their_files(shipped_compressor):
+    # deno fmt --check: each unformatted file under "from <path>:", its lines as "N | -" / "N | +".
+    lines = [f"Checked {i} files in src/pkg{i}" for i in range(60)]
+    blocks = {"/src/proj/README.md": ["16 | -* [Package list](https://jsr.io/@std)", "16 | +- [Package list](https://jsr.io/@std)"],
+              "/src/proj/bytes/concat.ts": ["26 | -  for (const b of bufs) { n += b.length; }",
+                                            "26 | +  for (const b of bufs) n += b.length;", "   | ...", "34 | -"]}
+    for path, rows in blocks.items():
+        lines += ["", f"from {path}:", *rows, ""]
+    lines += ["error: Found 2 not formatted files in 1246 files"]
+    out = shipped_compressor.compress("\n".join(lines) + "\n").text.splitlines()
+    for path, rows in blocks.items():
+        assert f"from {path}:" in out and all(r in out for r in rows if "| -" in r or "| +" in r)
+    # A code frame's numbered lines are no diff: without both signs, nothing is held for it.
+    from kompress.decision.guards import _numbered_changes
+    frame = "error[E0308]: mismatched types\n  12 | - item: one\n  13 |   other\n"
+    assert _numbered_changes(frame, line_spans(frame)[0]) == []
+
+
+def test_denos_assertion_diff_keeps_its_changed_lines(shipped_compressor):
+    lines = [f"chunk() handles case {i} ... ok (0ms)" for i in range(80)]
+    lines += ["invertBy() handles duplicate values => ./collections/invert_by_test.ts:28:6",
+              "error: AssertionError: Values are not equal.", "", "", "    [Diff] Actual / Expected", "", "",
+              "    {", "      x: [", *[f'        "k{i}",' for i in range(30)], '+       "a",', '        "b",', "      ],",
+              *[f'      z{i}: {i},' for i in range(30)], '-     y: [ "c" ],', "    }", "", "",
+              "  throw new AssertionError(message);", "        ^",
+              "    at assertEquals (file:///src/proj/assert/equals.ts:67:9)", "", "FAILED | 80 passed | 1 failed (2s)"]
+    text = "\n".join(lines) + "\n"
+    held = set(guard_line_indices(text, line_spans(text)[0], "test").tolist())
+    assert {lines.index('+       "a",'), lines.index('-     y: [ "c" ],')} <= held
+    assert lines.index('        "b",') not in held  # context lines are the model's
+    out = shipped_compressor.compress(text).text.splitlines()
+    assert '+       "a",' in out and '-     y: [ "c" ],' in out

@@ -168,6 +168,10 @@ LINT_LEVEL = re.compile(r"^note: the lint level is defined here\n[ \t]*--> [^\n]
 #: :data:`ASSERTION_DIFF_LINES` at most) say what differed.
 ASSERTION_DIFF = re.compile(r"^--- [Ee]xpected\b[^\n]*\n\+\+\+ [Aa]ctual\b", re.M)
 
+#: Deno's std/assert diff header; its ``-   actual`` / ``+   expected`` lines follow.
+DENO_DIFF = re.compile(r"^[ \t]*\[Diff\] Actual / Expected[ \t]*$", re.M)
+DENO_DIFF_LINES = 200
+
 #: The values an assertion compared, one per indented line (rspec's ``expected:`` / ``got:``,
 #: ExUnit's ``left:`` / ``right:``, jest's ``Expected:`` / ``Received:``, testify's ``actual  :``,
 #: CppUTest's ``expected <1>`` / ``but was  <2>``):
@@ -653,6 +657,27 @@ def _headings_over(text: str) -> list[int]:
 RECORD_HEADING_REACH = 3
 
 
+#: A diff printed with line numbers (deno fmt --check, dprint check): ``16 | -* [Package list]`` over
+#: ``16 | +- [Package list]``. Each changed line stays, as a diff's ``+``/``-`` lines do (the first
+#: NUMBERED_CHANGES), with the heading of its block (``from /src/proj/README.md:``).
+NUMBERED_CHANGE = re.compile(r"^[ \t]*\d+ ?\| ?[-+]", re.M)
+NUMBERED_CHANGES = 400
+
+
+def _numbered_changes(text: str, line_starts: np.ndarray) -> list[int]:
+    """Offsets of a numbered diff's changed lines and of each block's heading (none unless the
+    text has both removed and added lines so numbered)."""
+    found = [m.start() for _, m in zip(range(NUMBERED_CHANGES), NUMBERED_CHANGE.finditer(text))]
+    signs = {text[text.index("|", p) + 1:text.index("|", p) + 3].strip()[:1] for p in found}
+    if not {"-", "+"} <= signs:
+        return []
+    rows = words_to_lines(np.asarray(found, dtype=np.int64), line_starts).tolist()
+    lines = _line_view(text, line_starts)
+    heads = [int(line_starts[h]) for k, prev in zip(rows, [-2] + rows[:-1]) if k != prev + 1
+             for h in _record_heading(lines, k)]
+    return found + heads
+
+
 def _record_heading(lines: Sequence[str], k: int) -> list[int]:
     """The lines heading the record that located line ``k`` belongs to, when the record starts
     after a blank line at most :data:`RECORD_HEADING_REACH` lines above it: pofilter's
@@ -741,6 +766,20 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
                     break  # a blank line ends the diff
                 if text[start] in "+-":
                     hits.append(int(start))
+    if "[Diff] Actual / Expected" in text:
+        # Deno's std/assert: the changed lines of the diff under ``[Diff] Actual / Expected``
+        # (after the blank lines under it, to the next blank line; context lines between).
+        for _, m in zip(range(ASSERTION_VALUES), DENO_DIFF.finditer(text)):
+            k = int(np.searchsorted(line_starts, m.start(), side="right"))
+            started = False
+            for start in line_starts[k : k + DENO_DIFF_LINES]:
+                if text[start] == "\n":
+                    if started:
+                        break
+                    continue
+                started = True
+                if text[start] in "+-":
+                    hits.append(int(start))
     if domain == "grep":
         # A search's matches are its answer (ack's, ag's, rg's ``path:N:text``): the first
         # GREP_HITS stay; the context lines around them (``path-N-``) are the model's.
@@ -775,6 +814,8 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
             end = end if blank < 0 else blank
             if k < len(line_starts) and _CRITICAL_IN_TEXT.search(text, int(line_starts[k]), end):
                 hits.append(m.start())
+    if "| -" in text and "| +" in text:
+        hits += _numbered_changes(text, line_starts)
     if "Failed example:\n" in text:
         for _, m in zip(range(ASSERTION_VALUES), DOCTEST_PART.finditer(text)):
             pos = m.end()
