@@ -1129,3 +1129,21 @@ def test_denos_assertion_diff_keeps_its_changed_lines(shipped_compressor):
     assert lines.index('        "b",') not in held  # context lines are the model's
     out = shipped_compressor.compress(text).text.splitlines()
     assert '+       "a",' in out and '-     y: [ "c" ],' in out
+
+
+def test_pips_conflict_keeps_the_requirements_that_conflict(shipped_compressor):
+    lines = [f"Collecting pkg{i}==1.{i} (from -r requirements.txt (line {i}))" for i in range(40)]
+    lines += [f"  Using cached pkg{i}-1.{i}-py3-none-any.whl (12 kB)" for i in range(40)]
+    lines += ["INFO: pip is looking at multiple versions of flask to determine which version is compatible.",
+              "ERROR: Cannot install -r requirements.txt (line 1) and werkzeug<1.0 because these package versions "
+              "have conflicting dependencies.", "", "The conflict is caused by:", "    The user requested werkzeug<1.0"]
+    why = [f"    flask 3.{k}.{j} depends on Werkzeug>=3.{k}.0" for k in range(2) for j in range(4)]
+    why += [f"    flask 2.{k}.0 depends on Werkzeug>=2.{k}.0" for k in range(3, 0, -1)]
+    lines += why + ["", "To fix this you could try to:", "1. loosen the range of package versions you've specified",
+                    "2. remove package versions to allow pip to attempt to solve the dependency conflict", "",
+                    "ERROR: ResolutionImpossible: for help visit https://pip.pypa.io/en/latest/topics/dependency-resolution/"]
+    text = "\n".join(lines) + "\n"
+    held = set(detail_line_indices(text, line_spans(text)[0], "build").tolist())
+    assert {lines.index(w) for w in why} | {lines.index("The conflict is caused by:")} <= held
+    out = shipped_compressor.compress(text).text.splitlines()
+    assert "The conflict is caused by:" in out and all(w in out for w in why)

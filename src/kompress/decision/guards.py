@@ -312,6 +312,11 @@ DETAIL_BLOCKS = 50
 #: :data:`FAILURE_DETAIL_LINES` lines at most.
 FAILURE_INTRO = re.compile(r"^(?:Failure|Error): \S[^\n]*$", re.M)
 FAILURE_DETAIL_LINES = 12
+#: pip's resolver gives up with the requirements that conflict, one per line under this heading
+#: (``flask 3.0.3 depends on Werkzeug>=3.0.0``, ``The user requested werkzeug<1.0``): the heading and
+#: its block, :data:`CONFLICT_LINES` lines at most, say why (pipenv, hatch, pip-compile print it too).
+CONFLICT_INTRO = re.compile(r"^[ \t]*The conflict is caused by:[ \t]*$", re.M)
+CONFLICT_LINES = 40
 #: A rule line (``------``, ``======``): one to three lines between two of them are a heading
 #: that names the section under it (Catch2's test case, a report's part). The heading of the
 #: section holding a detailed failure stays: it names what failed (``Integer bounds``).
@@ -425,6 +430,10 @@ def detail_line_indices(text: str, line_starts: np.ndarray, domain: str | None =
     if domain == "test" and ("Failure: " in text or "Error: " in text):
         found = sorted(found + [(m, FAILURE_DETAIL_LINES, False) for m in FAILURE_INTRO.finditer(text)],
                        key=lambda f: f[0].start())
+    if "The conflict is caused by:" in text:
+        conflicts = list(CONFLICT_INTRO.finditer(text))
+        out += (np.searchsorted(line_starts, [m.start() for m in conflicts], side="right") - 1).tolist()
+        found = sorted(found + [(m, CONFLICT_LINES, False) for m in conflicts], key=lambda f: f[0].start())
     for m, reach, named in found:
         line = m.group(0)
         if len(intros) >= DETAIL_BLOCKS:
