@@ -990,3 +990,20 @@ def test_a_traceback_told_again_collapses_after_its_first_telling(shipped_compre
     out = shipped_compressor.compress(other, domain="traceback").text
     assert 'File "/srv/app/settings.py", line 18, in <module>' in out
     assert out.splitlines().count(exc) == 2
+
+
+def test_a_builds_many_alerts_of_one_kind_are_named_by_their_marker():
+    # cgcc over zlib: 120 "Using plain integer as NULL pointer" warnings; the guard keeps the first
+    # 50 of a kind, and where the rest go their marker says what they were.
+    from kompress.decision.frame import run_frame
+
+    lines = [f"cgcc -O3 -c -o {m}.o {m}.c" for m in ("adler32", "crc32", "deflate", "infback")]
+    lines += [f"inflate.c:{100 + 7 * i}:{5 + i % 30}: warning: Using plain integer as NULL pointer" for i in range(120)]
+    lines += ["gzwrite.c:28:21: error: too many arguments for function gz_error"]
+    f = run_frame(lines)
+    assert f is not None
+    warned = [i for i, x in enumerate(lines) if "plain integer" in x]
+    assert (f.group[warned] >= 0).all() and len({int(f.group[i]) for i in warned}) == 1
+    assert not f.repeat[warned].any()  # no repeats: the guard and the scores still decide them
+    detail = describe_run(f, warned[60:90], 30)
+    assert detail == '30 more lines like "inflate.c:<NUM>: warning: Using plain integer as NULL pointer"'

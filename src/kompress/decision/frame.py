@@ -421,6 +421,15 @@ def run_frame(lines: Sequence[str]) -> Frame | None:
                 f.repeat[heads[r]] = False
             found = True
         r += 1
+    # Alerting records of one template (a compiler's hundredth "Using plain integer as NULL pointer")
+    # are no run and no repeat: the guard and the scores decide them, but where they go, their
+    # marker names them.
+    alerting = Counter(int(template[h]) for h, a in zip(heads, alert) if a)
+    for (a, b), a_rec in zip(zip(bounds[:-1], bounds[1:]), alert):
+        if a_rec and alerting[int(template[a])] >= MIN_RUN:
+            rows = np.arange(a, b)
+            rows = rows[(lt.head[rows] >= 0) & (f.group[rows] < 0)]
+            f.group[rows] = int(template[a])
     f.unit_start[heads] = True
     f.labels = [(("line", "lines"), f'like "{_short(x)}"') for x in texts]
     f.slots = _slot_values(lines, lt, heads[f.group[heads] >= 0], template, texts)
