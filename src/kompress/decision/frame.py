@@ -442,15 +442,21 @@ def _slot_values(lines: Sequence[str], lt: LineTemplates, heads: np.ndarray, tem
     template leaves out in front (:func:`_short`); heads whose words do not line up with their
     template's are left out."""
     out: dict[int, tuple[str, ...]] = {}
+    # Per template: its length in words and the positions of the <*> a marker shows.
+    shape: dict[int, tuple[int, list[int]]] = {}
     for i in heads:
-        t = texts[int(template[i])].split()
-        if "<*>" not in t:
-            continue
-        words = message_tokens(lines[i], lt.masked[i])[1]
-        if len(words) == len(t):
+        tid = int(template[i])
+        if tid not in shape:
+            t = texts[tid].split()
             lead = _LEADING_VARS.match(" ".join(t).replace('"', "'"))
             skip = lead.group(0).count("<*>") if lead else 0
-            out[int(i)] = tuple(w for w, x in zip(words, t) if x == "<*>")[skip:]
+            shape[tid] = (len(t), [k for k, x in enumerate(t) if x == "<*>"][skip:])
+        size, slots = shape[tid]
+        if not slots:
+            continue
+        words = message_tokens(lines[i], lt.masked[i])[1]
+        if len(words) == size:
+            out[int(i)] = tuple(words[k] for k in slots)
     return out
 
 
@@ -553,8 +559,14 @@ def preamble_log(lines: Sequence[str], end: int, f: Frame) -> bool:
 
 def _short(template: str) -> str:
     t = " ".join(template.replace('"', "'").split())
-    t = _LEADING_VARS.sub("", t) or t
-    return t if len(t) <= _MARKER_TEMPLATE_CHARS else t[: _MARKER_TEMPLATE_CHARS - 3] + "..."
+    return _clip(_LEADING_VARS.sub("", t) or t, _MARKER_TEMPLATE_CHARS)
+
+
+def _clip(text: str, limit: int) -> str:
+    """``text`` for a marker: no double quotes (they close its quoted template), at most ``limit``
+    characters (then ``...``)."""
+    t = text.replace('"', "'")
+    return t if len(t) <= limit else t[: limit - 3] + "..."
 
 
 # ----------------------------------------------------------------------------- json
@@ -1120,18 +1132,13 @@ def _values(frame: Frame, run: Sequence[int], group: int) -> str:
         return ""
     p, c = best
     top = sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:MARKER_VALUES]
-    shown = ", ".join(f"{_cut(v)} ×{k}" for v, k in top)
+    shown = ", ".join(f"{_clip(v, _MARKER_VALUE_CHARS)} ×{k}" for v, k in top)
     others = len(c) - len(top)
     which = "<*>" if len(vals[0]) == 1 else (_ORDINALS[p] + " <*>" if p < len(_ORDINALS) else f"<*> no. {p + 1}")
     return f" ({which}: {shown}" + (f", {others} other{'s' if others > 1 else ''}" if others else "") + ")"
 
 
 _ORDINALS = ("first", "second", "third", "fourth", "fifth")
-
-
-def _cut(value: str) -> str:
-    v = value.replace('"', "'")
-    return v if len(v) <= _MARKER_VALUE_CHARS else v[: _MARKER_VALUE_CHARS - 3] + "..."
 
 
 def describe_run(frame: Frame, run: Sequence[int], n_lines: int) -> str | None:

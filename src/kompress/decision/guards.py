@@ -669,17 +669,17 @@ RECORD_HEADING_REACH = 3
 #: A diff printed with line numbers (deno fmt --check, dprint check): ``16 | -* [Package list]`` over
 #: ``16 | +- [Package list]``. Each changed line stays, as a diff's ``+``/``-`` lines do (the first
 #: NUMBERED_CHANGES), with the heading of its block (``from /src/proj/README.md:``).
-NUMBERED_CHANGE = re.compile(r"^[ \t]*\d+ ?\| ?[-+]", re.M)
+NUMBERED_CHANGE = re.compile(r"^[ \t]*\d+ ?\| ?([-+])", re.M)  # group 1: the sign
 NUMBERED_CHANGES = 400
 
 
 def _numbered_changes(text: str, line_starts: np.ndarray) -> list[int]:
     """Offsets of a numbered diff's changed lines and of each block's heading (none unless the
     text has both removed and added lines so numbered)."""
-    found = [m.start() for _, m in zip(range(NUMBERED_CHANGES), NUMBERED_CHANGE.finditer(text))]
-    signs = {text[text.index("|", p) + 1:text.index("|", p) + 3].strip()[:1] for p in found}
-    if not {"-", "+"} <= signs:
+    changes = [m for _, m in zip(range(NUMBERED_CHANGES), NUMBERED_CHANGE.finditer(text))]
+    if not {"-", "+"} <= {m.group(1) for m in changes}:
         return []
+    found = [m.start() for m in changes]
     rows = words_to_lines(np.asarray(found, dtype=np.int64), line_starts).tolist()
     lines = _line_view(text, line_starts)
     heads = [int(line_starts[h]) for k, prev in zip(rows, [-2] + rows[:-1]) if k != prev + 1
