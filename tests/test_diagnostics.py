@@ -1147,3 +1147,16 @@ def test_pips_conflict_keeps_the_requirements_that_conflict(shipped_compressor):
     assert {lines.index(w) for w in why} | {lines.index("The conflict is caused by:")} <= held
     out = shipped_compressor.compress(text).text.splitlines()
     assert "The conflict is caused by:" in out and all(w in out for w in why)
+
+
+def test_progress_marks_with_a_failure_are_critical_and_a_plain_ellipsis_is_not(shipped_compressor):
+    # ufolint's "[*.plist spec] .F....": the F is the failed check, the dots its passes.
+    for line in ["[*.plist spec] .F............................................ ",
+                 "tests/test_a.py ..F..E.  [ 40%]", " - a.ufo/glyphs  ......F....F.   56 .glif tests completed"]:
+        assert is_critical_line(line), line
+    for line in ["Wait...", "E... and F... are letters", "...sss...", "OK ......"]:
+        assert not is_critical_line(line), line
+    lines = [f"[check {i:02d} files] {'.' * 40} " for i in range(30)]
+    lines[17] = "[*.plist spec] .F" + "." * 38 + " "
+    out = shipped_compressor.compress("\n".join(lines) + "\nDone\n").text.splitlines()
+    assert lines[17] in out

@@ -369,3 +369,31 @@ def test_a_short_later_section_of_a_table_stays_whole():
     first = len(lines) - 5
     assert all(f.keep[first + k] for k in range(5))  # each thread
     assert f.repeat[3 + 40]  # the long section's middle rows still collapse
+
+
+def test_a_text_of_passing_verdicts_collapses_them_and_keeps_the_others(shipped_compressor):
+    # xmlstarlet val -e: 280 "<file> - valid" lines around the few invalid files' errors.
+    from kompress.decision.frame import verdict_frame
+    from kompress.structure.units import LineView, line_spans
+
+    # (Drain keys a line by its first word: a few dozen files' verdicts are as many templates; past
+    # its hundred children per node, the rest share one.)
+    words = ("arrow", "circle", "square", "user", "bell", "cloud", "star", "heart", "home", "lock", "mail", "map", "pin")
+    names = [f"icons/{a}-{b}.svg" for a in words for b in words]
+    lines = ["icons/camera.svg:1.312: Attribute cy redefined",
+             '2 0 0 1 2-2h4l2-3h6l2 3h4a2 2 0 0 1 2 2z"/><circle cx="12" cy="13" r="4" cy="12"', " " * 40 + "^"]
+    lines += [f"{n} - valid" for n in names[:40]] + ["icons/camera.svg - invalid"] + [f"{n} - valid" for n in names[40:]]
+    text = "\n".join(lines) + "\n"
+    starts, ends = line_spans(text)
+    frame = verdict_frame(LineView(text, starts, ends))
+    assert frame is not None and frame.repeat.sum() >= 40
+    res = shipped_compressor.compress(text)
+    out = res.text.splitlines()
+    assert "icons/camera.svg - invalid" in out and lines[0] in out
+    assert sum(x.endswith(" - valid") for x in out) <= 4
+    assert any(MARKER_RE.match(x) and "valid" in x for x in out)
+    # Runs that are findings, not verdicts (a checker's "block N, offset 2"), are left to the text's words.
+    rows = [f'heap table "db.public.t", block {k}, offset 2:' for k in range(40)]
+    text = "\n".join(rows) + "\n"
+    starts, ends = line_spans(text)
+    assert verdict_frame(LineView(text, starts, ends)) is None

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from kompress.decision.frame import Frame, build_frame, describe_run
+from kompress.decision.frame import Frame, build_frame, describe_run, verdict_frame
 from kompress.decision.guards import (
     backtrace_guard, coverage_guard, detail_line_indices, guard_line_indices, program_line_indices, tree_ancestors,
 )
@@ -77,11 +77,15 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
     l_starts, l_ends = line_spans(text)
     w_line = words_to_lines(ws.starts, l_starts)
     line_keep = None
-    tabled = False  # a text decided by the rows of its table
+    tabled = False  # a text decided by the rows of its table or its runs of verdicts
     if gran == "word" and options.granularity == "auto" and options.structure and policy.frame_for(domain) == "table":
         # A table in text (a CSV, ``kubectl get pods``) is decided by rows, never cut inside one.
         if frame is None and not frame_known:
             frame = build_frame("table", text, LineView(text, l_starts, l_ends), l_starts, l_ends)
+        if frame is None:
+            # So is a text made mostly of runs of one passing verdict (``icons/x.svg - valid`` 280
+            # times): read as prose, every line stayed whole.
+            frame = verdict_frame(LineView(text, l_starts, l_ends))
         if frame is not None:
             gran, tabled = "line", True
     if not options.structure or gran == "word":

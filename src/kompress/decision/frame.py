@@ -36,7 +36,7 @@ import numpy as np
 from kompress.decision.guards import ERRNO_MESSAGE_ALTERNATION, STACK_LINE, is_critical_line
 from kompress.structure.domains import has_clock, json_span
 from kompress.structure.tables import Table, cells_of, find_table, is_header, is_rule
-from kompress.structure.templates import LineTemplates, json_object, message_tokens, mine, pass_mark
+from kompress.structure.templates import LineTemplates, json_object, masked, message_tokens, mine, pass_mark
 from kompress.structure.units import indent_width
 
 #: Kinds of frame, by domain (a domain not named has none).
@@ -434,6 +434,63 @@ def run_frame(lines: Sequence[str]) -> Frame | None:
     f.labels = [(("line", "lines"), f'like "{_short(x)}"') for x in texts]
     f.slots = _slot_values(lines, lt, heads[f.group[heads] >= 0], template, texts)
     return f if found else None
+
+
+#: A text is decided by its runs of passing verdicts (:func:`verdict_frame`) when at least this
+#: share of its lines with words, and :data:`VERDICT_RUN_LINES` lines, are repeats in them.
+VERDICT_RUN_SHARE = 0.3
+VERDICT_RUN_LINES = 20
+#: A verdict that something passed (``<file> - valid``, ``Checking <file>   OK``).
+_PASS_VERDICT = re.compile(r"\b(?:valid|ok|OK|passed|PASSED|PASS|succeeded|successful|clean|unchanged)\b")
+#: What a verdict is about: a path or a file's name, whatever the characters it is made of.
+_VERDICT_NAME = re.compile(r"(?<!\S)(?:[^\s/]*/\S*|[\w.+-]+\.[A-Za-z]\w{0,7})(?!\S)")
+
+
+def verdict_frame(lines: Sequence[str]) -> Frame | None:
+    """Runs of >= :data:`MIN_RUN` consecutive lines saying, in one wording, that a thing passed
+    (xmlstarlet's ``icons/x.svg - valid``): the first of each run stays, the rest are repeats.
+    ``None`` unless the repeats make at least :data:`VERDICT_RUN_SHARE` of the lines with words
+    and :data:`VERDICT_RUN_LINES` lines. Lines are matched by their wording with paths and
+    file names blanked, not by mined templates: Drain routes a line by its first word, so a
+    hundred files' verdicts are a hundred templates. Any other line ends a run (blank lines do not)."""
+    n = len(lines)
+    f = empty_frame(n)
+    ids: dict[str, int] = {}
+    texts: list[str] = []
+    run: list[int] = []
+    key = None
+
+    def close() -> None:
+        if len(run) >= MIN_RUN:
+            f.keep[run[0]] = True
+            f.repeat[run[1:]] = True
+            f.group[run] = ids.setdefault(key, len(ids))
+            if len(texts) < len(ids):
+                texts.append(key)
+        run.clear()
+
+    filled = 0
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        filled += 1
+        wording = _VERDICT_NAME.sub("<*>", masked(line))
+        said = wording.replace("<*>", "")
+        k = wording if "<*>" in wording and _PASS_VERDICT.search(said) and not is_alert(line) else None
+        if k != key or k is None:
+            close()
+        key = k
+        if k is not None:
+            run.append(i)
+    close()
+    repeats = int(f.repeat.sum())
+    if repeats < VERDICT_RUN_LINES or repeats < VERDICT_RUN_SHARE * filled:
+        return None
+    f.unit_start[f.group >= 0] = True
+    # The name blanked is the wording's only variable: kept in the label (``like "<*> - valid"``).
+    f.labels = [(("line", "lines"), f'like "{_clip(x, _MARKER_TEMPLATE_CHARS)}"') for x in texts]
+    f.kind = "runs"
+    return f
 
 
 def _slot_values(lines: Sequence[str], lt: LineTemplates, heads: np.ndarray, template: np.ndarray,

@@ -94,6 +94,7 @@ CRITICAL = re.compile(
   | \ BROKEN[\ \t]*$                    # a contract's verdict closing its line (import-linter's "Layers BROKEN")
   | \b(?:[Ii]nfeasib(?:le|ility)|INFEASIB(?:LE|ILITY)|[Uu]nbounded|UNBOUNDED)\b   # a solver's verdict ("Model status: Infeasible")
   | \bFirst\ difference\ occurs\ (?:on|at)\b   # zig's expectEqualStrings: where its expected and found text part
+  | (?<!\S)(?=[.FEsxX]*[FE])(?=(?:[FEsxX]*\.){2})(?![FE]\.+(?!\S))[.FEsxX]{4,}(?!\S)   # a runner's progress marks with a failure (".F...", "..E.", not "E...")
     """,
     re.VERBOSE,
 )
