@@ -1160,3 +1160,65 @@ def test_progress_marks_with_a_failure_are_critical_and_a_plain_ellipsis_is_not(
     lines[17] = "[*.plist spec] .F" + "." * 38 + " "
     out = shipped_compressor.compress("\n".join(lines) + "\nDone\n").text.splitlines()
     assert lines[17] in out
+
+
+def test_a_list_closing_the_output_stays_under_its_heading(shipped_compressor):
+    # 2to3 -v: per-file chatter, then "Files that need to be modified:" over one file per line, then its error.
+    from kompress.decision.guards import closing_list_indices
+
+    files = [f"./pkg/mod{i:02d}.py" for i in range(27)]
+    lines = []
+    for f in files:
+        lines += [f"RefactoringTool: Refactoring {f}", f"RefactoringTool: Refactored {f}",
+                  f"RefactoringTool: Not writing changes to {f}"]
+    lines += ["RefactoringTool: Files that need to be modified:", *[f"RefactoringTool: {f}" for f in files],
+              "RefactoringTool: There was 1 error:",
+              "RefactoringTool: Can't parse ./pkg/weather.py: ParseError: bad input: type=1, value='lat'"]
+    held = closing_list_indices(lines)
+    assert held[0] == lines.index("RefactoringTool: Files that need to be modified:") and len(held) == 1 + 27  # (its own "There was 1 error:" heads the next)
+    out = shipped_compressor.compress("\n".join(lines) + "\n").text.splitlines()
+    assert all(f"RefactoringTool: {f}" in out for f in files)
+    # A heading whose list is followed by much more output closes nothing.
+    assert closing_list_indices(lines[-30:] + [f"step {i} done" for i in range(20)]) == []
+    # Nor does code: a ``def`` line's body is no list.
+    code = [f"x{i} = {i}" for i in range(40)]
+    assert closing_list_indices(code + ["def f(a):", "    return a", "    # two", "    # three"]) == []
+    assert closing_list_indices(code + ["Done:", "    return a", "    # two", "    # three"]) != []  # (the same, no code)
+    # Nor a short output: the model and the other rules decide its few lines.
+    assert closing_list_indices(["Files that need to be modified:", "  a.py", "  b.py", "  c.py"]) == []
+
+
+def test_a_java_deadlock_report_keeps_its_cycle(shipped_compressor):
+    threads = []
+    for i in range(20):
+        threads += [f'"worker-{i}" #{i + 10} prio=5 os_prio=0 tid=0x00007f22c81{i:05x} nid=0x{i + 4000:x} waiting on condition',
+                    "   java.lang.Thread.State: WAITING (parking)", "\tat jdk.internal.misc.Unsafe.park(Native Method)",
+                    "\tat java.util.concurrent.ThreadPoolExecutor.getTask(ThreadPoolExecutor.java:1062)", ""]
+    cycle = ['"http-worker-12":', "  waiting for ownable synchronizer 0x00000000fc08cf98, (a java.util.concurrent.locks.ReentrantLock$NonfairSync),",
+             '  which is held by "scheduler-20"', "", '"scheduler-20":',
+             "  waiting for ownable synchronizer 0x00000000fc08cfc8, (a java.util.concurrent.locks.ReentrantLock$NonfairSync),",
+             '  which is held by "http-worker-12"', ""]
+    lines = threads + ["Found one Java-level deadlock:", "=============================", *cycle,
+                       "Java stack information for the threads listed above:", "===================================================",
+                       '"http-worker-12":', "\tat jdk.internal.misc.Unsafe.park(Native Method)", "", "Found 1 deadlock.", ""]
+    assert is_critical_line("Found one Java-level deadlock:") and is_critical_line("ERROR:  deadlock detected")
+    out = shipped_compressor.compress("\n".join(lines)).text.splitlines()
+    assert "Found one Java-level deadlock:" in out and all(x in out for x in cycle if x)
+
+
+def test_a_scanners_finding_in_a_repeated_request_record_stays(shipped_compressor):
+    # wapiti -v2: one "[+] GET ..." record per request; a finding prints under its request between "---" lines.
+    lines = ["[*] Launching module sql"]
+    for i in range(60):
+        lines.append(f"[+] GET http://127.0.0.1:5002/album?id={i} (1)")
+        if i in (20, 40):
+            lines += ["---", "Received a HTTP 500 error in http://127.0.0.1:5002/album", "Evil request:",
+                      f"    GET /album?id={i}%27 HTTP/1.1", "---"]
+        if i == 30:
+            lines += ["---", "SQL Injection (DMBS: SQLite) in http://127.0.0.1:5002/artist via injection in the parameter id",
+                      "Evil request:", "    GET /artist?id=1%C2%BF%27%22%28 HTTP/1.1", "---"]
+    lines += ["", "A report has been generated in the file /src/proj/wapiti.json"]
+    assert is_critical_line("[INFO] GET parameter 'id' is vulnerable. Do you want to keep testing the others?")
+    assert not is_critical_line("Spring wires its beans by dependency injection")
+    out = shipped_compressor.compress("\n".join(lines) + "\n").text.splitlines()
+    assert "SQL Injection (DMBS: SQLite) in http://127.0.0.1:5002/artist via injection in the parameter id" in out

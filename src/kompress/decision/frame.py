@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kompress.decision.guards import ERRNO_MESSAGE_ALTERNATION, STACK_LINE, is_critical_line
+from kompress.decision.guards import ERRNO_MESSAGE_ALTERNATION, SECURITY_FINDING, STACK_LINE, is_critical_line
 from kompress.structure.domains import has_clock, json_span
 from kompress.structure.tables import Table, cells_of, find_table, is_header, is_rule
 from kompress.structure.templates import LineTemplates, json_object, masked, message_tokens, mine, pass_mark
@@ -127,6 +127,7 @@ ALERT = re.compile(
     r"|\b\d+ problems?\b"
     # A finding led by its rating (a policy or security scanner's ``MEDIUM - Mismatched type - ...``).
     r"|^(?:\[(?:HIGH|MEDIUM|LOW|MAJOR|MINOR|BLOCKER)\]|(?:HIGH|MEDIUM|LOW|MAJOR|MINOR|BLOCKER)[ \t]*[-:|])[ \t]"
+    r"|" + SECURITY_FINDING
 )
 #: A place in a reported file: ``x.ts[12, 8]``, ``x.py:12``, ``x.c(12)``, ``at line 12``, a hunk's
 #: ``@@ -14``, a repository's ``revision 88``, an XML report's ``line="145"`` (checkstyle's ``<error line=..>``).
@@ -209,6 +210,11 @@ def is_alert(line: str) -> bool:
 
 
 # ----------------------------------------------------------------------------- templates
+#: Lines of a repeated alerting record kept besides its head and the line under it: the first
+#: ones that alert themselves.
+RECORD_ALERT_LINES = 3
+
+
 def template_frame(lines: Sequence[str]) -> Frame:
     """The first and the last record of every event; alerting records whole.
 
@@ -304,9 +310,13 @@ def template_frame(lines: Sequence[str]) -> Frame:
                 f.repeat[span[0]] = False
             if r in few and r != last[e]:
                 # Its head and the line under it (an assertion's values, an exception's
-                # message), not a whole stack trace again.
+                # message), not a whole stack trace again; and the first lines of it that alert
+                # themselves (a scanner's request record's ``SQL Injection ... in ...`` under ``---``).
+                said = [int(i) for i in span[2:] if is_alert(lines[i])][:RECORD_ALERT_LINES]
                 f.keep[span[:2]] = True
                 f.repeat[span[:2]] = False
+                f.keep[said] = True
+                f.repeat[said] = False
         if count[e] > 1:
             f.group[span] = e
     if report:

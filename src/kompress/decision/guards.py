@@ -54,6 +54,13 @@ ERRNO_MESSAGES = (
 ERRNO_MESSAGE_ALTERNATION = "|".join(map(re.escape, ERRNO_MESSAGES))
 
 #: Lines that name the problem: the guard keeps them whole in line granularity.
+#: A security scanner's finding named by its kind (wapiti's ``SQL Injection (DMBS: SQLite) in
+#: http://...``, sqlmap's ``parameter 'id' is vulnerable``); the log frame's alerts read it too.
+#: (Escaped spaces: it is spliced into a verbose pattern.)
+SECURITY_FINDING = (r"\b(?:SQL|[Cc]ommand|[Cc]ode|LDAP|XPath|CRLF|[Tt]emplate)\ [Ii]njection\b"
+                    r"|\bCross[-\ ][Ss]ite\ (?:Scripting|Request\ Forgery)\b"
+                    r"|\b(?:is|be|are|appears\ to\ be|seems\ to\ be)\ vulnerable\b")
+
 CRITICAL = re.compile(
     r"""
     \b(?:ERROR|FATAL|CRITICAL|PANIC|WARN(?:ING)?|FAIL(?:ED|URE)?|Traceback|Segmentation
@@ -94,6 +101,8 @@ CRITICAL = re.compile(
   | \ BROKEN[\ \t]*$                    # a contract's verdict closing its line (import-linter's "Layers BROKEN")
   | \b(?:[Ii]nfeasib(?:le|ility)|INFEASIB(?:LE|ILITY)|[Uu]nbounded|UNBOUNDED)\b   # a solver's verdict ("Model status: Infeasible")
   | \bFirst\ difference\ occurs\ (?:on|at)\b   # zig's expectEqualStrings: where its expected and found text part
+  | """ + SECURITY_FINDING + r"""   # a security scanner's findings
+  | \bFound\ (?:one|\d+)\ [\w-]+\ deadlocks?\b | \bdeadlock\ detected\b | \bDEADLOCK\b   # jstack's, PostgreSQL's, InnoDB's
   | (?<!\S)(?=[.FEsxX]*[FE])(?=(?:[FEsxX]*\.){2})(?![FE]\.+(?!\S))[.FEsxX]{4,}(?!\S)   # a runner's progress marks with a failure (".F...", "..E.", not "E...")
     """,
     re.VERBOSE,
@@ -414,6 +423,11 @@ def _bracket_depth(line: str) -> int:
     return sum(line.count(c) for c in "([{") - sum(line.count(c) for c in ")]}")
 
 
+#: jstack's (and jcmd Thread.print's) report of a deadlock: the cycle under it stays, DEADLOCK_LINES at most.
+DEADLOCK_INTRO = re.compile(r"^Found (?:one|\d+) Java-level deadlocks?:$", re.M)
+DEADLOCK_LINES = 40
+
+
 def detail_line_indices(text: str, line_starts: np.ndarray, domain: str | None = None) -> np.ndarray:
     """Indices of the lines a detailed failure brings (:data:`DETAIL_INTRO`, :data:`RULE_LINE`):
     the block under a critical line that ends with a colon (in a test run, also under a
@@ -435,6 +449,15 @@ def detail_line_indices(text: str, line_starts: np.ndarray, domain: str | None =
         conflicts = list(CONFLICT_INTRO.finditer(text))
         out += (np.searchsorted(line_starts, [m.start() for m in conflicts], side="right") - 1).tolist()
         found = sorted(found + [(m, CONFLICT_LINES, False) for m in conflicts], key=lambda f: f[0].start())
+    if "Java-level deadlock" in text:
+        # jstack's deadlock report: each thread of the cycle, what it waits for and who holds it,
+        # blank lines between them, up to the stacks that follow.
+        for m in DEADLOCK_INTRO.finditer(text):
+            k = int(np.searchsorted(line_starts, m.start(), side="right")) - 1
+            for i in range(k + 1, min(n, k + 1 + DEADLOCK_LINES)):
+                if lines[i].startswith("Java stack information"):
+                    break
+                out.append(i)
     for m, reach, named in found:
         line = m.group(0)
         if len(intros) >= DETAIL_BLOCKS:
@@ -866,6 +889,8 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
                 hits += [int(line_starts[h]) for h in _record_heading(lines, int(k))]
     if "</" in text or "/>" in text:
         hits += _xml_findings(text, line_starts, lines)
+    if ":\n" in text:  # (in a diff only a prefixed list: its last hunk is code under ``@@ ... def f():``)
+        hits += [int(line_starts[k]) for k in closing_list_indices(lines, prefixed_only=domain == "diff")]
     if "rootdir: " in text or " -- Python " in text:
         hits += [m.start() for m in SESSION_HEADER.finditer(text)]
     if domain == "diff":
@@ -877,6 +902,60 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
         found = np.append(found, outlier_line_indices(lines))
         found = np.append(found, np.asarray(incomplete_record_indices(lines), dtype=np.int64))
     return np.unique(found)
+
+
+#: A list closing an output under its heading stays, its first CLOSING_LIST_ITEMS items: 2to3's
+#: ``RefactoringTool: Files that need to be modified:`` over one file per line, then its error.
+#: The output's last word on what it did; as a run of one template the frame would collapse it.
+CLOSING_LIST_ITEMS = 40
+#: Lines with words after the list, at most: it closes the output (a count, an error, a verdict).
+CLOSING_TAIL = 8
+#: How far from the end its heading may be, in lines with words.
+CLOSING_REACH = 400
+#: Outputs shorter than this (lines with words) have no closing list: nothing long to collapse it.
+CLOSING_MIN_LINES = 30
+_BULLET = re.compile(r"^\s*(?:[-*•+]|\d+[.)])\s+\S")
+_OPTION_LINE = re.compile(r"^\s*--?[A-Za-z]")
+
+
+def closing_list_indices(lines: Sequence[str], prefixed_only: bool = False) -> list[int]:
+    """The heading and the first :data:`CLOSING_LIST_ITEMS` items of a list that closes the
+    text: a line ending in a colon (not code), then at least three items (lines with the
+    heading's ``prefix: `` when it has one, else indented deeper or bulleted), then at most
+    :data:`CLOSING_TAIL` lines with words. ``[]`` when the text ends otherwise.
+    ``prefixed_only``: only a list whose heading has a ``prefix: `` (2to3's ``RefactoringTool: ``)."""
+    filled = [i for i in range(len(lines)) if lines[i].strip()]
+    if len(filled) < CLOSING_MIN_LINES:
+        return []  # a short output's lines are the model's and the other rules'
+    for pos in range(len(filled) - 2, max(-1, len(filled) - 2 - CLOSING_REACH), -1):
+        h = filled[pos]
+        head = lines[h].rstrip()
+        if not head.endswith(":") or _CODE_HEAD.match(head):
+            continue
+        inner = head[:-1].find(": ")
+        prefix = head[: inner + 2] if inner > 0 else ""
+        if prefixed_only and not prefix:
+            continue
+        depth = indent_width(head)
+        items: list[int] = []
+        for k in filled[pos + 1:]:
+            line = lines[k]
+            if k != (items[-1] if items else h) + 1:
+                break  # a blank line ends the list
+            if prefix:
+                ok = line.startswith(prefix) and not line.rstrip().endswith(":")
+            else:
+                ok = indent_width(line) > depth or bool(_BULLET.match(line))
+            if not ok:
+                break
+            items.append(k)
+        if any(_STACK_FRAME.match(lines[k]) for k in items):
+            continue  # a traceback's frames under "Traceback (most recent call last):": its own guard's
+        if sum(1 for k in items if _OPTION_LINE.match(lines[k])) >= 2:
+            continue  # a --help's last section of options: a reference, not what the program did
+        if len(items) >= 3 and len(filled) - (pos + 1 + len(items)) <= CLOSING_TAIL:
+            return [h, *items[:CLOSING_LIST_ITEMS]]
+    return []
 
 
 def incomplete_record_indices(lines: Sequence[str]) -> list[int]:
