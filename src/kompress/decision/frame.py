@@ -484,9 +484,11 @@ def verdict_frame(lines: Sequence[str]) -> Frame | None:
         if not line.strip():
             continue
         filled += 1
-        wording = _VERDICT_NAME.sub("<*>", masked(line))
-        said = wording.replace("<*>", "")
-        k = wording if "<*>" in wording and _PASS_VERDICT.search(said) and not is_alert(line) else None
+        k = None
+        if _PASS_VERDICT.search(line):  # (masking every line of a long text costs: only candidates)
+            wording = _VERDICT_NAME.sub("<*>", masked(line))
+            said = wording.replace("<*>", "")
+            k = wording if "<*>" in wording and _PASS_VERDICT.search(said) and not is_alert(line) else None
         if k != key or k is None:
             close()
         key = k
