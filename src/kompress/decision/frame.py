@@ -468,7 +468,7 @@ def verdict_frame(lines: Sequence[str]) -> Frame | None:
     ids: dict[str, int] = {}
     texts: list[str] = []
     run: list[int] = []
-    key = None
+    key: str | None = None  # the wording of the run going on
 
     def close() -> None:
         if len(run) >= MIN_RUN:
