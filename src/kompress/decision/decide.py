@@ -80,12 +80,13 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
     tabled = False  # a text decided by the rows of its table or its runs of verdicts
     if gran == "word" and options.granularity == "auto" and options.structure and policy.frame_for(domain) == "table":
         # A table in text (a CSV, ``kubectl get pods``) is decided by rows, never cut inside one.
+        view = LineView(text, l_starts, l_ends)
         if frame is None and not frame_known:
-            frame = build_frame("table", text, LineView(text, l_starts, l_ends), l_starts, l_ends)
+            frame = build_frame("table", text, view, l_starts, l_ends)
         if frame is None:
             # So is a text made mostly of runs of one passing verdict (``icons/x.svg - valid`` 280
             # times): read as prose, every line stayed whole.
-            frame = verdict_frame(LineView(text, l_starts, l_ends))
+            frame = verdict_frame(view)
         if frame is not None:
             gran, tabled = "line", True
     if not options.structure or gran == "word":

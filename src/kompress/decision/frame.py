@@ -465,8 +465,7 @@ def verdict_frame(lines: Sequence[str]) -> Frame | None:
     hundred files' verdicts are a hundred templates. Any other line ends a run (blank lines do not)."""
     n = len(lines)
     f = empty_frame(n)
-    ids: dict[str, int] = {}
-    texts: list[str] = []
+    ids: dict[str, int] = {}  # each run's wording, in the order first seen: its group id
     run: list[int] = []
     key: str | None = None  # the wording of the run going on
 
@@ -475,8 +474,6 @@ def verdict_frame(lines: Sequence[str]) -> Frame | None:
             f.keep[run[0]] = True
             f.repeat[run[1:]] = True
             f.group[run] = ids.setdefault(key, len(ids))
-            if len(texts) < len(ids):
-                texts.append(key)
         run.clear()
 
     filled = 0
@@ -500,7 +497,7 @@ def verdict_frame(lines: Sequence[str]) -> Frame | None:
         return None
     f.unit_start[f.group >= 0] = True
     # The name blanked is the wording's only variable: kept in the label (``like "<*> - valid"``).
-    f.labels = [(("line", "lines"), f'like "{_clip(x, _MARKER_TEMPLATE_CHARS)}"') for x in texts]
+    f.labels = [(("line", "lines"), f'like "{_clip(x, _MARKER_TEMPLATE_CHARS)}"') for x in ids]
     f.kind = "runs"
     return f
 

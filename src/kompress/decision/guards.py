@@ -53,7 +53,6 @@ ERRNO_MESSAGES = (
 #: :data:`ERRNO_MESSAGES` as one alternation (escaped: it reads the same in a verbose pattern).
 ERRNO_MESSAGE_ALTERNATION = "|".join(map(re.escape, ERRNO_MESSAGES))
 
-#: Lines that name the problem: the guard keeps them whole in line granularity.
 #: A security scanner's finding named by its kind (wapiti's ``SQL Injection (DMBS: SQLite) in
 #: http://...``, sqlmap's ``parameter 'id' is vulnerable``); the log frame's alerts read it too.
 #: (Escaped spaces: it is spliced into a verbose pattern.)
@@ -61,6 +60,7 @@ SECURITY_FINDING = (r"\b(?:SQL|[Cc]ommand|[Cc]ode|LDAP|XPath|CRLF|[Tt]emplate)\ 
                     r"|\bCross[-\ ][Ss]ite\ (?:Scripting|Request\ Forgery)\b"
                     r"|\b(?:is|be|are|appears\ to\ be|seems\ to\ be)\ vulnerable\b")
 
+#: Lines that name the problem: the guard keeps them whole in line granularity.
 CRITICAL = re.compile(
     r"""
     \b(?:ERROR|FATAL|CRITICAL|PANIC|WARN(?:ING)?|FAIL(?:ED|URE)?|Traceback|Segmentation
@@ -711,6 +711,23 @@ def _numbered_changes(text: str, line_starts: np.ndarray) -> list[int]:
     return found + heads
 
 
+def _changed_lines(text: str, starts: np.ndarray, blank_lead: bool = False) -> list[int]:
+    """Offsets of the ``+``/``-`` lines of an assertion's diff, read from the line starts under
+    its header (``starts``) to the first blank line; ``blank_lead``: blank lines before the diff's
+    first line (Deno prints two under ``[Diff] Actual / Expected``) do not end it."""
+    out: list[int] = []
+    started = not blank_lead
+    for start in starts:
+        if text[start] == "\n":
+            if started:
+                break  # a blank line ends the diff
+            continue
+        started = True
+        if text[start] in "+-":
+            out.append(int(start))
+    return out
+
+
 def _record_heading(lines: Sequence[str], k: int) -> list[int]:
     """The lines heading the record that located line ``k`` belongs to, when the record starts
     after a blank line at most :data:`RECORD_HEADING_REACH` lines above it: pofilter's
@@ -794,25 +811,13 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
         for m in ASSERTION_DIFF.finditer(text):
             k = int(np.searchsorted(line_starts, m.start(), side="right")) - 1  # the --- Expected line
             hits += [m.start(), int(line_starts[k + 1])]  # and +++ Actual
-            for start in line_starts[k + 2 : k + 2 + ASSERTION_DIFF_LINES]:
-                if text[start] == "\n":
-                    break  # a blank line ends the diff
-                if text[start] in "+-":
-                    hits.append(int(start))
+            hits += _changed_lines(text, line_starts[k + 2 : k + 2 + ASSERTION_DIFF_LINES])
     if "[Diff] Actual / Expected" in text:
         # Deno's std/assert: the changed lines of the diff under ``[Diff] Actual / Expected``
         # (after the blank lines under it, to the next blank line; context lines between).
         for _, m in zip(range(ASSERTION_VALUES), DENO_DIFF.finditer(text)):
             k = int(np.searchsorted(line_starts, m.start(), side="right"))
-            started = False
-            for start in line_starts[k : k + DENO_DIFF_LINES]:
-                if text[start] == "\n":
-                    if started:
-                        break
-                    continue
-                started = True
-                if text[start] in "+-":
-                    hits.append(int(start))
+            hits += _changed_lines(text, line_starts[k : k + DENO_DIFF_LINES], blank_lead=True)
     if domain == "grep":
         # A search's matches are its answer (ack's, ag's, rg's ``path:N:text``): the first
         # GREP_HITS stay; the context lines around them (``path-N-``) are the model's.
