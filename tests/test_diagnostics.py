@@ -1222,3 +1222,22 @@ def test_a_scanners_finding_in_a_repeated_request_record_stays(shipped_compresso
     assert not is_critical_line("Spring wires its beans by dependency injection")
     out = shipped_compressor.compress("\n".join(lines) + "\n").text.splitlines()
     assert "SQL Injection (DMBS: SQLite) in http://127.0.0.1:5002/artist via injection in the parameter id" in out
+
+
+def test_the_line_above_a_crash_stays_even_as_a_repeated_log_record(shipped_compressor):
+    # peewee's DEBUG log: one logged query per lookup; the last one (node 'f') found no row and the
+    # traceback follows. As a repeat of its record it collapsed; it is what the program was doing.
+    lines = ["('CREATE TABLE IF NOT EXISTS \"node\" (\"name\" TEXT NOT NULL PRIMARY KEY)', [])"]
+    for i, name in enumerate("abcdeabcdeabcdeabcdeabcdeabcde"):
+        lines.append(f"('SELECT \"t1\".\"name\" FROM \"node\" AS \"t1\" WHERE (\"t1\".\"name\" = ?) LIMIT ? OFFSET ?', ['{name}', 1, {i}])")
+    last = "('SELECT \"t1\".\"name\" FROM \"node\" AS \"t1\" WHERE (\"t1\".\"name\" = ?) LIMIT ? OFFSET ?', ['f', 1, 0])"
+    lines += [last, "Traceback (most recent call last):", '  File "/src/proj/examples/graph.py", line 97, in <module>',
+              "    print_path(Node['a'], Node['f'])", "NodeDoesNotExist: <Model: Node> instance matching query does not exist:"]
+    text = "\n".join(lines) + "\n"
+    starts = line_spans(text)[0]
+    assert len(lines) - 5 in detail_line_indices(text, starts, "log").tolist()
+    out = shipped_compressor.compress(text).text.splitlines()
+    assert last in out and any(MARKER_RE.match(x) for x in out)
+    # Not a separator, nor a crash header of its own (a chained traceback's line above is its error).
+    rule = "----------------------------------------------------------------------\nTraceback (most recent call last):\n"
+    assert detail_line_indices(rule, line_spans(rule)[0], "test").tolist() == []

@@ -327,6 +327,13 @@ FAILURE_DETAIL_LINES = 12
 #: its block, :data:`CONFLICT_LINES` lines at most, say why (pipenv, hatch, pip-compile print it too).
 CONFLICT_INTRO = re.compile(r"^[ \t]*The conflict is caused by:[ \t]*$", re.M)
 CONFLICT_LINES = 40
+#: A program's crash report, at the start of a line: Python's traceback, the JVM's uncaught
+#: exception, Go's panic, Rust's panicking thread.
+CRASH_HEAD = re.compile(r"^(?:Traceback \(most recent call last\):|Exception in thread \"|panic: |thread '[^'\n]*' panicked at )", re.M)
+#: Crashes whose line above stays (the last ones: the one that ended the program first).
+CRASH_PREFACES = 20
+#: Longest such line kept: a record, not a page of JSON printed before the crash.
+CRASH_PREFACE_CHARS = 400
 #: A rule line (``------``, ``======``): one to three lines between two of them are a heading
 #: that names the section under it (Catch2's test case, a report's part). The heading of the
 #: section holding a detailed failure stays: it names what failed (``Integer bounds``).
@@ -476,6 +483,19 @@ def detail_line_indices(text: str, line_starts: np.ndarray, domain: str | None =
             if lines[i].strip() == "":
                 break
             out.append(i)
+    # The program's last words before it crashed (peewee's logged ``SELECT ... ['f', 1, 0]`` that
+    # found no row, a loader's last ``small/qft_n4.qasm: qubits=4 ...`` before the file it choked
+    # on): the line right above a crash report says what it was doing, even as a repeat of a log
+    # record, whose collapse keeps only its first and last.
+    prefaces = 0
+    for m in reversed(list(CRASH_HEAD.finditer(text))) if "\n" in text else ():
+        if prefaces >= CRASH_PREFACES:
+            break
+        k = int(np.searchsorted(line_starts, m.start(), side="right")) - 1
+        above = lines[k - 1] if k > 0 else ""
+        if any(ch.isalnum() for ch in above) and len(above) <= CRASH_PREFACE_CHARS and not CRASH_HEAD.match(above):
+            out.append(k - 1)
+            prefaces += 1
     # A critical line that opens more brackets than it closes and ends open (EUnit's
     # ``**error:{assertEqual,[{module,m},`` over the expected and actual values) goes on to where
     # they close: a blank line or DETAIL_LINES lines at most.
