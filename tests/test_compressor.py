@@ -512,6 +512,10 @@ def test_unread_lines_take_whole_lines_from_both_ends():
     skip = np.zeros(20, bool)
     skip[:15] = True  # a frame's repeats are not read anyway
     assert unread_lines(tokens, skip, 100) is None
+    # A line of 40 tokens (over 100 / 8) is left unread first: the short lines around it are read.
+    tokens = np.array([10] * 5 + [40] + [10] * 5)
+    assert unread_lines(tokens, None, 100).tolist() == [False] * 5 + [True] + [False] * 5
+    assert unread_lines(np.array([60, 60]), None, 100).tolist() == [False, True]  # every line giant: as before
 
 
 def test_one_line_over_the_token_budget_is_read_on_its_head(shipped_compressor, monkeypatch):

@@ -1241,3 +1241,18 @@ def test_the_line_above_a_crash_stays_even_as_a_repeated_log_record(shipped_comp
     # Not a separator, nor a crash header of its own (a chained traceback's line above is its error).
     rule = "----------------------------------------------------------------------\nTraceback (most recent call last):\n"
     assert detail_line_indices(rule, line_spans(rule)[0], "test").tolist() == []
+
+
+def test_a_record_of_fields_stays_whole_or_goes_whole():
+    from kompress.decision.guards import record_mates
+    lines = ["== Warnings ==", "", "Confidence: High", "Category: Redirect", "Check: Redirect",
+             "Message: Possible unprotected redirect", "Code: redirect_to(params[:return_to])",
+             "File: app/controllers/login_controller.rb", "Line: 18", "",
+             "Confidence: Weak", "Category: SQL Injection", "Code: User.where(x)", "",
+             "The scan found problems in these files and said so", "in a paragraph of three", "lines of prose"]
+    kept = np.zeros(len(lines), dtype=bool)
+    kept[[7, 8, 12, 14]] = True  # File and Line of the first record, Code of the second, one prose line
+    mates = record_mates(lines, kept)
+    assert mates[2:9].all() and mates[10:13].all()
+    assert not mates[[0, 1, 9, 13, 15, 16]].any()  # not a heading, blank lines, nor prose around a kept line
+    assert not record_mates(lines, np.zeros(len(lines), dtype=bool)).any()  # no kept line, nothing brought

@@ -38,6 +38,8 @@ LINE_LIMIT_CHARS = 32_000  # "huge": smaller ones are scored in full, as the eva
 #: frame and the guard alone (errors, signals, exit status stay; markers announce the rest), so
 #: any input costs at most about this many tokens of encoder time (~0.5 s on 2 cores).
 MAX_INPUT_TOKENS = 8192
+#: A line holding more than 1/GIANT_LINE_SHARE of the budget is the first left unread (see :func:`unread_lines`).
+GIANT_LINE_SHARE = 8
 #: The same budget, halved, for running text (most of its characters in prose sentences, as
 #: :func:`~kompress.structure.prose.prose_share` reads it), so that any input costs at most about
 #: twice a log of its size (issue #21): what a long page of sentences loses is its middle (the
@@ -442,6 +444,15 @@ def unread_lines(line_tokens: np.ndarray, skip: np.ndarray | None, cap: int) -> 
     tokens = line_tokens if skip is None else np.where(skip, 0, line_tokens)
     if tokens.sum() <= cap:
         return None
-    head = np.cumsum(tokens) <= cap * 3 // 4
-    tail = np.cumsum(tokens[::-1])[::-1] <= cap // 4
-    return ~(head | tail) & (tokens > 0)
+    # A line over 1/GIANT_LINE_SHARE of the budget (zabbix_agentd -p's package list of 40,000
+    # characters, a minified bundle) is left unread first, so that it does not take the budget of
+    # the dozens of records around it; unless every line is such a line.
+    giant = tokens > cap // GIANT_LINE_SHARE
+    if giant.all():
+        giant[:] = False
+    rest = np.where(giant, 0, tokens)
+    if rest.sum() <= cap:
+        return giant & (tokens > 0)
+    head = np.cumsum(rest) <= cap * 3 // 4
+    tail = np.cumsum(rest[::-1])[::-1] <= cap // 4
+    return (~(head | tail) | giant) & (tokens > 0)

@@ -27,7 +27,8 @@ import numpy as np
 
 from kompress.decision.frame import Frame, build_frame, describe_run, verdict_frame
 from kompress.decision.guards import (
-    backtrace_guard, coverage_guard, detail_line_indices, guard_line_indices, program_line_indices, tree_ancestors,
+    backtrace_guard, coverage_guard, detail_line_indices, guard_line_indices, program_line_indices, record_mates,
+    tree_ancestors,
 )
 from kompress.decision.mustkeep import has_polarity, is_must_keep, must_keep_mask
 from kompress.decision.options import CompressOptions
@@ -145,6 +146,10 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
                     kept_n[li] = 0
                 whole[li] = True
             keep = np.where(whole[w_line], (kept_n > 0)[w_line], keep)
+            # A record of fields (brakeman's warning: Category, Check, Message, Code, File, Line) is
+            # kept whole or not at all: its File and Line without its Code say where, not what.
+            kept_line = np.bincount(w_line, weights=keep.astype(np.float64), minlength=len(l_starts)) > 0
+            keep |= record_mates(lines_text, kept_line)[w_line]
     elif ranked:
         lines = LineView(text, l_starts, l_ends)
         if options.structure and frame is None and not frame_known:

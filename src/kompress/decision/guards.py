@@ -1346,3 +1346,31 @@ def coverage_guard(lines: Sequence[str], keep: np.ndarray, floor: float | None =
             covered[j] = 1
         missing -= gain
     return add
+
+
+#: A field of a record: ``Category: Redirect``, ``Format                : AVC``.
+_RECORD_FIELD = re.compile(r"^[ \t]*[A-Za-z][\w .()/-]{0,40}?[ \t]*:[ \t]+\S")
+#: A record's size in lines (blank lines around it), and the share of its lines that are fields.
+RECORD_MIN_LINES, RECORD_MAX_LINES, RECORD_FIELD_SHARE = 3, 12, 0.75
+
+
+def record_mates(lines: Sequence[str], kept: np.ndarray) -> np.ndarray:
+    """Lines of the field records (blocks of ``Key: value`` lines between blank lines,
+    brakeman's warnings, ``pip show``) that have a kept line: the record stays whole, its
+    ``Code:`` and ``Category:`` with its ``File:`` and ``Line:``."""
+    out = np.zeros(len(lines), dtype=bool)
+    i, n = 0, len(lines)
+    while i < n:
+        if not lines[i].strip():
+            i += 1
+            continue
+        j = i
+        while j < n and lines[j].strip():
+            j += 1
+        size = j - i
+        if RECORD_MIN_LINES <= size <= RECORD_MAX_LINES and kept[i:j].any() and not kept[i:j].all():
+            fields = sum(1 for k in range(i, j) if _RECORD_FIELD.match(lines[k]))
+            if fields >= RECORD_FIELD_SHARE * size:
+                out[i:j] = True
+        i = j
+    return out
