@@ -1256,3 +1256,21 @@ def test_a_record_of_fields_stays_whole_or_goes_whole():
     assert mates[2:9].all() and mates[10:13].all()
     assert not mates[[0, 1, 9, 13, 15, 16]].any()  # not a heading, blank lines, nor prose around a kept line
     assert not record_mates(lines, np.zeros(len(lines), dtype=bool)).any()  # no kept line, nothing brought
+
+
+def test_a_tools_located_finding_between_its_patches_stays_in_a_diff():
+    # spatch --sp-file over a tree: a finding line among HANDLING lines, then its patches.
+    lines = ["init_defs_builtins: /usr/lib/coccinelle/standard.h"]
+    lines += [f"HANDLING: src/mod_{i}.c" for i in range(30)]
+    lines.insert(12, "src/mod_ssi.c:86:19-23: use of 'hctx' after free() at line 85")
+    lines += ["diff -u -p a/mod_webdav.c b/mod_webdav.c", "--- a/mod_webdav.c", "+++ b/mod_webdav.c",
+              "@@ -4152,8 +4152,7 @@ webdav_has_lock (request_st * const r,",
+              "     webdav_lock_activelocks(pconf, uri, 1,", "-    if (NULL != cbdata.tokens)",
+              "-        free(cbdata.tokens);", "+    free(cbdata.tokens);", " ", "     int has_lock = 1;"]
+    text = "\n".join(lines) + "\n"
+    assert detect(text) == "diff"
+    found = guard_line_indices(text, line_spans(text)[0], "diff").tolist()
+    assert 12 in found
+    from kompress.decision.guards import _OUTSIDE_HUNK
+    assert not any(_OUTSIDE_HUNK.match(x) for x in (" see lock.c line 40", "+a.c:3:1: x", "-b.c line 2", "@@ -1 +1 @@",
+                                                    "diff --git a/x.c b/x.c", "index 3f2a..9e1b 100644"))

@@ -759,6 +759,10 @@ def _record_heading(lines: Sequence[str], k: int) -> list[int]:
     return []  # (the text's first lines are no record's heading: a blank line opens a record)
 
 
+#: A diff's line that is neither a hunk's (' ', '+', '-', '\\') nor a header's: the tool speaking.
+_OUTSIDE_HUNK = re.compile(r"^(?![ +\-\\@]|diff |index |Binary files |similarity |rename |new file |deleted file |old mode |new mode )\S")
+
+
 def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = None) -> np.ndarray:
     """Indices of the lines of ``text`` the guard keeps whole: those that name an error,
     signal or exit status (the :data:`CRITICAL` pattern; polarity words alone do not count),
@@ -900,9 +904,13 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
         for totals in by_table.values():
             hits += totals[:TIMED_SUMMARIES] + totals[-1:]
     lines = _line_view(text, line_starts)
-    if domain is not None and domain not in ("diff", "tree", "grep", "test") and "." in text:
+    if domain is not None and domain not in ("tree", "grep", "test") and "." in text:
         located = np.unique(words_to_lines(np.asarray([m.start() for m in LOCATED.finditer(text)], dtype=np.int64),
                                            line_starts))
+        if domain == "diff":
+            # In a diff only the tool's own lines between its patches (spatch's ``src/mod_ssi.c:86:19-23:
+            # use of 'hctx' after free() at line 85``), not a hunk's lines of code or its headers.
+            located = np.asarray([k for k in located if _OUTSIDE_HUNK.match(lines[k])], dtype=np.int64)
         seen: Counter[str] = Counter()
         for k in located:
             if domain in ("crash", "traceback") and _STACK_FRAME.match(lines[k]):
