@@ -293,6 +293,11 @@ INCOMPLETE_COMMON_SHARE = 0.8
 INCOMPLETE_RECORD_LINES = 40
 #: A record's field: what its line says before ``=`` or ``:`` (else its masked text).
 _FIELD_NAME = re.compile(r"^[ \t]*([^=:\n]{1,60}?)[ \t]*[=:]")
+#: A field line of a record of fields (:func:`record_mates`): stricter than a field's name above,
+#: a ``Key: value`` with a value (``Category: Redirect``, ``Format                : AVC``).
+_RECORD_FIELD = re.compile(r"^[ \t]*[A-Za-z][\w .()/-]{0,40}?[ \t]*:[ \t]+\S")
+#: A record's size in lines (blank lines around it), and the share of its lines that are fields.
+RECORD_MIN_LINES, RECORD_MAX_LINES, RECORD_FIELD_SHARE = 3, 12, 0.75
 #: A path or file name, for an outlier's shape.
 _PATHISH = re.compile(r"\S*/\S*|\b[\w-]+\.[A-Za-z]\w{0,5}\b:?")
 
@@ -1016,6 +1021,28 @@ def incomplete_record_indices(lines: Sequence[str]) -> list[int]:
     return out
 
 
+def record_mates(lines: Sequence[str], kept: np.ndarray) -> np.ndarray:
+    """Lines of the field records (blocks of ``Key: value`` lines between blank lines,
+    brakeman's warnings, ``pip show``) that have a kept line: the record stays whole, its
+    ``Code:`` and ``Category:`` with its ``File:`` and ``Line:``."""
+    out = np.zeros(len(lines), dtype=bool)
+    i, n = 0, len(lines)
+    while i < n:
+        if not lines[i].strip():
+            i += 1
+            continue
+        j = i
+        while j < n and lines[j].strip():
+            j += 1
+        size = j - i
+        if RECORD_MIN_LINES <= size <= RECORD_MAX_LINES and kept[i:j].any() and not kept[i:j].all():
+            fields = sum(1 for k in range(i, j) if _RECORD_FIELD.match(lines[k]))
+            if fields >= RECORD_FIELD_SHARE * size:
+                out[i:j] = True
+        i = j
+    return out
+
+
 def _field(line: str) -> str:
     m = _FIELD_NAME.match(line)
     return m.group(1) if m else masked(line)
@@ -1354,31 +1381,3 @@ def coverage_guard(lines: Sequence[str], keep: np.ndarray, floor: float | None =
             covered[j] = 1
         missing -= gain
     return add
-
-
-#: A field of a record: ``Category: Redirect``, ``Format                : AVC``.
-_RECORD_FIELD = re.compile(r"^[ \t]*[A-Za-z][\w .()/-]{0,40}?[ \t]*:[ \t]+\S")
-#: A record's size in lines (blank lines around it), and the share of its lines that are fields.
-RECORD_MIN_LINES, RECORD_MAX_LINES, RECORD_FIELD_SHARE = 3, 12, 0.75
-
-
-def record_mates(lines: Sequence[str], kept: np.ndarray) -> np.ndarray:
-    """Lines of the field records (blocks of ``Key: value`` lines between blank lines,
-    brakeman's warnings, ``pip show``) that have a kept line: the record stays whole, its
-    ``Code:`` and ``Category:`` with its ``File:`` and ``Line:``."""
-    out = np.zeros(len(lines), dtype=bool)
-    i, n = 0, len(lines)
-    while i < n:
-        if not lines[i].strip():
-            i += 1
-            continue
-        j = i
-        while j < n and lines[j].strip():
-            j += 1
-        size = j - i
-        if RECORD_MIN_LINES <= size <= RECORD_MAX_LINES and kept[i:j].any() and not kept[i:j].all():
-            fields = sum(1 for k in range(i, j) if _RECORD_FIELD.match(lines[k]))
-            if fields >= RECORD_FIELD_SHARE * size:
-                out[i:j] = True
-        i = j
-    return out
