@@ -562,3 +562,21 @@ def test_a_run_hardly_longer_than_its_marker_is_kept():
     wl = words_to_lines(ws, ls)
     keep = np.isin(wl, [0, 2, 4])
     assert _short_dropped_runs(keep, wl, ls, le).tolist() == [False, True, False, False, False]
+
+
+def test_an_alerting_line_the_encoder_never_read_stays(shipped_compressor):
+    # pgn-extract's error amid 1,500 lines of move text: over the read budget, the middle is
+    # never scored; its alerting line stays, the rest of the unread middle goes.
+    rng = random.Random(7)
+    pieces = ["Nf3", "d5", "g3", "Bg4", "b3", "Nd7", "Bb2", "e6", "Bg2", "Ngf6", "O-O", "c6", "d3", "Bd6", "h3", "Qe1"]
+    lines = [" ".join(rng.choice(pieces) + ("" if rng.random() < 0.5 else " { " + "/".join(
+        rng.choice(["rnbq", "pp1p", "8", "3p4", "PPPP"]) for _ in range(rng.randint(2, 6))) + " }")
+        for _ in range(rng.randint(3, 12))) for _ in range(1500)]
+    lines.insert(700, "Cannot make move 26. b6 in the game")
+    text = "\n".join(lines) + "\n"
+    ws = shipped_compressor.score_words(text, "text")
+    l_starts = line_spans(text)[0]
+    assert ws.unread is not None and ws.unread[words_to_lines(ws.starts, l_starts) == 700].all()
+    r = shipped_compressor.compress(text, domain="text")
+    assert "Cannot make move 26. b6 in the game" in r.text.splitlines()
+    assert r.keep_rate < 0.2

@@ -1274,3 +1274,40 @@ def test_a_tools_located_finding_between_its_patches_stays_in_a_diff():
     from kompress.decision.guards import _OUTSIDE_HUNK
     assert not any(_OUTSIDE_HUNK.match(x) for x in (" see lock.c line 40", "+a.c:3:1: x", "-b.c line 2", "@@ -1 +1 @@",
                                                     "diff --git a/x.c b/x.c", "index 3f2a..9e1b 100644"))
+
+
+def test_dated_rows_are_no_grep_context_and_a_capitalized_level_is_a_diagnostic():
+    # hledger's register: "2012-01-04 Goba Goba | ..." is no path-2012 context line of grep -C.
+    reg = "\n".join(f"2012-01-{d:02d} Shop {d} | Eating out        Expenses:Food:Restaurant     {d}.50 USD   {d * 10}.00 USD"
+                    for d in range(1, 29)) + "\n"
+    assert detect(reg) != "grep"
+    # gdlint's findings name their level capitalized: a linter's report, not grep hits.
+    lint = "\n".join(f"./2d/game/player_{i}.gd:{i + 3}: Error: Max allowed line length (100) exceeded (max-line-length)"
+                     for i in range(20)) + "\n"
+    assert detect(lint) != "grep"
+    hits = "\n".join(f"src/app_{i}.py:{i + 3}:    return handle(error)" for i in range(20)) + "\n"
+    assert detect(hits) == "grep"  # grep hits are still grep hits
+
+
+def test_a_settings_dump_of_key_equals_value_lines_is_one_record():
+    from kompress.decision.guards import record_mates
+    lines = ["loaded user configuration file msmtprc", "using account company from msmtprc"]
+    lines += [f"setting_{i} = {'on' if i % 3 else '(not set)'}" for i in range(40)]
+    lines += ["", "reading recipients from the command line"]
+    kept = np.zeros(len(lines), dtype=bool)
+    kept[[5, 43]] = True
+    mates = record_mates(lines, kept)
+    assert mates[:42].all() and not mates[43]
+    long = [f"setting_{i} = on" for i in range(60)]  # a long dump is no record: its lines go on their own
+    kept_long = np.zeros(60, dtype=bool)
+    kept_long[3] = True
+    assert not record_mates(long, kept_long).any()
+
+
+def test_a_github_actions_annotation_is_critical():
+    lines = ["eco\tname\tpgn"] + [f"E{i:02d}\tOpening {i}\t1. d4 Nf6" for i in range(10)]
+    lines.insert(5, "::error file=e.tsv,line=40::illegal san: 'Bh6' in rnbqkb1r/p2p1ppp/5n2")
+    lines.insert(8, "::warning file=e.tsv,line=44::name not ordered")
+    text = "\n".join(lines) + "\n"
+    found = guard_line_indices(text, line_spans(text)[0], "text").tolist()
+    assert 5 in found and 8 in found and 4 not in found

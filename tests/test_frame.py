@@ -92,7 +92,10 @@ def test_json_lines_records_are_events_by_message_level_and_keys(shipped_compres
     r = shipped_compressor.compress(text, domain="log")
     markers = _check_faithful(text, r.text)
     kept = [x for x in r.text.splitlines() if not MARKER_RE.match(x)]
-    assert sum('"compressed file"' in x for x in kept) <= 3  # the first and the last, not 60
+    # The first and the last, not 60; and those naming a file whose upload failed (what else
+    # the log says of the thing an alert is about).
+    compressed = [x for x in kept if '"compressed file"' in x]
+    assert len(compressed) <= 4 and sum('f10.gz' in x or 'f40.gz' in x for x in compressed) == 2
     assert sum("upload failed" in x for x in kept) == 2 and "batch committed" in r.text
     assert any('like "level=20 compressed file"' in m for m in markers)
 
@@ -1007,3 +1010,28 @@ def test_a_builds_many_alerts_of_one_kind_are_named_by_their_marker():
     assert not f.repeat[warned].any()  # no repeats: the guard and the scores still decide them
     detail = describe_run(f, warned[60:90], 30)
     assert detail == '30 more lines like "inflate.c:<NUM>: warning: Using plain integer as NULL pointer"'
+
+
+def test_a_marker_counts_groups_of_one_wording_together():
+    # gdformat's "would reformat <*>" mined as two templates: one part, 22 lines, not 21 + 1.
+    from kompress.decision.frame import empty_frame
+    f = empty_frame(30)
+    f.labels = [(("line", "lines"), 'like "would reformat <*>"'), (("line", "lines"), 'like "would reformat <*>"'),
+                (("line", "lines"), 'like "checked <*>"')]
+    f.group[:21], f.group[21], f.group[22:25] = 0, 1, 2
+    f.unit_start[:25] = True
+    detail = describe_run(f, list(range(25)), 25)
+    assert detail == '25 lines omitted: 22 more lines like "would reformat <*>", 3 more lines like "checked <*>"'
+
+
+def test_an_alerts_rare_name_brings_the_records_naming_it():
+    # spamassassin --lint -D: 180 debug records of one template; the warning names a rule, and
+    # the two records naming that rule stay; a name in many records brings none.
+    lines = [f"Dec  6 19:14:58.{i:03d} [2060] dbg: config: score set for non-existent rule RULE_{i}" for i in range(120)]
+    lines += [f"Dec  6 19:14:59.{i:03d} [2060] dbg: config: checking shared_{i % 3} ok" for i in range(60)]
+    lines.insert(150, "Dec  6 19:14:58.657 [2060] warn: config: invalid regexp for RULE_77 '/a(/i': Unmatched ( in regex shared_1")
+    f = template_frame(lines)
+    named = [i for i, x in enumerate(lines) if "RULE_77" in x and "dbg" in x]
+    assert named and all(f.keep[i] and not f.repeat[i] for i in named)
+    shared = [i for i, x in enumerate(lines) if "shared_1 ok" in x]
+    assert sum(f.keep[i] for i in shared) <= 2  # shared_1 is in 20 records: no news

@@ -397,3 +397,16 @@ def test_a_text_of_passing_verdicts_collapses_them_and_keeps_the_others(shipped_
     text = "\n".join(rows) + "\n"
     starts, ends = line_spans(text)
     assert verdict_frame(LineView(text, starts, ends)) is None
+
+
+def test_a_rare_value_of_a_narrow_column_stays_where_columns_cross():
+    # arviz's summary: mcse columns of a few values cross r_hat's, so no combination is the
+    # exception; r_hat's 1.02 among 1.00 and 1.01 still is one, each of its rows stays.
+    rows = ["                  mean     sd  mcse_mean  mcse_sd  r_hat"]
+    for i in range(175):
+        r_hat = "1.02" if i % 13 == 5 else ("1.01" if i % 3 else "1.00")
+        rows.append(f"alpha[C{i:03d}]     {1 + i / 1000:.3f}  0.{100 + i % 50}  0.00{i % 7 + 1}  0.00{i % 5 + 2}  {r_hat}")
+    f = table_frame(rows)
+    rare = [i for i, x in enumerate(rows) if x.endswith("1.02")]
+    assert len(rare) == 14 and all(f.keep[i] for i in rare)
+    assert int(f.keep.sum()) < 60  # the common rows still collapse

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from kompress.decision.frame import Frame, build_frame, describe_run, verdict_frame
+from kompress.decision.frame import TOOL_ALERTS, Frame, build_frame, describe_run, is_alert, verdict_frame
 from kompress.decision.guards import (
     backtrace_guard, coverage_guard, detail_line_indices, guard_line_indices, program_line_indices, record_mates,
     tree_ancestors,
@@ -47,6 +47,9 @@ POLARITY_LINE_WORDS = 40
 #: encountered.", "Migrations for 'catalog':"), which the tail does not hold; one line. Crash
 #: reports, tracebacks, diffs, logs, JSON and listings have their own structure for that.
 HEAD_DOMAINS = frozenset({"text", "build"})
+#: Alerting lines the encoder never read that stay (an input over its read budget): as many
+#: as a tool's report keeps of one alert (:data:`kompress.decision.frame.TOOL_ALERTS`).
+UNREAD_ALERTS = TOOL_ALERTS
 
 
 @dataclass
@@ -102,6 +105,15 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
         critical[details] = True
         if domain in HEAD_DOMAINS and len(w_line) and (ws.unread is None or not ws.unread[0]):
             critical[w_line[0]] = True
+        if ws.unread is not None and ws.unread.any():
+            # A line the encoder never read (an input over its read budget) that alerts by its
+            # words (pgn-extract's "Failed to make move 26. b6 in the game:") stays, the first
+            # UNREAD_ALERTS of them: no score speaks for or against it, and an alert is what
+            # the output is read for. (A log's repeated alerts still collapse, below.)
+            unread_lines = np.flatnonzero(np.bincount(w_line[ws.unread], minlength=len(l_starts)) > 0)
+            said = [li for li in unread_lines.tolist() if not critical[li]
+                    and is_alert(text[l_starts[li]:l_ends[li]])][:UNREAD_ALERTS]
+            critical[said] = True
     if gran == "word":
         raw = select(ws.scores, np.ones_like(ws.n_tokens), thr, rate, by_count=True)
         keep = raw.copy()

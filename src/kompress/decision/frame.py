@@ -138,6 +138,13 @@ _PLACE_NAME = re.compile(r"[\w.-]*/[\w./-]*\w|\b[\w-]+\.(?:[a-z]{1,4}|[A-Z]{1,4}
 ALERT_PARAGRAPH_LINES = 8
 #: Records looked at above an alert of a report for the file it is about.
 ALERT_PLACE_REACH = 30
+#: A name an alert gives (``SUBJECT_DRUG_GAP_L``, ``worker_3``, ``20_drugs.cf``): a word with a
+#: digit or an underscore, opening with a letter or ``_`` (not a time, an address or a count).
+_ALERT_NAME = re.compile(r"(?<![\w.-])(?=[\w.-]*[_\d])[A-Za-z_][\w.-]{3,}[A-Za-z\d](?![\w-])")
+#: Records naming such a name at most this often are about the thing the alert is about: they
+#: stay though each is a repeat (spamassassin's debug ``score set for non-existent rule X``
+#: among 180 of them, for the rule its warning could not compile).
+ALERT_NAME_RECORDS = 4
 _MARKER_TEMPLATE_CHARS = 72
 _MARKER_GROUPS = 2
 #: Kinds a marker names past the first _MARKER_GROUPS, each of at least _MARKER_GROUP_LINES lines:
@@ -322,6 +329,7 @@ def template_frame(lines: Sequence[str]) -> Frame:
     if report:
         _alert_places(lines, heads, spans, rec_alert, f)
     _alert_paragraphs(lines, spans, rec_alert, f)
+    _alert_names(lines, spans, rec_alert, f)
     f.unit_start[heads] = True
     f.labels = [(("line", "lines"), f'like "{_short(lt.texts[k[0]])}"') for k in event]
     f.slots = _slot_values(lines, lt, heads, lt.template, lt.texts)
@@ -344,6 +352,26 @@ def _alert_places(lines: Sequence[str], heads: np.ndarray, spans: list[np.ndarra
                 f.keep[h] = True
                 f.repeat[h] = False
                 break
+
+
+def _alert_names(lines: Sequence[str], spans: list[np.ndarray], alerting: list[bool], f: Frame) -> None:
+    """A kept alert's rare names (:data:`_ALERT_NAME`) bring the other records naming them
+    (their first lines), when at most :data:`ALERT_NAME_RECORDS` records do: what else the log
+    says of the rule, worker or file the alert is about, though each record is a repeat."""
+    named: dict[str, list[int]] = {}
+    for r, span in enumerate(spans):
+        for name in {m.group(0) for i in span for m in _ALERT_NAME.finditer(lines[i])}:
+            named.setdefault(name, []).append(r)
+    for r, span in enumerate(spans):
+        if not alerting[r] or not f.keep[span[0]]:
+            continue
+        for name in {m.group(0) for i in span for m in _ALERT_NAME.finditer(lines[i])}:
+            others = named[name]
+            if len(others) <= ALERT_NAME_RECORDS + 1:
+                for q in others:
+                    h = int(spans[q][0])
+                    f.keep[h] = True
+                    f.repeat[h] = False
 
 
 def _alert_paragraphs(lines: Sequence[str], spans: list[np.ndarray], alerting: list[bool], f: Frame) -> None:
@@ -1097,6 +1125,14 @@ def table_frame(lines: Sequence[str]) -> Frame | None:
             taken += 1
     sigs = [tuple((j, c[j]) for j in categorical) for _, c in data]
     size = Counter(sigs)
+    # Where several few-valued columns cross (so no combination is the exception), a rare value
+    # of a column of at most TABLE_KINDS values is one still: arviz's r_hat 1.02 among 1.00 and
+    # 1.01, a pod's restart count among zeros. Its rows stay, up to TABLE_RARE_ROWS of each.
+    cell_count = Counter((j, c[j]) for _, c in data for j in categorical)
+    narrow = {j for j in categorical if len({c[j] for _, c in data}) <= TABLE_KINDS}
+    rare_cell = {(j, v) for (j, v), n in cell_count.items()
+                 if j in narrow and n <= TABLE_RARE_SHARE * len(data)}
+    cell_kept: Counter[tuple[int, str]] = Counter()
     kept: Counter[tuple[tuple[int, str], ...]] = Counter()
     problems = 0
     for r, (i, c) in enumerate(data):
@@ -1106,6 +1142,10 @@ def table_frame(lines: Sequence[str]) -> Frame | None:
         # not Running): each of its rows is news, up to TABLE_RARE_ROWS of it.
         rare = (len(size) <= TABLE_KINDS and size[sig] <= TABLE_RARE_SHARE * len(data)
                 and kept[sig] < TABLE_RARE_ROWS)
+        odd = [cell for cell in sig if cell in rare_cell and cell_kept[cell] < TABLE_RARE_ROWS]
+        if odd and len(size) > TABLE_KINDS:
+            rare = True
+            cell_kept.update(odd)
         if r < JSON_KEEP_FIRST or not seen.issuperset(sig) or rare or i in flagged \
                 or i in problem and problems < TABLE_RARE_ROWS:
             kept[sig] += 1
@@ -1217,6 +1257,17 @@ def describe_run(frame: Frame, run: Sequence[int], n_lines: int) -> str | None:
     if not groups:
         return None
     units = Counter(int(frame.group[i]) for i in run if frame.group[i] >= 0 and frame.unit_start[i])
+    if not frame.names:
+        # Groups of one wording (gdformat's ``would reformat <*>`` mined as two templates) are
+        # counted as one: "22 more lines like ...", not "21 more ..., 1 more ..." of it.
+        canon: dict[tuple[object, ...], int] = {}
+        one_of = {g: canon.setdefault((frame.labels[g], g in frame.sole), g) for g in sorted(groups)}
+        merged: Counter[int] = Counter()
+        merged_units: Counter[int] = Counter()
+        for g, n_g in groups.items():
+            merged[one_of[g]] += n_g
+            merged_units[one_of[g]] += units.get(g, 0)
+        groups, units = merged, merged_units
     plural = "line" if n_lines == 1 else "lines"
     parts = []
     described = 0  # lines of the run the parts account for

@@ -79,6 +79,7 @@ CRITICAL = re.compile(
   | \b[A-Z_]*EXC_[A-Z_]+\b               # mach exceptions
   | \b\w*(?:Error|Exception|Warning)\b   # exception class names
   | ^(?:error|warning|fatal)\b | \berror: | ^fail(?:ed|ure)?:\      # dredd's "fail: body: At '/id' Invalid type\"
+  | ^::(?:error|warning)[\ :]             # a GitHub Actions annotation ("::error file=e.tsv,line=40::...")
   | (?<!:)(?<!\d\ \ )\b\d+\ (?:[Pp]assed|[Ff]ailed|[Ee]rrors?|[Ff]ailures?|skipped|xfailed|xpassed|deselected|tests?)\b
                                        # outcome counts (not ls -l's "Dec  4  2024 tests", "12:34 tests")
   | \b(?:Failures|Errors|Failed|failures|errors|failed):\ ?[1-9]\d*\b   # the same as a label: JUnit's "Failures: 1"
@@ -294,10 +295,13 @@ INCOMPLETE_RECORD_LINES = 40
 #: A record's field: what its line says before ``=`` or ``:`` (else its masked text).
 _FIELD_NAME = re.compile(r"^[ \t]*([^=:\n]{1,60}?)[ \t]*[=:]")
 #: A field line of a record of fields (:func:`record_mates`): stricter than a field's name above,
-#: a ``Key: value`` with a value (``Category: Redirect``, ``Format                : AVC``).
-_RECORD_FIELD = re.compile(r"^[ \t]*[A-Za-z][\w .()/-]{0,40}?[ \t]*:[ \t]+\S")
+#: a ``Key: value`` or ``key = value`` with a value (``Category: Redirect``, ``Format                : AVC``,
+#: msmtp's ``tls_starttls = on``).
+_RECORD_FIELD = re.compile(r"^[ \t]*[A-Za-z][\w .()/-]{0,40}?[ \t]*(?::|[ \t]=)[ \t]+\S")
 #: A record's size in lines (blank lines around it), and the share of its lines that are fields.
-RECORD_MIN_LINES, RECORD_MAX_LINES, RECORD_FIELD_SHARE = 3, 12, 0.75
+#: Up to 50 lines, as a short listing stays whole (``frame.LISTING_WHOLE``): a program's
+#: settings printed before it acts (``msmtp --pretend``'s 40) are read together.
+RECORD_MIN_LINES, RECORD_MAX_LINES, RECORD_FIELD_SHARE = 3, 50, 0.75
 #: A path or file name, for an outlier's shape.
 _PATHISH = re.compile(r"\S*/\S*|\b[\w-]+\.[A-Za-z]\w{0,5}\b:?")
 

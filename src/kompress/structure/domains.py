@@ -104,14 +104,16 @@ _BUILD = re.compile(
     re.M,
 )
 # grep -n hits and -A/-B/-C context lines (path-N-text), with "--" between groups.
-_GREP = re.compile(r"^([\w./-]+:\d+[:-]|[\w./-]+-\d+-|--$)", re.M)
+# (Not a date: hledger's register row ``2012-01-04 Goba Goba | ...`` is no path-2012 context line.)
+_GREP = re.compile(r"^([\w./-]+:\d+[:-]|(?!\d{4}-\d\d-\d\d\b)[\w./-]+-\d+-|--$)", re.M)
 # A clock time where a grep prefix would be (``app_13:53:08 ...``, ``20171223-22:15:29:606|``, ``20171224-0:0:0:237|``):
 # a log record's stamp, not path:line.
 _CLOCK_PREFIX = re.compile(r"^[\w./-]*?(?<!\d)\d{1,2}:\d{1,2}[:.,]\d{1,2}")
 # A compiler's file:line:col diagnostic, which a lone grep hit resembles.
 # (Linters name a rule code instead of a severity: flake8's "F401", pylint's "W0612: ...".)
 # A program's name may open it: psql's "psql:schema.sql:668: ERROR:  relation ... does not exist".
-_DIAGNOSTIC = re.compile(r"^([\w.-]+:)?[^\s:]+:\d+(:\d+)?: ((fatal error|error|warning|note|ERROR|WARNING|FATAL)\b"
+# (gdlint's ``x.gd:58: Error: Max allowed line length ...`` capitalizes its level.)
+_DIAGNOSTIC = re.compile(r"^([\w.-]+:)?[^\s:]+:\d+(:\d+)?: ((fatal error|error|warning|note|Error|Warning|ERROR|WARNING|FATAL)\b"
                          r"|[A-Z]{1,4}\d{3,4}\b)")
 # A line and a column, then one space and the message (staticcheck's ``a.go:123:2: empty branch``,
 # GNAT's ``a.adb:452:16: (style) ...``): no grep hit, though no severity word says what it is;
