@@ -572,11 +572,13 @@ def test_an_alerting_line_the_encoder_never_read_stays(shipped_compressor):
     lines = [" ".join(rng.choice(pieces) + ("" if rng.random() < 0.5 else " { " + "/".join(
         rng.choice(["rnbq", "pp1p", "8", "3p4", "PPPP"]) for _ in range(rng.randint(2, 6))) + " }")
         for _ in range(rng.randint(3, 12))) for _ in range(1500)]
-    lines.insert(700, "Cannot make move 26. b6 in the game")
+    lines[699:701] = ["File deep-blue.pgn: Line number: 93", "Cannot make move 26. b6 in the game"]
     text = "\n".join(lines) + "\n"
     ws = shipped_compressor.score_words(text, "text")
     l_starts = line_spans(text)[0]
     assert ws.unread is not None and ws.unread[words_to_lines(ws.starts, l_starts) == 700].all()
     r = shipped_compressor.compress(text, domain="text")
-    assert "Cannot make move 26. b6 in the game" in r.text.splitlines()
+    out = r.text.splitlines()
+    # With the line above it that names the file: where it happened.
+    assert out[out.index("Cannot make move 26. b6 in the game") - 1] == "File deep-blue.pgn: Line number: 93"
     assert r.keep_rate < 0.2

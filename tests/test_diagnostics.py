@@ -1311,3 +1311,20 @@ def test_a_github_actions_annotation_is_critical():
     text = "\n".join(lines) + "\n"
     found = guard_line_indices(text, line_spans(text)[0], "text").tolist()
     assert 5 in found and 8 in found and 4 not in found
+
+
+def test_the_code_a_caret_points_at_under_an_error_stays():
+    # Nix's evaluation error: the code line its caret points at, in the first frame under it.
+    lines = ["error: attempt to call something which is not a function but a string", "",
+             "       at /src/proj/lib/strings.nix:693:9:", "",
+             "          692|       if sufLen <= sLen && suffix == substring (sLen - sufLen) sufLen str then",
+             "          693|         substring 0 (sLen - sufLen) suffix str",
+             "             |         ^", "          694|       else", "",
+             "       … while evaluating anonymous lambda", "",
+             "       at /src/proj/lib/trivial.nix:789:50:", "",
+             "          789|   warnIf = cond: msg: if cond then warn msg else x: x;",
+             "             |                                                  ^"]
+    text = "\n".join(lines) + "\n"
+    found = guard_line_indices(text, line_spans(text)[0], "build").tolist()
+    assert 5 in found and 6 not in found  # the code (its bare caret says nothing)
+    assert 4 not in found and 13 not in found  # not the context above, nor a caller's frame

@@ -1035,3 +1035,17 @@ def test_an_alerts_rare_name_brings_the_records_naming_it():
     assert named and all(f.keep[i] and not f.repeat[i] for i in named)
     shared = [i for i, x in enumerate(lines) if "shared_1 ok" in x]
     assert sum(f.keep[i] for i in shared) <= 2  # shared_1 is in 20 records: no news
+
+
+def test_a_log_indented_alike_is_read_from_its_indent():
+    # kamailio -E: every record opens with its right-aligned process number (" 0(8829) DEBUG:");
+    # only a line indented deeper continues a record.
+    from kompress.structure.templates import records
+    lines = [f" 0(8829) DEBUG: <core> [core/sr_module.c:{500 + i}]: load_module(): trying to load <m{i % 7}.so>"
+             for i in range(60)]
+    lines.insert(30, "      at the module's init")
+    lines.append("11(8840) ERROR: <core> [core/cfg.y:3500]: yyparse(): unknown command fix_nated_registr")
+    head = records(lines)
+    assert len(set(head.tolist())) == 61 and head[30] == 29 and head[-1] == len(lines) - 1
+    f = template_frame(lines)
+    assert int(f.keep.sum()) < 15  # the records collapse

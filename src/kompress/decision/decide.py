@@ -25,7 +25,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from kompress.decision.frame import TOOL_ALERTS, Frame, build_frame, describe_run, is_alert, verdict_frame
+from kompress.decision.frame import (
+    PLACE_NAME, TOOL_ALERTS, Frame, build_frame, describe_run, is_alert, verdict_frame,
+)
 from kompress.decision.guards import (
     backtrace_guard, coverage_guard, detail_line_indices, guard_line_indices, program_line_indices, record_mates,
     tree_ancestors,
@@ -114,6 +116,11 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             said = [li for li in unread_lines.tolist() if not critical[li]
                     and is_alert(text[l_starts[li]:l_ends[li]])][:UNREAD_ALERTS]
             critical[said] = True
+            # With the line right above it when that names a file (pgn-extract's "File x.pgn:
+            # Line number: 93", a compiler's "x.c: In function 'main':"): where it happened.
+            above = [li - 1 for li in said if li > 0 and not critical[li - 1]
+                     and PLACE_NAME.search(text[l_starts[li - 1]:l_ends[li - 1]])]
+            critical[above] = True
     if gran == "word":
         raw = select(ws.scores, np.ones_like(ws.n_tokens), thr, rate, by_count=True)
         keep = raw.copy()

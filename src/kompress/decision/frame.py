@@ -133,7 +133,7 @@ ALERT = re.compile(
 #: ``@@ -14``, a repository's ``revision 88``, an XML report's ``line="145"`` (checkstyle's ``<error line=..>``).
 REPORTED_PLACE = re.compile(r"[\w.-]\.[A-Za-z]\w{0,5}(?::\d+|\[\d+|\(\d+)|\bline \d+|\bline=\"\d+|@@ -\d+|\brevision \d+")
 #: A file or path named on a line (``requests/models.py``, ``fragment:/products/4/1``, ``setup.cfg``).
-_PLACE_NAME = re.compile(r"[\w.-]*/[\w./-]*\w|\b[\w-]+\.(?:[a-z]{1,4}|[A-Z]{1,4})\b(?!\.\d)")
+PLACE_NAME = re.compile(r"[\w.-]*/[\w./-]*\w|\b[\w-]+\.(?:[a-z]{1,4}|[A-Z]{1,4})\b(?!\.\d)")
 #: Lines of a paragraph (between blank lines) an alert of a tool's report keeps with it.
 ALERT_PARAGRAPH_LINES = 8
 #: Records looked at above an alert of a report for the file it is about.
@@ -342,13 +342,13 @@ def _alert_places(lines: Sequence[str], heads: np.ndarray, spans: list[np.ndarra
     ``checking file requests/models.py`` above ``Hunk #10 FAILED at 203.``, memcached's
     ``<23 set fragment:/products/4/1 0 600 900000`` above ``>23 SERVER_ERROR object too large``)."""
     for r, span in enumerate(spans):
-        if not alerting[r] or not f.keep[span[0]] or any(_PLACE_NAME.search(lines[i]) for i in span):
+        if not alerting[r] or not f.keep[span[0]] or any(PLACE_NAME.search(lines[i]) for i in span):
             continue
         for q in range(r - 1, max(-1, r - 1 - ALERT_PLACE_REACH), -1):
             h = int(heads[q])
             if alerting[q]:
                 break  # another alert's place is its own
-            if _PLACE_NAME.search(lines[h]):
+            if PLACE_NAME.search(lines[h]):
                 f.keep[h] = True
                 f.repeat[h] = False
                 break

@@ -791,6 +791,7 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
     located record's heading (:func:`_record_heading`), IPython's cell frame
     (:data:`IPYTHON_CELL`). (Every match starts on the line it names.)"""
     hits = [m.start() for m in _CRITICAL_IN_TEXT.finditer(text)]
+    errors = list(hits)
     if "/" in text:
         hits += _same_file_neighbours(text, line_starts, hits)
     if "Cell In[" in text:
@@ -938,6 +939,9 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
     if domain == "diff":
         hits += [m.start() for m in DIFF_CHANGE.finditer(text)]
     found = np.searchsorted(line_starts, np.asarray(hits, dtype=np.int64), side="right") - 1
+    if "^" in text and domain != "diff" and errors:
+        named = np.unique(np.searchsorted(line_starts, np.asarray(errors, dtype=np.int64), side="right") - 1)
+        found = np.append(found, np.asarray(caret_code_indices(lines, named), dtype=np.int64))
     if domain == "diff" and "@@ " in text:
         found = np.append(found, np.asarray(diff_preamble_indices(lines), dtype=np.int64))
     if domain in OUTLIER_DOMAINS and len(line_starts) >= OUTLIER_MIN_LINES:
@@ -1022,6 +1026,27 @@ def incomplete_record_indices(lines: Sequence[str]) -> list[int]:
         lacking = [h for h in heads if common - fields[h]]
         if len(lacking) <= OUTLIER_MAX_SHARE * len(heads):
             out += [i for h in lacking for i in body[h][:INCOMPLETE_RECORD_LINES]]
+    return out
+
+
+#: A line holding only a caret (and its gutter) under the code a checker points at: Nix's
+#: ``             |         ^``, gcc's ``      |   ^~~~``.
+CARET_ONLY = re.compile(r"^[ \t]*(?:\d+[ \t]*)?\|?[ \t]*\^[~^-]*[ \t]*$")
+#: Lines looked at under an error for the code its caret points at, and errors looked at.
+CARET_REACH, CARET_ERRORS = 8, 20
+
+
+def caret_code_indices(lines: Sequence[str], errors: np.ndarray) -> list[int]:
+    """For each of the first :data:`CARET_ERRORS` error lines, the code line a caret under it
+    points at (within :data:`CARET_REACH` lines): where the error is, in the program's own
+    words (Nix's ``693|   substring 0 (sLen - sufLen) suffix str``)."""
+    out: list[int] = []
+    for e in errors.tolist()[:CARET_ERRORS]:
+        for c in range(e + 2, min(e + 1 + CARET_REACH, len(lines))):
+            if CARET_ONLY.match(lines[c]):
+                if lines[c - 1].strip() and c - 1 > e:
+                    out.append(c - 1)  # (the bare caret itself says nothing; a short run, it is restored)
+                break
     return out
 
 

@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -66,6 +66,8 @@ def pass_mark(line: str) -> str | None:
 
 
 #: A continuation line: indented, or a stack-trace / chained-exception line.
+#: A log level near a record's start (for a log indented as a whole, :func:`records`).
+_LEVEL_WORD = re.compile(r"\b(?:TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|CRIT(?:ICAL)?|FATAL|ALERT|EMERG)\b")
 _CONTINUATION = re.compile(
     r"^(?:[ \t]+\S|Caused by:|Traceback \(most recent call last\)|During handling of|The above exception"
     r"|\.\.\. \d+ more|[\w.$]+(?:Error|Exception|Warning)\b[:\s])"
@@ -111,6 +113,16 @@ def records(lines: Sequence[str], by_lead: bool = True) -> np.ndarray:
     """
     n = len(lines)
     head = np.full(n, -1, dtype=np.int64)
+    # A log whose records are all indented alike (kamailio's `` 0(8829) DEBUG: ...``, its process
+    # number right-aligned) is read from that indent: only a line indented deeper continues. (Not
+    # a report's indented fields under their heads, ogrinfo's ``  NAME (String) = Chatham``: the
+    # lines at that indent must name a level.)
+    widths = Counter(len(x) - len(x.lstrip(" \t")) for x in lines if x.strip())
+    base = max(widths, key=lambda w: (widths[w], -w)) if widths else 0
+    if base and widths[base] >= 0.6 * sum(widths.values()):
+        at_base = [x for x in lines if x.strip() and len(x) - len(x.lstrip(" \t")) == base]
+        if sum(1 for x in at_base if _LEVEL_WORD.search(x[:80])) >= 0.6 * len(at_base):
+            lines = [x[min(base, len(x) - len(x.lstrip(" \t"))):] for x in lines]
     leads = [_lead(x) for x in lines]
     counts: dict[str, int] = {}
     for lead in leads:
