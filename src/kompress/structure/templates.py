@@ -65,9 +65,9 @@ def pass_mark(line: str) -> str | None:
     return f"= {m.group('mark')}" if m and m.group("mark") in ".S" else None
 
 
-#: A continuation line: indented, or a stack-trace / chained-exception line.
 #: A log level near a record's start (for a log indented as a whole, :func:`records`).
 _LEVEL_WORD = re.compile(r"\b(?:TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|CRIT(?:ICAL)?|FATAL|ALERT|EMERG)\b")
+#: A continuation line: indented, or a stack-trace / chained-exception line.
 _CONTINUATION = re.compile(
     r"^(?:[ \t]+\S|Caused by:|Traceback \(most recent call last\)|During handling of|The above exception"
     r"|\.\.\. \d+ more|[\w.$]+(?:Error|Exception|Warning)\b[:\s])"
@@ -109,7 +109,8 @@ def records(lines: Sequence[str], by_lead: bool = True) -> np.ndarray:
     A line continues the record above it when it is indented (unless it is a test's result:
     :data:`TEST_RECORD`) or looks like a stack-trace line, or (``by_lead``, for logs) when most
     lines of the text open with the same kind of token (a timestamp's digit, a ``[``) and this
-    one does not; the first non-blank line always heads a record.
+    one does not; the first non-blank line always heads a record. A log indented as a whole
+    (most lines at one indent, naming a level there) is read from that indent.
     """
     n = len(lines)
     head = np.full(n, -1, dtype=np.int64)
