@@ -582,3 +582,28 @@ def test_an_alerting_line_the_encoder_never_read_stays(shipped_compressor):
     # With the line above it that names the file: where it happened.
     assert out[out.index("Cannot make move 26. b6 in the game") - 1] == "File deep-blue.pgn: Line number: 93"
     assert r.keep_rate < 0.2
+
+
+def test_a_prose_line_keeping_a_few_words_of_many_is_whole_or_gone(shipped_compressor):
+    # marclint's record title cut to "Web MySQL Christoper." names nothing: a prose line keeping at
+    # most FRAGMENT_WORDS of its words, under FRAGMENT_SHARE of them, goes whole (no must-keep word in
+    # the fragment) or stays whole (one there).
+    from kompress.decision.decide import decide
+    from kompress.decision.options import CompressOptions
+    from kompress.scoring.scores import WordScores
+    prose = "then a sentence of plain prose that the model reads as worth keeping here"
+    lines = [prose, "Web programming techniques for integrating many good things in one place by several kind authors",
+             prose, "Perl programming in a week and some more words about the book by Lowe 2003 edition", prose]
+    text = "\n".join(lines) + "\n"
+    starts, ends = word_spans(text)
+    words = [text[a:b] for a, b in zip(starts, ends)]
+    w_line = words_to_lines(starts, line_spans(text)[0])
+    scores = np.where(np.isin(w_line, [0, 2, 4]), 0.99, 0.01).astype(np.float32)
+    for w in ("Web", "things", "authors", "week", "2003", "Lowe"):  # three scattered words per title
+        scores[words.index(w)] = 0.99
+    ws = WordScores(starts, ends, scores, np.ones(len(words), dtype=np.int64))
+    d = decide(text, ws, "text", shipped_compressor.policy, CompressOptions(granularity="word"))
+    kept = [" ".join(w for w, k, li in zip(words, d.word_keep, w_line) if k and li == i) for i in range(5)]
+    assert kept[0] == kept[2] == kept[4] == prose
+    assert kept[1] == ""  # no must-keep word among "Web things authors": the fragment goes
+    assert kept[3] == lines[3]  # "2003" is must-keep: the line stays whole

@@ -49,6 +49,9 @@ POLARITY_LINE_WORDS = 40
 #: encountered.", "Migrations for 'catalog':"), which the tail does not hold; one line. Crash
 #: reports, tracebacks, diffs, logs, JSON and listings have their own structure for that.
 HEAD_DOMAINS = frozenset({"text", "build"})
+#: A prose line keeping at most this many of its words, under this share of them, is a
+#: fragment: whole around a must-keep or polarity word, else gone (see ``decide``).
+FRAGMENT_WORDS, FRAGMENT_SHARE = 4, 0.25
 #: Alerting lines the encoder never read that stay (an input over its read budget): as many
 #: as a tool's report keeps of one alert (:data:`kompress.decision.frame.TOOL_ALERTS`).
 UNREAD_ALERTS = TOOL_ALERTS
@@ -154,12 +157,17 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             # license ID was not found ...", "9508") it stays whole, the reason it stayed read
             # in its sentence; any other fragment goes with its sentence.
             fragment_must = np.bincount(w_line, weights=(keep & must).astype(np.float64), minlength=len(l_starts))
+            words_n = np.bincount(w_line, minlength=len(l_starts))
             for li in np.flatnonzero(~structured & (kept_n > 0)):
                 # A sentence with a negation or a failure word is kept whole too: cut, it can say
                 # the opposite (cmake's "Could not find a package configuration file provided by
                 # "libwebsockets"" became "Could not package provided").
                 polar = has_polarity(lines_text[li])
-                if kept_n[li] > 2 and not polar:
+                # (So is one keeping a few words of many: marclint's record title "Web programming
+                # : techniques for integrating Python, Linux, ... Christopher." became "Web MySQL
+                # Christoper.", a title that names nothing.)
+                scattered = kept_n[li] <= FRAGMENT_WORDS and kept_n[li] < FRAGMENT_SHARE * words_n[li]
+                if kept_n[li] > 2 and not polar and not scattered:
                     continue
                 if fragment_must[li] == 0 and not polar:
                     kept_n[li] = 0
