@@ -175,8 +175,8 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             keep = np.where(whole[w_line], (kept_n > 0)[w_line], keep)
             # A record of fields (brakeman's warning: Category, Check, Message, Code, File, Line) is
             # kept whole or not at all: its File and Line without its Code say where, not what.
-            kept_line = np.bincount(w_line, weights=keep.astype(np.float64), minlength=len(l_starts)) > 0
-            keep |= record_mates(lines_text, kept_line)[w_line]
+            # (kept_n > 0 is still which lines keep a word: whole lines keep all or none.)
+            keep |= record_mates(lines_text, kept_n > 0)[w_line]
     elif ranked:
         lines = LineView(text, l_starts, l_ends)
         if options.structure and frame is None and not frame_known:

@@ -358,14 +358,16 @@ def _alert_names(lines: Sequence[str], spans: list[np.ndarray], alerting: list[b
     """A kept alert's rare names (:data:`_ALERT_NAME`) bring the other records naming them
     (their first lines), when at most :data:`ALERT_NAME_RECORDS` records do: what else the log
     says of the rule, worker or file the alert is about, though each record is a repeat."""
+    kept_alerts = [r for r, span in enumerate(spans) if alerting[r] and f.keep[span[0]]]
+    if not kept_alerts:
+        return
+    names_of = [{m.group(0) for i in span for m in _ALERT_NAME.finditer(lines[i])} for span in spans]
     named: dict[str, list[int]] = {}
-    for r, span in enumerate(spans):
-        for name in {m.group(0) for i in span for m in _ALERT_NAME.finditer(lines[i])}:
+    for r, names in enumerate(names_of):
+        for name in names:
             named.setdefault(name, []).append(r)
-    for r, span in enumerate(spans):
-        if not alerting[r] or not f.keep[span[0]]:
-            continue
-        for name in {m.group(0) for i in span for m in _ALERT_NAME.finditer(lines[i])}:
+    for r in kept_alerts:
+        for name in names_of[r]:
             others = named[name]
             if len(others) <= ALERT_NAME_RECORDS + 1:
                 for q in others:
@@ -1129,7 +1131,8 @@ def table_frame(lines: Sequence[str]) -> Frame | None:
     # of a column of at most TABLE_KINDS values is one still: arviz's r_hat 1.02 among 1.00 and
     # 1.01, a pod's restart count among zeros. Its rows stay, up to TABLE_RARE_ROWS of each.
     cell_count = Counter((j, c[j]) for _, c in data for j in categorical)
-    narrow = {j for j in categorical if len({c[j] for _, c in data}) <= TABLE_KINDS}
+    distinct = Counter(j for j, _ in cell_count)
+    narrow = {j for j in categorical if distinct[j] <= TABLE_KINDS}
     rare_cell = {(j, v) for (j, v), n in cell_count.items()
                  if j in narrow and n <= TABLE_RARE_SHARE * len(data)}
     cell_kept: Counter[tuple[int, str]] = Counter()

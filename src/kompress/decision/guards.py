@@ -791,7 +791,7 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
     located record's heading (:func:`_record_heading`), IPython's cell frame
     (:data:`IPYTHON_CELL`). (Every match starts on the line it names.)"""
     hits = [m.start() for m in _CRITICAL_IN_TEXT.finditer(text)]
-    errors = list(hits)
+    n_errors = len(hits)  # the CRITICAL lines come first in ``found`` below
     if "/" in text:
         hits += _same_file_neighbours(text, line_starts, hits)
     if "Cell In[" in text:
@@ -939,9 +939,8 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
     if domain == "diff":
         hits += [m.start() for m in DIFF_CHANGE.finditer(text)]
     found = np.searchsorted(line_starts, np.asarray(hits, dtype=np.int64), side="right") - 1
-    if "^" in text and domain != "diff" and errors:
-        named = np.unique(np.searchsorted(line_starts, np.asarray(errors, dtype=np.int64), side="right") - 1)
-        found = np.append(found, np.asarray(caret_code_indices(lines, named), dtype=np.int64))
+    if "^" in text and domain != "diff" and n_errors:
+        found = np.append(found, np.asarray(caret_code_indices(lines, np.unique(found[:n_errors])), dtype=np.int64))
     if domain == "diff" and "@@ " in text:
         found = np.append(found, np.asarray(diff_preamble_indices(lines), dtype=np.int64))
     if domain in OUTLIER_DOMAINS and len(line_starts) >= OUTLIER_MIN_LINES:
@@ -1044,7 +1043,7 @@ def caret_code_indices(lines: Sequence[str], errors: np.ndarray) -> list[int]:
     for e in errors.tolist()[:CARET_ERRORS]:
         for c in range(e + 2, min(e + 1 + CARET_REACH, len(lines))):
             if CARET_ONLY.match(lines[c]):
-                if lines[c - 1].strip() and c - 1 > e:
+                if lines[c - 1].strip():  # (c - 1 > e: the search starts two lines under it)
                     out.append(c - 1)  # (the bare caret itself says nothing; a short run, it is restored)
                 break
     return out

@@ -118,12 +118,13 @@ def records(lines: Sequence[str], by_lead: bool = True) -> np.ndarray:
     # number right-aligned) is read from that indent: only a line indented deeper continues. (Not
     # a report's indented fields under their heads, ogrinfo's ``  NAME (String) = Chatham``: the
     # lines at that indent must name a level.)
-    widths = Counter(len(x) - len(x.lstrip(" \t")) for x in lines if x.strip())
+    indents = [len(x) - len(x.lstrip(" \t")) for x in lines]
+    widths = Counter(w for x, w in zip(lines, indents) if x.strip())
     base = max(widths, key=lambda w: (widths[w], -w)) if widths else 0
     if base and widths[base] >= 0.6 * sum(widths.values()):
-        at_base = [x for x in lines if x.strip() and len(x) - len(x.lstrip(" \t")) == base]
+        at_base = [x for x, w in zip(lines, indents) if w == base and x.strip()]
         if sum(1 for x in at_base if _LEVEL_WORD.search(x[:80])) >= 0.6 * len(at_base):
-            lines = [x[min(base, len(x) - len(x.lstrip(" \t"))):] for x in lines]
+            lines = [x[min(base, w):] for x, w in zip(lines, indents)]
     leads = [_lead(x) for x in lines]
     counts: dict[str, int] = {}
     for lead in leads:
