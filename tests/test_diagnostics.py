@@ -510,6 +510,27 @@ def test_a_negated_sentence_is_never_cut_inside(shipped_compressor):
     assert neg in out and not any(ln.strip().startswith("Could not package") for ln in out)
 
 
+def test_a_sentence_naming_errors_is_never_cut_inside(shipped_compressor):
+    # dhcpd's "Configuration file errors encountered -- exiting" cut to "Configuration errors
+    # exiting": errors named, in the singular or the plural, make a sentence a statement kept whole.
+    from kompress.scoring.scores import WordScores
+    from kompress.structure.units import word_spans
+
+    said = ["Configuration file errors encountered before the daemon gave up and went home",
+            "The parser hit an error while it was reading the second block of the file"]
+    calm = [f"Everyone on the team {w} that the dashboards looked calm for the whole afternoon."
+            for w in ("agreed", "said", "felt", "knew", "hoped", "saw")]
+    lines = calm[:3] + said[:1] + calm[3:] + said[1:]
+    text = "\n".join(lines) + "\n"
+    starts, ends = word_spans(text)
+    words = [text[a:b] for a, b in zip(starts, ends)]
+    scores = np.array([1.0 if w in ("Configuration", "errors", "encountered", "parser", "error", "reading")
+                       else 0.0 for w in words], dtype=np.float32)
+    ws = WordScores(starts, ends, scores, np.ones(len(starts), dtype=np.int64))
+    out = shipped_compressor.decide(text, ws, "text", granularity="word", threshold=0.5).text.split("\n")
+    assert said[0] in out and said[1] in out
+
+
 def test_the_first_line_of_a_report_stays_what_ran_or_the_verdict_printed_first(shipped_compressor):
     # check-jsonschema prints its verdict first, then the errors; the tail cannot hold it.
     report = "\n".join(["", "Schema validation errors were encountered."]

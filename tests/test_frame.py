@@ -273,6 +273,27 @@ def test_a_reports_few_failures_among_passes_each_stay_with_the_file_they_are_ab
     assert sum("succeeded" in x for x in kept) <= 4  # the passes still collapse
 
 
+def test_a_reports_record_of_its_own_kind_brings_the_file_it_is_about():
+    # ksvalidator: most files check clean; a message said once (no level word in it) is a
+    # finding, and without the "Checking ... file" line above it, it names no file.
+    lines: list[str] = []
+    said = {"keyboard.ks": "argument --vckeymap: expected one argument",
+            "repo-baseurl.ks": "the following arguments are required: --name"}
+    words = ("anaconda autopart bootloader clearpart firewall group harddrive ignoredisk iscsi lang "
+             "logging mount network ostree partition raid reboot rootpw selinux services skipx "
+             "sshkey timezone user vnc xconfig zerombr zipl module liveimg").split()
+    for k, word in enumerate(words):
+        name = {11: "keyboard.ks", 23: "repo-baseurl.ks"}.get(k, f"{word}.ks")
+        lines += ["", f"Checking kickstart file {name}", ""]
+        if name in said:
+            lines += [f"The following problem occurred on line {k} of the kickstart file:", "", said[name], ""]
+    f = template_frame(lines)
+    kept = [lines[i] for i in np.flatnonzero(f.keep)]
+    assert all(m in kept for m in said.values())
+    assert "Checking kickstart file keyboard.ks" in kept and "Checking kickstart file repo-baseurl.ks" in kept
+    assert sum(x.startswith("Checking") for x in kept) <= 8  # the clean files still collapse
+
+
 def test_event_fields_split_programs_and_requests():
     assert event_fields("Dec  2 10:52:16 vm su[9212]: pam_limits(su:session): Could not set limit") == ("su",)
     assert event_fields("Dec  2 10:52:16 vm sudo: pam_limits(sudo:session): Could not set limit") == ("sudo",)

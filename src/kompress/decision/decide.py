@@ -57,6 +57,11 @@ FRAGMENT_WORDS, FRAGMENT_SHARE = 4, 0.25
 UNREAD_ALERTS = TOOL_ALERTS
 
 
+#: Errors named in the plural (:data:`~kompress.decision.frame.ALERT` names one: a count of
+#: them, "0 errors", is no alert in a log, but a sentence about them is one to keep whole).
+_ERRORS = re.compile(r"\b(?:[Ee]rrors|ERRORS)\b")
+
+
 @dataclass
 class Decision:
     """Which words and lines stay."""
@@ -162,7 +167,9 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
                 # A sentence with a negation or a failure word is kept whole too: cut, it can say
                 # the opposite (cmake's "Could not find a package configuration file provided by
                 # "libwebsockets"" became "Could not package provided").
-                polar = has_polarity(lines_text[li])
+                # (An error named is a failure word: dhcpd's "Configuration file errors encountered
+                # -- exiting" became "Configuration errors exiting".)
+                polar = has_polarity(lines_text[li]) or is_alert(lines_text[li]) or _ERRORS.search(lines_text[li]) is not None
                 # (So is one keeping a few words of many: marclint's record title "Web programming
                 # : techniques for integrating Python, Linux, ... Christopher." became "Web MySQL
                 # Christoper.", a title that names nothing.)

@@ -327,7 +327,10 @@ def template_frame(lines: Sequence[str]) -> Frame:
         if count[e] > 1:
             f.group[span] = e
     if report:
-        _alert_places(lines, heads, spans, rec_alert, f)
+        # A record of its own kind (ksvalidator's ``argument --vckeymap: expected one argument``
+        # under ``Checking kickstart file keyboard.ks``) is a finding though no level word says so.
+        once = [rec_alert[r] or count[event[k]] == 1 for r, k in enumerate(keys)]
+        _alert_places(lines, heads, spans, once, f)
     _alert_paragraphs(lines, spans, rec_alert, f)
     _alert_names(lines, spans, rec_alert, f)
     f.unit_start[heads] = True
@@ -337,7 +340,8 @@ def template_frame(lines: Sequence[str]) -> Frame:
 
 
 def _alert_places(lines: Sequence[str], heads: np.ndarray, spans: list[np.ndarray], alerting: list[bool], f: Frame) -> None:
-    """A kept alert of a tool's report that names no file brings the nearest record above it
+    """A kept alert of a tool's report (``alerting``: an alert or a record of its own kind) that
+    names no file brings the nearest record above it
     naming one (:data:`ALERT_PLACE_REACH` records at most): the file it is about (patch's
     ``checking file requests/models.py`` above ``Hunk #10 FAILED at 203.``, memcached's
     ``<23 set fragment:/products/4/1 0 600 900000`` above ``>23 SERVER_ERROR object too large``)."""
