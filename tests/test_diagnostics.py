@@ -826,6 +826,16 @@ def test_a_heading_counting_problems_keeps_its_section():
     assert len(detail_line_indices("Warnings (0):\n  nothing\n", line_spans("Warnings (0):\n  nothing\n")[0], "text")) == 0
 
 
+def test_a_heading_saying_it_found_problems_keeps_its_section():
+    # airflow config lint: "Found issues in your airflow.cfg:" over its list, no count given.
+    items = [f"  - `option_{i}` configuration parameter moved from `core` section to `dag_processor` section."
+             for i in range(6)]
+    text = "\n".join(["Found issues in your airflow.cfg:", *items, "", "Please update your configuration file accordingly."]) + "\n"
+    assert set(range(1, 7)) <= set(detail_line_indices(text, line_spans(text)[0], "text").tolist())
+    calm = "\n".join(["Found no issues in your airflow.cfg:", *items]) + "\n"
+    assert len(detail_line_indices(calm, line_spans(calm)[0], "text")) == 0
+
+
 def test_a_nonzero_failure_count_as_a_label_is_critical():
     assert is_critical_line("    [junit] Tests run: 7, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.16 sec")
     assert is_critical_line("Tests run: 7, Failures: 0, Errors: 2, Skipped: 0")

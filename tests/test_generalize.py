@@ -5,7 +5,7 @@ import re
 
 from kompress import MARKER_RE
 from kompress.structure.domains import detect
-from kompress.structure.prose import is_prose, prose_share
+from kompress.structure.prose import is_prose, odd_records, prose_share
 
 BLOG_CRASH = """Process exited with SIGILL (illegal instruction) at address 0x7fff2038
 in libsystem_kernel.dylib. Thread 0 raised EXC_BAD_INSTRUCTION.
@@ -45,6 +45,20 @@ def test_prose_share_counts_characters_of_prose_lines():
     assert prose_share(option + "\n" + option) == 0.0
     assert abs(prose_share(sentence + "\n" + option) - len(sentence) / (len(sentence) + len(option.strip()))) < 1e-9
     assert prose_share("") == 0.0 and prose_share("\n\n") == 0.0
+
+def test_a_rare_kind_of_record_in_a_list_is_a_finding(shipped_compressor):
+    # promtool check metrics: 40 camelCase findings and two of other kinds, no level word in any.
+    names = [f"node_netstat_Tcp{w}_In{w}Segs" for w in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"] + [f"node_memory_{w}Pages_bytes" for w in "ABCDEFGHIJKLMN"]
+    lines = [f"{n} metric names should be written in 'snake_case' not 'camelCase'" for n in names]
+    lines[5:5] = ['node_context_switches counter metrics should have "_total" suffix']
+    lines[20:20] = ['node_disk_io_time_milliseconds_total use base unit "seconds" instead of "milliseconds"']
+    assert [i for i, x in enumerate(odd_records(lines)) if x] == [5, 20]
+    out = shipped_compressor.compress("\n".join(lines) + "\n", domain="text").text.splitlines()
+    assert lines[5] in out and lines[20] in out
+    # A record's fields are not findings: a value of its own is no other kind of line.
+    fields = [f"  NAME (String) = {w}ville county seat" for w in names[:12]] + ["  NAME (String) = Alamance"]
+    assert not odd_records(fields).any()
+
 
 def test_word_mode_keeps_structured_lines_whole(shipped_compressor):
     text = ("Reading package lists and building the dependency tree took a little while on this machine today.\n"

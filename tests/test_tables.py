@@ -48,6 +48,19 @@ def test_find_table_reads_aligned_csv_and_psql_tables():
     assert find_table(tree) is None
 
 
+def test_a_bar_on_one_side_only_is_a_separator_not_markdowns_frame():
+    # airflow dags report: a file yielding no DAG ends its row in an empty cell; a wrapped row
+    # opens with one.
+    assert cells_of("/x.py | 0:00:00.001 | 0       | 0        |       ", "|") == ["/x.py", "0:00:00.001", "0", "0", ""]
+    assert cells_of("      |              |         |          | ,more_dags", "|") == ["", "", "", "", ",more_dags"]
+    assert cells_of("| a | b |", "|") == ["a", "b"]
+    header = "file     | duration       | dag_num | task_num | dags"
+    rows = [f"/f{i}.py | 0:00:00.00{i} | {i % 2} | {i}        | dag_{i}" if i % 3 else f"/f{i}.py | 0:00:00.00{i} | 0 | 0 |   "
+            for i in range(12)]
+    table = find_table([header, "=" * 40, *rows])
+    assert table is not None and table.delim == "|" and table.width == 5 and len(table.rows) == 13
+
+
 def test_table_frame_keeps_header_first_rows_and_rows_with_news():
     pods = _pods()
     f = table_frame(pods)

@@ -38,7 +38,7 @@ from kompress.decision.policy import DecisionPolicy
 from kompress.decision.query import fused_scores, line_features
 from kompress.rendering.render import marker
 from kompress.scoring.scores import WordScores, line_scores
-from kompress.structure.prose import is_prose, structured_lines
+from kompress.structure.prose import is_prose, odd_records, structured_lines
 from kompress.structure.units import LineView, line_spans, words_to_lines
 
 #: Words up to which a line with a polarity word is one statement the guard keeps (line mode).
@@ -138,6 +138,9 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             structured = structured_lines(lines_text)
             must = must_keep_mask(text, ws.starts, ws.ends)
             keep |= must
+            if options.structure:
+                # In a list of one kind of record, a record of a rare kind is a finding of its own.
+                critical |= odd_records(lines_text)
             keep |= critical[w_line]
             # The last lines are the outcome (final message, summary, exit status); prose
             # sentences among them keep their word-level choice, the very last line stays whole.

@@ -367,12 +367,17 @@ GREP_HITS = 200
 #: looked for at most this many lines above a critical line, in the block (no blank line between).
 FILE_HEADING = re.compile(r"^[ \t]*(?:[\w.~+-]*/)*[\w+-]+(?:\.[\w+-]+)*\.[A-Za-z]\w{0,5}(?::\d+){0,2}:?[ \t]*$")
 FILE_HEADING_REACH = 30
-#: A heading that counts the problems under it (lynis's ``Warnings (3):``, ``2 errors found:``):
+#: A heading that counts the problems under it (lynis's ``Warnings (3):``, ``2 errors found:``) or
+#: says it found some:
 #: its section's lines stay, :data:`PROBLEM_SECTION_LINES` at most, to the next heading.
 PROBLEM_HEADING = re.compile(
     r"^[ \t]*(?:(?:[Ww]arnings?|[Ee]rrors?|[Ff]ailures?|[Pp]roblems?|[Ii]ssues?|[Vv]ulnerabilities|[Vv]iolations?"
     r"|WARNINGS?|ERRORS?|FAILURES?|PROBLEMS?)[ \t]*\([ \t]*[1-9]\d*[ \t]*\)"
-    r"|[1-9]\d* (?:warnings?|errors?|failures?|problems?|issues?|vulnerabilities|violations?)(?: found)?)[ \t]*:[ \t]*$", re.M)
+    r"|[1-9]\d* (?:warnings?|errors?|failures?|problems?|issues?|vulnerabilities|violations?)(?: found)?"
+    # Or says it found some (airflow config lint's ``Found issues in your airflow.cfg:``, ``The
+    # following errors were found:``).
+    r"|(?:[Ff]ound|[Tt]he following|[Tt]here (?:are|were))\b(?! no\b)[^:\n]{0,40}?\b(?:warnings|errors|failures|problems|issues"
+    r"|vulnerabilities|violations)\b[^:\n]{0,60})[ \t]*:[ \t]*$", re.M)
 PROBLEM_SECTION_LINES = 40
 
 

@@ -81,6 +81,39 @@ def structured_lines(lines: Sequence[str]) -> np.ndarray:
     return out
 
 
+#: A list of records: the lines of its most common shape (:func:`record_shape`) are at least
+#: this share of the lines with a shape, and at least :data:`LIST_MIN_LINES` of them.
+LIST_SHARE = 0.5
+LIST_MIN_LINES = 8
+#: A shape of at most 1/LIST_RARE of the most common one's lines (and one line at least) is rare.
+LIST_RARE = 8
+#: Words of a shape that are words (not masked) for it to be a message, not a field's value
+#: (ogrinfo's ``NAME (String) = Alamance`` is one record's field, not another kind of finding).
+LIST_MESSAGE_WORDS = 3
+
+
+def odd_records(lines: Sequence[str]) -> np.ndarray:
+    """In a list of records of one shape (:data:`LIST_SHARE`), the lines of a rare shape (:data:`LIST_RARE`):
+    the findings of another kind among many of one (promtool's ``node_context_switches counter
+    metrics should have "_total" suffix`` among 73 ``... metric names should be written in
+    'snake_case' not 'camelCase'``), as a bool array."""
+    out = np.zeros(len(lines), dtype=bool)
+    shapes = [record_shape(x) for x in lines]
+    counts = Counter(k for k in shapes if k is not None)
+    if not counts:
+        return out
+    top_shape, top = counts.most_common(1)[0]
+    if _plain(top_shape) < LIST_MESSAGE_WORDS or top < LIST_MIN_LINES or top < LIST_SHARE * sum(counts.values()):
+        return out
+    for i, k in enumerate(shapes):
+        out[i] = k is not None and counts[k] * LIST_RARE <= top and _plain(k) >= LIST_MESSAGE_WORDS
+    return out
+
+
+def _plain(shape: tuple[str, ...]) -> int:
+    return sum(w != "*" for w in shape)
+
+
 #: Lines :func:`prose_share` reads at most, in runs of :data:`PROSE_SAMPLE_RUN` consecutive lines
 #: spread evenly (runs, not every n-th line, which a text alternating with that period would
 #: fool): it runs on every input over a few KB, and reading each line of a 10 MB log cost a second.

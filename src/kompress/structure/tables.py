@@ -78,8 +78,10 @@ def cells_of(line: str, delim: str) -> list[str]:
     if delim not in line:
         return [line.strip()]
     line = line.strip()
-    if delim == "|":
-        line = line.strip("|")  # markdown's outer bars
+    if delim == "|" and line.startswith("|") and line.endswith("|"):
+        # Markdown's outer bars, on both sides: one on one side only is a separator (a psql-like
+        # row whose last cell is empty, ``x.py | 0 | 0 |``; a wrapped row's empty first cell).
+        line = line.strip("|")
     try:
         return [c.strip() for c in next(csv.reader([line], delimiter=delim))]
     except csv.Error:  # a carriage return or NUL inside the line, a cell over the csv module's limit
