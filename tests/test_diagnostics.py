@@ -836,6 +836,22 @@ def test_a_heading_saying_it_found_problems_keeps_its_section():
     assert len(detail_line_indices(calm, line_spans(calm)[0], "text")) == 0
 
 
+def test_the_linker_speaks_of_problems_and_names_the_function_they_are_in():
+    # ld -M with a missing object: its LMA overlap (no error word) and each undefined reference's
+    # function; gcc's "In function" over an error likewise.
+    ld = ["Allocating common symbols", "stack               0x1000            entry.o",
+          "ld: section .data LMA [00104000,00106515] overlaps section .text LMA [00100000,00106e47]",
+          "ld: file.o: in function `fileclose':", "file.c:74: undefined reference to `pipeclose'",
+          "ld: sysfile.o: in function `sys_pipe':", "sysfile.c:431: undefined reference to `pipealloc'",
+          " .comment       0x00000027       0x28 proc.o"]
+    text = "\n".join(ld) + "\n"
+    assert set(guard_line_indices(text, line_spans(text)[0], "build").tolist()) == {2, 3, 4, 5, 6}
+    gcc = "src/lru.c: In function 'lru_demo':\nsrc/lru.c:12:9: error: 'x' undeclared (first use in this function)\n"
+    assert 0 in guard_line_indices(gcc, line_spans(gcc)[0], "build").tolist()
+    assert not is_critical_line("ld: file.o: in function `fileclose':")
+    assert not is_critical_line("build: done")
+
+
 def test_a_nonzero_failure_count_as_a_label_is_critical():
     assert is_critical_line("    [junit] Tests run: 7, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.16 sec")
     assert is_critical_line("Tests run: 7, Failures: 0, Errors: 2, Skipped: 0")

@@ -102,6 +102,7 @@ CRITICAL = re.compile(
   | \ BROKEN[\ \t]*$                    # a contract's verdict closing its line (import-linter's "Layers BROKEN")
   | \b(?:[Ii]nfeasib(?:le|ility)|INFEASIB(?:LE|ILITY)|[Uu]nbounded|UNBOUNDED)\b   # a solver's verdict ("Model status: Infeasible")
   | \bFirst\ difference\ occurs\ (?:on|at)\b   # zig's expectEqualStrings: where its expected and found text part
+  | ^(?:[^\s:]*/)?ld(?:\.(?:bfd|gold|lld))?:\ (?![Ii]n\ function\b|\S+:\ [Ii]n\ function\b)\S   # the linker speaks only of problems ("ld: section .data LMA [...] overlaps section .text LMA")
   | """ + SECURITY_FINDING + r"""   # a security scanner's findings
   | \bFound\ (?:one|\d+)\ [\w-]+\ deadlocks?\b | \bdeadlock\ detected\b | \bDEADLOCK\b   # jstack's, PostgreSQL's, InnoDB's
   | (?<!\S)(?=[.FEsxX]*[FE])(?=(?:[FEsxX]*\.){2})(?![FE]\.+(?!\S))[.FEsxX]{4,}(?!\S)   # a runner's progress marks with a failure (".F...", "..E.", not "E...")
@@ -706,6 +707,18 @@ _HEADING_OVER = re.compile(r"^[^\s][^\n]*:[ \t]*\n([ \t]+\S[^\n]*)", re.M)
 HEADINGS_OVER = 100
 
 
+#: The function a compiler's or linker's diagnostics under it are in (gcc's ``x.c: In function
+#: 'main':``, ld's ``ld: file.o: in function `fileclose':`` over ``file.c:74: undefined reference
+#: to `pipeclose'``): kept over a critical line, where it happened.
+_FUNCTION_CONTEXT = re.compile(r"^[^\n]*: [Ii]n (?:function|member function|static member function|constructor|destructor"
+                               r"|instantiation of)\b[^\n]*:[ \t]*\n([^\n]*)", re.M)
+
+
+def _function_contexts(text: str) -> list[int]:
+    """The starts of :data:`_FUNCTION_CONTEXT` lines right above a critical line."""
+    return [m.start() for m in _FUNCTION_CONTEXT.finditer(text) if is_critical_line(m.group(1))]
+
+
 def _headings_over(text: str) -> list[int]:
     """The starts of headings over a block whose first line names a problem: a line ending in a
     colon right above an indented critical line (pytest-benchmark's "Performance has
@@ -809,6 +822,7 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
                 hits.append(arrow.start())
     if ":\n" in text:
         hits += _headings_over(text)
+        hits += _function_contexts(text)
     if ": warning:" in text:
         def kind(m: re.Match[str]) -> str:
             flag = _WARNING_FLAG.search(m.group(1))
