@@ -852,6 +852,20 @@ def test_the_linker_speaks_of_problems_and_names_the_function_they_are_in():
     assert not is_critical_line("build: done")
 
 
+def test_a_failed_tasks_banner_stays_with_its_failure():
+    # ansible-playbook --check --diff: the failing task's banner, past its origin and source lines.
+    ok = [f"TASK [os_hardening : Step {i}] *****************************\nok: [localhost]\n" for i in range(6)]
+    failed = ("TASK [os_hardening : Create login.defs | os-05, os-05b] ************************\n"
+              "[ERROR]: Task failed: 'os_auth_pw_maxage' is undefined\n\nTask failed.\n"
+              "Origin: /src/proj/roles/os_hardening/tasks/login_defs.yml:2:3\n\n1 ---\n2 - name: Create login.defs\n"
+              "fatal: [localhost]: FAILED! => {\"changed\": false}\n")
+    text = "".join(ok[:3]) + failed + "".join(ok[3:]) + "PLAY RECAP *****\nlocalhost : ok=9 failed=1\n"
+    lines = text.split("\n")
+    got = {lines[i] for i in guard_line_indices(text, line_spans(text)[0], "log").tolist()}
+    assert lines[6] in got and lines[6].startswith("TASK [os_hardening : Create login.defs")
+    assert not any(x.startswith("TASK") and "Step" in x for x in got)  # the tasks that went well
+
+
 def test_a_nonzero_failure_count_as_a_label_is_critical():
     assert is_critical_line("    [junit] Tests run: 7, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.16 sec")
     assert is_critical_line("Tests run: 7, Failures: 0, Errors: 2, Skipped: 0")

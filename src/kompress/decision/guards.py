@@ -7,6 +7,7 @@ the headers of kept frames, and the optional must-keep coverage floor / novelty 
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import re
 from collections import Counter
@@ -719,6 +720,24 @@ def _function_contexts(text: str) -> list[int]:
     return [m.start() for m in _FUNCTION_CONTEXT.finditer(text) if is_critical_line(m.group(1))]
 
 
+#: A play's step banner (ansible-playbook's ``TASK [os_hardening : Create login.defs] *****``,
+#: ``RUNNING HANDLER [...]``, ``PLAY RECAP ****``): the task a ``fatal: [localhost]: FAILED!`` under it is about.
+TASK_BANNER = re.compile(r"^[A-Z][A-Z ]*(?:\[[^\]\n]+\])?[^\n*]*\*{3,}[ \t]*$", re.M)
+#: Characters a task's banner may lie above its failure (its diff, its error's origin and source).
+TASK_BANNER_REACH = 4000
+
+
+def _task_banners(text: str, errors: Sequence[int]) -> list[int]:
+    """The starts of the :data:`TASK_BANNER` lines nearest above each critical line ``errors``."""
+    starts = [m.start() for m in TASK_BANNER.finditer(text)]
+    out: set[int] = set()
+    for e in errors:
+        k = bisect.bisect_right(starts, e) - 1
+        if k >= 0 and e - starts[k] <= TASK_BANNER_REACH:
+            out.add(starts[k])
+    return sorted(out)
+
+
 def _headings_over(text: str) -> list[int]:
     """The starts of headings over a block whose first line names a problem: a line ending in a
     colon right above an indented critical line (pytest-benchmark's "Performance has
@@ -857,6 +876,8 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
         for m in FAULTHANDLER.finditer(text):
             hits += [m.start(m.lastindex)] if m.lastindex and m.group(m.lastindex) else []
             hits += [m.start()] if m.lastindex == 2 else []
+    if "] ***" in text:
+        hits += _task_banners(text, hits[:n_errors])
     if "the lint level is defined here" in text:
         for m in LINT_LEVEL.finditer(text):
             hits += [m.start(), text.find("\n", m.start()) + 1, m.start(1)]
