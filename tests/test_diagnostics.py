@@ -866,6 +866,26 @@ def test_a_failed_tasks_banner_stays_with_its_failure():
     assert not any(x.startswith("TASK") and "Step" in x for x in got)  # the tasks that went well
 
 
+def test_a_long_capital_line_under_a_banner_is_read_in_linear_time():
+    # A banner pattern that could split "AAAA..." between two runs backtracked quadratically:
+    # 150,000 capitals took 200 s. The alarm only catches that; it is no speed target.
+    import signal
+
+    text = "TASK [setup] ****\nfatal: [host]: FAILED!\n" + "A" * 150_000 + "\n"
+
+    def hang(signum, frame):  # type: ignore[no-untyped-def]
+        raise TimeoutError("guard_line_indices backtracks on a long capital line")
+
+    old = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(60)
+    try:
+        got = guard_line_indices(text, line_spans(text)[0], "text").tolist()
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    assert 0 in got and 1 in got  # the banner over the failure, the failure
+
+
 def test_a_nonzero_failure_count_as_a_label_is_critical():
     assert is_critical_line("    [junit] Tests run: 7, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.16 sec")
     assert is_critical_line("Tests run: 7, Failures: 0, Errors: 2, Skipped: 0")

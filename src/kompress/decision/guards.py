@@ -722,7 +722,8 @@ def _function_contexts(text: str) -> list[int]:
 
 #: A play's step banner (ansible-playbook's ``TASK [os_hardening : Create login.defs] *****``,
 #: ``RUNNING HANDLER [...]``, ``PLAY RECAP ****``): the task a ``fatal: [localhost]: FAILED!`` under it is about.
-TASK_BANNER = re.compile(r"^[A-Z][A-Z ]*(?:\[[^\]\n]+\])?[^\n*]*\*{3,}[ \t]*$", re.M)
+# (Each part ends where the next begins, ``[`` or ``*``: no backtracking on a long capital line.)
+TASK_BANNER = re.compile(r"^[A-Z][A-Z ]*(?:\[[^\]\n]+\][^\n*]*)?\*{3,}[ \t]*$", re.M)
 #: Characters a task's banner may lie above its failure (its diff, its error's origin and source).
 TASK_BANNER_REACH = 4000
 
