@@ -886,6 +886,48 @@ def test_a_long_capital_line_under_a_banner_is_read_in_linear_time():
     assert 0 in got and 1 in got  # the banner over the failure, the failure
 
 
+def test_a_register_dump_keeps_the_registers_the_crash_reads():
+    # gdb's info registers after a SIGSEGV, then x/2i $pc: the registers the current instruction
+    # names (rdx held the bad address) and the counter and stack registers stay; the machine's
+    # segment and mask registers are not the bug's.
+    regs = [f"{r:<15}0x{v:x}{' ' * 6}{v}" for r, v in
+            [("rax", 0x55555558fd32), ("rbx", 0x7fffffffe7c8), ("rdx", 0x555555650580), ("rsi", 1),
+             ("rbp", 0x7fffffffa0a0), ("rsp", 0x7fffffffa070), ("rip", 0x55555555bade),
+             ("cs", 0x33), ("ss", 0x2b), ("k0", 3), ("k1", 0x1200)]]
+    text = ("Program received signal SIGSEGV, Segmentation fault.\n" + "\n".join(regs) +
+            "\n=> 0x55555555bade <deflate_slow+254>:\tmovzwl (%rdx),%edx\n"
+            "   0x55555555bae1 <deflate_slow+257>:\tmov    %dx,(%rax)\n")
+    lines = text.split("\n")
+    got = {lines[i].split()[0] for i in guard_line_indices(text, line_spans(text)[0], "crash").tolist()}
+    assert {"rdx", "rbp", "rsp", "rip"} <= got
+    assert not got & {"rax", "rbx", "rsi", "cs", "ss", "k0", "k1"}
+    # Fewer rows than a dump are no dump (a log's ``id 0x1f ok`` lines).
+    few = "\n".join(regs[:3]) + "\n=> 0x1 <f>:\tmov (%rax),%rdx\n"
+    assert not {0, 1, 2} & set(guard_line_indices(few, line_spans(few)[0], "text").tolist())
+
+
+def test_pytests_short_traceback_keeps_the_tests_own_line():
+    # --tb=short: under each failure's heading the test's own frame comes first, then the
+    # library's; an installed package's frame is never the one.
+    lib = ("../venv/lib/python3.11/site-packages/marshmallow/schema.py:734: in load\n    return self._do_load(\n"
+           "E   marshmallow.exceptions.ValidationError: {'value': ['Not a valid list.']}\n")
+    text = ("=================================== FAILURES ===================================\n"
+            "____________________ TestClassSchema.test_list_union_object ____________________\n"
+            "tests/test_union.py:50: in test_list_union_object\n    load = schema.load(data_in)\n" + lib +
+            "____________________ TestClassSchema.test_union_list ____________________\n" + lib)
+    lines = text.split("\n")
+    got = {lines[i] for i in guard_line_indices(text, line_spans(text)[0], "test").tolist()}
+    assert "tests/test_union.py:50: in test_list_union_object" in got
+    assert lines[8] not in got and lines[8].startswith("../venv")  # the second failure has no own frame
+    # A hostile heading (a line of underscores and spaces) is read in linear time.
+    import time
+
+    hostile = "___ x" + " ___" * 50_000 + "y\n" + "t.py:1: in f\n"
+    t0 = time.perf_counter()
+    guard_line_indices(hostile, line_spans(hostile)[0], "test")
+    assert time.perf_counter() - t0 < 30  # no speed target: a quadratic pattern takes hours here
+
+
 def test_a_nonzero_failure_count_as_a_label_is_critical():
     assert is_critical_line("    [junit] Tests run: 7, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.16 sec")
     assert is_critical_line("Tests run: 7, Failures: 0, Errors: 2, Skipped: 0")

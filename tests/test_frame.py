@@ -552,6 +552,13 @@ def test_native_backtraces_keep_the_first_frame_of_the_program(shipped_compresso
             "==9==    at 0x48417B4: malloc (in /usr/libexec/valgrind/vgpreload_memcheck-amd64-linux.so)",
             "==9==    by 0x10A50C: parse_string (cJSON.c:858)", "==9==    by 0x10BD8C: parse_object (cJSON.c:1716)"]
     assert np.flatnonzero(native_frame_guard(valgrind + leak)).tolist() == [1, 6]
+    # gdb's ``at cJSON.c:260`` is a file it has the source of (the program's, built with -g): a
+    # thread's whole call path stays, not its first frame alone as with valgrind's bare names.
+    own = ["#0  0x00007ffff7c5a472 in __GI_raise (sig=sig@entry=6) at ../sysdeps/unix/sysv/linux/raise.c:50",
+           "#1  0x0000555555555f57 in cJSON_Delete (item=0x5555555602b0) at cJSON.c:260",
+           "        next = 0x0", "#2  0x000055555555576c in create_objects () at test.c:182",
+           "#3  0x0000555555555c12 in main () at test.c:265"]
+    assert np.flatnonzero(native_frame_guard(own)).tolist() == [1, 3, 4]
     text = "\n".join(asan) + "\n"
     out = shipped_compressor.compress(text, domain="crash").text
     assert "src/table_io.c:41" in out and "SIGSEGV" not in out  # kept, and nothing invented
@@ -1070,3 +1077,23 @@ def test_a_log_indented_alike_is_read_from_its_indent():
     assert len(set(head.tolist())) == 61 and head[30] == 29 and head[-1] == len(lines) - 1
     f = template_frame(lines)
     assert int(f.keep.sum()) < 15  # the records collapse
+
+
+def test_a_monitors_peak_sample_stays_among_its_repeats():
+    # pidstat -u once a second, two commands: each command's row holding a column's highest value
+    # stays (the CPU hog's 74.00 %wait, its 29.25 %usr), other rows of the series collapse.
+    rows = []
+    usr = [3.0, 21.0, 29.25, 12.0, 8.0, 5.0]
+    wait = [1.0, 74.0, 64.15, 20.0, 2.0, 1.0]
+    for t in range(6):
+        rows.append(f"00:58:{10 + t:02d}        0     24454   {usr[t]:5.2f}    0.00    0.00   {wait[t]:5.2f}   {usr[t]:5.2f}     0  stress-ng-cpu")
+        py = [48.1, 48.9, 48.2, 48.3, 48.4, 48.0][t]
+        rows.append(f"00:58:{10 + t:02d}        0     22102   {py:5.2f}    0.00    0.00   70.00   {py:5.2f}     1  python")
+    f = template_frame(rows)
+    kept = {rows[i] for i in np.flatnonzero(f.keep & ~f.repeat)}
+    assert rows[2] in kept and rows[4] in kept  # 21.00/74.00 and 29.25 (the hog's own peaks)
+    assert rows[3] in kept  # python's own peak (48.90), though the hog's rows are higher
+    assert not f.keep[6] and f.repeat[6]  # an ordinary sample of the hog collapses
+    # Lines of words with a number or two are records, not samples: no peak is singled out.
+    words = [f"worker {i % 2} finished job after {i} retries" for i in range(12)]
+    assert int(template_frame(words).keep.sum()) <= 4

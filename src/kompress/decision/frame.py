@@ -326,6 +326,7 @@ def template_frame(lines: Sequence[str]) -> Frame:
                 f.repeat[said] = False
         if count[e] > 1:
             f.group[span] = e
+    _extreme_samples(lines, lt, spans, f)
     if report:
         # A record of its own kind (ksvalidator's ``argument --vckeymap: expected one argument``
         # under ``Checking kickstart file keyboard.ks``) is a finding though no level word says so.
@@ -337,6 +338,69 @@ def template_frame(lines: Sequence[str]) -> Frame:
     f.labels = [(("line", "lines"), f'like "{_short(lt.texts[k[0]])}"') for k in event]
     f.slots = _slot_values(lines, lt, heads, lt.template, lt.texts)
     return f
+
+
+#: A sample's field: a number with its unit (``271136.50``, ``42%``, ``424.9M``, ``1.23s``).
+_SAMPLE_FIELD = re.compile(r"([-+]?\d+(?:\.\d+)?)(%|[KMGTP]i?B?|[kmgt]|B|s|ms)?")
+_UNIT_SCALE = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40, "P": 2**50, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12}
+#: A line of samples: this share of its fields numbers (iostat's device row, sar's, pidstat's, atop's process row) ...
+SAMPLE_SHARE = 0.6
+#: ... SAMPLE_FIELDS of them at least, in SAMPLE_LINES lines of one template at least.
+SAMPLE_FIELDS = 2
+SAMPLE_LINES = 4
+_CLOCKISH = re.compile(r"[\d:./-]*\d[:/-]\d[\d:./-]*(?:AM|PM)?")
+
+
+def _field_value(word: str) -> float | None:
+    m = _SAMPLE_FIELD.fullmatch(word)
+    if m is None:
+        return None
+    unit = m.group(2) or ""
+    return float(m.group(1)) * _UNIT_SCALE.get(unit[:1], 1.0)
+
+
+def _extreme_samples(lines: Sequence[str], lt: LineTemplates, spans: list[np.ndarray], f: Frame) -> None:
+    """Of lines of samples of one template (a monitor's rows: ``vda 3042.00 131196.00 ...`` once a
+    second), the one holding each column's highest value stays, and the head of its record (the
+    sample's time): a run's peak is its news, though every row is the same event."""
+    head_of = np.full(len(lines), -1)
+    for span in spans:
+        head_of[span] = span[0]
+    # Only a template whose first line is masked mostly to numbers can hold such lines (a cheap
+    # look, one line of each, before reading words).
+    numeric: dict[int, bool] = {}
+    by_template: dict[tuple, list[int]] = {}
+    for i in np.flatnonzero(lt.template >= 0).tolist():
+        t = int(lt.template[i])
+        if t not in numeric:
+            words = lt.masked[i].split()
+            numeric[t] = sum("<NUM>" in w for w in words) >= max(SAMPLE_FIELDS, SAMPLE_SHARE * len(words))
+        if not numeric[t]:
+            continue
+        # A series is a template's lines naming the same things (pidstat's rows of one command,
+        # iostat's of one device): its words that are neither numbers nor times.
+        names = tuple(w for w in lines[i].split() if _field_value(w) is None and not _CLOCKISH.fullmatch(w))
+        by_template.setdefault((int(lt.template[i]), names, len(lines[i].split())), []).append(i)
+    for rows in by_template.values():
+        if len(rows) < SAMPLE_LINES:
+            continue
+        fields = [lines[i].split() for i in rows]
+        width = len(fields[0])
+        if width < SAMPLE_FIELDS or any(len(x) != width for x in fields):
+            continue
+        values = [[_field_value(w) for w in x] for x in fields]
+        cols = [j for j in range(width) if all(v[j] is not None for v in values)]
+        if len(cols) < max(SAMPLE_FIELDS, SAMPLE_SHARE * width):
+            continue
+        for j in cols:
+            col = [v[j] for v in values]
+            top = max(col)
+            if top == min(col):
+                continue
+            k = rows[col.index(top)]
+            for i in {k, int(head_of[k])} - {-1}:
+                f.keep[i] = True
+                f.repeat[i] = False
 
 
 def _alert_places(lines: Sequence[str], heads: np.ndarray, spans: list[np.ndarray], alerting: list[bool], f: Frame) -> None:

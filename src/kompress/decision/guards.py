@@ -739,6 +739,50 @@ def _task_banners(text: str, errors: Sequence[int]) -> list[int]:
     return sorted(out)
 
 
+#: A row of gdb's ``info registers`` (``rax            0x55555558fd32      93824992476466``).
+REGISTER_ROW = re.compile(r"^([a-z][a-z0-9]{1,5})[ \t]+0x[0-9a-f]+[ \t]+\S", re.M)
+#: The instruction gdb stopped at (``=> 0x55555555bade <deflate_slow+254>:\tmovzwl (%rdx),%edx``).
+CURRENT_INSTRUCTION = re.compile(r"^=> 0x[0-9a-f]+(?: <[^>\n]*>)?:[^\n]*", re.M)
+#: Registers that say where the program was, whatever the instruction: its counter, its stack.
+POINTER_REGISTERS = frozenset("rip rsp rbp eip esp ebp pc sp fp lr".split())
+REGISTER_ROWS_MIN = 8
+
+
+def _register_rows(text: str) -> list[int]:
+    """The starts of the rows of a register dump (:data:`REGISTER_ROW`, REGISTER_ROWS_MIN of them
+    at least) that an agent reads a crash by: the registers the current instruction names
+    (``movzwl (%rdx),%edx``: rdx held the bad address) and the program counter and stack
+    registers; the rest (segment and mask registers, flags) are the machine's, not the bug's."""
+    rows = list(REGISTER_ROW.finditer(text))
+    if len(rows) < REGISTER_ROWS_MIN:
+        return []
+    named = set(POINTER_REGISTERS)
+    for m in CURRENT_INSTRUCTION.finditer(text):
+        named |= set(re.findall(r"%([a-z][a-z0-9]{1,5})", m.group(0)))
+    return [m.start() for m in rows if m.group(1) in named]
+
+
+#: pytest's heading over one failure (``____ TestClassSchema.test_union_list ____``).
+PYTEST_FAILURE = re.compile(r"^_{3,} \S[^\n]*? _{3,}[ \t]*$", re.M)
+#: A frame's place in pytest's traceback (``tests/test_union.py:50: in test_list_union_object``,
+#: or in the long form the last line of a frame, ``tests/test_x.py:12: AssertionError``).
+PYTEST_PLACE = re.compile(r"^(?!\.\./|/)(?![^\n:]*(?:site|dist)-packages/)[\w./-]+\.py:\d+: \S", re.M)
+PYTEST_FAILURES = 100
+
+
+def _failure_places(text: str) -> list[int]:
+    """The starts of the first frame place under each pytest failure heading that is not an
+    installed package's: the test's own line that failed (``--tb=short`` prints it first; a
+    model reading line by line may drop it among the library frames that follow)."""
+    heads = [m.end() for _, m in zip(range(PYTEST_FAILURES), PYTEST_FAILURE.finditer(text))]
+    out = []
+    for a, b in zip(heads, heads[1:] + [len(text)]):
+        m = PYTEST_PLACE.search(text, a, b)
+        if m is not None:
+            out.append(m.start())
+    return out
+
+
 def _headings_over(text: str) -> list[int]:
     """The starts of headings over a block whose first line names a problem: a line ending in a
     colon right above an indented critical line (pytest-benchmark's "Performance has
@@ -810,6 +854,9 @@ def _record_heading(lines: Sequence[str], k: int) -> list[int]:
 _OUTSIDE_HUNK = re.compile(r"^(?![ +\-\\@]|diff |index |Binary files |similarity |rename |new file |deleted file |old mode |new mode )\S")
 
 
+_DIAG_UNDER = re.compile(r"^[^\s:]+(?::[\d.,-]+)*: (?:fatal )?(?:warning|error): ([^\n]*)\n(?=[ \t]+[A-Za-z][\w -]{0,30}: \S)", re.M)
+
+
 def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = None) -> np.ndarray:
     """Indices of the lines of ``text`` the guard keeps whole: those that name an error,
     signal or exit status (the :data:`CRITICAL` pattern; polarity words alone do not count),
@@ -853,6 +900,9 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
         # A warning saying only its flag (ghc's ``warning: [GHC-66111] [-Wunused-imports]``)
         # says its message on the line under it.
         hits += _lines_under(COMPILER_WARNING, text, warnings, lambda m: _TAGS_ONLY.fullmatch(m.group(1).strip()))
+    if ": warning:" in text or ": error:" in text:
+        firsts = set(_first_per_key(_DIAG_UNDER.finditer(text), lambda m: _QUOTED.sub("''", m.group(1)), WARNINGS_PER_KIND))
+        hits += [m.end() for m in _DIAG_UNDER.finditer(text) if m.start() in firsts]
     # A linter's findings: each is a thing to fix at its own place (a compiler's repeated
     # warnings are one kind, a few kept; forty E501 findings are forty lines to wrap), up to
     # FINDINGS_PER_RULE of each rule.
@@ -879,6 +929,8 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
             hits += [m.start()] if m.lastindex == 2 else []
     if "] ***" in text:
         hits += _task_banners(text, hits[:n_errors])
+    if "0x" in text:
+        hits += _register_rows(text)
     if "the lint level is defined here" in text:
         for m in LINT_LEVEL.finditer(text):
             hits += [m.start(), text.find("\n", m.start()) + 1, m.start(1)]
@@ -918,6 +970,8 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
                 if nth < EXPLANATION_LINES and len(chosen) < ASSERTION_VALUES:
                     chosen.append(int(line_starts[k]))
             hits += chosen
+        if "____ " in text:
+            hits += _failure_places(text)
         if "---- Result " in text:
             hits += [m.end() for _, m in zip(range(ASSERTION_VALUES), ASSERTION_VALUE_BELOW.finditer(text))]
         for m in FAILURE_HEADING.finditer(text):
@@ -1226,7 +1280,8 @@ def native_frame_guard(lines: Sequence[str]) -> np.ndarray:
     own code, :data:`NATIVE_OWN_FRAMES` at most: where an agent starts reading (the innermost
     frames are often the runtime's: ``printf_common`` in libsanitizer, ``__vfprintf_internal`` in
     glibc) and the call path it debugs, as a Python traceback's own frames (:func:`frame_guard`).
-    Where a frame names only a file (valgrind), whose it is is unknown: the first one alone."""
+    Where a frame names only a file (valgrind's ``(fileops.c:744)``), whose it is is unknown: the
+    first one alone; gdb's ``at file.c:N`` is a file it holds the source of, the program's."""
     add = np.zeros(len(lines), dtype=bool)
     own = 0  # the current stack's own frames kept
     for i, x in enumerate(lines):
@@ -1243,7 +1298,9 @@ def native_frame_guard(lines: Sequence[str]) -> np.ndarray:
             known = True
         else:  # a bare file name (valgrind's ``(fileops.c:744)``) may be glibc's as well as the program's
             runtime = RUNTIME_PATH.search(path) is not None
-            known = "/" in path
+            # (gdb's ``#1 0x... in f (x=0x0) at cJSON.c:260`` names a file it has the debug
+            # source of: the program's own, built with -g; glibc's frames name ``./nptl/...``.)
+            known = "/" in path or (m.group(1) is not None and f" at {path}:" in x)
         if not runtime and own < (NATIVE_OWN_FRAMES if known else 1):
             add[i] = True
             own += 1
