@@ -288,6 +288,13 @@ def test_more_verdicts_name_a_failure():
     assert not is_critical_line("Erubi::Engine#test_0004_should keep spaces = 0.00 s = .")
     assert not is_critical_line("verbose = F")  # R's FALSE, not a failed test
     assert is_critical_line("  1) Failure:")
+    # a step's verdict at the end of a line (lsar -t's row of a damaged member) is critical by the
+    # pattern, not only by its polarity word (which a table's repeated row does not count)
+    rows = ["  1. -----   198  30.8%  Defl  2026-12-07 02:00  docs/Pipfile... OK.",
+            " 59. -----   36713  77.5%  Defl  2026-12-07 02:00  src/execute.c... Checksum failed!",
+            " 60. -----   1061  51.3%  Defl  2026-12-07 02:00  docs/README.md... OK.", "Nothing failed here"]
+    text = "\n".join(rows) + "\n"
+    assert guard_line_indices(text, line_spans(text)[0], "text").tolist() == [1]
 
 
 def _minitest(passing: int = 40) -> str:

@@ -405,6 +405,17 @@ def test_a_text_of_passing_verdicts_collapses_them_and_keeps_the_others(shipped_
     assert "icons/camera.svg - invalid" in out and lines[0] in out
     assert sum(x.endswith(" - valid") for x in out) <= 4
     assert any(MARKER_RE.match(x) and "valid" in x for x in out)
+    # Another word in a passing verdict's place is a finding (zipalign -c -v's "(BAD - 2)" among
+    # its "(OK)" lines; "BAD" alerts nowhere else): each stays, though the text is never read.
+    rows = [f" {1000 + 97 * i} res/drawable/{n.split('/')[1][:-4]}.png ({'BAD - 2' if i % 9 == 4 else 'OK'})"
+            for i, n in enumerate(names[:120])]
+    text = "Verifying alignment of app.apk (4)...\n" + "\n".join(rows) + "\nVerification FAILED\n"
+    starts, ends = line_spans(text)
+    frame = verdict_frame(LineView(text, starts, ends))
+    bad = [i + 1 for i, r in enumerate(rows) if "BAD" in r]
+    assert frame is not None and frame.keep[bad].all() and not frame.repeat[bad].any()
+    out = shipped_compressor.compress(text).text
+    assert all(rows[i - 1] in out for i in bad) and sum(" (OK)" in x for x in out.splitlines()) < 30
     # Runs that are findings, not verdicts (a checker's "block N, offset 2"), are left to the text's words.
     rows = [f'heap table "db.public.t", block {k}, offset 2:' for k in range(40)]
     text = "\n".join(rows) + "\n"

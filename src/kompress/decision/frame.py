@@ -548,6 +548,8 @@ def run_frame(lines: Sequence[str]) -> Frame | None:
 #: share of its lines with words, and :data:`VERDICT_RUN_LINES` lines, are repeats in them.
 VERDICT_RUN_SHARE = 0.3
 VERDICT_RUN_LINES = 20
+#: Failed verdicts kept (a verdict of another word where the runs say a passing one).
+VERDICT_FAILURES = 200
 #: A verdict that something passed (``<file> - valid``, ``Checking <file>   OK``).
 _PASS_VERDICT = re.compile(r"\b(?:valid|ok|OK|passed|PASSED|PASS|succeeded|successful|clean|unchanged)\b")
 #: What a verdict is about: a path or a file's name, whatever the characters it is made of.
@@ -593,6 +595,25 @@ def verdict_frame(lines: Sequence[str]) -> Frame | None:
     repeats = int(f.repeat.sum())
     if repeats < VERDICT_RUN_LINES or repeats < VERDICT_RUN_SHARE * filled:
         return None
+    # A verdict of another word in a passing wording's place is a finding (zipalign's
+    # ``1785782 META-INF/x.version (BAD - 2)`` among its ``(OK)`` lines; "BAD" alerts nowhere else).
+    prefixes = set()
+    for w in ids:
+        m = _PASS_VERDICT.search(w)
+        if m is not None and "<*>" in w[: m.start()]:
+            prefixes.add(w[: m.start()])
+    failed = 0
+    for i, line in enumerate(lines):
+        if failed >= VERDICT_FAILURES:
+            break
+        if f.group[i] >= 0 or not line.strip() or _PASS_VERDICT.search(line):
+            continue
+        wording = _VERDICT_NAME.sub("<*>", masked(line))
+        for p in prefixes:
+            if wording.startswith(p) and wording[len(p):len(p) + 1].isalpha():
+                f.keep[i] = True
+                failed += 1
+                break
     f.unit_start[f.group >= 0] = True
     # The name blanked is the wording's only variable: kept in the label (``like "<*> - valid"``).
     f.labels = [(("line", "lines"), f'like "{_clip(x, _MARKER_TEMPLATE_CHARS)}"') for x in ids]

@@ -89,6 +89,7 @@ CRITICAL = re.compile(
   | ^[\ \t]+\w+_test\.go:\d+:\          # go test: a failing test's t.Error, at its file:line
   | "Output":"\s+\w+_test\.go:\d+:\      # the same in go test -json's events
   | \.\.\.\*failed\*$                    # EUnit's failed test
+  | \b[A-Z][a-z]+\ failed[!.]?$          # a step's verdict ending a line: lsar's "x.c... Checksum failed!"
   | ^[\ \t│├└─┬]*[✖✗✕×][\ \t]+\S         # a failure mark (ava, jest, vitest, node --test; pnpm's, in its tree)
   | \bUNMET\ (?:OPTIONAL\ )?DEPENDENCY\b | \bunmet\ peer\b | ^would\ reformat\   # npm ls's, pnpm's; black's verdict
   | \S::\S+\ RERUN\b                 # pytest-rerunfailures: a test that failed and ran again (a flake)
