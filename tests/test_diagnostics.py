@@ -5,7 +5,7 @@ first warnings of each kind kept, and kept findings keep where they are (the fil
 import numpy as np
 
 from kompress import MARKER_RE
-from kompress.decision.guards import (WARNINGS_PER_KIND, detail_line_indices, diff_preamble_indices, guard_line_indices,
+from kompress.decision.guards import (PROBLEM_HEADING, WARNINGS_PER_KIND, detail_line_indices, diff_preamble_indices, guard_line_indices,
                                       is_critical_line, location_guard)
 from kompress.structure.findings import lint_kind
 from kompress.structure.domains import detect
@@ -933,6 +933,18 @@ def test_pytests_short_traceback_keeps_the_tests_own_line():
     t0 = time.perf_counter()
     guard_line_indices(hostile, line_spans(hostile)[0], "test")
     assert time.perf_counter() - t0 < 30  # no speed target: a quadratic pattern takes hours here
+
+
+def test_a_heading_naming_things_gone_wrong_keeps_its_list():
+    # pyspelling -v: each file's "Misspelled words:" over a rule and one word per line; plain
+    # lower-case words carry no must-keep value, so the model alone dropped them.
+    words = ["Quickstart", "appropriatly", "cd", "fn", "getpelican", "github", "localhost", "mkdir", "untill"]
+    text = ("Using aspell to spellcheck docs\n> Processing: docs/quickstart.rst\nMisspelled words:\n"
+            "<context> docs/quickstart.rst\n" + "-" * 80 + "\n" + "\n".join(words) + "\n" + "-" * 80 + "\n")
+    lines = text.split("\n")
+    got = {lines[i] for i in detail_line_indices(text, line_spans(text)[0], "text").tolist()}
+    assert {"appropriatly", "untill", "cd"} <= got
+    assert not PROBLEM_HEADING.match("Missing:") and not PROBLEM_HEADING.match("Unknown error in line 3:")
 
 
 def test_a_nonzero_failure_count_as_a_label_is_critical():

@@ -1097,3 +1097,11 @@ def test_a_monitors_peak_sample_stays_among_its_repeats():
     # Lines of words with a number or two are records, not samples: no peak is singled out.
     words = [f"worker {i % 2} finished job after {i} retries" for i in range(12)]
     assert int(template_frame(words).keep.sum()) <= 4
+
+
+def test_a_samples_units_are_read_in_one_scale():
+    from kompress.decision.frame import _field_value
+
+    assert _field_value("450ms") < _field_value("1.23s") < _field_value("2s")
+    assert _field_value("424.9M") > _field_value("303.3K") > _field_value("0B") == 0
+    assert _field_value("42%") == 42 and _field_value("stress-ng-cpu") is None

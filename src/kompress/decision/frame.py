@@ -342,7 +342,8 @@ def template_frame(lines: Sequence[str]) -> Frame:
 
 #: A sample's field: a number with its unit (``271136.50``, ``42%``, ``424.9M``, ``1.23s``).
 _SAMPLE_FIELD = re.compile(r"([-+]?\d+(?:\.\d+)?)(%|[KMGTP]i?B?|[kmgt]|B|s|ms)?")
-_UNIT_SCALE = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40, "P": 2**50, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12}
+_UNIT_SCALE = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40, "P": 2**50, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12,
+               "ms": 1e-3}
 #: A line of samples: this share of its fields numbers (iostat's device row, sar's, pidstat's, atop's process row) ...
 SAMPLE_SHARE = 0.6
 #: ... SAMPLE_FIELDS of them at least, in SAMPLE_LINES lines of one template at least.
@@ -352,11 +353,13 @@ _CLOCKISH = re.compile(r"[\d:./-]*\d[:/-]\d[\d:./-]*(?:AM|PM)?")
 
 
 def _field_value(word: str) -> float | None:
+    """The value of a sample's field in its unit's scale (``424.9M``, ``1.23s``), or None."""
     m = _SAMPLE_FIELD.fullmatch(word)
     if m is None:
         return None
     unit = m.group(2) or ""
-    return float(m.group(1)) * _UNIT_SCALE.get(unit[:1], 1.0)
+    # (``ms`` whole first: its ``m`` is no mega.)
+    return float(m.group(1)) * _UNIT_SCALE.get(unit, _UNIT_SCALE.get(unit[:1], 1.0))
 
 
 def _extreme_samples(lines: Sequence[str], lt: LineTemplates, spans: list[np.ndarray], f: Frame) -> None:

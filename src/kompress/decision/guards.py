@@ -380,7 +380,10 @@ PROBLEM_HEADING = re.compile(
     # Or says it found some (airflow config lint's ``Found issues in your airflow.cfg:``, ``The
     # following errors were found:``).
     r"|(?:[Ff]ound|[Tt]he following|[Tt]here (?:are|were))\b(?! no\b)[^:\n]{0,40}?\b(?:warnings|errors|failures|problems|issues"
-    r"|vulnerabilities|violations)\b[^:\n]{0,60})[ \t]*:[ \t]*$", re.M)
+    r"|vulnerabilities|violations)\b[^:\n]{0,60}"
+    # Or names a list of things gone wrong (pyspelling's ``Misspelled words:``, ``Unused imports:``).
+    r"|(?:[Mm]isspelled|[Uu]nknown|[Uu]ndefined|[Uu]nused|[Mm]issing|[Ii]nvalid|[Bb]roken|[Uu]nresolved)"
+    r"(?: [\w-]+){0,2}? [\w-]+s)[ \t]*:[ \t]*$", re.M)
 PROBLEM_SECTION_LINES = 40
 
 
@@ -855,6 +858,8 @@ def _record_heading(lines: Sequence[str], k: int) -> list[int]:
 _OUTSIDE_HUNK = re.compile(r"^(?![ +\-\\@]|diff |index |Binary files |similarity |rename |new file |deleted file |old mode |new mode )\S")
 
 
+#: A diagnostic whose next line is an indented labelled line (bison's ``parser.y: warning: shift/reduce
+#: conflict ...`` over ``  Example: Expr "%=" Expr • "or" Expr``): that line says what it is about.
 _DIAG_UNDER = re.compile(r"^[^\s:]+(?::[\d.,-]+)*: (?:fatal )?(?:warning|error): ([^\n]*)\n(?=[ \t]+[A-Za-z][\w -]{0,30}: \S)", re.M)
 
 
