@@ -349,11 +349,17 @@ SAMPLE_SHARE = 0.6
 #: ... SAMPLE_FIELDS of them at least, in SAMPLE_LINES lines of one template at least.
 SAMPLE_FIELDS = 2
 SAMPLE_LINES = 4
-_CLOCKISH = re.compile(r"[\d:./-]*\d[:/-]\d[\d:./-]*(?:AM|PM)?")
 
 
 def _field_value(word: str) -> float | None:
     """The value of a sample's field in its unit's scale (``424.9M``, ``1.23s``), or None."""
+    if not word[:1].isdigit() and word[:1] not in "+-":
+        return None
+    if word[-1:].isdigit():
+        try:
+            return float(word)  # most fields are plain numbers: no pattern to run
+        except ValueError:
+            pass
     m = _SAMPLE_FIELD.fullmatch(word)
     if m is None:
         return None
@@ -381,9 +387,9 @@ def _extreme_samples(lines: Sequence[str], lt: LineTemplates, spans: list[np.nda
         if not numeric[t]:
             continue
         # A series is a template's lines naming the same things (pidstat's rows of one command,
-        # iostat's of one device): its words that are neither numbers nor times.
-        names = tuple(w for w in lines[i].split() if _field_value(w) is None and not _CLOCKISH.fullmatch(w))
-        by_template.setdefault((int(lt.template[i]), names, len(lines[i].split())), []).append(i)
+        # iostat's of one device): its words the masking left alone (no number, time or path).
+        names = tuple(w for w in lt.masked[i].split() if "<" not in w)
+        by_template.setdefault((t, names, len(lines[i].split())), []).append(i)
     for rows in by_template.values():
         if len(rows) < SAMPLE_LINES:
             continue
