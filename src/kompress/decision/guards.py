@@ -907,8 +907,9 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
         # says its message on the line under it.
         hits += _lines_under(COMPILER_WARNING, text, warnings, lambda m: _TAGS_ONLY.fullmatch(m.group(1).strip()))
     if ": warning:" in text or ": error:" in text:
-        firsts = set(_first_per_key(_DIAG_UNDER.finditer(text), lambda m: _QUOTED.sub("''", m.group(1)), WARNINGS_PER_KIND))
-        hits += [m.end() for m in _DIAG_UNDER.finditer(text) if m.start() in firsts]
+        diagnostics = list(_DIAG_UNDER.finditer(text))
+        firsts = set(_first_per_key(diagnostics, lambda m: _QUOTED.sub("''", m.group(1)), WARNINGS_PER_KIND))
+        hits += [m.end() for m in diagnostics if m.start() in firsts]
     # A linter's findings: each is a thing to fix at its own place (a compiler's repeated
     # warnings are one kind, a few kept; forty E501 findings are forty lines to wrap), up to
     # FINDINGS_PER_RULE of each rule.
