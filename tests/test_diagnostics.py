@@ -1470,3 +1470,49 @@ def test_the_code_a_caret_points_at_under_an_error_stays():
     found = guard_line_indices(text, line_spans(text)[0], "build").tolist()
     assert 5 in found and 6 not in found  # the code (its bare caret says nothing)
     assert 4 not in found and 13 not in found  # not the context above, nor a caller's frame
+
+
+def test_a_messages_own_lines_around_an_error_stay():
+    def kept(text: str, domain: str = "build") -> list[str]:
+        lines = text.split("\n")
+        return [lines[i] for i in guard_line_indices(text, line_spans(text)[0], domain).tolist()]
+
+    # pip's warning goes on under it, indented to where its words begin: those lines are its own.
+    text = ("running build_ext\nbuilding 'pvectorc' extension\n" + "".join(f"copying f{i}.py\n" for i in range(5))
+            + "WARNING: Could not build the pvectorc extension module.\n"
+            "         Pyrsistent will still work but performance may be degraded.\n"
+            "         The output above this warning shows how the compilation failed.\n"
+            "installing to build/bdist.linux-x86_64/wheel\n    unrelated indented line\n")
+    got = kept(text)
+    assert "         Pyrsistent will still work but performance may be degraded." in got
+    assert "    unrelated indented line" not in got and "installing to build/bdist.linux-x86_64/wheel" not in got
+    # A build step's fenced banner over an error names the project it is in (premake's makefiles).
+    text = ("==== Building core (debug) ====\ncore.cc\n==== Building app (debug) ====\napp.cc\n"
+            "app.cc:138:32: error: no matching function for call to 'Load'\nmake: *** [Makefile:17: app] Error 2\n")
+    got = kept(text)
+    assert "==== Building app (debug) ====" in got and "==== Building core (debug) ====" not in got
+    # An exception's multi-line message (lark's 55 collisions): each line saying what its first
+    # says, of another terminal, is one of what it is about; the rules under them are not.
+    msgs = [f"Reduce/Reduce collision in Terminal('{t}') between the following rules: \n\t- <name : NAME>\n\t- <atom : NAME>"
+            for t in ("CIRCUMFLEX", "AMPERSAND", "EQUAL", "STAR")]
+    text = ('Traceback (most recent call last):\n  File "x.py", line 3, in <module>\n    main()\n'
+            "lark.exceptions.GrammarError: " + "\n\n".join(msgs) + "\n")
+    got = kept(text, "traceback")
+    assert all(f"Reduce/Reduce collision in Terminal('{t}') between the following rules: " in got
+               for t in ("AMPERSAND", "EQUAL", "STAR"))
+    # Node's error object under a stack: its top-level fields are what the error carries.
+    text = ("Error: Syntax error at line 11 col 3:\n    at Parser.feed (/p/nearley.js:343:27)\n"
+            "    at node:internal/main/run_main_module:28:49 {\n  offset: 55,\n  token: {\n    type: '}',\n"
+            "    value: '}'\n  }\n}\n\nNode.js v20.20.2\n")
+    got = kept(text, "traceback")
+    assert "  offset: 55," in got and "  token: {" in got
+
+
+def test_git_greps_function_lines_are_where_its_hits_are():
+    text = "\n".join(["build.c=284=jobstart(struct job *j, struct edge *e)", "build.c-285-{",
+                      "build.c:288:\tstruct string *rspfile, *content;", "build.c-289-\tint fd[2], outfd;", "--",
+                      "parse.c=32=parserule(struct scanner *s)", "parse.c-33-{", "parse.c:49:\telse if (x)"]) + "\n"
+    lines = text.split("\n")
+    got = [lines[i] for i in guard_line_indices(text, line_spans(text)[0], "grep").tolist()]
+    assert {"build.c=284=jobstart(struct job *j, struct edge *e)", "parse.c=32=parserule(struct scanner *s)"} <= set(got)
+    assert "build.c-289-\tint fd[2], outfd;" not in got

@@ -1105,3 +1105,29 @@ def test_a_samples_units_are_read_in_one_scale():
     assert _field_value("450ms") < _field_value("1.23s") < _field_value("2s")
     assert _field_value("424.9M") > _field_value("303.3K") > _field_value("0B") == 0
     assert _field_value("42%") == 42 and _field_value("stress-ng-cpu") is None
+
+
+def test_a_benchmarks_rows_keep_each_name_and_a_skipped_target_is_no_repeat():
+    from kompress.decision.frame import run_frame
+
+    # go test -bench -count=3: each benchmark's first row stays (its name is what it measured);
+    # its repeats collapse.
+    names = ["Benchmark_findQueryKey/0", "Benchmark_findQueryKey/1", "Benchmark_findQueryKeyGoLib/1", "BenchmarkNewRouter"]
+    lines = ["goos: linux", "goarch: amd64"]
+    for k, n in enumerate(names):
+        lines += [f"{n:<40}\t    2000\t  {120.5 + 7 * k + r:>8.1f} ns/op\t  {40 * k} B/op\t  {k} allocs/op" for r in range(3)]
+    lines += ["PASS", "ok  \tgithub.com/gorilla/mux\t0.616s"]
+    f = run_frame(lines)
+    assert f is not None
+    firsts = [2 + 3 * k for k in range(len(names))]
+    assert f.keep[firsts].all() and not f.repeat[firsts].any()
+    assert f.repeat[[3, 4, 6, 7]].all()
+    # Lines of one template that are no measures still collapse to their first.
+    lines = [f"[{k}/8] Building CXX object CMakeFiles/app.dir/src/f{k}.cc.o" for k in range(8)]
+    f = run_frame(lines)
+    assert f is not None and f.repeat[1:].all()
+    # jam's targets skipped for lack of a failed one are consequences of the failure: no repeats.
+    lines = ["...failed gcc.compile.c++ bin/src/tinytest.o..."] + [
+        f"...skipped <pbin>lib{k}.a for lack of <pbin>src/tinytest.o..." for k in range(4)] + ["...failed updating 1 target..."]
+    f = run_frame(lines + [f"[{k}/8] Building CXX object CMakeFiles/app.dir/src/f{k}.cc.o" for k in range(8)])
+    assert f is not None and not f.repeat[1:5].any()

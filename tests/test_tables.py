@@ -356,7 +356,8 @@ def test_the_lines_around_a_table_are_decided_as_text(shipped_compressor):
 
 def test_a_tables_sections_under_other_column_names_each_keep_their_header_and_first_rows():
     # benchcmp: one section per measure, each under its own header after a blank line; the rows of
-    # a later section are no repeats of the first's.
+    # a later section are no repeats of the first's. (Each row names a benchmark: all stay, up to
+    # TABLE_RARE_ROWS of each section.)
     sections = []
     for unit in ("ns/op", "allocs", "bytes"):
         sections += [f"{'benchmark':<40s}{'old ' + unit:<14s}{'new ' + unit:<14s}delta"]
@@ -365,9 +366,12 @@ def test_a_tables_sections_under_other_column_names_each_keep_their_header_and_f
         sections += [""]
     f = table_frame(sections)
     heads = [i for i, x in enumerate(sections) if x.startswith("benchmark")]
-    assert f is not None and len(heads) == 3
-    assert all(f.keep[h] and f.keep[h + 1] and f.keep[h + 2] for h in heads)
-    assert f.repeat[heads[1] + 5] and f.repeat[heads[2] - 3]
+    assert len(heads) == 3
+    assert f is None or all(f.keep[i] for i, x in enumerate(sections) if x)  # no row collapses
+    # A table of the same shape measuring no time (a size report) keeps its first rows only.
+    sizes = [x.replace("ns/op", "KiB") for x in sections]
+    f = table_frame(sizes)
+    assert f is not None and f.repeat[heads[1] + 5] and f.repeat[heads[2] - 3]
 
 
 def test_a_short_later_section_of_a_table_stays_whole():
@@ -434,3 +438,23 @@ def test_a_rare_value_of_a_narrow_column_stays_where_columns_cross():
     rare = [i for i, x in enumerate(rows) if x.endswith("1.02")]
     assert len(rare) == 14 and all(f.keep[i] for i in rare)
     assert int(f.keep.sum()) < 60  # the common rows still collapse
+
+
+def test_a_benchmarks_table_keeps_a_row_of_each_name_in_each_section():
+    # Google Benchmark's repetitions and benchcmp's sections: the first row of each name stays
+    # (what it measured), in each section under columns named again; repeats of a name collapse.
+    rows = ["Running ./bench/latency_bench", "-" * 60, f"{'Benchmark':<40}{'Time':>10}{'CPU':>10}{'Iterations':>12}", "-" * 60]
+    for k in range(30):
+        for r in range(3):
+            rows.append(f"{f'sink_{k}/backtrace':<40}{f'{700 + 13 * k + r} ns':>10}{f'{700 + 13 * k + r} ns':>10}{35000 + 97 * k:>12}")
+    f = table_frame(rows)
+    firsts = [i for i, x in enumerate(rows) if x.startswith("sink_") and not rows[i - 1].startswith(x.split()[0] + " ")]
+    assert len(firsts) == 30 and f.keep[firsts].all()
+    assert int(f.keep.sum()) < 45
+    head = f"{'benchmark':<36}{'old ns/op':>12}{'new ns/op':>12}{'delta':>12}"
+    allocs = f"{'benchmark':<36}{'old allocs':>12}{'new allocs':>12}{'delta':>12}"
+    body = [f"{f'BenchmarkRef{k}-2':<36}{1000 + k:>12}{1500 + 9 * k:>12}{f'+{50 + k}.00%':>12}" for k in range(70)]
+    rows = [head] + body + ["", allocs] + [x.replace("+", "+1") for x in body]
+    f = table_frame(rows)
+    assert f is not None and f.keep[1:51].all() and f.keep[73:123].all()
+    assert f.repeat[51:71].all()  # past the first TABLE_RARE_ROWS names of a section

@@ -45,6 +45,10 @@ FRAME_KINDS = {"log": "templates", "build": "runs", "test": "runs", "json": "jso
 #: In a "runs" frame, consecutive records of one template collapse from this many on; in a
 #: "stack" frame, consecutive frames of one call site.
 MIN_RUN = 3
+#: A run's template measuring time per row (``<NUM> ns/op``, ``<NUM> ms``): a benchmark's rows. Each
+#: row names what it measured, so the first row of each name stays (the repeats of one name, from
+#: ``-count=5``, still collapse).
+_MEASURED = re.compile(r"<(?:NUM|STAMP|\*)>\s?(?:ns|us|µs|ms|s)(?:/op)?(?!\S)")
 #: Distinct wordings of one alerting event kept before the rest collapse into its marker.
 ALERT_VARIANTS = 8
 #: Records of an alerting event in a clocked log up to which each naming other values stays (a
@@ -110,6 +114,8 @@ ALERT = re.compile(
     # mode``, ``ref count is 3, should be 1``; bzip2's ``file ends unexpectedly``).
     r"|[Ii]nvalid|[Ii]ncorrect|[Cc]orrupt(?:ed|ion)?|[Mm]ismatch(?:ed|es)?|[Uu]nexpected(?:ly)?|[Dd]amaged|[Bb]roken"
     r"|[Cc]annot|[Uu]nable to"
+    # A target a build tool gave up on for a failed one (jam's, b2's ``...skipped x for lack of y...``).
+    r"|for lack of"
     # A resolver's failed answers (unbound's, dig's ``status: NXDOMAIN``, tcpdump's ``NXDomain``), not level words but the verdict.
     r"|REFUSED|SERVFAIL|NXDOMAIN|ServFail|NXDomain"  # (tcpdump's spelling)
     # A system call's failure in the C library's words (chmod's ``Operation not permitted``).
@@ -531,6 +537,13 @@ def run_frame(lines: Sequence[str]) -> Frame | None:
             f.group[rows] = t
             f.repeat[rows[rows >= bounds[s + 1]]] = True
             f.keep[heads[s]] = True
+            if _MEASURED.search(texts[t]):
+                named: set[str] = set()
+                for h in heads[s:r + 1]:
+                    name = lines[h].split(None, 1)[0] if lines[h].strip() else ""
+                    if name not in named:
+                        named.add(name)
+                        f.keep[h], f.repeat[h] = True, False
             if r + 1 < len(heads) and alert[r + 1] and pass_mark(lines[heads[r]]) is None:
                 # The step the failure came out of (``[14 of 25] Compiling Text.Parsec.Token``
                 # right above ghc's error) stays.
@@ -1136,6 +1149,15 @@ TABLE_SECTION_WHOLE = 10
 TABLE_PROBLEM = re.compile(r"(?i)(?<![a-z])(?:errors?|errored|fail(?:ed|ures?|s)?|invalid|violations?|fatal|critical)(?![a-z])")
 #: A row's name saying it sums others up.
 SUMMARY_ROW = re.compile(r"(?i)(?:^|[_\s])(?:total|mean|median|average|avg|overall)$")
+#: A time in a cell: ``784 ns``, ``1.25ms``, ``3.1 us/op``.
+_TIME_CELL = re.compile(r"^\d[\d.,]*\s?(?:ns|us|µs|ms|s)(?:/op)?$")
+#: A measure in a cell: a number with its unit (``784 ns``, ``+207.02%``, ``0.33x``, ``1,234``).
+_MEASURE = r"[-+]?(?:\d[\d.,]*|Inf)\s?[A-Za-zµ%/]{0,7}"
+_MEASURE_CELL = re.compile(rf"^{_MEASURE}(?:\s+{_MEASURE})*$")  # (pprof's ``5.00% 25.14%``: one space, one cell)
+#: A row name saying it sums a named row's repetitions up (Google Benchmark's ``x_stddev``).
+_AGGREGATE_NAME = re.compile(r"^(.+)_(?:mean|median|stddev|cv|min|max)$")
+#: A column named for a time per operation: benchcmp's ``old ns/op``, ``Time (ms)``.
+_TIME_HEADER = re.compile(r"(?<![\w/])(?:ns|us|µs|ms)(?:/op)?\b|\bns/|/op\b")
 #: A percentage in a cell: ``81.58%``, ``0%``.
 _PERCENT = re.compile(r"^(-?\d+(?:\.\d+)?) ?%$")
 #: A column naming a report's findings (a validator's, a linter's table).
@@ -1187,6 +1209,27 @@ def table_frame(lines: Sequence[str]) -> Frame | None:
             bottom = {i for i, v in pct if v == low}
             if len(bottom) <= 0.5 * len(data):
                 problem |= bottom
+    # A benchmark's table (a column of times: ``784 ns``, ``1.2ms``, or named for one: ``old
+    # ns/op``; every other column a measure but the one naming what was measured): each row names
+    # what it measured, so the first row of each name stays (the first TABLE_RARE_ROWS names of
+    # each section), as in a run of benchmark lines. (A table with a status column and a time
+    # column is a report: its statuses decide it.)
+    header = dict(zip(table.rows, table.cells)).get(table.header) or cells_of(lines[table.header], table.delim)
+    rows = [c for _, c in data if not is_header(c)]
+    share = [sum(bool(_MEASURE_CELL.match(c[j])) for c in rows) / max(1, len(rows)) for j in range(table.width)]
+    named = [j for j in range(table.width) if share[j] < 0.8]
+    timed = any(_TIME_HEADER.search(x) for x in header) or any(
+        sum(bool(_TIME_CELL.match(c[j])) for c in rows) >= 0.8 * len(rows) for j in range(table.width))
+    if timed and len(named) == 1:
+        names: set[str] = set()
+        for i, c in data:
+            if is_header(c):
+                names.clear()  # the columns named again: another measure of the same names
+            elif c[named[0]] not in names and len(names) < TABLE_RARE_ROWS:
+                aggregate = _AGGREGATE_NAME.match(c[named[0]])
+                if not (aggregate and aggregate.group(1) in names):  # (the summary rows' own rule decides it)
+                    names.add(c[named[0]])
+                    flagged.add(i)
     seen: set[tuple[int, str]] = set()
     groups: dict[tuple[tuple[int, str], ...], int] = {}
     join = "  " if table.delim == " " else table.delim

@@ -363,8 +363,9 @@ RECORD_BLOCKS = 200
 RECORD_BODY_LINES = 4
 RECORD_BODIES = 50
 HEADING_LINES = 3
-#: A search's match line: ``path:N:text`` (a context line is ``path-N-text``).
-GREP_HIT = re.compile(r"^[\w./-]+:\d+:", re.M)
+#: A search's match line: ``path:N:text`` (a context line is ``path-N-text``), or the function
+#: line over matches (git grep -p / -W's ``path=N=jobstart(struct job *j)``): where they are.
+GREP_HIT = re.compile(r"^[\w./-]+(?::\d+:|=\d+=)", re.M)
 GREP_HITS = 200
 #: A line naming only a file (and a place in it): the heading of the block of findings under it,
 #: looked for at most this many lines above a critical line, in the block (no blank line between).
@@ -701,6 +702,102 @@ def _same_file_neighbours(text: str, line_starts: np.ndarray, critical: Sequence
     return out
 
 
+#: A critical line's level word and colon (``WARNING: ``, ``error[E12]: ``): a message under it
+#: indented to where its words begin goes on with it.
+_LEVEL_PREFIX = re.compile(r"[ \t]*[A-Za-z][\w-]{0,15}(?:\[[^\]\n]{0,20}\])?: (?=\S)")
+#: Lines of such a message kept under its first.
+ALIGNED_LINES = 4
+
+
+def _aligned_continuations(text: str, line_starts: np.ndarray, critical: Sequence[int]) -> list[int]:
+    """The starts of the lines going on with a critical line's message, indented to where its
+    words begin (pip's ``WARNING: Could not build the pvectorc extension module.`` over
+    ``         Pyrsistent will still work but performance may be degraded.``), up to
+    :data:`ALIGNED_LINES` of each."""
+    out: list[int] = []
+    n = len(line_starts)
+    at = np.searchsorted(line_starts, np.asarray(critical[:NEIGHBOURED_ERRORS], dtype=np.int64), side="right") - 1
+    for k in dict.fromkeys(at.tolist()):
+        m = _LEVEL_PREFIX.match(text, int(line_starts[k]))
+        if m is None:
+            continue
+        pad = " " * (m.end() - m.start())
+        for j in range(k + 1, min(n, k + 1 + ALIGNED_LINES)):
+            a = int(line_starts[j])
+            if not text.startswith(pad, a) or text[a + len(pad):a + len(pad) + 1] in (" ", "\t", "\n", ""):
+                break
+            out.append(a)
+    return out
+
+
+#: An exception's line whose message goes on under it (lark's ``GrammarError: Reduce/Reduce
+#: collision in Terminal('CIRCUMFLEX') between the following rules:``, then its other collisions).
+_EXCEPTION_MESSAGE = re.compile(r"(?:Error|Exception): (\S[^\n]*)\n(?=[^\n]*\S)")
+#: The exception's name before it, from the line's start (``lark.exceptions.Grammar``).
+_EXCEPTION_NAME = re.compile(r"(?:\w+\.)*[A-Z]\w*")
+#: Lines under it saying what its message's first line says, of other things, kept.
+MESSAGE_SIBLINGS = 100
+#: Exceptions looked at so (each may search the text under it): a run's first few.
+MESSAGE_EXCEPTIONS = 8
+
+
+def _message_siblings(text: str) -> list[int]:
+    """The starts of the lines under an exception's multi-line message that say what its first
+    line says with other values (the 55 collisions of one ``GrammarError``): each is one of the
+    things the exception is about. Up to :data:`MESSAGE_SIBLINGS` in all."""
+    out: list[int] = []
+    looked = 0
+    for m in _EXCEPTION_MESSAGE.finditer(text):
+        if looked >= MESSAGE_EXCEPTIONS:
+            break
+        if not _EXCEPTION_NAME.fullmatch(text, text.rfind("\n", 0, m.start()) + 1, m.start()):
+            continue
+        looked += 1
+        message = m.group(1)
+        cut = re.search(r"['\"‘\d]", message)
+        lead = message[: cut.start()] if cut else message
+        if len(lead) < 8:
+            continue  # too little wording of its own to know its siblings by
+        key = masked(_QUOTED.sub("''", message))
+        at = text.find("\n" + lead, m.end() - 1)
+        while at >= 0 and len(out) < MESSAGE_SIBLINGS:
+            end = text.find("\n", at + 1)
+            line = text[at + 1 : end if end >= 0 else len(text)]
+            if masked(_QUOTED.sub("''", line)) == key:
+                out.append(at + 1)
+            at = text.find("\n" + lead, at + 1)
+    return out
+
+
+#: Node's last stack frame opening the error's own fields (``    at node:internal/main/run_main_module:28:49 {``).
+_NODE_ERROR_FIELDS = re.compile(r"^    at [^\n]* \{\n", re.M)
+#: Fields of such an error kept: its top-level ones (``  code: 'ENOENT',``, nearley's ``  offset: 55,``).
+NODE_ERROR_FIELDS = 20
+
+
+def _node_error_fields(text: str) -> list[int]:
+    """The starts of the top-level field lines of the error object node prints under a stack
+    (``  code: 'ERR_MODULE_NOT_FOUND',``), to its closing ``}``: what the error carries besides
+    its message, up to :data:`NODE_ERROR_FIELDS` of each."""
+    out: list[int] = []
+    for _, m in zip(range(MESSAGE_EXCEPTIONS), _NODE_ERROR_FIELDS.finditer(text)):
+        at = m.end()
+        for _ in range(NODE_ERROR_FIELDS):
+            if not text.startswith("  ", at) or text[at + 2 : at + 3] in (" ", "}", "\n", ""):
+                break
+            out.append(at)
+            nxt = text.find("\n", at)
+            # (a nested object's lines, deeper, are passed over to the next top-level field)
+            while nxt >= 0 and text.startswith("   ", nxt + 1):
+                nxt = text.find("\n", nxt + 1)
+            if nxt < 0:
+                break
+            at = nxt + 1
+            if text[at : at + 3] in ("  }", "  ]"):  # a nested value's closing line
+                at = text.find("\n", at) + 1 or len(text)
+    return out
+
+
 #: IPython's frame of a notebook cell, and the arrow at the line that raised in it.
 IPYTHON_CELL = re.compile(r"^Cell In\[\d+\], line \d+$", re.M)
 IPYTHON_ARROW = re.compile(r"^-+> ", re.M)
@@ -728,13 +825,21 @@ def _function_contexts(text: str) -> list[int]:
 #: ``RUNNING HANDLER [...]``, ``PLAY RECAP ****``): the task a ``fatal: [localhost]: FAILED!`` under it is about.
 # (Each part ends where the next begins, ``[`` or ``*``: no backtracking on a long capital line.)
 TASK_BANNER = re.compile(r"^[A-Z][A-Z ]*(?:\[[^\]\n]+\][^\n*]*)?\*{3,}[ \t]*$", re.M)
+#: A build step's fenced banner (premake's makefiles' ``==== Building obj_sticher (debug) ====``,
+#: Visual Studio's ``------ Build started: Project: x ------``): the project an error under it is in.
+#: One naming something (a name's ``_``, ``(``, ``:``, ``/``, ``.`` or a digit in it), not a
+#: runner's section (pytest's ``==== FAILURES ====``, ``---- Captured stdout call ----``).
+FENCED_BANNER = re.compile(r"^([=*#~-])\1{2,} (\S[^\n]*?) \1{3,}[ \t]*$", re.M)
+_NAMING = re.compile(r"[(_:/.\d]")
 #: Characters a task's banner may lie above its failure (its diff, its error's origin and source).
 TASK_BANNER_REACH = 4000
 
 
 def _task_banners(text: str, errors: Sequence[int]) -> list[int]:
-    """The starts of the :data:`TASK_BANNER` lines nearest above each critical line ``errors``."""
-    starts = [m.start() for m in TASK_BANNER.finditer(text)]
+    """The starts of the banner lines (:data:`TASK_BANNER`, :data:`FENCED_BANNER`) nearest above
+    each critical line ``errors``."""
+    starts = sorted([m.start() for m in TASK_BANNER.finditer(text)]
+                    + [m.start() for m in FENCED_BANNER.finditer(text) if _NAMING.search(m.group(2))])
     out: set[int] = set()
     for e in errors:
         k = bisect.bisect_right(starts, e) - 1
@@ -885,6 +990,11 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
     n_errors = len(hits)  # the CRITICAL lines come first in ``found`` below
     if "/" in text:
         hits += _same_file_neighbours(text, line_starts, hits)
+    hits += _aligned_continuations(text, line_starts, hits[:n_errors])
+    if "Error: " in text or "Exception: " in text:
+        hits += _message_siblings(text)
+    if " {\n  " in text:
+        hits += _node_error_fields(text)
     if "Cell In[" in text:
         # IPython's traceback (a notebook's failing cell): the cell's frame, "Cell In[6], line 13",
         # is the notebook's own code, and its "---> 13 u, v, w = ..." the line that raised.
@@ -934,7 +1044,7 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
         for m in FAULTHANDLER.finditer(text):
             hits += [m.start(m.lastindex)] if m.lastindex and m.group(m.lastindex) else []
             hits += [m.start()] if m.lastindex == 2 else []
-    if "] ***" in text:
+    if "] ***" in text or "== " in text or "-- " in text:
         hits += _task_banners(text, hits[:n_errors])
     if "0x" in text:
         hits += _register_rows(text)
