@@ -1516,3 +1516,31 @@ def test_git_greps_function_lines_are_where_its_hits_are():
     got = [lines[i] for i in guard_line_indices(text, line_spans(text)[0], "grep").tolist()]
     assert {"build.c=284=jobstart(struct job *j, struct edge *e)", "parse.c=32=parserule(struct scanner *s)"} <= set(got)
     assert "build.c-289-\tint fd[2], outfd;" not in got
+
+
+def test_a_word_diffs_changed_lines_are_its_changes():
+    # git diff --word-diff: the changes are marked inside lines, none starts with + or -.
+    text = ("diff --git a/src/tomli/_re.py b/src/tomli/_re.py\nindex 1a2b3c4..5d6e7f8 100644\n--- a/src/tomli/_re.py\n"
+            "+++ b/src/tomli/_re.py\n@@ -40,7 +40,7 @@ def is_unicode_scalar_value(codepoint: int) -> bool:\n"
+            "    \"\"\"Check.\"\"\"\n    x = values[-1]\n"
+            "    return (0 <= codepoint <= 55295) or [-(57344-]{+(55296+} <= codepoint <= 1114111)\n"
+            "RE_LOCALTIME: Final = [-re.compile(_TIME_RE_STR)-]{+re.compile(_TIME_RE_STR, flags=re.VERBOSE)+}\n"
+            "    pos = {+skip_comments(src, pos)+}\n    return pos\n")
+    lines = text.split("\n")
+    got = {lines[i] for i in guard_line_indices(text, line_spans(text)[0], "diff").tolist()}
+    assert {lines[7], lines[8], lines[9]} <= got
+    assert "    x = values[-1]" not in got and "    return pos" not in got
+
+
+def test_a_logs_slowest_statements_stay():
+    from kompress.decision.frame import template_frame
+
+    stmts = ["SELECT c.category_name, sum(od.unit_price) FROM categories c JOIN order_details od USING (id)",
+             "SELECT cu.country, count(*) FROM customers cu GROUP BY cu.country", "SELECT 1", "SELECT now()"]
+    lines = [f"2026-12-07 04:23:{10 + k:02d}.{k:03d} UTC [27595] postgres@northwind LOG:  duration: "
+             f"{[0.412, 6.014, 0.388, 3.969, 0.251, 0.9, 2.67, 0.3][k % 8] + k / 1000:.3f} ms  statement: {stmts[k % 4]}"
+             for k in range(40)]
+    f = template_frame(lines)
+    ms = [float(x.split("duration: ")[1].split()[0]) for x in lines]
+    top = sorted(range(len(lines)), key=lambda i: -ms[i])[:3]
+    assert all(f.keep[i] and not f.repeat[i] for i in top)

@@ -333,6 +333,7 @@ def template_frame(lines: Sequence[str]) -> Frame:
         if count[e] > 1:
             f.group[span] = e
     _extreme_samples(lines, lt, spans, f)
+    _slowest(lines, spans, f)
     if report:
         # A record of its own kind (ksvalidator's ``argument --vckeymap: expected one argument``
         # under ``Checking kickstart file keyboard.ks``) is a finding though no level word says so.
@@ -413,6 +414,34 @@ def _extreme_samples(lines: Sequence[str], lt: LineTemplates, spans: list[np.nda
             if top == min(col):
                 continue
             k = rows[col.index(top)]
+            for i in {k, int(head_of[k])} - {-1}:
+                f.keep[i] = True
+                f.repeat[i] = False
+
+
+#: A labelled duration on a log's line: PostgreSQL's ``duration: 6.014 ms``, ``took 3.2s``,
+#: ``elapsed=120ms``. Group 1: the label, 2: the number, 3: its unit.
+_DURATION = re.compile(r"\b(duration|took|elapsed|latency)[:=]?\s?(\d+(?:\.\d+)?)\s?(ms|s|us|µs)\b", re.I)
+_TIME_UNIT = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6}
+#: Slowest records kept of a log's lines of one labelled duration (at least SAMPLE_LINES of them).
+SLOWEST = 3
+
+
+def _slowest(lines: Sequence[str], spans: list[np.ndarray], f: Frame) -> None:
+    """Of a log's lines giving a duration under one label (a server's ``duration: 6.014 ms
+    statement: ...`` for every statement), the :data:`SLOWEST` slowest stay, with the head of
+    their record: which statements were slow is what such a log is read for."""
+    head_of = np.full(len(lines), -1)
+    for span in spans:
+        head_of[span] = span[0]
+    timed: dict[str, list[tuple[float, int]]] = {}
+    for i, x in enumerate(lines):
+        if (m := _DURATION.search(x)) is not None:
+            timed.setdefault(m.group(1).lower(), []).append((-float(m.group(2)) * _TIME_UNIT[m.group(3).lower()], i))
+    for rows in timed.values():
+        if len(rows) < SAMPLE_LINES or len({v for v, _ in rows}) < 2:
+            continue
+        for _, k in sorted(rows)[:SLOWEST]:
             for i in {k, int(head_of[k])} - {-1}:
                 f.keep[i] = True
                 f.repeat[i] = False

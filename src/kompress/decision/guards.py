@@ -160,6 +160,28 @@ DIFF_CHANGE = re.compile(r"^(?:[+-]|@@ |diff --git |rename (?:from|to) |new file
                          # plain diff's file header (gofmt -d, shfmt -d: "diff a.go.orig a.go"), and a
                          # tool's own diagnostic amid its diff ("a.go:35:2: expected operand")
                          r"|diff (?:-\S+ )*\S+ \S+$|[^\s:]+:\d+:\d+: \S)", re.M)
+#: A word diff's change marks (``git diff --word-diff``: ``[-old-]{+new+}`` inside a line).
+_WORD_DIFF_OPEN = re.compile(r"\[-|\{\+")
+
+
+def _word_diff_lines(text: str) -> list[int]:
+    """The starts of the lines of a word diff that change something: a ``[-`` closed by ``-]``
+    or a ``{+`` closed by ``+}`` on the line (``a[-1]`` closes none). They are its ``+/-`` lines."""
+    out: list[int] = []
+    pos = 0
+    while (m := _WORD_DIFF_OPEN.search(text, pos)) is not None:
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", m.end())
+        end = end if end >= 0 else len(text)
+        for opener, closer in (("[-", "-]"), ("{+", "+}")):  # each line looked at once
+            i = text.find(opener, start, end)
+            if i >= 0 and text.find(closer, i + 2, end) >= 0:
+                out.append(start)
+                break
+        pos = end + 1
+    return out
+
+
 #: What a commit's diffstat says it changed (``git log --stat``, ``git show --stat``): each file's
 #: `` path | 12 ++--`` line and the ``N files changed`` total: a commit's files are what ``--stat``
 #: was asked for. (A pull's or a merge's stat of upstream changes is left to the model.)
@@ -1150,6 +1172,8 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
         hits += [m.start() for m in SESSION_HEADER.finditer(text)]
     if domain == "diff":
         hits += [m.start() for m in DIFF_CHANGE.finditer(text)]
+        if "[-" in text or "{+" in text:
+            hits += _word_diff_lines(text)
     found = np.searchsorted(line_starts, np.asarray(hits, dtype=np.int64), side="right") - 1
     if "^" in text and domain != "diff" and n_errors:
         found = np.append(found, np.asarray(caret_code_indices(lines, np.unique(found[:n_errors])), dtype=np.int64))
