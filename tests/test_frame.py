@@ -1131,3 +1131,17 @@ def test_a_benchmarks_rows_keep_each_name_and_a_skipped_target_is_no_repeat():
         f"...skipped <pbin>lib{k}.a for lack of <pbin>src/tinytest.o..." for k in range(4)] + ["...failed updating 1 target..."]
     f = run_frame(lines + [f"[{k}/8] Building CXX object CMakeFiles/app.dir/src/f{k}.cc.o" for k in range(8)])
     assert f is not None and not f.repeat[1:5].any()
+
+
+def test_a_failed_jobs_uuid_brings_the_line_that_started_it():
+    from kompress.decision.frame import template_frame
+
+    ids = [f"{k:08x}-1e73-4aa3-937e-{k * 7919:012x}" for k in range(30)]
+    lines = []
+    for k, job in enumerate(ids):
+        lines.append(f"05:08:{k:02d} Worker 4384c620: default: fib.slow_fib({20 + k}) ({job})")
+        lines.append(f"05:08:{k:02d} Worker 4384c620: default: Job OK ({job})")
+    lines[2 * 17 + 1] = f"05:08:17 Worker 4384c620: job {ids[17]}: exception raised while executing (fib.slow_fib)"
+    f = template_frame(lines)
+    assert f.keep[2 * 17 + 1] and f.keep[2 * 17] and not f.repeat[2 * 17]
+    assert f.repeat[2 * 5]  # another job's start is still a repeat

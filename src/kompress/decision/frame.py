@@ -145,8 +145,10 @@ ALERT_PARAGRAPH_LINES = 8
 #: Records looked at above an alert of a report for the file it is about.
 ALERT_PLACE_REACH = 30
 #: A name an alert gives (``SUBJECT_DRUG_GAP_L``, ``worker_3``, ``20_drugs.cf``): a word with a
-#: digit or an underscore, opening with a letter or ``_`` (not a time, an address or a count).
-_ALERT_NAME = re.compile(r"(?<![\w.-])(?=[\w.-]*[_\d])[A-Za-z_][\w.-]{3,}[A-Za-z\d](?![\w-])")
+#: digit or an underscore, opening with a letter or ``_`` (not a time, an address or a count),
+#: or a UUID (a job's, a request's: ``9d2fd520-1e73-4aa3-937e-550ddbe3e85e``).
+_ALERT_NAME = re.compile(r"(?<![\w.-])(?=[\w.-]*[_\d])[A-Za-z_][\w.-]{3,}[A-Za-z\d](?![\w-])"
+                         r"|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 #: Records naming such a name at most this often are about the thing the alert is about: they
 #: stay though each is a repeat (spamassassin's debug ``score set for non-existent rule X``
 #: among 180 of them, for the rule its warning could not compile).
