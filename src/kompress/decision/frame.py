@@ -37,7 +37,7 @@ from kompress.decision.guards import ERRNO_MESSAGE_ALTERNATION, SECURITY_FINDING
 from kompress.structure.domains import has_clock, json_span
 from kompress.structure.tables import Table, cells_of, find_table, is_header, is_rule
 from kompress.structure.templates import LineTemplates, json_object, masked, message_tokens, mine, pass_mark
-from kompress.structure.units import indent_width
+from kompress.structure.units import LineView, indent_width
 
 #: Kinds of frame, by domain (a domain not named has none).
 FRAME_KINDS = {"log": "templates", "build": "runs", "test": "runs", "json": "json", "tree": "listing",
@@ -425,6 +425,7 @@ def _extreme_samples(lines: Sequence[str], lt: LineTemplates, spans: list[np.nda
 #: ``elapsed=120ms``. Group 1: the label, 2: the number, 3: its unit.
 _DURATION = re.compile(r"\b(duration|took|elapsed|latency)[:=]?\s?(\d+(?:\.\d+)?)\s?(ms|s|us|µs)\b", re.I)
 _TIME_UNIT = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6}
+_DURATION_LABELS = ("duration", "took", "elapsed", "latency")
 #: Slowest records kept of a log's lines of one labelled duration (at least SAMPLE_LINES of them).
 SLOWEST = 3
 
@@ -433,14 +434,21 @@ def _slowest(lines: Sequence[str], spans: list[np.ndarray], f: Frame) -> None:
     """Of a log's lines giving a duration under one label (a server's ``duration: 6.014 ms
     statement: ...`` for every statement), the :data:`SLOWEST` slowest stay, with the head of
     their record: which statements were slow is what such a log is read for."""
+    text = lines.text if isinstance(lines, LineView) else "\n".join(lines)
+    low = text.lower()
+    if not any(label in low for label in _DURATION_LABELS):
+        return  # (most logs: one look at the text, no pattern run)
+    starts = lines.starts if isinstance(lines, LineView) else np.cumsum([0] + [len(x) + 1 for x in lines[:-1]])
+    timed: dict[str, dict[int, float]] = {}
+    bounds = (int(lines.starts[0]), int(lines.ends[-1])) if isinstance(lines, LineView) and len(lines) else (0, len(text))
+    for m in _DURATION.finditer(text, *bounds):
+        i = int(np.searchsorted(starts, m.start(), side="right")) - 1
+        timed.setdefault(m.group(1).lower(), {}).setdefault(i, -float(m.group(2)) * _TIME_UNIT[m.group(3).lower()])
     head_of = np.full(len(lines), -1)
     for span in spans:
         head_of[span] = span[0]
-    timed: dict[str, list[tuple[float, int]]] = {}
-    for i, x in enumerate(lines):
-        if (m := _DURATION.search(x)) is not None:
-            timed.setdefault(m.group(1).lower(), []).append((-float(m.group(2)) * _TIME_UNIT[m.group(3).lower()], i))
-    for rows in timed.values():
+    for by_line in timed.values():
+        rows = [(v, i) for i, v in by_line.items()]
         if len(rows) < SAMPLE_LINES or len({v for v, _ in rows}) < 2:
             continue
         for _, k in sorted(rows)[:SLOWEST]:
