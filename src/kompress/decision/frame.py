@@ -1190,6 +1190,8 @@ TABLE_PROBLEM = re.compile(r"(?i)(?<![a-z])(?:errors?|errored|fail(?:ed|ures?|s)
 SUMMARY_ROW = re.compile(r"(?i)(?:^|[_\s])(?:total|mean|median|average|avg|overall)$")
 #: A time in a cell: ``784 ns``, ``1.25ms``, ``3.1 us/op``.
 _TIME_CELL = re.compile(r"^\d[\d.,]*\s?(?:ns|us|µs|ms|s)(?:/op)?$")
+#: Rows of a table looked at to tell whether it is a benchmark's.
+TABLE_SAMPLE_ROWS = 200
 #: A measure in a cell: a number with its unit (``784 ns``, ``+207.02%``, ``0.33x``, ``1,234``).
 _MEASURE = r"[-+]?(?:\d[\d.,]*|Inf)\s?[A-Za-zµ%/]{0,7}"
 _MEASURE_CELL = re.compile(rf"^{_MEASURE}(?:\s+{_MEASURE})*$")  # (pprof's ``5.00% 25.14%``: one space, one cell)
@@ -1254,7 +1256,7 @@ def table_frame(lines: Sequence[str]) -> Frame | None:
     # each section), as in a run of benchmark lines. (A table with a status column and a time
     # column is a report: its statuses decide it.)
     header = dict(zip(table.rows, table.cells)).get(table.header) or cells_of(lines[table.header], table.delim)
-    rows = [c for _, c in data if not is_header(c)]
+    rows = [c for _, c in data[:TABLE_SAMPLE_ROWS] if not is_header(c)]  # (a sample: a huge table is read once, below)
     share = [sum(bool(_MEASURE_CELL.match(c[j])) for c in rows) / max(1, len(rows)) for j in range(table.width)]
     named = [j for j in range(table.width) if share[j] < 0.8]
     timed = any(_TIME_HEADER.search(x) for x in header) or any(
