@@ -46,8 +46,8 @@ FRAME_KINDS = {"log": "templates", "build": "runs", "test": "runs", "json": "jso
 #: "stack" frame, consecutive frames of one call site.
 MIN_RUN = 3
 #: A run's template measuring time per row (``<NUM> ns/op``, ``<NUM> ms``): a benchmark's rows. Each
-#: row names what it measured, so the first row of each name stays (the repeats of one name, from
-#: ``-count=5``, still collapse).
+#: row names what it measured, so the first row of each name stays, the first TABLE_RARE_ROWS names
+#: of a run (the repeats of one name, from ``-count=5``, still collapse).
 _MEASURED = re.compile(r"<(?:NUM|STAMP|\*)>\s?(?:ns|us|µs|ms|s)(?:/op)?(?!\S)")
 #: Distinct wordings of one alerting event kept before the rest collapse into its marker.
 ALERT_VARIANTS = 8
@@ -580,7 +580,7 @@ def run_frame(lines: Sequence[str]) -> Frame | None:
                 named: set[str] = set()
                 for h in heads[s:r + 1]:
                     name = lines[h].split(None, 1)[0] if lines[h].strip() else ""
-                    if name not in named:
+                    if name not in named and len(named) < TABLE_RARE_ROWS:
                         named.add(name)
                         f.keep[h], f.repeat[h] = True, False
             if r + 1 < len(heads) and alert[r + 1] and pass_mark(lines[heads[r]]) is None:
