@@ -334,8 +334,11 @@ def template_frame(lines: Sequence[str]) -> Frame:
                 f.repeat[said] = False
         if count[e] > 1:
             f.group[span] = e
-    _extreme_samples(lines, lt, spans, f)
-    _slowest(lines, spans, f)
+    head_of = np.full(n, -1)  # each line's record head
+    for span in spans:
+        head_of[span] = span[0]
+    _extreme_samples(lines, lt, head_of, f)
+    _slowest(lines, head_of, f)
     if report:
         # A record of its own kind (ksvalidator's ``argument --vckeymap: expected one argument``
         # under ``Checking kickstart file keyboard.ks``) is a finding though no level word says so.
@@ -377,13 +380,17 @@ def _field_value(word: str) -> float | None:
     return float(m.group(1)) * _UNIT_SCALE.get(unit, _UNIT_SCALE.get(unit[:1], 1.0))
 
 
-def _extreme_samples(lines: Sequence[str], lt: LineTemplates, spans: list[np.ndarray], f: Frame) -> None:
+def _keep_with_head(f: Frame, head_of: np.ndarray, k: int) -> None:
+    """Line ``k`` stays, and the head of its record (``head_of``: -1 where none), as no repeats."""
+    for i in {k, int(head_of[k])} - {-1}:
+        f.keep[i] = True
+        f.repeat[i] = False
+
+
+def _extreme_samples(lines: Sequence[str], lt: LineTemplates, head_of: np.ndarray, f: Frame) -> None:
     """Of lines of samples of one template (a monitor's rows: ``vda 3042.00 131196.00 ...`` once a
     second), the one holding each column's highest value stays, and the head of its record (the
     sample's time): a run's peak is its news, though every row is the same event."""
-    head_of = np.full(len(lines), -1)
-    for span in spans:
-        head_of[span] = span[0]
     # Only a template whose first line is masked mostly to numbers can hold such lines (a cheap
     # look, one line of each, before reading words).
     numeric: dict[int, bool] = {}
@@ -415,10 +422,7 @@ def _extreme_samples(lines: Sequence[str], lt: LineTemplates, spans: list[np.nda
             top = max(col)
             if top == min(col):
                 continue
-            k = rows[col.index(top)]
-            for i in {k, int(head_of[k])} - {-1}:
-                f.keep[i] = True
-                f.repeat[i] = False
+            _keep_with_head(f, head_of, rows[col.index(top)])
 
 
 #: A labelled duration on a log's line: PostgreSQL's ``duration: 6.014 ms``, ``took 3.2s``,
@@ -430,7 +434,7 @@ _DURATION_LABELS = ("duration", "took", "elapsed", "latency")
 SLOWEST = 3
 
 
-def _slowest(lines: Sequence[str], spans: list[np.ndarray], f: Frame) -> None:
+def _slowest(lines: Sequence[str], head_of: np.ndarray, f: Frame) -> None:
     """Of a log's lines giving a duration under one label (a server's ``duration: 6.014 ms
     statement: ...`` for every statement), the :data:`SLOWEST` slowest stay, with the head of
     their record: which statements were slow is what such a log is read for."""
@@ -444,17 +448,12 @@ def _slowest(lines: Sequence[str], spans: list[np.ndarray], f: Frame) -> None:
     for m in _DURATION.finditer(text, *bounds):
         i = int(np.searchsorted(starts, m.start(), side="right")) - 1
         timed.setdefault(m.group(1).lower(), {}).setdefault(i, -float(m.group(2)) * _TIME_UNIT[m.group(3).lower()])
-    head_of = np.full(len(lines), -1)
-    for span in spans:
-        head_of[span] = span[0]
     for by_line in timed.values():
         rows = [(v, i) for i, v in by_line.items()]
         if len(rows) < SAMPLE_LINES or len({v for v, _ in rows}) < 2:
             continue
         for _, k in sorted(rows)[:SLOWEST]:
-            for i in {k, int(head_of[k])} - {-1}:
-                f.keep[i] = True
-                f.repeat[i] = False
+            _keep_with_head(f, head_of, k)
 
 
 def _alert_places(lines: Sequence[str], heads: np.ndarray, spans: list[np.ndarray], alerting: list[bool], f: Frame) -> None:
@@ -1255,21 +1254,22 @@ def table_frame(lines: Sequence[str]) -> Frame | None:
     # what it measured, so the first row of each name stays (the first TABLE_RARE_ROWS names of
     # each section), as in a run of benchmark lines. (A table with a status column and a time
     # column is a report: its statuses decide it.)
-    header = dict(zip(table.rows, table.cells)).get(table.header) or cells_of(lines[table.header], table.delim)
+    cells = dict(zip(table.rows, table.cells))
+    named = cells.get(table.header) or cells_of(lines[table.header], table.delim)  # the header's cells
     rows = [c for _, c in data[:TABLE_SAMPLE_ROWS] if not is_header(c)]  # (a sample: a huge table is read once, below)
     share = [sum(bool(_MEASURE_CELL.match(c[j])) for c in rows) / max(1, len(rows)) for j in range(table.width)]
-    named = [j for j in range(table.width) if share[j] < 0.8]
-    timed = any(_TIME_HEADER.search(x) for x in header) or any(
+    name_cols = [j for j in range(table.width) if share[j] < 0.8]
+    timed = any(_TIME_HEADER.search(x) for x in named) or any(
         sum(bool(_TIME_CELL.match(c[j])) for c in rows) >= 0.8 * len(rows) for j in range(table.width))
-    if timed and len(named) == 1:
+    if timed and len(name_cols) == 1:
         names: set[str] = set()
         for i, c in data:
             if is_header(c):
                 names.clear()  # the columns named again: another measure of the same names
-            elif c[named[0]] not in names and len(names) < TABLE_RARE_ROWS:
-                aggregate = _AGGREGATE_NAME.match(c[named[0]])
+            elif c[name_cols[0]] not in names and len(names) < TABLE_RARE_ROWS:
+                aggregate = _AGGREGATE_NAME.match(c[name_cols[0]])
                 if not (aggregate and aggregate.group(1) in names):  # (the summary rows' own rule decides it)
-                    names.add(c[named[0]])
+                    names.add(c[name_cols[0]])
                     flagged.add(i)
     seen: set[tuple[int, str]] = set()
     groups: dict[tuple[tuple[int, str], ...], int] = {}
@@ -1280,8 +1280,6 @@ def table_frame(lines: Sequence[str]) -> Frame | None:
     # validator's ``Row | Field | Type | Message``), are findings, up to TABLE_RARE_ROWS of each
     # section.
     row_set, alerting, taken = set(table.rows), False, 0
-    cells = dict(zip(table.rows, table.cells))
-    named = cells.get(table.header) or cells_of(lines[table.header], table.delim)
     for i, x in enumerate(lines):
         if i not in row_set:
             # (not the columns named again under the heading)
