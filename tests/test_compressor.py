@@ -155,6 +155,13 @@ def test_onnx_backend_same_kept_words(minilm_dir, minilm_compressor):
     assert Compressor.load(minilm_dir, backend="onnx").backend.path == onnx.backend.path
 
 
+def test_int8_products_sum_without_saturation(shipped_compressor):
+    # AVX2 CPUs without VNNI otherwise saturate the shipped int8 graph's u8s8 products: other
+    # scores (and outputs) than on a VNNI CPU for the same text and model.
+    opts = shipped_compressor.backend.session.get_session_options()
+    assert opts.get_session_config_entry("session.x64quantprecision") == "1"
+
+
 def test_no_default_model_says_so(monkeypatch, tmp_path):
     import kompress.compressor as comp
 
