@@ -873,6 +873,33 @@ def test_a_failed_tasks_banner_stays_with_its_failure():
     assert not any(x.startswith("TASK") and "Step" in x for x in got)  # the tasks that went well
 
 
+def test_a_boxed_title_stays_over_the_failure_under_it():
+    # jansson's suite runner (automake make check): each failing test's file boxed between rules,
+    # its failure under the box; a boxed section with nothing kept under it is not a title to keep.
+    rule = "=" * 65
+    passes = "".join(f"test_{i}.c... ok\n" for i in range(30))
+    text = (f"Suite: api\n{passes}{rule}\napi/test_array.c\n{rule}\n"
+            "test_array.c:134: unable to insert value in an empty array\n\n"
+            f"{rule}\nSuite: encoding.flags\n{rule}\n" + passes)
+    lines = text.split("\n")
+    got = {lines[i] for i in guard_line_indices(text, line_spans(text)[0], "build").tolist()}
+    assert "api/test_array.c" in got and "test_array.c:134: unable to insert value in an empty array" in got
+    assert "Suite: encoding.flags" not in got
+
+
+def test_a_plans_steps_stay_each_a_change():
+    # makemigrations --check: the changes a migration would make, one per line, under its file.
+    steps = "".join(f"    ~ Alter field name on model{i}\n" for i in range(12)) + "    + Add field owner to pet\n"
+    text = "Migrations for 'tests':\n  tests/migrations/0009_alter.py\n" + steps + "Full migrations file '0009_alter.py':\n"
+    lines = text.split("\n")
+    got = {lines[i] for i in guard_line_indices(text, line_spans(text)[0], "text").tolist()}
+    assert {ln for ln in lines if ln.strip()[:2] in ("~ ", "+ ")} <= got
+    # Without a ``~`` step, a bulleted list is prose: its items are not findings.
+    bullets = "Release notes:\n" + "".join(f"  - Added support for format {i}\n" for i in range(12))
+    blines = bullets.split("\n")
+    assert not any(blines[i].startswith("  - Added") for i in guard_line_indices(bullets, line_spans(bullets)[0], "text").tolist())
+
+
 def test_a_long_capital_line_under_a_banner_is_read_in_linear_time():
     # A banner pattern that could split "AAAA..." between two runs backtracked quadratically:
     # 150,000 capitals took 200 s. The alarm only catches that; it is no speed target.

@@ -294,6 +294,28 @@ def test_a_reports_record_of_its_own_kind_brings_the_file_it_is_about():
     assert sum(x.startswith("Checking") for x in kept) <= 8  # the clean files still collapse
 
 
+def test_a_proxys_request_status_splits_its_events():
+    # HAProxy's HTTP log gives the status before the request (after its five timers), squid's
+    # native log after the result code: a 404 among 200s is its own event, so its line stays.
+    line = ('127.0.0.1:{port} [07/Dec/2026:06:48:25.{ms:03d}] web static_servers/static1 0/0/0/{t}/{t} {status} 185 '
+            '- - ---- 1/1/0/0/0 0/0 "GET /{page}.html HTTP/1.1"')
+    assert event_fields(line.format(port=41444, ms=1, t=2, status=404, page="missing")) == ("404", "GET")
+    assert event_fields("1286536308.779    180 192.168.0.224 TCP_MISS/503 4203 GET http://x.example/ - HIER_NONE/- "
+                        "text/html") == ("503", "GET")
+    log = [line.format(port=41000 + i, ms=i, t=i % 7, status=404 if i == 17 else 200, page="missing" if i == 17 else "index")
+           for i in range(40)]
+    f = template_frame(log)
+    assert f.keep[17] and not f.repeat[17]
+    assert f.repeat[1:17].all()  # the 200s are one event still
+
+
+def test_a_resolvers_failed_answer_code_alerts():
+    # PowerDNS's structured log gives the answer's code as a number: 2 is SERVFAIL, 0 NOERROR.
+    line = 'Dec 07 06:48:42 msg="Answer" subsystem="syncres" qname="db.corp.example" qtype="A" rcode="{}" rd="1"'
+    assert is_alert(line.format(2)) and is_alert(line.format(3)) and not is_alert(line.format(0))
+    assert not is_alert("rcodes=2 zone loaded")
+
+
 def test_event_fields_split_programs_and_requests():
     assert event_fields("Dec  2 10:52:16 vm su[9212]: pam_limits(su:session): Could not set limit") == ("su",)
     assert event_fields("Dec  2 10:52:16 vm sudo: pam_limits(sudo:session): Could not set limit") == ("sudo",)

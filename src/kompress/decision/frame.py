@@ -217,11 +217,17 @@ def short_log_frame(lines: Sequence[str]) -> Frame | None:
     return f
 
 
+#: A resolver's failed answer in numbers (PowerDNS's ``rcode="2"``: SERVFAIL; 0 is NOERROR).
+_RCODE_FAILED = re.compile(r'\brcode[=:] ?"?[1-9]\d?\b')
+
+
 def is_alert(line: str) -> bool:
-    """True for a line reporting an error, warning, failure, refusal or timeout, or a target a
-    build tool gave up on for a failed one (jam's, b2's ``...skipped x for lack of y...``: a
-    substring test, cheaper than one more word in :data:`ALERT`)."""
-    return ALERT.search(line) is not None or "for lack of" in line
+    """True for a line reporting an error, warning, failure, refusal or timeout, a target a build
+    tool gave up on for a failed one (jam's, b2's ``...skipped x for lack of y...``) or a
+    resolver's failed answer by its code (substring tests first, cheaper than more words in
+    :data:`ALERT`)."""
+    return (ALERT.search(line) is not None or "for lack of" in line
+            or ("rcode" in line and _RCODE_FAILED.search(line) is not None))
 
 
 # ----------------------------------------------------------------------------- templates

@@ -853,6 +853,42 @@ TASK_BANNER = re.compile(r"^[A-Z][A-Z ]*(?:\[[^\]\n]+\][^\n*]*)?\*{3,}[ \t]*$", 
 #: runner's section (pytest's ``==== FAILURES ====``, ``---- Captured stdout call ----``).
 FENCED_BANNER = re.compile(r"^([=*#~-])\1{2,} (\S[^\n]*?) \1{3,}[ \t]*$", re.M)
 _NAMING = re.compile(r"[(_:/.\d]")
+#: A title boxed between two rules (jansson's test runner: ``=====`` / ``api/test_array.c`` /
+#: ``=====`` over the failure's ``test_array.c:134: unable to insert value``): group 2, the title.
+BOXED_TITLE = re.compile(r"^([=*#~-])\1{9,}[ \t]*\n([^\s=*#~-][^\n]*)\n\1{10,}[ \t]*$", re.M)
+#: A plan's step, indented under what it changes, marked ``+`` add, ``-`` remove, ``~`` alter
+#: (Django's ``makemigrations``: ``    ~ Alter field name on tag``; Terraform's ``  ~ update
+#: in-place``): each is a change to make or review, not a repeat of the one above it. Read only
+#: in a text with a ``~`` step: a list of ``- Added x`` bullets is prose.
+PLAN_STEP = re.compile(r"^[ \t]+[+~-] [A-Z][a-z]+ [^\n]*", re.M)
+#: Steps kept, at most.
+PLAN_STEPS = 50
+
+
+#: Lines under a boxed title's closing rule where a failure makes it the title of that failure.
+BOXED_REACH = 3
+#: A failure's words, on a line under a boxed title (``unable to insert``, ``too many failures``).
+_FAILURE_WORDS = re.compile(r"(?i)(?<![\w-])(?:errors?|fail(?:ed|ures?|s)?|unable|cannot|invalid|exception|abort(?:ed)?"
+                            r"|panic(?:ked)?|assert(?:ion)?)(?![\w-])")
+
+
+def _boxed_titles(text: str) -> list[int]:
+    """The starts of the :data:`BOXED_TITLE` titles naming something (:data:`_NAMING`) with a
+    failure (:data:`_FAILURE_WORDS`) among the :data:`BOXED_REACH` lines under the box: which
+    test, file or step failed (not every passing test case of a runner that boxes each one)."""
+    out: list[int] = []
+    for m in BOXED_TITLE.finditer(text):
+        if not _NAMING.search(m.group(2)):
+            continue
+        end = m.end()
+        for _ in range(BOXED_REACH):
+            nxt = text.find("\n", end + 1)
+            end = len(text) if nxt < 0 else nxt
+        if _FAILURE_WORDS.search(text, m.end(), end):
+            out.append(m.start(2))
+    return out
+
+
 #: Characters a task's banner may lie above its failure (its diff, its error's origin and source).
 TASK_BANNER_REACH = 4000
 
@@ -1174,6 +1210,12 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
         hits += [m.start() for m in DIFF_CHANGE.finditer(text)]
         if "[-" in text or "{+" in text:
             hits += _word_diff_lines(text)
+    if "~ " in text and domain != "diff":
+        steps = [m for _, m in zip(range(PLAN_STEPS), PLAN_STEP.finditer(text))]
+        if any(m.group(0).lstrip().startswith("~") for m in steps):
+            hits += [m.start() for m in steps]
+    if any(c * 10 + "\n" in text for c in "=*#~-"):
+        hits += _boxed_titles(text)
     found = np.searchsorted(line_starts, np.asarray(hits, dtype=np.int64), side="right") - 1
     if "^" in text and domain != "diff" and n_errors:
         found = np.append(found, np.asarray(caret_code_indices(lines, np.unique(found[:n_errors])), dtype=np.int64))

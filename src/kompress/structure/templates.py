@@ -284,6 +284,10 @@ _LEVEL = re.compile(r"(?<![\w-])(?:TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERR(?:OR
 _REQUEST = re.compile(r'"([A-Z]{3,8}) [^"\s]*(?: (?:HTTP/)?\d(?:\.\d)?)?" (\d{3})\b')
 #: An application's own request line (``GET /items?id=3 -> 200 in 2ms``): method, status if given.
 _APP_REQUEST = re.compile(r"(?<![\w\"])(GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS) /[^\s\"]*(?:\s+(?:->|=>|-)?\s*([1-5]\d\d)\b)?")
+#: A proxy's request line, its status before the request (HAProxy's HTTP log: the five timers
+#: ``0/0/1/0/2``, then ``404 500 ... "GET /missing.html HTTP/1.1"``; squid's ``TCP_MISS/503 4203
+#: GET http://...``): status, method.
+_PROXY_REQUEST = re.compile(r'(?<!\S)(?:-?\d+/-?\d+/-?\d+/-?\d+/\+?\d+ ([1-5]\d\d) [^"\n]*"|[A-Z]+(?:_[A-Z]+)+/([1-5]\d\d) \d+ )([A-Z]{3,8}) ')
 #: A result code named as such (``Response sent with status 500``, slapd's ``RESULT tag=105 err=32``,
 #: ``rc=-1``, ``exit_code: 2``): the request's outcome, not a value (``err=0`` and ``err=32`` are two events).
 _RESULT_CODE = re.compile(r"(?<![\w-])(?:[Ss]tatus(?:[ _]?[Cc]ode)?|err|errno|rc|ret|exit(?:_?code)?)(?:=|:? )(-?\d{1,3})(?![\w.])")
@@ -300,7 +304,8 @@ def event_fields(line: str) -> tuple[str, ...]:
     level = _LEVEL.search(line, 0, 80)
     if level:
         fields += (level.group(0).upper(),)
-    req = _REQUEST.search(line) or _APP_REQUEST.search(line, 0, 200)
+    req = (_REQUEST.search(line) or _APP_REQUEST.search(line, 0, 200)
+           or (_PROXY_REQUEST.search(line) if '"' in line or "_" in line else None))
     if req:
         fields += tuple(g for g in req.groups() if g)
     elif (code := _RESULT_CODE.search(line)) is not None:
