@@ -24,6 +24,7 @@ from kompress.scoring.scores import WordScores
 from kompress.scoring.windows import Window, Windower
 from kompress.structure.binary import is_binary
 from kompress.structure.domains import detect
+from kompress.structure.prefixes import job_prefixes, strip_prefixes
 from kompress.structure.prose import prose_share
 from kompress.structure.units import LineView, line_spans, word_spans, words_to_lines
 
@@ -333,6 +334,14 @@ class Compressor:
         if opts.min_tokens and self.count_tokens(text, stop_at=opts.min_tokens) < opts.min_tokens:
             n = self.count_tokens(text)
             return CompressResult(text, 1.0, domain, n, n, [(0, len(text))], gran)
+        if opts.structure and (cut := job_prefixes(text)) is not None:
+            # A parallel runner's jobs, each line behind its job's tag: read without the tags (a
+            # job's test summary is a summary again), kept lines put back whole, tag and all.
+            inner = strip_prefixes(text, cut)
+            inner_domain = opts.domain or detect(inner)
+            frame, built = self._repeat_frame(inner, inner_domain, opts)
+            ws = self._score(inner, inner_domain, frame, opts.query, None, _cap(opts, inner))
+            return self._decide(inner, ws, inner_domain, opts, frame, built, tagged=(text, cut))
         # Mined once: the scoring skips the log's repeats, the decision collapses them.
         frame, built = self._repeat_frame(text, domain, opts)
         # One line, the guard on, no rate, budget or query: the guard keeps the last line
@@ -367,7 +376,10 @@ class Compressor:
         return self._decide(text, ws, domain, CompressOptions.build(options, **overrides))
 
     def _decide(self, text: str, ws: WordScores, domain: str, opts: CompressOptions,
-                frame: Frame | None = None, frame_known: bool = False) -> CompressResult:
+                frame: Frame | None = None, frame_known: bool = False,
+                tagged: tuple[str, np.ndarray] | None = None) -> CompressResult:
+        """Decide and render. ``tagged``: the original text and its lines' job-tag lengths when
+        ``text`` is that text without them (the output is rendered from the original)."""
         d = decide(text, ws, domain, self.policy, opts, frame, frame_known)
         describe = None
         details: list[str] = []  # the markers' descriptions: they cost tokens too (a listing's names)
@@ -380,8 +392,17 @@ class Compressor:
                 if detail:
                     details.append(detail)
                 return detail
-        out, spans = render(text, ws.starts, ws.ends, d.word_keep, d.line_starts, d.line_ends, d.w_line,
-                            d.line_keep, opts.markers, describe)
+        word_keep, word_raw, word_scores = d.word_keep, d.word_keep_raw, ws.scores
+        if tagged is None:
+            out, spans = render(text, ws.starts, ws.ends, d.word_keep, d.line_starts, d.line_ends, d.w_line,
+                                d.line_keep, opts.markers, describe)
+        else:
+            original, cut = tagged
+            starts, ends, w_line, word_keep, word_raw, word_scores = _retag(original, cut, ws, d.w_line, d.word_keep,
+                                                                             d.word_keep_raw, d.line_keep)
+            o_starts, o_ends = line_spans(original)
+            out, spans = render(original, starts, ends, word_keep, o_starts, o_ends, w_line, d.line_keep,
+                                opts.markers, describe)
         tokens_in = int(ws.n_tokens.sum())
         tokens_out = int(ws.n_tokens[d.word_keep].sum())
         if details:
@@ -394,13 +415,43 @@ class Compressor:
             tokens_out=tokens_out,
             kept_spans=spans,
             granularity=d.granularity,
-            word_keep=d.word_keep,
-            word_keep_raw=d.word_keep_raw,
-            word_scores=ws.scores,
+            word_keep=word_keep,
+            word_keep_raw=word_raw,
+            word_scores=word_scores,
         )
 
 
 BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
+
+
+def _retag(original: str, cut: np.ndarray, ws: WordScores, w_line: np.ndarray, keep: np.ndarray, raw: np.ndarray,
+           line_keep: np.ndarray | None) -> tuple[np.ndarray, ...]:
+    """The words of ``original`` (the text before its job tags were cut, ``cut[i]`` characters of
+    line ``i``): the untagged text's words moved back by the tags cut before them, and each tag's
+    words, kept (and scored) as their line is. Returns starts, ends, line, keep, raw keep, scores."""
+    off = np.cumsum(cut)
+    starts, ends = ws.starts + off[w_line], ws.ends + off[w_line]
+    o_starts, _ = line_spans(original)
+    n = len(o_starts)
+    kept_line = np.bincount(w_line, weights=keep.astype(np.float64), minlength=n) > 0
+    raw_line = np.bincount(w_line, weights=raw.astype(np.float64), minlength=n) > 0
+    if line_keep is not None:
+        kept_line |= line_keep[:n]
+    best = np.zeros(n)
+    np.maximum.at(best, w_line, ws.scores)
+    tag_starts, tag_ends, tag_lines = [], [], []
+    for i in np.flatnonzero(cut[:n]).tolist():
+        a = int(o_starts[i])
+        t_starts, t_ends = word_spans(original[a:a + int(cut[i])])
+        tag_starts.extend((t_starts + a).tolist())
+        tag_ends.extend((t_ends + a).tolist())
+        tag_lines.extend([i] * len(t_starts))
+    t_line = np.asarray(tag_lines, dtype=np.int64)
+    all_starts = np.concatenate([starts, np.asarray(tag_starts, dtype=np.int64)])
+    order = np.argsort(all_starts, kind="stable")
+    return (all_starts[order], np.concatenate([ends, np.asarray(tag_ends, dtype=np.int64)])[order],
+            np.concatenate([w_line, t_line])[order], np.concatenate([keep, kept_line[t_line]])[order],
+            np.concatenate([raw, raw_line[t_line]])[order], np.concatenate([ws.scores, best[t_line]])[order])
 
 
 def resolve_backend(name: str, config) -> str:  # type: ignore[no-untyped-def]
