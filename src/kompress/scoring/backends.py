@@ -57,7 +57,7 @@ class OnnxBackend:
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         # The int8 graph's products summed without saturation on AVX2-only CPUs, as AVX-512 VNNI
-        # sums them: the same scores (so the same output) whatever x86 CPU runs it.
+        # sums them (the float kernels still round apart: a few outputs differ between the two).
         opts.add_session_config_entry("session.x64quantprecision", "1")
         if threads:
             opts.intra_op_num_threads = threads

@@ -1,8 +1,7 @@
 """Job prefixes: the tag a parallel runner writes before every line of each job's output.
 
-``concurrently``'s ``[core] ``, ``lerna run --stream``'s and ``pnpm -r``'s ``pkg: ``-less
-``[pkg] ``, docker compose's ``web-1  | ``: the lines of several jobs interleave, each behind its
-job's name. Read with the tag, a job's mocha summary (``[plugin-kit]   91 passing``) is no test
+concurrently's and nx's ``[core] ``, lerna's ``@eslint/core: ``, pnpm's ``packages/compat test: ``,
+docker compose's ``web-1  | ``: the lines of several jobs interleave, each behind its job's name. Read with the tag, a job's mocha summary (``[plugin-kit]   91 passing``) is no test
 run's summary line, its failure heading (``[plugin-kit]   1) source-code``) no heading, and every
 line is one word longer than its job wrote it. The compressor reads the text without the tags
 and puts each kept line back whole, tag and all.
@@ -12,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import zip_longest
 
 import numpy as np
 
@@ -21,7 +21,7 @@ import numpy as np
 _TAG = re.compile(r"\[([\w@./:+-]{1,60})\](?: |$)|([\w@./+-]{1,60}) +\| |([\w@./+-]{1,60}(?: [\w:.-]{1,30})?): ")
 #: Tags that are no job's name: a log's level or a verdict (maven's ``[INFO] ``, ``[ERROR] ``).
 _LEVELS = frozenset("TRACE DEBUG INFO NOTICE WARN WARNING ERROR ERR FATAL CRITICAL SEVERE PANIC OK PASS FAIL "
-                    "FAILED SKIP SKIPPED DONE DEBUG DEBUG".split())
+                    "FAILED SKIP SKIPPED DONE".split())
 _COUNTER = re.compile(r"[\d/:.,-]+")
 #: Share of the lines with words that must carry a tag, and how many such lines at least.
 TAGGED_SHARE = 0.8
@@ -88,6 +88,5 @@ def job_prefixes(text: str) -> np.ndarray | None:
 
 def strip_prefixes(text: str, cut: np.ndarray) -> str:
     """``text`` with each line's first ``cut[i]`` characters removed."""
-    lines = text.split("\n")
-    return "\n".join(line[c:] if i < len(cut) else line for i, (line, c) in
-                     enumerate(zip(lines, list(cut) + [0] * (len(lines) - len(cut)))))
+    # (``cut`` has no entry for the empty string after a trailing newline.)
+    return "\n".join(line[int(c):] for line, c in zip_longest(text.split("\n"), cut, fillvalue=0))
