@@ -1,8 +1,9 @@
 """Job prefixes: the tag a parallel runner writes before every line of each job's output.
 
 concurrently's and nx's ``[core] ``, lerna's ``@eslint/core: ``, pnpm's ``packages/compat test: ``,
-docker compose's ``web-1  | ``: the lines of several jobs interleave, each behind its job's name. Read with the tag, a job's mocha summary (``[plugin-kit]   91 passing``) is no test
-run's summary line, its failure heading (``[plugin-kit]   1) source-code``) no heading, and every
+docker compose's ``web-1  | ``: the lines of several jobs interleave, each behind its job's name.
+Read with the tag, a job's mocha summary (``[plugin-kit]   91 passing``) is no test run's
+summary line, its failure heading (``[plugin-kit]   1) source-code``) no heading, and every
 line is one word longer than its job wrote it. The compressor reads the text without the tags
 and puts each kept line back whole, tag and all.
 """
