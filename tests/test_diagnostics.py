@@ -1571,3 +1571,94 @@ def test_a_logs_slowest_statements_stay():
     ms = [float(x.split("duration: ")[1].split()[0]) for x in lines]
     top = sorted(range(len(lines)), key=lambda i: -ms[i])[:3]
     assert all(f.keep[i] and not f.repeat[i] for i in top)
+
+
+def test_a_teamcity_failed_test_and_a_failures_reason_are_critical(shipped_compressor):
+    # phpunit --teamcity: a failed test is one service message holding its name, its message, its
+    # file:line and both values; among sixty passes it was dropped with them.
+    def started(i: int) -> str:
+        return (f"##teamcity[testStarted name='test_{i}' locationHint='php_qn:///src/test/ParserTest.php::"
+                f"\\ParserTest::test_{i}' flowId='77']\n\n##teamcity[testFinished name='test_{i}' duration='0' flowId='77']\n\n")
+    failed = ("##teamcity[testFailed name='test_20' message='Failed asserting that two strings are equal.' "
+              "details=' /src/test/ParserTest.php:58|n ' type='comparisonFailure' actual='<h1>closed #</h1>' "
+              "expected='<h1>closed</h1>' flowId='77']")
+    text = ("".join(started(i) for i in range(20)) + failed + "\n\n" + "".join(started(i) for i in range(21, 60))
+            + "FAILURES!\nTests: 60, Assertions: 60, Failures: 1.\n")
+    assert is_critical_line(failed) and not is_critical_line("##teamcity[testFinished name='test_3' duration='0']")
+    assert failed in shipped_compressor.compress(text).text.split("\n")
+    # xmlschema's validation errors: each says why on a ``Reason:`` line of its own.
+    assert is_critical_line("Reason: day is out of range for month") and not is_critical_line("The reason is unclear")
+
+
+def test_taps_skipped_tests_stay_among_its_passes(shipped_compressor):
+    # testthat's TAP reporter: 500 ``ok`` lines; the two skipped tests and their reasons are
+    # outcomes of their own, not passes to collapse.
+    oks = [f"ok {i} ansi256_rgb_index" for i in range(1, 501)]
+    oks[190] = "ok 191 # SKIP Reason: empty test"
+    oks[400] = "ok 401 # SKIP Reason: This is not implemented, yet."
+    text = "1..501\n" + "\n".join(oks) + "\nnot ok 501 ansi256\n  ansi256(x) not equal to `exp1`.\n"
+    out = shipped_compressor.compress(text).text.split("\n")
+    assert {oks[190], oks[400], "not ok 501 ansi256"} <= set(out)
+    assert len(out) < 60  # the passes still collapse
+
+
+def test_pylints_msvs_and_cfn_lints_pretty_findings_name_their_rules():
+    assert lint_kind("src/cachetools/__init__.py(696): [R1720(no-else-raise)TLRUCache.popitem] "
+                     "Unnecessary \"else\" after \"raise\"") == "R1720"
+    assert lint_kind("88:7:               E3030     't2.nano.large' is not one of ['a1.2xlarge']") == "E3030"
+    assert lint_kind("12:30:01 E3030 is no finding") is None
+
+
+def test_findings_continued_on_an_ellipsis_line_each_keep_their_place(shipped_compressor):
+    # ansible-later: each finding is its rule's line, then ``... path:line: message``; seventy in
+    # other files and lines are seventy places to fix (the continuation is no record of its own,
+    # whose template would collapse past its first fifty).
+    files = ["tasks/users.yml", "vars/Debian-11.yml", "defaults/main.yml", "molecule/default/molecule.yml",
+             "tasks/setup-RedHat.yml"]
+    rows = []
+    for i in range(70):
+        if i % 6 == 5:
+            rows += ["WARNING: [ANS128] rule 'Module actions should use full qualified collection names' not met:",
+                     f"... {files[i % 5]}:{3 + i}: use FQCN `community.mysql.mysql_user` for module action `mysql_user`", ""]
+        rows += ["ERROR: [ANS114] rule 'Literal bools should be consistent' not met:",
+                 f"... {files[i % 5]}:{10 + i}: literal bools should be written as `True, False, yes, no`", ""]
+    out = shipped_compressor.compress("\n".join(rows) + "\n").text
+    assert all(f"{files[i % 5]}:{10 + i}:" in out for i in range(70))
+
+
+def test_patch_merges_hunks_left_in_conflict_stay_under_their_file(shipped_compressor):
+    # patch --merge --verbose: most hunks merge; those NOT MERGED are the conflicts to resolve,
+    # each under the ``patching file`` line that names where.
+    out = []
+    for f in range(12):
+        out += ["Hmm...  The next patch looks like a unified diff to me...", "The text leading up to this was:",
+                "--------------------------", f"|diff --git a/src/f{f}.c b/src/f{f}.c", f"|--- a/src/f{f}.c",
+                f"|+++ b/src/f{f}.c", "--------------------------", f"patching file src/f{f}.c", "Using Plan A..."]
+        out += [f"Hunk #{h} merged at {100 * h + f}-{100 * h + f + 4}." for h in range(1, 8)]
+        if f in (3, 9):
+            out.append(f"Hunk #8 NOT MERGED at {588 + f}-{594 + f}.")
+    text = "\n".join(out + ["done"]) + "\n"
+    kept = shipped_compressor.compress(text).text.split("\n")
+    for f in (3, 9):
+        assert f"Hunk #8 NOT MERGED at {588 + f}-{594 + f}." in kept and f"patching file src/f{f}.c" in kept
+
+
+def test_a_grid_tables_last_row_stays(shipped_compressor):
+    # Sphinx's coverage builder: a grid table of modules, each row between ``+---+`` rules, its
+    # TOTAL row last; the rows went, and the total with them.
+    rule = "+" + "-" * 38 + "+" + "-" * 10 + "+" + "-" * 14 + "+"
+    rows = [rule, "| Module                               | Coverage | Undocumented |", rule.replace("-", "=")]
+    for i in range(60):
+        rows += [f"| pkg.module_{i:<27} | {i % 3 * 33.3:6.2f}%  | {i % 7:<12} |", rule]
+    rows += ["| TOTAL                                | 3.31%    | 585          |", rule,
+             "build succeeded, 2 warnings."]
+    text = "Running Sphinx v9.0.4\n" + "\n".join(rows) + "\n"
+    lines = text.split("\n")
+    got = {lines[i] for i in guard_line_indices(text, line_spans(text)[0], "text").tolist()}
+    assert "| TOTAL                                | 3.31%    | 585          |" in got
+    assert not any("pkg.module_3 " in ln for ln in got)  # a row with one after it is no total
+
+
+def test_ctests_memcheck_defects_are_critical():
+    assert is_critical_line("62/98 MemCheck: #161: invalid__object-no-value__strip ......   Defects: 1")
+    assert not is_critical_line("62/98 MemCheck #161: invalid__object-no-value__strip .....   Passed    5.59 sec")

@@ -223,10 +223,10 @@ _RCODE_FAILED = re.compile(r'\brcode[=:] ?"?[1-9]\d?\b')
 
 def is_alert(line: str) -> bool:
     """True for a line reporting an error, warning, failure, refusal or timeout, a target a build
-    tool gave up on for a failed one (jam's, b2's ``...skipped x for lack of y...``) or a
-    resolver's failed answer by its code (substring tests first, cheaper than more words in
-    :data:`ALERT`)."""
-    return (ALERT.search(line) is not None or "for lack of" in line
+    tool gave up on for a failed one (jam's, b2's ``...skipped x for lack of y...``), a hunk
+    patch --merge left in conflict (``Hunk #8 NOT MERGED at 588-594.``) or a resolver's failed
+    answer by its code (substring tests first, cheaper than more words in :data:`ALERT`)."""
+    return (ALERT.search(line) is not None or "for lack of" in line or "NOT MERGED" in line
             or ("rcode" in line and _RCODE_FAILED.search(line) is not None))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -18,7 +19,7 @@ import numpy as np
 from kompress.decision.mustkeep import has_polarity, must_keep_matches
 from kompress.structure.domains import DIFF_SUMMARY_LINE
 from kompress.structure.findings import LINT_FINDING, POINTER, lint_kind
-from kompress.structure.templates import masked, mine, records
+from kompress.structure.templates import TAP_DIRECTIVE, masked, mine, records
 from kompress.structure.units import LineView, indent_width, words_to_lines
 
 #: errno names (Linux's, as Python's ``errno.errorcode`` lists them, plus aliases and
@@ -83,7 +84,7 @@ CRITICAL = re.compile(
   | ^::(?:error|warning)[\ :]             # a GitHub Actions annotation ("::error file=e.tsv,line=40::...")
   | (?<!:)(?<!\d\ \ )\b\d+\ (?:[Pp]assed|[Ff]ailed|[Ee]rrors?|[Ff]ailures?|skipped|xfailed|xpassed|deselected|tests?)\b
                                        # outcome counts (not ls -l's "Dec  4  2024 tests", "12:34 tests")
-  | \b(?:Failures|Errors|Failed|failures|errors|failed):\ ?[1-9]\d*\b   # the same as a label: JUnit's "Failures: 1"
+  | \b(?:Failures|Errors|Failed|Defects|failures|errors|failed):\ ?[1-9]\d*\b   # the same as a label: JUnit's "Failures: 1", ctest -T memcheck's "Defects: 1"
   | \b(?:failures|errors)="[1-9]\d*"     # the same as an XML attribute: a JUnit report's <testsuite errors="3">
   | \btest\ result:                     # cargo test summary
   | ^[\ \t]+\w+_test\.go:\d+:\          # go test: a failing test's t.Error, at its file:line
@@ -100,6 +101,9 @@ CRITICAL = re.compile(
   | \bexited\ with\ (?:code\ |status\ )?[1-9]\d*\b        # strace's "+++ exited with 1 +++", a runner's
   | \ =\ \d+(?:\.\d+)?\ s\ =\ [FE]$ | ^\ +\d+\)\ (?:Failure|Error):$  # minitest -v: a failed test; its report
   | ^rspec\ \S+\ \#\ \S              # rspec's rerun line of a failed example
+  | ^\#\#teamcity\[(?:testFailed|buildProblem)\b   # a TeamCity service message: a failed test (phpunit --teamcity), a build's problem
+  | \bNOT\ MERGED\b                    # patch --merge's hunk left in conflict ("Hunk #8 NOT MERGED at 588-594.")
+  | ^Reason:\ \S                       # why a check failed, on its own line (xmlschema's "Reason: day is out of range for month")
   | ^[^\w\s]{0,3}[\ \t]*(?:Problem|Issue|Vulnerability|Violation|Finding|Defect):\ \S   # a finding labelled so (gixy's ">> Problem: [ssrf] ...")
   | \ BROKEN[\ \t]*$                    # a contract's verdict closing its line (import-linter's "Layers BROKEN")
   | \b(?:[Ii]nfeasib(?:le|ility)|INFEASIB(?:LE|ILITY)|[Uu]nbounded|UNBOUNDED)\b   # a solver's verdict ("Model status: Infeasible")
@@ -232,6 +236,8 @@ ASSERTION_VALUE_BELOW = re.compile(r"^---- Result (?:was|should have been)\b[^\n
 DOCTEST_PART = re.compile(r"^(?:Failed example|Expected|Got|Exception raised):\n", re.M)
 DOCTEST_LINES = 4
 _INDENTED = re.compile(r"[ \t]+\S[^\n]*(?:\n|$)")
+#: TAP's skipped and to-do tests kept (:data:`~kompress.structure.templates.TAP_DIRECTIVE`), at most.
+TAP_DIRECTIVES = 50
 
 #: A line naming its place in words: ``path line N`` (checkbashisms' ``possible bashism in
 #: deploy/a.sh line 23 (echo -e):``, Perl's ``... at mysqltuner.pl line 2409.``, shellcheck's ``In
@@ -268,6 +274,9 @@ TIMED_SUMMARIES = 3
 #: again and again (a load test's periodic stats; a table known by its rule line) the first
 #: :data:`TIMED_SUMMARIES` and the last.
 TOTAL_ROW = re.compile(r"^[ \t]*[-=][-=+|: \t]{8,}\n([^\n]*\S[^\n]*)(?:\n[ \t]*(?:\n|$)|\n?\Z)", re.M)
+#: The same in a grid table, each row between ``+---+`` rules: its last row, over the rule that
+#: no row follows (Sphinx coverage's ``| TOTAL | 3.31% | 585 |``).
+GRID_LAST_ROW = re.compile(r"^[ \t]*\+[-=+]{8,}[ \t]*\n([ \t]*\|[^\n]*)\n[ \t]*\+[-=+]{8,}[ \t]*(?:\n(?![ \t]*\|)|\Z)", re.M)
 
 #: A line naming a place in a source file, in any tool's convention: ``src/a.c:12``, ``a.d(408)``,
 #: ``(cJSON.c:243)``, ``File: /a.yaml:29-31``. Each is a place an agent may go to: the first
@@ -1132,6 +1141,8 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
         hits += [m.start() for m in SUGGESTION.finditer(text)]
     if "# " in text:
         hits += [m.start() for _, m in zip(range(ASSERTION_VALUES), TAP_DIAGNOSTIC.finditer(text))]
+        if "ok " in text:
+            hits += [m.start() for _, m in zip(range(TAP_DIRECTIVES), TAP_DIRECTIVE.finditer(text))]
     if domain == "test":
         hits += [m.start() for _, m in zip(range(ASSERTION_VALUES), ASSERTION_VALUE.finditer(text))]
         if "\nE  " in text:
@@ -1179,7 +1190,7 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
         hits += timed[:TIMED_SUMMARIES] + timed[-1:]
     if "-----" in text or "=====" in text:
         by_table: dict[str, list[int]] = {}  # a table is known by its rule line
-        for m in TOTAL_ROW.finditer(text):
+        for m in itertools.chain(TOTAL_ROW.finditer(text), GRID_LAST_ROW.finditer(text) if "+-" in text else ()):
             by_table.setdefault(m.group(0).split("\n", 1)[0].strip(), []).append(m.start(1))
         for totals in by_table.values():
             hits += totals[:TIMED_SUMMARIES] + totals[-1:]

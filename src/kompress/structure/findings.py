@@ -78,7 +78,13 @@ LINT_FINDING = re.compile(
     r"|^\[(?:ERROR|WARN|WARNING|INFO)\] [^\s:()]+:\d+(?::\d+)?: .{0,400} \[(?P<checkstyle>[A-Z]\w{1,80})\]$"
     # a place in parentheses and a kind (D's ``rdmd.d(408): vgc: operator `~` may cause a GC
     # allocation``, ``Deprecation:``)
-    r"|^[^\s:()]+\((?:\d+)(?:,\d+)?\): (?P<parened>[A-Za-z][\w-]{1,30}): \S",
+    r"|^[^\s:()]+\((?:\d+)(?:,\d+)?\): (?P<parened>[A-Za-z][\w-]{1,30}): \S"
+    # the same with the rule code in brackets (pylint's msvs format: ``src/a.py(696):
+    # [R1720(no-else-raise)Cls.popitem] Unnecessary "else" ...``)
+    r"|^[^\s:()]+\(\d+(?:,\d+)?\): \[(?P<msvs>[A-Z]\d{4})\("
+    # under a file heading, the place then the rule code in columns (cfn-lint's pretty format:
+    # ``88:7:               E3030     't2.nano.large' is not one of [...]``)
+    r"|^\d{1,6}:\d{1,4}:[ \t]+(?P<pretty>[A-Z]{1,4}\d{3,4})[ \t]{2,}\S",
     re.M,
 )
 

@@ -55,11 +55,18 @@ PASS_MARKS = frozenset({"✔", "✓", "√", "--- PASS:", "ok"})
 _RESULT_LAST = re.compile(r" = \d+(?:\.\d+)? s = (?P<mark>[.SFE])$")
 
 
+#: A TAP test line with a directive: a skipped or to-do test and its reason (``ok 491 # SKIP
+#: Reason: empty test``), an outcome of its own, no pass.
+TAP_DIRECTIVE = re.compile(r"^[ \t]*(?:not )?ok\b[^\n#]{0,300}#[ \t]*(?:SKIP|TODO|skip|todo)\b", re.M)
+
+
 def pass_mark(line: str) -> str | None:
-    """The mark of a passing test's result line (``✔``, ``--- PASS:``, TAP's ``ok``,
-    minitest's trailing `` = .``), or None for any other line."""
+    """The mark of a passing test's result line (``✔``, ``--- PASS:``, TAP's ``ok`` but for a
+    skipped or to-do test's, minitest's trailing `` = .``), or None for any other line."""
     m = TEST_RECORD.match(line)
     if m:
+        if m.group("mark") == "ok" and "#" in line and TAP_DIRECTIVE.match(line):
+            return None
         return m.group("mark") if m.group("mark") in PASS_MARKS else None
     m = _RESULT_LAST.search(line)
     return f"= {m.group('mark')}" if m and m.group("mark") in ".S" else None
@@ -67,10 +74,11 @@ def pass_mark(line: str) -> str | None:
 
 #: A log level near a record's start (for a log indented as a whole, :func:`records`).
 _LEVEL_WORD = re.compile(r"\b(?:TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|CRIT(?:ICAL)?|FATAL|ALERT|EMERG)\b")
-#: A continuation line: indented, or a stack-trace / chained-exception line.
+#: A continuation line: indented, a stack-trace / chained-exception line, or one opening with
+#: ``... `` (a trace's ``... 23 more``, ansible-later's ``... tasks/x.yml:7: message`` under its rule).
 _CONTINUATION = re.compile(
     r"^(?:[ \t]+\S|Caused by:|Traceback \(most recent call last\)|During handling of|The above exception"
-    r"|\.\.\. \d+ more|[\w.$]+(?:Error|Exception|Warning)\b[:\s])"
+    r"|\.\.\. \S|[\w.$]+(?:Error|Exception|Warning)\b[:\s])"
 )
 
 
