@@ -1662,3 +1662,23 @@ def test_a_grid_tables_last_row_stays(shipped_compressor):
 def test_ctests_memcheck_defects_are_critical():
     assert is_critical_line("62/98 MemCheck: #161: invalid__object-no-value__strip ......   Defects: 1")
     assert not is_critical_line("62/98 MemCheck #161: invalid__object-no-value__strip .....   Passed    5.59 sec")
+
+
+def test_a_tap_failures_block_values_stay_under_their_keys(shipped_compressor):
+    # tape (through tap-spec): a failed deepEqual prints each value as a YAML block under
+    # ``expected: |-`` and ``actual: |-``; the model kept some values and dropped others.
+    blocks = []
+    for i in range(30):
+        blocks += [f"    ✔ should parse case {i}", ""]
+        if i % 10 == 9:
+            blocks += ["    ✖ should be deeply equivalent", "    ------------------------------",
+                       "      operator: deepEqual", "      expected: |-", f"        {{ a: [ , {{ b: [ , , {{ c: '{i}' }} ] }} ] }}",
+                       "      actual: |-", f"        {{ a: [ , {{ b: {{ '[2][c]': '{i}' }} }} ] }}",
+                       f"      at: Test.<anonymous> (test/parse.js:{500 + i}:12)", ""]
+    text = "\n".join(["", "  parse()", ""] + blocks + ["", "  total:     33", "  passing:   30", "  failing:   3"]) + "\n"
+    lines = text.split("\n")
+    got = {lines[i] for i in guard_line_indices(text, line_spans(text)[0], "test").tolist()}
+    for i in (9, 19, 29):
+        assert f"        {{ a: [ , {{ b: {{ '[2][c]': '{i}' }} }} ] }}" in got
+        assert f"        {{ a: [ , {{ b: [ , , {{ c: '{i}' }} ] }} ] }}" in got
+    assert "    ✔ should parse case 3" not in got

@@ -230,6 +230,10 @@ EXPLANATION_LINES = 12
 #: tcltest's ``---- Result was:`` / ``---- Result should have been (exact matching):``: the
 #: value is on the line under it.
 ASSERTION_VALUE_BELOW = re.compile(r"^---- Result (?:was|should have been)\b[^\n]{0,80}:\n(?=.)", re.M)
+#: A TAP failure's YAML diagnostics with a value as a block (tape's and node-tap's
+#: ``expected: |-`` / ``actual: |-``): the value is the lines indented under the key, up to
+#: :data:`DOCTEST_LINES` of them.
+YAML_BLOCK_VALUE = re.compile(r"^([ \t]+)(?:expected|actual|found|wanted)[ \t]*:[ \t]*[|>][-+]?[ \t]*\n", re.M)
 #: doctest's report of a failed example: the example, the value expected and the value got, each
 #: indented under its heading (``Failed example:`` / ``Expected:`` / ``Got:``); up to
 #: :data:`DOCTEST_LINES` lines under each.
@@ -1160,6 +1164,15 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
             hits += _failure_places(text)
         if "---- Result " in text:
             hits += [m.end() for _, m in zip(range(ASSERTION_VALUES), ASSERTION_VALUE_BELOW.finditer(text))]
+        if ": |" in text or ": >" in text:
+            for _, m in zip(range(ASSERTION_VALUES), YAML_BLOCK_VALUE.finditer(text)):
+                pos, depth = m.end(), len(m.group(1))
+                for _ in range(DOCTEST_LINES):
+                    line = _INDENTED.match(text, pos)
+                    if line is None or len(line.group(0)) - len(line.group(0).lstrip(" \t")) <= depth:
+                        break
+                    hits.append(pos)
+                    pos = line.end()
         for m in FAILURE_HEADING.finditer(text):
             k = int(np.searchsorted(line_starts, m.start(), side="right"))  # the line after the heading
             end = int(line_starts[k + HEADING_REACH]) if k + HEADING_REACH < len(line_starts) else len(text)
