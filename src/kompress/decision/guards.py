@@ -467,6 +467,19 @@ def diff_preamble_indices(lines: Sequence[str]) -> list[int]:
     return out
 
 
+def _indented_under(text: str, pos: int, deeper_than: int = 0) -> list[int]:
+    """Starts of the indented lines from ``pos`` on (a heading's value: doctest's ``Got:``, a
+    YAML block's ``actual: |-``), indented more than ``deeper_than``, up to :data:`DOCTEST_LINES`."""
+    starts: list[int] = []
+    for _ in range(DOCTEST_LINES):
+        line = _INDENTED.match(text, pos)
+        if line is None or len(line.group(0)) - len(line.group(0).lstrip(" \t")) <= deeper_than:
+            break
+        starts.append(pos)
+        pos = line.end()
+    return starts
+
+
 def _line_view(text: str, line_starts: np.ndarray) -> LineView:
     """The lines of ``text`` by their starts (ends as :func:`~kompress.structure.units.line_spans`
     gives them: before each next start, and the text's end less a trailing newline)."""
@@ -1166,13 +1179,7 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
             hits += [m.end() for _, m in zip(range(ASSERTION_VALUES), ASSERTION_VALUE_BELOW.finditer(text))]
         if ": |" in text or ": >" in text:
             for _, m in zip(range(ASSERTION_VALUES), YAML_BLOCK_VALUE.finditer(text)):
-                pos, depth = m.end(), len(m.group(1))
-                for _ in range(DOCTEST_LINES):
-                    line = _INDENTED.match(text, pos)
-                    if line is None or len(line.group(0)) - len(line.group(0).lstrip(" \t")) <= depth:
-                        break
-                    hits.append(pos)
-                    pos = line.end()
+                hits += _indented_under(text, m.end(), deeper_than=len(m.group(1)))
         for m in FAILURE_HEADING.finditer(text):
             k = int(np.searchsorted(line_starts, m.start(), side="right"))  # the line after the heading
             end = int(line_starts[k + HEADING_REACH]) if k + HEADING_REACH < len(line_starts) else len(text)
@@ -1184,13 +1191,7 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
         hits += _numbered_changes(text, line_starts)
     if "Failed example:\n" in text:
         for _, m in zip(range(ASSERTION_VALUES), DOCTEST_PART.finditer(text)):
-            pos = m.end()
-            for _ in range(DOCTEST_LINES):
-                line = _INDENTED.match(text, pos)
-                if line is None:
-                    break
-                hits.append(pos)
-                pos = line.end()
+            hits += _indented_under(text, m.end())
     if domain != "test" and "xpected" in text:
         # Outside what reads as a test run (a runner printing ``[fail] line:67`` records), an
         # expected value with the value got on the line right under it is an assertion's all the same.
