@@ -80,6 +80,41 @@ def test_the_guard_keeps_a_linters_findings_and_a_compilers_first_warnings_of_ea
     assert guard_line_indices(gcc, line_spans(gcc)[0]).tolist() == list(range(WARNINGS_PER_KIND))
 
 
+def test_findings_naming_no_rule_are_kept_by_their_message_kind():
+    # pyflakes (doit's task) names no rule code: its three findings in one file are three places,
+    # each kept, as many of one message kind as of a rule; a search's path:N:N: hit is grep's.
+    from kompress.decision.guards import FINDINGS_PER_RULE
+
+    rows = [f".  pyflakes:tests/test_{k}.py" for k in range(30)]
+    rows[20:20] = ["tests/test_dependency.py:14:1: 'doit.dependency.JsonDB' imported but unused",
+                   "tests/test_dependency.py:14:1: 'doit.dependency.SqliteDB' imported but unused",
+                   "tests/test_dependency.py:19:1: 'tests.support.remove_all_db' imported but unused",
+                   "TaskFailed - taskid:pyflakes:tests/test_dependency.py"]
+    text = "\n".join(rows) + "\n"
+    idx = set(guard_line_indices(text, line_spans(text)[0], "test").tolist())
+    assert {20, 21, 22} <= idx
+    many = "\n".join(f"pkg/m.py:{i + 1}:1: 'mod{i}' imported but unused" for i in range(FINDINGS_PER_RULE + 20))
+    assert guard_line_indices(many, line_spans(many)[0]).tolist() == list(range(FINDINGS_PER_RULE))  # bounded
+    vet = "./main.go:12:2: fmt.Printf format %d has arg name of wrong type string\n"
+    severe = "src/a.c:3:5: warning: unused variable 'x'\n"
+    from kompress.decision.guards import PLACED_FINDING
+    assert PLACED_FINDING.search(vet) and not PLACED_FINDING.search(severe)
+
+
+def test_a_verdict_alone_on_its_line_brings_the_check_above_it():
+    # waf configure -vv prints each check, then the compiler's command, then its verdict on a line
+    # of its own: "not found" says nothing without the check it answers.
+    runner = "13:17:39 runner ['/usr/bin/g++', '-Wall', '-std=gnu++11', '../test.cpp', '-c', '-o/src/b/test.cpp.1.o']"
+    rows = []
+    for h in ["mmsystem.h", "opus/opus_custom.h", "systemd/sd-daemon.h", "db.h"]:
+        rows += [f"Checking for header {h:<24}: {runner}", "not found "]
+    rows += ["The above check failed, but the checkee is required for --db.", "no", "no"]
+    text = "\n".join(rows) + "\n"
+    idx = set(detail_line_indices(text, line_spans(text)[0], "build").tolist())
+    assert {0, 1, 2, 3, 4, 5, 6, 7} <= idx
+    assert 8 in idx and 9 in idx  # the check a bare "no" answers; not another verdict for a second "no"
+
+
 def test_kept_findings_bring_their_location():
     lines = CLIPPY.split("\n")
     keep = np.zeros(len(lines), dtype=bool)
@@ -1600,6 +1635,14 @@ def test_taps_skipped_tests_stay_among_its_passes(shipped_compressor):
     out = shipped_compressor.compress(text).text.split("\n")
     assert {oks[190], oks[400], "not ok 501 ansi256"} <= set(out)
     assert len(out) < 60  # the passes still collapse
+    # Twenty skips for one reason, no space after the hash (``ok 101 #SKIP``) and no other "# " in
+    # the text: still each its own outcome (the frame alone would fold them as one template).
+    oks = [f"ok {i} ansi256_rgb_index" for i in range(1, 501)]
+    skips = [f"ok {101 + 15 * k} #SKIP requires network" for k in range(20)]
+    for k, line in enumerate(skips):
+        oks[100 + 15 * k] = line
+    text = "1..501\n" + "\n".join(oks) + "\nnot ok 501 ansi256\n  ansi256(x) not equal to `exp1`.\n"
+    assert set(skips) <= set(shipped_compressor.compress(text).text.split("\n"))
 
 
 def test_pylints_msvs_and_cfn_lints_pretty_findings_name_their_rules():

@@ -1167,3 +1167,65 @@ def test_a_failed_jobs_uuid_brings_the_line_that_started_it():
     f = template_frame(lines)
     assert f.keep[2 * 17 + 1] and f.keep[2 * 17] and not f.repeat[2 * 17]
     assert f.repeat[2 * 5]  # another job's start is still a repeat
+
+
+def test_a_clocked_logs_record_goes_on_under_the_clock_indented_deeper():
+    # dbt prints each failing test's record as clocked lines, its details two spaces deeper (or a
+    # clock alone): they are one record, so the 2nd and later records keep their compiled-code path.
+    lines = ["10:02:58  Running with dbt=1.10.0", "10:02:58  Found 5 models, 20 data tests"]
+    lines += [f"10:02:58  {k} of 20 PASS not_null_orders_c{k} ...... [PASS in 0.05s]" for k in range(1, 16)]
+    for name in ("accepted_values_orders_status", "unique_orders_order_id", "unique_stg_orders_order_id"):
+        lines += [f"10:02:59  Failure in test {name} (models/schema.yml)",
+                  "10:02:59    Got 1 result, configured to fail if != 0", "10:02:59  ",
+                  f"10:02:59    compiled code at target/compiled/jaffle_shop/models/schema.yml/{name}.sql",
+                  "10:02:59  "]
+    lines.append("10:02:59  Done. PASS=15 WARN=0 ERROR=3 SKIP=0 NO-OP=0 TOTAL=20")
+    head = records(lines)
+    first = lines.index("10:02:59  Failure in test unique_orders_order_id (models/schema.yml)")
+    assert head[first] == first and all(head[first + k] == first for k in range(1, 5))
+    assert head[first + 5] == first + 5 and head[-1] == len(lines) - 1
+    f = template_frame(lines)
+    assert all(f.keep[i] for i, x in enumerate(lines) if "compiled code at" in x)
+    # Right-aligned columns under a clock (pidstat, sar) and log4j's padded level stay apart.
+    rows = ["00:58:10     1000     24454   3.00  stress-ng", "00:58:10        0     22102  48.10  python",
+            "2024-01-01 12:00:00,001 ERROR [main] boom", "2024-01-01 12:00:00,002  INFO [main] next"]
+    assert records(rows).tolist() == [0, 1, 2, 3]
+
+
+def test_a_reports_few_records_of_an_event_each_stay():
+    # nmap's packet trace: four ``Discovered open port N/tcp`` among sixty connection attempts are
+    # four findings; the attempts (sixty records of two events) still collapse.
+    lines = ["Starting Nmap 7.93 ( https://nmap.org ) at 2026-12-07 12:49 UTC"]
+    ports = [3817, 3823, 3821, 3820]
+    for k in range(60):
+        lines.append(f"CONN ({k / 100:.4f}s) TCP localhost > 127.0.0.1:{3800 + k} => "
+                     + ("Operation now in progress" if k % 2 else "Connection refused"))
+        if k % 15 == 3:
+            lines.append(f"Discovered open port {ports[k // 15]}/tcp on 127.0.0.1")
+    lines.append("Nmap done: 1 IP address (1 host up) scanned in 0.07 seconds")
+    f = template_frame(lines)
+    assert all(f.keep[i] for i, x in enumerate(lines) if x.startswith("Discovered"))
+    assert int(f.keep.sum()) < 15
+
+
+def test_a_verifiers_mismatches_each_stay_by_the_object_they_name():
+    # git commit-graph verify: each ``... is A != B`` names a commit found wrong (a full SHA-1, the
+    # repository's place); forty of them are forty findings, not one event with other numbers.
+    import hashlib
+
+    def sha(k: int, salt: str) -> str:
+        return hashlib.sha1(f"{salt}{k}".encode()).hexdigest()
+
+    lines = ["the commit-graph file has incorrect checksum and is likely corrupt"]
+    for k in range(40):
+        kind = k % 3
+        if kind == 0:
+            lines.append(f"root tree OID for commit {sha(k, 'c')} in commit-graph is {sha(k, 't')} != {sha(k, 'u')}")
+        elif kind == 1:
+            lines.append(f"commit-graph parent for {sha(k, 'c')} is {sha(k, 'p')} != {sha(k, 'q')}")
+        else:
+            lines.append(f"commit date for commit {sha(k, 'c')} in commit-graph is {1260749831 + k} != {1263341831 + k}")
+        lines.append(f"commit-graph generation for commit {sha(k, 'c')} is {1252047160 + k} < {1444659117 + k}")
+    assert is_alert(lines[1]) and not is_alert(lines[2])
+    f = template_frame(lines)
+    assert all(f.keep[i] for i, x in enumerate(lines) if " != " in x)

@@ -70,6 +70,10 @@ TOOL_ALERTS = 100
 #: as values (``action start <*>`` of ``boot`` and ``halt``). 4: the smallest cap that keeps every
 #: event type of the collected real-log bench (2: 0.99 of types, 4 and 8: 1.00).
 EVENT_VARIANTS = 4
+#: Records of an event that does not alert, in a tool's report (no clock), up to which each stays:
+#: nmap's four ``Discovered open port N/tcp on ...`` are four findings, and folding two of them
+#: behind a marker saves about what the marker costs.
+FEW_EVENTS = 4
 #: What an alert's wording leaves out: URLs, paths, quoted and ``key=`` values (one file or key per record).
 _WORDING_VARS = re.compile(r"\S*://\S*|(?<==)[^\s,;]+|[\w.~-]*/[\w./~-]*|'[^'\n]*'|\"[^\"\n]*\"")
 #: Items of a JSON array kept before collapsing the rest.
@@ -120,6 +124,9 @@ ALERT = re.compile(
     r"|" + ERRNO_MESSAGE_ALTERNATION +
     r")\b(?![-/@]\w|\.[a-z])"  # (Zig's ``error.TestExpectedEqual`` is one)
     r"|\b[A-Za-z]+(?:Error|Exception)\b"  # a class name, dotted or not (java.io.IOException)
+    # A verifier's value against the expected one (git commit-graph verify's ``root tree OID for
+    # commit X in commit-graph is A != B``).
+    r"|\bis [^\s!]{1,100} != \S"
     r"|<(?:err|error|crit|alert|emerg|warn(?:ing)?)>|^[EWF]\d{4}\b|^[EWF] |\[[EWF]\]| [EWF]/"
     # JSON-lines loggers' numeric levels (pino, bunyan: 40 warn, 50 error, 60 fatal).
     r'|"(?:level|lvl)":\s*[456]0\b'
@@ -134,8 +141,10 @@ ALERT = re.compile(
     r"|" + SECURITY_FINDING
 )
 #: A place in a reported file: ``x.ts[12, 8]``, ``x.py:12``, ``x.c(12)``, ``at line 12``, a hunk's
-#: ``@@ -14``, a repository's ``revision 88``, an XML report's ``line="145"`` (checkstyle's ``<error line=..>``).
-REPORTED_PLACE = re.compile(r"[\w.-]\.[A-Za-z]\w{0,5}(?::\d+|\[\d+|\(\d+)|\bline \d+|\bline=\"\d+|@@ -\d+|\brevision \d+")
+#: ``@@ -14``, a repository's ``revision 88`` or object (a full SHA-1: git's verifiers name the
+#: commit they found wrong), an XML report's ``line="145"`` (checkstyle's ``<error line=..>``).
+REPORTED_PLACE = re.compile(r"[\w.-]\.[A-Za-z]\w{0,5}(?::\d+|\[\d+|\(\d+)|\bline \d+|\bline=\"\d+|@@ -\d+|\brevision \d+"
+                            r"|\b[0-9a-f]{40}\b")
 #: A file or path named on a line (``requests/models.py``, ``fragment:/products/4/1``, ``setup.cfg``).
 PLACE_NAME = re.compile(r"[\w.-]*/[\w./-]*\w|\b[\w-]+\.(?:[a-z]{1,4}|[A-Z]{1,4})\b(?!\.\d)")
 #: Lines of a paragraph (between blank lines) an alert of a tool's report keeps with it.
@@ -300,6 +309,8 @@ def template_frame(lines: Sequence[str]) -> Frame:
         sig = _WORDING_VARS.sub("<*>", lt.masked[spans[r][0]])
         if sig not in seen and len(seen) < (ALERT_VARIANTS if alert[e] else EVENT_VARIANTS):
             seen.add(sig)
+            variant.add(r)
+        elif report and not alert[e] and count[e] <= FEW_EVENTS:
             variant.add(r)
         # A report keeps its first TOOL_ALERTS (xenon's 124 blocks over their rank: the first
         # 100 places, then a marker); a daemon's event, all of them when it has few.

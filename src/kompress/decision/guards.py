@@ -348,6 +348,12 @@ _PATHISH = re.compile(r"\S*/\S*|\b[\w-]+\.[A-Za-z]\w{0,5}\b:?")
 #: (ruff ``--select ALL`` on a large tree reports thousands; the model decides past them, and
 #: markers count what goes).
 FINDINGS_PER_RULE = 50
+#: A checker's finding that names no rule and no severity (pyflakes' ``tests/a.py:14:1: 'x'
+#: imported but unused``, go vet's ``./main.go:12:2: fmt.Printf format %d has arg ...``): its
+#: message with quoted names and numbers blanked is its kind, FINDINGS_PER_RULE of each kept.
+PLACED_FINDING = re.compile(
+    r"^[^\s:()]+\.[A-Za-z]\w{0,5}:\d+:\d+: (?!(?:fatal )?(?:error|warning|note|info|remark)\b)(\S[^\n]{0,400})$", re.M)
+_NUMBER = re.compile(r"\d+")
 
 
 #: A critical line ending with a colon announces its detail on the lines under it: Catch2's
@@ -502,6 +508,10 @@ def _bracket_depth(line: str) -> int:
 #: jstack's (and jcmd Thread.print's) report of a deadlock: the cycle under it stays, DEADLOCK_LINES at most.
 DEADLOCK_INTRO = re.compile(r"^Found (?:one|\d+) Java-level deadlocks?:$", re.M)
 DEADLOCK_LINES = 40
+#: A verdict alone on its line (waf -vv's ``not found`` under ``Checking for header db.h : <the
+#: compiler's command>``): what it is the verdict on is the line above. Up to VERDICT_SUBJECTS.
+BARE_VERDICT = re.compile(r"^[ \t]*(?:not found|NOT FOUND|no|failed|FAILED|missing|MISSING)[ \t.!]*$", re.M)
+VERDICT_SUBJECTS = 50
 
 
 def detail_line_indices(text: str, line_starts: np.ndarray, domain: str | None = None) -> np.ndarray:
@@ -552,6 +562,13 @@ def detail_line_indices(text: str, line_starts: np.ndarray, domain: str | None =
             if lines[i].strip() == "":
                 break
             out.append(i)
+    for _, m in zip(range(VERDICT_SUBJECTS), BARE_VERDICT.finditer(text) if "\n" in text else ()):
+        k = int(np.searchsorted(line_starts, m.start(), side="right")) - 1
+        j = k - 1
+        while j >= 0 and not lines[j].strip():
+            j -= 1
+        if j >= 0 and BARE_VERDICT.match(lines[j]) is None:
+            out += [j, k]
     # The program's last words before it crashed (peewee's logged ``SELECT ... ['f', 1, 0]`` that
     # found no row, a loader's last ``small/qft_n4.qasm: qubits=4 ...`` before the file it choked
     # on): the line right above a crash report says what it was doing, even as a repeat of a log
@@ -1109,6 +1126,9 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
     # FINDINGS_PER_RULE of each rule.
     findings = _first_per_key(LINT_FINDING.finditer(text), lambda m: next(g for g in m.groups() if g), FINDINGS_PER_RULE)
     hits += findings
+    if domain != "grep":  # (a search's ``path:N:N:`` hits are GREP_HIT's)
+        hits += _first_per_key(PLACED_FINDING.finditer(text), lambda m: _NUMBER.sub("0", _QUOTED.sub("''", m.group(1))),
+                               FINDINGS_PER_RULE)
     if " - " in text:  # prospector's finding ends in its tool and rule: its message is the line under it
         hits += _lines_under(LINT_FINDING, text, findings, lambda m: m.group("prospector"))
     if "commit " in text:
@@ -1158,8 +1178,9 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
         hits += [m.start() for m in SUGGESTION.finditer(text)]
     if "# " in text:
         hits += [m.start() for _, m in zip(range(ASSERTION_VALUES), TAP_DIAGNOSTIC.finditer(text))]
-        if "ok " in text:
-            hits += [m.start() for _, m in zip(range(TAP_DIRECTIVES), TAP_DIRECTIVE.finditer(text))]
+    # Not behind "# ": ``ok 5 #SKIP`` needs no space after its hash.
+    if "ok " in text and "#" in text:
+        hits += [m.start() for _, m in zip(range(TAP_DIRECTIVES), TAP_DIRECTIVE.finditer(text))]
     if domain == "test":
         hits += [m.start() for _, m in zip(range(ASSERTION_VALUES), ASSERTION_VALUE.finditer(text))]
         if "\nE  " in text:

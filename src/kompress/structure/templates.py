@@ -80,6 +80,8 @@ _CONTINUATION = re.compile(
     r"^(?:[ \t]+\S|Caused by:|Traceback \(most recent call last\)|During handling of|The above exception"
     r"|\.\.\. \S|[\w.$]+(?:Error|Exception|Warning)\b[:\s])"
 )
+#: A clock opening a log line and the spaces after it (dbt's ``10:02:59  ``, an ISO timestamp's).
+_CLOCK = re.compile(r"(?:\d{4}-\d\d-\d\d[T ])?\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?( +|$)")
 
 
 @dataclass
@@ -142,15 +144,26 @@ def records(lines: Sequence[str], by_lead: bool = True) -> np.ndarray:
     dominant = max(counts, key=lambda k: (counts[k], k)) if counts else ""
     # A lead shared by most lines is the record opener (timestamps, "[pid]", level words).
     strict = by_lead and dominant in ("digit", "bracket") and counts.get(dominant, 0) >= 0.6 * nonblank
-    cur = -1
+    # A clocked log's record may go on under the clock, indented deeper (dbt's ``10:02:59    compiled
+    # code at ...`` under its ``10:02:59  Failure in test ...``), or as a clock alone.
+    clocked = strict and dominant == "digit"
+    cur, cur_gap = -1, -1
     for i, x in enumerate(lines):
         if not leads[i]:
             continue
         cont = cur >= 0 and (_CONTINUATION.match(x) is not None or (strict and leads[i] != dominant))
+        gap = -1
+        if clocked and (m := _CLOCK.match(x)) is not None:
+            gap = len(m.group(1))
+            body = x[m.end():]
+            if cur >= 0 and cur_gap >= 0 and not cont:
+                # Two spaces deeper, not one: log4j's ``%5p`` pads INFO one space past ERROR; and
+                # not a number (sar's or pidstat's right-aligned columns move with their width).
+                cont = not body or (gap >= cur_gap + 2 and not body[0].isdigit() and not _LEVEL_WORD.match(body))
         if cont and leads[i] == "indent" and TEST_RECORD.match(x):
             cont = False
         if not cont:
-            cur = i
+            cur, cur_gap = i, gap
         head[i] = cur
     return head
 
