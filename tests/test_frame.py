@@ -1192,22 +1192,6 @@ def test_a_clocked_logs_record_goes_on_under_the_clock_indented_deeper():
     assert records(rows).tolist() == [0, 1, 2, 3]
 
 
-def test_a_reports_few_records_of_an_event_each_stay():
-    # nmap's packet trace: four ``Discovered open port N/tcp`` among sixty connection attempts are
-    # four findings; the attempts (sixty records of two events) still collapse.
-    lines = ["Starting Nmap 7.93 ( https://nmap.org ) at 2026-12-07 12:49 UTC"]
-    ports = [3817, 3823, 3821, 3820]
-    for k in range(60):
-        lines.append(f"CONN ({k / 100:.4f}s) TCP localhost > 127.0.0.1:{3800 + k} => "
-                     + ("Operation now in progress" if k % 2 else "Connection refused"))
-        if k % 15 == 3:
-            lines.append(f"Discovered open port {ports[k // 15]}/tcp on 127.0.0.1")
-    lines.append("Nmap done: 1 IP address (1 host up) scanned in 0.07 seconds")
-    f = template_frame(lines)
-    assert all(f.keep[i] for i, x in enumerate(lines) if x.startswith("Discovered"))
-    assert int(f.keep.sum()) < 15
-
-
 def test_a_verifiers_mismatches_each_stay_by_the_object_they_name():
     # git commit-graph verify: each ``... is A != B`` names a commit found wrong (a full SHA-1, the
     # repository's place); forty of them are forty findings, not one event with other numbers.

@@ -70,10 +70,6 @@ TOOL_ALERTS = 100
 #: as values (``action start <*>`` of ``boot`` and ``halt``). 4: the smallest cap that keeps every
 #: event type of the collected real-log bench (2: 0.99 of types, 4 and 8: 1.00).
 EVENT_VARIANTS = 4
-#: Records of an event that does not alert, in a tool's report (no clock), up to which each stays:
-#: nmap's four ``Discovered open port N/tcp on ...`` are four findings, and folding two of them
-#: behind a marker saves about what the marker costs.
-FEW_EVENTS = 4
 #: What an alert's wording leaves out: URLs, paths, quoted and ``key=`` values (one file or key per record).
 _WORDING_VARS = re.compile(r"\S*://\S*|(?<==)[^\s,;]+|[\w.~-]*/[\w./~-]*|'[^'\n]*'|\"[^\"\n]*\"")
 #: Items of a JSON array kept before collapsing the rest.
@@ -309,8 +305,6 @@ def template_frame(lines: Sequence[str]) -> Frame:
         sig = _WORDING_VARS.sub("<*>", lt.masked[spans[r][0]])
         if sig not in seen and len(seen) < (ALERT_VARIANTS if alert[e] else EVENT_VARIANTS):
             seen.add(sig)
-            variant.add(r)
-        elif report and not alert[e] and count[e] <= FEW_EVENTS:
             variant.add(r)
         # A report keeps its first TOOL_ALERTS (xenon's 124 blocks over their rank: the first
         # 100 places, then a marker); a daemon's event, all of them when it has few.
