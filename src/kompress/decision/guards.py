@@ -349,11 +349,18 @@ _PATHISH = re.compile(r"\S*/\S*|\b[\w-]+\.[A-Za-z]\w{0,5}\b:?")
 #: markers count what goes).
 FINDINGS_PER_RULE = 50
 #: A checker's finding that names no rule and no severity (pyflakes' ``tests/a.py:14:1: 'x'
-#: imported but unused``, go vet's ``./main.go:12:2: fmt.Printf format %d has arg ...``): its
-#: message with quoted names and numbers blanked is its kind, FINDINGS_PER_RULE of each kept.
+#: imported but unused``, go vet's ``./main.go:12:2: fmt.Printf format %d has arg ...``): the first
+#: two words of its message, quoted names and numbers blanked, are its kind (``'' imported``, go
+#: -gcflags=-m's ``can inline``), FINDINGS_PER_RULE of each kept. Not a stack frame's address
+#: (zig's ``a.zig:12:5: 0x10b3 in test...``).
 PLACED_FINDING = re.compile(
-    r"^[^\s:()]+\.[A-Za-z]\w{0,5}:\d+:\d+: (?!(?:fatal )?(?:error|warning|note|info|remark)\b)(\S[^\n]{0,400})$", re.M)
+    r"^[^\s:()]+\.[A-Za-z]\w{0,5}:\d+:\d+: (?!(?:fatal )?(?:error|warning|note|info|remark)\b|0x)(\S[^\n]{0,400})$", re.M)
 _NUMBER = re.compile(r"\d+")
+
+
+def _finding_kind(message: str) -> str:
+    """The kind of a :data:`PLACED_FINDING`'s message: its first two words, values blanked."""
+    return " ".join(_NUMBER.sub("0", _QUOTED.sub("''", message)).split()[:2])
 
 
 #: A critical line ending with a colon announces its detail on the lines under it: Catch2's
@@ -1127,8 +1134,7 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
     findings = _first_per_key(LINT_FINDING.finditer(text), lambda m: next(g for g in m.groups() if g), FINDINGS_PER_RULE)
     hits += findings
     if domain != "grep":  # (a search's ``path:N:N:`` hits are GREP_HIT's)
-        hits += _first_per_key(PLACED_FINDING.finditer(text), lambda m: _NUMBER.sub("0", _QUOTED.sub("''", m.group(1))),
-                               FINDINGS_PER_RULE)
+        hits += _first_per_key(PLACED_FINDING.finditer(text), lambda m: _finding_kind(m.group(1)), FINDINGS_PER_RULE)
     if " - " in text:  # prospector's finding ends in its tool and rule: its message is the line under it
         hits += _lines_under(LINT_FINDING, text, findings, lambda m: m.group("prospector"))
     if "commit " in text:
