@@ -83,7 +83,7 @@ def test_the_guard_keeps_a_linters_findings_and_a_compilers_first_warnings_of_ea
 def test_findings_naming_no_rule_are_kept_by_their_message_kind():
     # pyflakes (doit's task) names no rule code: its three findings in one file are three places,
     # each kept, as many of one message kind as of a rule; a search's path:N:N: hit is grep's.
-    from kompress.decision.guards import FINDINGS_PER_RULE
+    from kompress.decision.guards import FINDINGS_PER_RULE, PLACED_FINDING
 
     rows = [f".  pyflakes:tests/test_{k}.py" for k in range(30)]
     rows[20:20] = ["tests/test_dependency.py:14:1: 'doit.dependency.JsonDB' imported but unused",
@@ -97,7 +97,6 @@ def test_findings_naming_no_rule_are_kept_by_their_message_kind():
     assert guard_line_indices(many, line_spans(many)[0]).tolist() == list(range(FINDINGS_PER_RULE))  # bounded
     vet = "./main.go:12:2: fmt.Printf format %d has arg name of wrong type string\n"
     severe = "src/a.c:3:5: warning: unused variable 'x'\n"
-    from kompress.decision.guards import PLACED_FINDING
     frame = "/src/lib/std/Uri.zig:54:5: 0x10b3c1f in test.port (test)\n"  # zig's stack frame, not a finding
     assert PLACED_FINDING.search(vet) and not PLACED_FINDING.search(severe) and not PLACED_FINDING.search(frame)
     # go build -gcflags=-m: a kind per its first two words, "can inline", 70 lines of it bounded
@@ -116,7 +115,8 @@ def test_a_verdict_alone_on_its_line_brings_the_check_above_it():
     text = "\n".join(rows) + "\n"
     idx = set(detail_line_indices(text, line_spans(text)[0], "build").tolist())
     assert {0, 1, 2, 3, 4, 5, 6, 7} <= idx
-    assert 8 in idx and 9 in idx  # the check a bare "no" answers; not another verdict for a second "no"
+    # the check a bare "no" answers; a second "no" brings no verdict above it
+    assert 8 in idx and 9 in idx and 10 not in idx
 
 
 def test_kept_findings_bring_their_location():
