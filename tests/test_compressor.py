@@ -196,6 +196,23 @@ def test_short_dropped_runs_are_kept_not_elided():
     assert restored.tolist() == [False, True, False, False, False, False, False]
 
 
+def test_a_drawn_rule_and_padding_count_as_the_few_characters_a_tokenizer_makes_of_them():
+    """statsmodels' summary: a table's 84-character rule under its kept header is worth less than
+    ``[... 1 line omitted ...]``; given the text, it stays. A line of as many varied characters goes."""
+    from kompress.decision.decide import short_dropped_runs as _short_dropped_runs
+    from kompress.structure.units import line_spans, words_to_lines
+
+    for dropped, stays in (("=" * 84, True), ("-" * 40 + "    " + "─" * 40, True),
+                           ("coef std err z P>|z| [0.025 0.975] intercept L1.dln_inv L1.dln_inc", False)):
+        text = f"Dep. Variable: dln_inv\n{dropped}\n    coef    std err\n"
+        ws, _ = word_spans(text)
+        ls, le = line_spans(text)
+        wl = words_to_lines(ws, ls)
+        keep = wl != 1
+        assert _short_dropped_runs(keep, wl, ls, le).tolist() == [False] * 3  # by its characters alone, it goes
+        assert _short_dropped_runs(keep, wl, ls, le, text=text).tolist() == [False, stays, False]
+
+
 def test_a_run_no_longer_in_tokens_than_its_marker_is_kept():
     """A drawn box's wrapped line is long in characters (its padding) but holds fewer tokens than
     ``[... 1 line omitted ...]`` (11 pieces): it stays; a run of more tokens still goes."""

@@ -58,6 +58,10 @@ def test_findings_are_build_output_and_go_test_is_a_test_run():
 def test_lint_kind_names_the_rule():
     assert lint_kind("pkg/a.py:3:1: F401 'os' imported but unused") == "F401"
     assert lint_kind("src/a.py:39:0: C0115: Missing class docstring (missing-class-docstring)") == "C0115"
+    # nbqa names a notebook's cell after its file, spaces and all
+    assert lint_kind("nb/Chapter 5 - Combining data.ipynb:cell_8:5:4: W1406: The u prefix for strings is no longer "
+                     "necessary in Python >=3.0 (redundant-u-string-prefix)") == "W1406"
+    assert lint_kind("nb/Chapter 5 - Combining data.ipynb:5:4: W1406: no cell") is None
     assert lint_kind("src/a.py:8: error: Function is missing a type annotation  [no-untyped-def]") == "no-untyped-def"
     assert lint_kind("src/Ky.ts(211,37): error TS2345: Argument of type 'number'") == "TS2345"
     assert lint_kind("  4:11  error  'o' is already declared  no-shadow") == "no-shadow"
@@ -1224,6 +1228,41 @@ def test_a_faulthandler_timeout_dump_keeps_each_thread_and_its_innermost_frame()
                                             for k in range(4))
     got = set(guard_line_indices(text, line_spans(text)[0], "traceback").tolist())
     assert {1 + 5 * k for k in range(4)} | {2 + 5 * k for k in range(4)} <= got
+
+
+def test_each_test_that_timed_out_stays_over_its_dump():
+    # pytest -v prints a test's id, then faulthandler's "Timeout (0:00:01)!" on the same line and
+    # the thread's dump under it; the run goes on with "PASSED" ending that line.
+    dump = ["Thread 0x00007f3ef2e2ab80 (most recent call first):",
+            '  File "/src/proj/more_itertools/more.py", line 3340 in map_reduce',
+            '  File "/src/proj/tests/test_more.py", line 3910 in test_x', "PASSED                  [ 52%]"]
+    lines = ["tests/test_more.py::T::test_a PASSED [ 51%]"]
+    for name in ("test_default", "test_reducefunc", "test_ret"):
+        lines += [f"tests/test_more.py::MapReduceTests::{name} Timeout (0:00:01)!"] + dump
+    text = "\n".join(lines) + "\n"
+    got = set(guard_line_indices(text, line_spans(text)[0], "test").tolist())
+    assert {1, 6, 11} <= got and 0 not in got
+    assert not {5, 10} & got  # (nor the "PASSED" the run went on with)
+
+
+def test_a_tap_failures_own_comment_lines_stay():
+    # cmocka's TAP: what differed, then where, as comments under "not ok"; a passing test's
+    # comments and a failure's seventh comment line are the model's.
+    text = ("ok 1 - test_a\n# note on a pass\nnot ok 2 - test_uint16\n# difference at offset 1 0xffffffe8 0x03\n"
+            "# difference at offset 2 0x03 0xffffffe8\n# 2 bytes of 0x55da and 0x7ffe differ\n"
+            "# /src/test/t.c:48: error: Failure!\nok 3 - test_b\nnot ok 4 - test_c\n"
+            + "".join(f"# line {k}\n" for k in range(7)))
+    got = set(guard_line_indices(text, line_spans(text)[0], "test").tolist())
+    assert {3, 4, 5, 6} <= got and {9, 10, 11, 12, 13, 14} <= got
+    assert 1 not in got and 15 not in got
+
+
+def test_a_doctest_checks_values_and_logged_input_stay():
+    text = ("tests/basictest.cpp:987: ERROR: CHECK_EQ( result.ptr, str.data() + str.size() ) is NOT correct!\n"
+            "  values: CHECK_EQ( 0x55c53a774f50, 0x55c53a774f55 )\n  logged: str(char8)=INFINITY\n"
+            "  expected=inf (inf)\n  ..actual=inf (inf)\n\n")
+    got = set(guard_line_indices(text, line_spans(text)[0], "build").tolist())
+    assert {0, 1, 2} <= got and 3 not in got
 
 
 def test_a_failed_assert_statement_brings_the_values_under_it():

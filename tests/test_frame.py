@@ -227,6 +227,8 @@ def test_a_checkers_words_for_what_it_found_wrong_alert():
     assert is_alert("Entry 'README' in /examples (114) has an incorrect filetype (was 1, should be 0).")
     assert is_alert("  ./docs/a.md.bz2: file ends unexpectedly") and is_alert("checksum mismatch in block 7")
     assert is_alert("cannot open shared object file") and is_alert("Unable to connect to the server")
+    assert is_alert('<script src="js/a.js"> in "/index.html" can\'t be bundled without type="module" attribute')
+    assert is_alert("couldn't resolve host") and not is_alert("decant 3 files")
     assert not is_alert("Inode 19 ref count is 3, should be 1.")  # a style linter says "should be" of names
     assert not is_alert("  ./docs/a.md.bz2: ok")
 

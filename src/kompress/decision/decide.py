@@ -285,7 +285,7 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
         raw = line_raw[w_line]
         keep = line_keep[w_line]
     if options.markers:
-        restored = short_dropped_runs(keep, w_line, l_starts, l_ends, frame, ws.n_tokens)
+        restored = short_dropped_runs(keep, w_line, l_starts, l_ends, frame, ws.n_tokens, text)
         if restored.any():
             keep = keep | restored[w_line]
             if line_keep is not None:
@@ -383,13 +383,21 @@ _PIECE = re.compile(r"\w+|[^\w\s]")
 #: that saves under a quarter of what it hides (a profile's one row behind "1 more row like
 #: ...") loses the row for nothing.
 MARKER_WORTH = 4 / 3
+#: What a language model's tokenizer reads as about one token, though many characters: a drawn
+#: rule (``=====...``, ``-----``, ``────``) and a run of padding. Counted as 4 and 1 characters,
+#: a table's 84-character rule and its centred title are worth less than the marker that would
+#: hide them (statsmodels' ``Results for equation dln_inv`` over its rule became ``[... 2 lines
+#: omitted ...]``: more words than it hid, and the table's name gone).
+_CHEAP_RUN = re.compile(r"([^\w\s])\1{3,}|[ \t]{2,}")
 
 
 def short_dropped_runs(keep: np.ndarray, w_line: np.ndarray, l_starts: np.ndarray, l_ends: np.ndarray,
-                       frame: Frame | None = None, n_tokens: np.ndarray | None = None) -> np.ndarray:
+                       frame: Frame | None = None, n_tokens: np.ndarray | None = None,
+                       text: str | None = None) -> np.ndarray:
     """Lines of dropped runs hardly longer than the marker that would replace them (with
     ``frame``, the marker describing what the run collapses): in characters or, given the
-    tokens of each word (``n_tokens``), in tokens.
+    tokens of each word (``n_tokens``), in tokens. Given the ``text``, its rules and padding
+    count as the few characters a model's tokenizer makes of them (:data:`_CHEAP_RUN`).
 
     Eliding ``},`` behind ``[... 1 line omitted ...]`` costs more than it saves, so such
     runs are kept verbatim instead (they are real lines: still faithful). Tokens count too
@@ -417,7 +425,12 @@ def short_dropped_runs(keep: np.ndarray, w_line: np.ndarray, l_starts: np.ndarra
         if frame is not None:
             detail = describe_run(frame, [k for k in range(i, last + 1) if has_words[k]], n_run)
         mark = f"[... {detail} ...]" if detail else marker(n_run)
-        if l_ends[last] - l_starts[i] <= MARKER_WORTH * len(mark) or (
+        if text is not None:
+            span = text[l_starts[i]:l_ends[last]]
+            chars = len(span) - sum(len(m.group()) - (4 if m.group(1) else 1) for m in _CHEAP_RUN.finditer(span))
+        else:
+            chars = l_ends[last] - l_starts[i]
+        if chars <= MARKER_WORTH * len(mark) or (
                 n_tokens is not None and run_tokens[i:last + 1].sum() <= len(_PIECE.findall(mark))):
             restore[i : last + 1] = True
         i = last + 1

@@ -114,6 +114,8 @@ ALERT = re.compile(
     # mode``, ``ref count is 3, should be 1``; bzip2's ``file ends unexpectedly``).
     r"|[Ii]nvalid|[Ii]ncorrect|[Cc]orrupt(?:ed|ion)?|[Mm]ismatch(?:ed|es)?|[Uu]nexpected(?:ly)?|[Dd]amaged|[Bb]roken"
     r"|[Cc]annot|[Uu]nable to"
+    # (and in its contraction: vite's ``<script src="x.js"> in "/index.html" can't be bundled``)
+    r"|[Cc]an['’]t|[Cc]ouldn['’]t"
     # A resolver's failed answers (unbound's, dig's ``status: NXDOMAIN``, tcpdump's ``NXDomain``), not level words but the verdict.
     r"|REFUSED|SERVFAIL|NXDOMAIN|ServFail|NXDomain"  # (tcpdump's spelling)
     # A system call's failure in the C library's words (chmod's ``Operation not permitted``).

@@ -120,6 +120,10 @@ CRITICAL = re.compile(
 #: Python's faulthandler: the line above ``Fatal Python error:``, a thread's first (innermost) frame.
 FAULTHANDLER = re.compile(r"^([^\n]*\S[^\n]*)\n(?:[^\n]*: )?Fatal Python error:|"
                           r"^(?:Current thread|Thread) 0x[0-9a-fA-F]+ \(most recent call first\):\n(\s+File [^\n]+)", re.M)
+#: faulthandler's ``dump_traceback_later`` over a thread's dump: ``Timeout (0:00:01)!``, behind the
+#: test that ran out of time when a runner printed its name first (pytest -v's
+#: ``tests/test_x.py::T::test_ret Timeout (0:00:01)!``).
+FAULTHANDLER_TIMEOUT = re.compile(r"^[^\n]*\bTimeout \(\d+:\d\d:\d\d(?:\.\d+)?\)!\n(?:Current thread|Thread) 0x", re.M)
 
 
 #: A compiler's warning at a file:line (gcc, clang), group 1 its message: the guard keeps the
@@ -222,6 +226,16 @@ ASSERTION_VALUES = 100
 #: Test::More's diagnostics (TAP, any output that runs ``prove`` or ``make test``): ``#   Failed
 #: test at t/x.t line 19.`` and the values compared under it, ``#          got: '...'``.
 TAP_DIAGNOSTIC = re.compile(r"^#[ \t]+(?:Failed test\b|(?:got|expected)[ \t]*:[ \t]*\S)", re.M)
+#: A TAP failure's own diagnostics, the comment lines right under its ``not ok`` (cmocka's ``#
+#: difference at offset 1 0xffffffe8 0x03``, ``# /src/x.c:48: error: Failure!``): up to
+#: :data:`TAP_FAILURE_LINES` of them per failure.
+TAP_FAILURE = re.compile(r"^not ok\b[^\n]*\n", re.M)
+TAP_FAILURE_LINES = 6
+_TAP_COMMENT = re.compile(r"#[^\n]*(?:\n|$)")
+#: doctest's (C++) failed check and what it compared and logged on the lines under it
+#: (``  values: CHECK_EQ( 0x55c5, 0x55ca )``, ``  logged: str(char8)=INFINITY``): which input failed.
+DOCTEST_CHECK = re.compile(r"^[^\n]*: (?:ERROR|WARNING): [^\n]{1,400}\bis NOT correct!\n"
+                           r"(?:([ \t]+values: [^\n]*)\n)?(?:([ \t]+logged: [^\n]*)(?:\n|$))?", re.M)
 #: pytest's explanation of a failed assertion (its ``E`` lines: the exception, then what differed,
 #: ``{'range': '1<=x<32'} != {'range': '1<=x<=32'}``, ``+  where ...``): the first
 #: :data:`EXPLANATION_LINES` of each failure's block stay, within :data:`ASSERTION_VALUES` in all.
@@ -1154,6 +1168,8 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
         for m in FAULTHANDLER.finditer(text):
             hits += [m.start(m.lastindex)] if m.lastindex and m.group(m.lastindex) else []
             hits += [m.start()] if m.lastindex == 2 else []
+        # Each timed-out test's line (a hang repeating its dump keeps its first FINDINGS_PER_RULE).
+        hits += [m.start() for _, m in zip(range(FINDINGS_PER_RULE), FAULTHANDLER_TIMEOUT.finditer(text))]
     if "] ***" in text or "== " in text or "-- " in text:
         hits += _task_banners(text, hits[:n_errors])
     if "0x" in text:
@@ -1187,6 +1203,17 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
     # Not behind "# ": ``ok 5 #SKIP`` needs no space after its hash.
     if "ok " in text and "#" in text:
         hits += [m.start() for _, m in zip(range(TAP_DIRECTIVES), TAP_DIRECTIVE.finditer(text))]
+    if "not ok" in text and "\n#" in text:
+        for _, m in zip(range(ASSERTION_VALUES), TAP_FAILURE.finditer(text)):
+            pos = m.end()
+            for _ in range(TAP_FAILURE_LINES):
+                if not (c := _TAP_COMMENT.match(text, pos)):
+                    break
+                hits.append(pos)
+                pos = c.end()
+    if "is NOT correct!" in text:
+        for _, m in zip(range(ASSERTION_VALUES), DOCTEST_CHECK.finditer(text)):
+            hits += [m.start(g) for g in (1, 2) if m.group(g)]
     if domain == "test":
         hits += [m.start() for _, m in zip(range(ASSERTION_VALUES), ASSERTION_VALUE.finditer(text))]
         if "\nE  " in text:

@@ -32,7 +32,8 @@ import re
 #: A finding's line; the group that matched names the rule. (Bounded repeats: a hostile line
 #: costs at most a few hundred steps per position.)
 LINT_FINDING = re.compile(
-    r"^[^\s:()]+(?::\d+){1,2}: (?:(?:error|warning|note): )?(?P<code>[A-Z]{1,4}\d{3,4})\b"
+    # (a notebook's cell, as nbqa names it, its file name spaces and all: ``a b.ipynb:cell_8:5:4: W1406``)
+    r"^(?:[^\s:()]+|[^\n:()]{1,200}\.ipynb:cell_\d+)(?::\d+){1,2}: (?:(?:error|warning|note): )?(?P<code>[A-Z]{1,4}\d{3,4})\b"
     # (not a compiler's ``[-Wunused-variable]``: guards.COMPILER_WARNING keeps a few of each kind)
     r"|^[^\s:()]+:\d+(?::\d+)?: (?:error|warning|note|style|performance|portability): .{0,400} \[(?P<bracket>(?!-W)[\w-]{1,80})\]$"
     r"|^[^\s:()]+\(\d+,\d+\): (?:error|warning) (?P<ts>TS\d+):"
