@@ -38,6 +38,14 @@ def _diff() -> str:
                                         "b/src/kompress/rendering/render.py"))
 
 
+def _pytest_verbose() -> str:
+    """``pytest -v``: the passing tests' lines, then the sample's failures (the sample alone is
+    short and dense: its rules and carets cost a model's tokenizer no more than markers would)."""
+    failures = (ROOT / "samples/pytest_failure.txt").read_text()
+    passing = "".join(f"test_calc.py::test_parse_case_{k} PASSED{' ' * 30}[{k + 1:3d}%]\n" for k in range(60))
+    return passing + failures
+
+
 def _prose() -> str:
     """Prose paragraphs (word-level drops happen only here)."""
     text = (ROOT / "docs/architecture.md").read_text()
@@ -47,7 +55,7 @@ def _prose() -> str:
 
 TOOL_OUTPUTS = {
     "log": (ROOT / "samples/service_log.txt").read_text(),
-    "pytest": (ROOT / "samples/pytest_failure.txt").read_text(),
+    "pytest": _pytest_verbose(),
     "crash": (ROOT / "samples/gdb_segfault.txt").read_text(),
     "diff": _diff(),
     "prose": _prose(),

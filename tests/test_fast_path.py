@@ -90,7 +90,7 @@ def test_onnx_load_and_compress_never_import_torch(minilm_dir):
     code = (
         "import sys, json; from kompress import Compressor; "
         f"c = Compressor.load({str(minilm_dir)!r}, backend='onnx'); "
-        f"r = c.compress(open({str(SAMPLES / 'pytest_failure.txt')!r}).read()); "
+        f"r = c.compress(open({str(SAMPLES / 'service_log.txt')!r}).read()); "
         "print(json.dumps([r.tokens_in > 0, 'torch' in sys.modules, 'transformers' in sys.modules]))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ.copy(),
@@ -153,7 +153,7 @@ def test_shipped_graph_runs_without_torch_on_an_empty_cache(tmp_path):
     assert "model.encoder.embeddings.word_embeddings.weight" in shared_initializers(graph)
     code = (
         "import sys, json; from kompress import Compressor; c = Compressor.load(); "
-        f"r = c.compress(open({str(SAMPLES / 'pytest_failure.txt')!r}).read()); "
+        f"r = c.compress(open({str(SAMPLES / 'service_log.txt')!r}).read()); "
         "print(json.dumps([str(c.backend.path), r.tokens_out < r.tokens_in, 'torch' in sys.modules]))"
     )
     env = {**os.environ, "KOMPRESS_CACHE": str(tmp_path / "empty")}
