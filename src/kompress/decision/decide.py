@@ -425,12 +425,13 @@ def short_dropped_runs(keep: np.ndarray, w_line: np.ndarray, l_starts: np.ndarra
         if frame is not None:
             detail = describe_run(frame, [k for k in range(i, last + 1) if has_words[k]], n_run)
         mark = f"[... {detail} ...]" if detail else marker(n_run)
-        if text is not None:
+        worth = MARKER_WORTH * len(mark)
+        chars = l_ends[last] - l_starts[i]
+        if text is not None and chars > worth and last - i <= worth:
+            # (Squeezed, a run still holds its newlines: one of more lines than ``worth`` stays too long.)
             span = text[l_starts[i]:l_ends[last]]
-            chars = len(span) - sum(len(m.group()) - (4 if m.group(1) else 1) for m in _CHEAP_RUN.finditer(span))
-        else:
-            chars = l_ends[last] - l_starts[i]
-        if chars <= MARKER_WORTH * len(mark) or (
+            chars -= sum(len(m.group()) - (4 if m.group(1) else 1) for m in _CHEAP_RUN.finditer(span))
+        if chars <= worth or (
                 n_tokens is not None and run_tokens[i:last + 1].sum() <= len(_PIECE.findall(mark))):
             restore[i : last + 1] = True
         i = last + 1
