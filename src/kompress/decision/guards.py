@@ -494,17 +494,25 @@ def diff_preamble_indices(lines: Sequence[str]) -> list[int]:
     return out
 
 
+def _lines_from(text: str, pos: int, line: re.Pattern[str], limit: int,
+                accept: Callable[[re.Match[str]], bool] | None = None) -> list[int]:
+    """Starts of the consecutive lines from ``pos`` on that ``line`` matches (and ``accept`` takes),
+    up to ``limit`` of them: the lines a heading carries under it."""
+    starts: list[int] = []
+    for _ in range(limit):
+        m = line.match(text, pos)
+        if m is None or (accept is not None and not accept(m)):
+            break
+        starts.append(pos)
+        pos = m.end()
+    return starts
+
+
 def _indented_under(text: str, pos: int, deeper_than: int = 0) -> list[int]:
     """Starts of the indented lines from ``pos`` on (a heading's value: doctest's ``Got:``, a
     YAML block's ``actual: |-``), indented more than ``deeper_than``, up to :data:`DOCTEST_LINES`."""
-    starts: list[int] = []
-    for _ in range(DOCTEST_LINES):
-        line = _INDENTED.match(text, pos)
-        if line is None or len(line.group(0)) - len(line.group(0).lstrip(" \t")) <= deeper_than:
-            break
-        starts.append(pos)
-        pos = line.end()
-    return starts
+    return _lines_from(text, pos, _INDENTED, DOCTEST_LINES,
+                       lambda m: len(m.group(0)) - len(m.group(0).lstrip(" \t")) > deeper_than)
 
 
 def _line_view(text: str, line_starts: np.ndarray) -> LineView:
@@ -1205,12 +1213,7 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
         hits += [m.start() for _, m in zip(range(TAP_DIRECTIVES), TAP_DIRECTIVE.finditer(text))]
     if "not ok" in text and "\n#" in text:
         for _, m in zip(range(ASSERTION_VALUES), TAP_FAILURE.finditer(text)):
-            pos = m.end()
-            for _ in range(TAP_FAILURE_LINES):
-                if not (c := _TAP_COMMENT.match(text, pos)):
-                    break
-                hits.append(pos)
-                pos = c.end()
+            hits += _lines_from(text, m.end(), _TAP_COMMENT, TAP_FAILURE_LINES)
     if "is NOT correct!" in text:
         for _, m in zip(range(ASSERTION_VALUES), DOCTEST_CHECK.finditer(text)):
             hits += [m.start(g) for g in (1, 2) if m.group(g)]
