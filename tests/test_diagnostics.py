@@ -1768,3 +1768,19 @@ def test_a_tap_failures_block_values_stay_under_their_keys(shipped_compressor):
         assert f"        {{ a: [ , {{ b: {{ '[2][c]': '{i}' }} }} ] }}" in got
         assert f"        {{ a: [ , {{ b: [ , , {{ c: '{i}' }} ] }} ] }}" in got
     assert "    ✔ should parse case 3" not in got
+
+
+def test_a_value_under_its_own_heading_stays_with_the_heading():
+    # vader.vim: each side of a failed comparison under "- Expected:" / "- Got:", the buffer's
+    # blank line printed as spaces; the test's progress lines are the model's.
+    text = ("    (12/21) [  GIVEN] Some text\n    (12/21) [ EXPECT] (X)\n      - Expected:\n          A,B,C\n"
+            "          \n          d, e, f\n      - Got:\n          A,B,C\n          \n          d,e,f\n"
+            "    (13/21) [  GIVEN] Other text\n")
+    got = set(guard_line_indices(text, line_spans(text)[0], "text").tolist())
+    assert set(range(2, 10)) <= got and not {0, 1, 10} & got
+    # luassert (busted, plenary): "Passed in:" / "Expected:" over a value that opens with its Lua type.
+    text = ("Fail\t||\tstrings align_str [abcde, 8, true]\n            tests/strings_spec.lua:157: Expected objects to be the same.\n"
+            "            Passed in:\n            (string) '  abcde'\n            Expected:\n            (string) '   abcde'\n"
+            "            \n            stack traceback:\n")
+    got = set(guard_line_indices(text, line_spans(text)[0], "text").tolist())
+    assert {2, 3, 4, 5} <= got and 7 not in got

@@ -1215,3 +1215,49 @@ def test_a_verifiers_mismatches_each_stay_by_the_object_they_name():
     assert is_alert(lines[1]) and not is_alert(lines[2])
     f = template_frame(lines)
     assert all(f.keep[i] for i, x in enumerate(lines) if " != " in x)
+
+
+def test_a_repeated_alert_wrapped_over_a_few_lines_stays_whole():
+    # rdiff-backup --verify: each mismatch is one message wrapped over four lines, among
+    # hundreds of verified files; the recorded digest is on the third line.
+    lines: list[str] = []
+    for i in range(60):
+        lines.append(f"*        Verified SHA1 digest of file luigi/contrib/m{i}.py")
+        if i % 12 == 5:
+            lines += [f"ERROR:   Computed SHA1 digest of file luigi/x{i}.py", f"         '{i:040x}' doesn't match recorded",
+                      f"         digest of '{i * 7:040x}'. Your backup", "         repository may be corrupted!"]
+    f = template_frame(lines)
+    kept = [lines[i] for i in np.flatnonzero(f.keep)]
+    for i in range(5, 60, 12):
+        assert f"         digest of '{i * 7:040x}'. Your backup" in kept
+
+
+def test_a_sync_tools_conflicts_are_findings_and_their_marker_keeps_the_bracket():
+    # unison -batch: "[CONFLICT] Skipping x" per path changed on both sides.
+    assert is_alert("[CONFLICT] Skipping include/fmt/color.h") and is_alert("CONFLICT (content): Merge conflict in a.c")
+    assert not is_alert("conflicts: none") and not is_alert("Resolve conflicts by hand")
+    lines = ["Propagating updates"]
+    for i in range(40):
+        lines += [f"[CONFLICT] Skipping src/file_{i}.cc", "  contents changed on both sides"]
+    lines += [f"[BGN] Copying doc/page_{i}.md from /a to /b" for i in range(150)] + ["Synchronization complete"]
+    kept = [lines[i] for i in np.flatnonzero(template_frame(lines).keep)]
+    assert all(f"[CONFLICT] Skipping src/file_{i}.cc" in kept for i in range(40))
+    f = template_frame(lines)
+    run = [i for i in range(len(lines)) if lines[i].startswith("[BGN]") and not f.keep[i]]
+    assert 'like "[BGN] Copying' in (describe_run(f, run, len(run)) or "")  # (not "BGN] Copying")
+
+
+def test_an_alert_naming_a_file_by_its_base_name_brings_the_line_with_its_path():
+    # lftp mirror: "Access failed: 404 File not found (chart-bar-demo.js)" under "Transferring
+    # file `js/demo/chart-bar-demo.js'", among hundreds of transfers.
+    # (Names of letters only: a name with a digit is one an alert gives, brought anyway.)
+    names = [f"chart-{a}{b}-demo.js" for a in "abcdefghij" for b in "abcdefghijklmnopqrst"]
+    lines: list[str] = []
+    for i, name in enumerate(names):
+        lines.append(f"Transferring file `js/demo/{name}'")
+        if i in (50, 120, 170):
+            lines.append(f"mirror: Access failed: 404 File not found ({name})")
+    kept = [lines[i] for i in np.flatnonzero(template_frame(lines).keep)]
+    for i in (50, 120, 170):
+        assert f"Transferring file `js/demo/{names[i]}'" in kept
+    assert len(kept) < 20

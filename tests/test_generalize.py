@@ -3,9 +3,11 @@ diffs keep every change, logs of any convention are read as logs."""
 
 import re
 
+import numpy as np
+
 from kompress import MARKER_RE
 from kompress.structure.domains import detect
-from kompress.structure.prose import is_prose, odd_records, prose_share
+from kompress.structure.prose import is_prose, odd_records, prose_share, rare_openers
 
 BLOG_CRASH = """Process exited with SIGILL (illegal instruction) at address 0x7fff2038
 in libsystem_kernel.dylib. Thread 0 raised EXC_BAD_INSTRUCTION.
@@ -259,3 +261,35 @@ def test_a_test_units_failure_heading_keeps_where_and_what_failed():
     starts = line_spans(text)[0]
     assert detail_line_indices(text, starts, "test").tolist() == list(range(3, 9))
     assert len(detail_line_indices(text, starts, "build")) == 0  # a test run's heading only
+
+
+def test_an_unread_line_of_a_rare_kind_among_records_of_a_few_stays(shipped_compressor):
+    # duplicity verify -v debug: three lines per file examined, over the read budget; the few
+    # "Difference found:" lines in the unread middle are what the run found.
+    lines = [f"Import of duplicity.backends.{w}backend Succeeded" for w in ("ad", "azure", "b2", "box", "cf", "gdrive")]
+    lines += [f"{w} {v}" for w, v in [("Using", "archive dir: /root/.cache/duplicity/1c0a"), ("GPG", "binary is gpg"),
+                                      ("Main", "action: verify"), ("Acquiring", "lockfile"), ("Args:", "verify file:///t zlib"),
+                                      ("Linux", "vm 6.18.44 x86_64"), ("Found", "2 volumes in manifest"),
+                                      ("Processing", "local manifest (9983)"), ("Chain", "start time: Mon Dec  7"),
+                                      ("Number", "of contained backup sets: 1"), ("Total", "number of contained volumes: 2"),
+                                      ("No", "orphaned or incomplete backup sets found."), ("Registering", "(mktemp) file"),
+                                      ("Local", "and Remote metadata are synchronized"), ("Last", "full backup date: Mon Dec 7"),
+                                      ("Collection", "Status"), ("Connecting", "with backend: BackendWrapper"),
+                                      ("Archive", "dir: /root/.cache/duplicity"), ("Extracting", "backup chains from list of files"),
+                                      ("Ignoring", "file (rejected by backup set)"), ("Type", "of backup set: Full"),
+                                      ("Deleting", "/tmp/duplicity-cyh/mktemp-1"), ("Releasing", "lockfile"), ("Removing", "still remembered temporary file")]]
+    for i in range(900):
+        path = f"zlib/contrib/part{i // 40}/file_{i:04d}.c"
+        lines += [f"Selection: examining path {path}", "Selection:     + no selection functions found. Including",
+                  f"Selecting {path}"]
+        if i in (300, 450, 600):
+            lines.append(f"Difference found: File contrib/part{i // 40}/file_{i:04d}.c is missing")
+    lines.append("Verify complete: 900 files compared, 3 differences found.")
+    rare = [lines[i] for i in np.flatnonzero(rare_openers(lines))]
+    assert sum(x.startswith("Difference found") for x in rare) == 3 and not any(x.startswith("Select") for x in rare)
+    # (As text: no clock, no level, the preamble's many kinds of line; over the read budget.)
+    out = shipped_compressor.compress("\n".join(lines) + "\n", domain="text").text.splitlines()
+    for i in (300, 450, 600):
+        assert f"Difference found: File contrib/part{i // 40}/file_{i:04d}.c is missing" in out
+    # Records of many kinds (a build's chatter) have no rare kind.
+    assert not rare_openers([f"{w} step {i} of the build" for i in range(60) for w in ("cc", "ld", "ar", "as", "strip")][::7]).any()

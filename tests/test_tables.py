@@ -458,3 +458,19 @@ def test_a_benchmarks_table_keeps_a_row_of_each_name_in_each_section():
     f = table_frame(rows)
     assert f is not None and f.keep[1:51].all() and f.keep[73:123].all()
     assert f.repeat[51:71].all()  # past the first TABLE_RARE_ROWS names of a section
+
+
+def test_a_semicolon_separated_report_is_a_table(shipped_compressor):
+    # linkchecker -o csv: ';' between cells; its few invalid URLs among many valid ones were
+    # cut as prose (a block of rows with three 404s dropped).
+    header = "urlname;parentname;base;result;warningstring;infostring;valid;url;line;column;name"
+    rows = []
+    for i in range(60):
+        bad = i in (17, 33, 51)
+        rows.append(f"page{i}.html;http://127.0.0.1:18305/index.html;;{'404 File not found' if bad else '200 OK'};;;"
+                    f"{not bad};http://127.0.0.1:18305/page{i}.html;{60 + i};25;Page {i}")
+    t = find_table([header, *rows])
+    assert t is not None and t.delim == ";" and t.width == 11
+    out = shipped_compressor.compress("\n".join(["# created by LinkChecker", header, *rows]) + "\n").text.splitlines()
+    assert all(rows[i] in out for i in (17, 33, 51)) and header in out
+    assert sum(";200 OK;" in x for x in out) < 20

@@ -38,7 +38,7 @@ from kompress.decision.policy import DecisionPolicy
 from kompress.decision.query import fused_scores, line_features
 from kompress.rendering.render import marker
 from kompress.scoring.scores import WordScores, line_scores
-from kompress.structure.prose import is_prose, odd_records, structured_lines
+from kompress.structure.prose import is_prose, odd_records, rare_openers, structured_lines
 from kompress.structure.units import LineView, line_spans, words_to_lines
 
 #: Words up to which a line with a polarity word is one statement the guard keeps (line mode).
@@ -123,6 +123,11 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             unread_lines = np.flatnonzero(np.bincount(w_line[ws.unread], minlength=len(l_starts)) > 0)
             said = [li for li in unread_lines.tolist() if not critical[li]
                     and is_alert(text[l_starts[li]:l_ends[li]])][:UNREAD_ALERTS]
+            # So does a line of a rare kind among unread records of a few kinds (duplicity's
+            # "Difference found: File deflate.c ..." among hundreds of "Selection:" lines).
+            unread_text = [text[l_starts[li]:l_ends[li]] for li in unread_lines.tolist()]
+            said += [li for li, odd in zip(unread_lines.tolist(), rare_openers(unread_text).tolist())
+                     if odd and not critical[li]][:UNREAD_ALERTS]
             critical[said] = True
             # With the line right above it when that names a file (pgn-extract's "File x.pgn:
             # Line number: 93", a compiler's "x.c: In function 'main':"): where it happened.

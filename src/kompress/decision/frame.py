@@ -118,6 +118,9 @@ ALERT = re.compile(
     r"|[Cc]an['’]t|[Cc]ouldn['’]t"
     # A resolver's failed answers (unbound's, dig's ``status: NXDOMAIN``, tcpdump's ``NXDomain``), not level words but the verdict.
     r"|REFUSED|SERVFAIL|NXDOMAIN|ServFail|NXDomain"  # (tcpdump's spelling)
+    # A merge's or a sync's verdict on one path (git's ``CONFLICT (content): Merge conflict in x``,
+    # unison's ``[CONFLICT] Skipping README.md``).
+    r"|CONFLICT"
     # A system call's failure in the C library's words (chmod's ``Operation not permitted``).
     r"|" + ERRNO_MESSAGE_ALTERNATION +
     r")\b(?![-/@]\w|\.[a-z])"  # (Zig's ``error.TestExpectedEqual`` is one)
@@ -172,8 +175,9 @@ MARKER_VALUES_MIN = 6
 #: Values a marker lists, most frequent first, then how many others; each cut to _MARKER_VALUE_CHARS.
 MARKER_VALUES = 4
 _MARKER_VALUE_CHARS = 40
-#: Leading variable fields of a template (timestamps, pids): left out of markers.
-_LEADING_VARS = re.compile(r"^(?:(?:<\*>|<[A-Z]+>)[\s\-/:.,T+Z]*|[\[\]()\-:]\s*)+")
+#: Leading variable fields of a template (timestamps, pids): left out of markers, with the
+#: brackets around them (not a bracketed word's: unison's ``[CONFLICT] Skipping <*>``).
+_LEADING_VARS = re.compile(r"^(?:(?:<\*>|<[A-Z]+>)[\s\-/:.,T+Z]*|\[(?=<)|[\]()\-:]\s*)+")
 
 
 @dataclass
@@ -241,6 +245,11 @@ def is_alert(line: str) -> bool:
 #: Lines of a repeated alerting record kept besides its head and the line under it: the first
 #: ones that alert themselves.
 RECORD_ALERT_LINES = 3
+#: A repeated alerting record of at most this many lines stays whole: one message wrapped over
+#: its lines (rdiff-backup's ``ERROR:   Computed SHA1 digest of file x`` / ``'f463...' doesn't
+#: match recorded`` / ``digest of '72ae...'. Your backup`` / ``repository may be corrupted!``),
+#: not a stack trace (no line of it a frame's).
+WRAPPED_RECORD_LINES = 4
 
 
 def template_frame(lines: Sequence[str]) -> Frame:
@@ -341,6 +350,8 @@ def template_frame(lines: Sequence[str]) -> Frame:
                 # message), not a whole stack trace again; and the first lines of it that alert
                 # themselves (a scanner's request record's ``SQL Injection ... in ...`` under ``---``).
                 said = [int(i) for i in span[2:] if is_alert(lines[i])][:RECORD_ALERT_LINES]
+                if len(span) <= WRAPPED_RECORD_LINES and not any(STACK_LINE.match(lines[i]) for i in span[2:]):
+                    said = [int(i) for i in span[2:]]
                 f.keep[span[:2]] = True
                 f.repeat[span[:2]] = False
                 f.keep[said] = True
@@ -474,9 +485,22 @@ def _alert_places(lines: Sequence[str], heads: np.ndarray, spans: list[np.ndarra
     names no file brings the nearest record above it
     naming one (:data:`ALERT_PLACE_REACH` records at most): the file it is about (patch's
     ``checking file requests/models.py`` above ``Hunk #10 FAILED at 203.``, memcached's
-    ``<23 set fragment:/products/4/1 0 600 900000`` above ``>23 SERVER_ERROR object too large``)."""
+    ``<23 set fragment:/products/4/1 0 600 900000`` above ``>23 SERVER_ERROR object too large``);
+    one naming a file by its base name, the record right above naming its path."""
     for r, span in enumerate(spans):
-        if not alerting[r] or not f.keep[span[0]] or any(PLACE_NAME.search(lines[i]) for i in span):
+        if not alerting[r] or not f.keep[span[0]]:
+            continue
+        if any(PLACE_NAME.search(lines[i]) for i in span):
+            # An alert naming a file by its base name (lftp's ``Access failed: 404 File not found
+            # (chart-bar-demo.js)``) brings the record right above naming its path
+            # (``Transferring file `js/demo/chart-bar-demo.js'``).
+            if r > 0 and not alerting[r - 1]:
+                h = int(heads[r - 1])
+                said = "\n".join(lines[i] for i in span)
+                bases = (m.group(0).rsplit("/", 1)[-1] for m in PLACE_NAME.finditer(lines[h]) if "/" in m.group(0))
+                if any(len(base) >= 3 and base in said for base in bases):
+                    f.keep[h] = True
+                    f.repeat[h] = False
             continue
         for q in range(r - 1, max(-1, r - 1 - ALERT_PLACE_REACH), -1):
             h = int(heads[q])

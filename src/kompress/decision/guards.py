@@ -254,6 +254,16 @@ YAML_BLOCK_VALUE = re.compile(r"^([ \t]+)(?:expected|actual|found|wanted)[ \t]*:
 DOCTEST_PART = re.compile(r"^(?:Failed example|Expected|Got|Exception raised):\n", re.M)
 DOCTEST_LINES = 4
 _INDENTED = re.compile(r"[ \t]+\S[^\n]*(?:\n|$)")
+#: A compared value printed under its own heading (vader's ``- Expected:`` / ``- Got:``, a
+#: runner's bare ``Actual:``): up to :data:`DOCTEST_LINES` lines indented under it, the blank
+#: ones inside the value too (vader prints a blank line of the buffer as spaces).
+VALUE_HEADING = re.compile(r"^([ \t]*)(?:[-*][ \t]+)?(?:[Ee]xpected|[Gg]ot|[Aa]ctual|[Rr]eceived|[Oo]btained)"
+                           r"[ \t]*:[ \t]*\n", re.M)
+_VALUE_LINE = re.compile(r"[ \t]+[^\n]*(?:\n|$)")
+#: luassert's (busted's, plenary's) compared values: ``Passed in:`` / ``Expected:``, each over
+#: a line that opens with the value's Lua type, ``(string) '  abcde'``, at the heading's indentation.
+LUASSERT_VALUE = re.compile(r"^[ \t]*(?:Passed in|Expected):\n[ \t]*(\((?:string|number|boolean|nil|table|"
+                            r"userdata|function|thread|cdata)\b)", re.M)
 #: TAP's skipped and to-do tests kept (:data:`~kompress.structure.templates.TAP_DIRECTIVE`), at most.
 TAP_DIRECTIVES = 50
 
@@ -1249,6 +1259,13 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
     if "Failed example:\n" in text:
         for _, m in zip(range(ASSERTION_VALUES), DOCTEST_PART.finditer(text)):
             hits += _indented_under(text, m.end())
+    if ":\n" in text and ("xpected" in text or "ot:" in text or "ctual" in text or "eceived" in text):
+        for _, m in zip(range(ASSERTION_VALUES), VALUE_HEADING.finditer(text)):
+            # The heading with its value: which side of the comparison it is.
+            hits += [m.start()] + _lines_from(text, m.end(), _VALUE_LINE, DOCTEST_LINES,
+                                lambda v, d=len(m.group(1)): len(v.group(0)) - len(v.group(0).lstrip(" \t")) > d)
+    if "Passed in:\n" in text:
+        hits += [p for _, m in zip(range(ASSERTION_VALUES), LUASSERT_VALUE.finditer(text)) for p in (m.start(), m.start(1))]
     if domain != "test" and "xpected" in text:
         # Outside what reads as a test run (a runner printing ``[fail] line:67`` records), an
         # expected value with the value got on the line right under it is an assertion's all the same.

@@ -110,6 +110,33 @@ def odd_records(lines: Sequence[str]) -> np.ndarray:
     return out
 
 
+#: Lines of a rare opener are findings where the :data:`OPENER_TOP` commonest first words open
+#: at least :data:`OPENER_SHARE` of the (unindented) lines, over at least :data:`OPENER_MIN_LINES`.
+OPENER_TOP, OPENER_SHARE, OPENER_MIN_LINES = 3, 0.8, 40
+_DIGITS = re.compile(r"\d+")
+
+
+def rare_openers(lines: Sequence[str]) -> np.ndarray:
+    """In records opened by a few first words (digits masked), the unindented lines opened by a
+    rare one (at most 1/:data:`LIST_RARE` of the commonest's lines, :data:`LIST_MESSAGE_WORDS`
+    words or more): duplicity's ``Difference found: File deflate.c has mtime ...`` among hundreds
+    of ``Selection: examining path ...`` and ``Selecting ...``, as a bool array."""
+    out = np.zeros(len(lines), dtype=bool)
+    firsts = [_DIGITS.sub("0", x.split(None, 1)[0]) if x[:1] not in " \t" and x.strip() else None
+              for x in lines]
+    counts = Counter(k for k in firsts if k is not None)
+    opened = sum(counts.values())
+    if opened < OPENER_MIN_LINES:
+        return out
+    common = counts.most_common(OPENER_TOP)
+    if sum(n for _, n in common) < OPENER_SHARE * opened:
+        return out
+    top = common[0][1]
+    for i, k in enumerate(firsts):
+        out[i] = k is not None and counts[k] * LIST_RARE <= top and len(lines[i].split()) >= LIST_MESSAGE_WORDS
+    return out
+
+
 def _plain(shape: tuple[str, ...]) -> int:
     return sum(w != "*" for w in shape)
 

@@ -20,8 +20,9 @@ TABLE_MIN_ROWS = 8
 TABLE_MIN_SHARE = 0.6
 #: Cells a row has at least (two columns are key: value text, not a table, unless bars frame them).
 TABLE_MIN_CELLS = 3
-#: Cell separators tried, in order: CSV, TSV, psql/markdown, then runs of 2+ spaces.
-DELIMITERS = (",", "\t", "|", " ")
+#: Cell separators tried, in order: CSV, TSV, semicolon CSV (linkchecker's, a European locale's),
+#: psql/markdown, then runs of 2+ spaces.
+DELIMITERS = (",", "\t", ";", "|", " ")
 _WIDE_GAP = re.compile(r"\s{2,}")
 #: Box-drawing verticals (rich, tabulate's fancy grids, psql's unicode style) read as ``|``.
 _BOX_BARS = str.maketrans("│┃║╎╏┆┇┊┋", "|" * 9)
