@@ -518,11 +518,15 @@ def _lines_from(text: str, pos: int, line: re.Pattern[str], limit: int,
     return starts
 
 
+def _deeper_than(width: int) -> Callable[[re.Match[str]], bool]:
+    """Whether a matched line is indented by more than ``width`` spaces or tabs."""
+    return lambda m: len(m.group(0)) - len(m.group(0).lstrip(" \t")) > width
+
+
 def _indented_under(text: str, pos: int, deeper_than: int = 0) -> list[int]:
     """Starts of the indented lines from ``pos`` on (a heading's value: doctest's ``Got:``, a
     YAML block's ``actual: |-``), indented more than ``deeper_than``, up to :data:`DOCTEST_LINES`."""
-    return _lines_from(text, pos, _INDENTED, DOCTEST_LINES,
-                       lambda m: len(m.group(0)) - len(m.group(0).lstrip(" \t")) > deeper_than)
+    return _lines_from(text, pos, _INDENTED, DOCTEST_LINES, _deeper_than(deeper_than))
 
 
 def _line_view(text: str, line_starts: np.ndarray) -> LineView:
@@ -1262,8 +1266,7 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
     if ":\n" in text and ("xpected" in text or "ot:" in text or "ctual" in text or "eceived" in text):
         for _, m in zip(range(ASSERTION_VALUES), VALUE_HEADING.finditer(text)):
             # The heading with its value: which side of the comparison it is.
-            hits += [m.start()] + _lines_from(text, m.end(), _VALUE_LINE, DOCTEST_LINES,
-                                lambda v, d=len(m.group(1)): len(v.group(0)) - len(v.group(0).lstrip(" \t")) > d)
+            hits += [m.start()] + _lines_from(text, m.end(), _VALUE_LINE, DOCTEST_LINES, _deeper_than(len(m.group(1))))
     if "Passed in:\n" in text:
         hits += [p for _, m in zip(range(ASSERTION_VALUES), LUASSERT_VALUE.finditer(text)) for p in (m.start(), m.start(1))]
     if domain != "test" and "xpected" in text:
