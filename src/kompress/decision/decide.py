@@ -120,13 +120,12 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             # words (pgn-extract's "Failed to make move 26. b6 in the game:") stays, the first
             # UNREAD_ALERTS of them: no score speaks for or against it, and an alert is what
             # the output is read for. (A log's repeated alerts still collapse, below.)
-            unread_lines = np.flatnonzero(np.bincount(w_line[ws.unread], minlength=len(l_starts)) > 0)
-            said = [li for li in unread_lines.tolist() if not critical[li]
-                    and is_alert(text[l_starts[li]:l_ends[li]])][:UNREAD_ALERTS]
+            unread_lines = np.flatnonzero(np.bincount(w_line[ws.unread], minlength=len(l_starts)) > 0).tolist()
+            unread_text = [text[l_starts[li]:l_ends[li]] for li in unread_lines]
+            said = [li for li, line in zip(unread_lines, unread_text) if not critical[li] and is_alert(line)][:UNREAD_ALERTS]
             # So does a line of a rare kind among unread records of a few kinds (duplicity's
             # "Difference found: File deflate.c ..." among hundreds of "Selection:" lines).
-            unread_text = [text[l_starts[li]:l_ends[li]] for li in unread_lines.tolist()]
-            said += [li for li, odd in zip(unread_lines.tolist(), rare_openers(unread_text).tolist())
+            said += [li for li, odd in zip(unread_lines, rare_openers(unread_text).tolist())
                      if odd and not critical[li]][:UNREAD_ALERTS]
             critical[said] = True
             # With the line right above it when that names a file (pgn-extract's "File x.pgn:

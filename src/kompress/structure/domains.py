@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from kompress.structure.findings import LINT_FINDING
+from kompress.structure.prose import opener
 from kompress.structure.tables import find_table
 from kompress.structure.templates import TEST_RECORD
 
@@ -256,10 +257,6 @@ def detect(text: str) -> str:
     return "text"
 
 
-_SHAPE_WORD = re.compile(r"\S+")
-_DIGIT_RUN = re.compile(r"\d+")
-
-
 def _repetitive_records(lines: list[str]) -> bool:
     """Line records of a few kinds, without clock or level (``sshd -D``, apt's ``term.log``,
     a daemon's chatter): at least 20 lines, most of them unindented, a handful of first words
@@ -270,10 +267,9 @@ def _repetitive_records(lines: list[str]) -> bool:
     shapes: dict[str, int] = {}
     code = 0
     for ln in lines:
-        if ln[:1] in " \t":
+        key = opener(ln)
+        if key is None:
             continue  # continuation or code indentation: not a record opener
-        first = _SHAPE_WORD.match(ln)
-        key = _DIGIT_RUN.sub("0", first.group(0)) if first else ""
         shapes[key] = shapes.get(key, 0) + 1
         code += ln.rstrip()[-1:] in ":{;,(=\\" or " = " in ln
     openers = sum(shapes.values())

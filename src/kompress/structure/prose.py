@@ -116,14 +116,21 @@ OPENER_TOP, OPENER_SHARE, OPENER_MIN_LINES = 3, 0.8, 40
 _DIGITS = re.compile(r"\d+")
 
 
+def opener(line: str) -> str | None:
+    """The word a record line opens with, its digits masked (``Selection:``, ``worker-0``);
+    ``None`` for a blank or indented line (a continuation, code), which opens no record."""
+    if line[:1] in " \t" or not line.strip():
+        return None
+    return _DIGITS.sub("0", line.split(None, 1)[0])
+
+
 def rare_openers(lines: Sequence[str]) -> np.ndarray:
     """In records opened by a few first words (digits masked), the unindented lines opened by a
     rare one (at most 1/:data:`LIST_RARE` of the commonest's lines, :data:`LIST_MESSAGE_WORDS`
     words or more): duplicity's ``Difference found: File deflate.c has mtime ...`` among hundreds
     of ``Selection: examining path ...`` and ``Selecting ...``, as a bool array."""
     out = np.zeros(len(lines), dtype=bool)
-    firsts = [_DIGITS.sub("0", x.split(None, 1)[0]) if x[:1] not in " \t" and x.strip() else None
-              for x in lines]
+    firsts = [opener(x) for x in lines]
     counts = Counter(k for k in firsts if k is not None)
     opened = sum(counts.values())
     if opened < OPENER_MIN_LINES:
