@@ -1261,3 +1261,17 @@ def test_an_alert_naming_a_file_by_its_base_name_brings_the_line_with_its_path()
     for i in (50, 120, 170):
         assert f"Transferring file `js/demo/{names[i]}'" in kept
     assert len(kept) < 20
+
+
+def test_a_markers_template_leaves_out_a_12_hour_clock_with_its_separator():
+    # prism mock/proxy: "[7:18:02 PM] › [CLI] ℹ  info  GET http://..." read "PM] › [CLI] ..." in markers.
+    lines = [f"[7:18:{i % 60:02d} PM] › [CLI] ℹ  info      GET http://127.0.0.1:4010/posts/{i}" for i in range(40)]
+    f = template_frame(lines)
+    run = [i for i in range(len(lines)) if not f.keep[i]]
+    detail = describe_run(f, run, len(run)) or ""
+    assert detail.startswith("38 more lines like \"[CLI] ℹ info GET http"), detail
+    assert "PM]" not in detail and "›" not in detail
+    # A word after a time that is not a 12-hour clock's stays.
+    g = template_frame([f"10:00:{i % 60:02d} PMD check {i} done" for i in range(40)])
+    drop = [i for i in range(40) if not g.keep[i]]
+    assert 'like "PMD check' in (describe_run(g, drop, len(drop)) or "")

@@ -175,9 +175,10 @@ MARKER_VALUES_MIN = 6
 #: Values a marker lists, most frequent first, then how many others; each cut to _MARKER_VALUE_CHARS.
 MARKER_VALUES = 4
 _MARKER_VALUE_CHARS = 40
-#: Leading variable fields of a template (timestamps, pids): left out of markers, with the
-#: brackets around them (not a bracketed word's: unison's ``[CONFLICT] Skipping <*>``).
-_LEADING_VARS = re.compile(r"^(?:(?:<\*>|<[A-Z]+>)[\s\-/:.,T+Z]*|\[(?=<)|[\]()\-:]\s*)+")
+#: Leading variable fields of a template (timestamps with a 12-hour clock's ``PM`` too, pids):
+#: left out of markers, with the brackets and separators around them (not a bracketed word's:
+#: unison's ``[CONFLICT] Skipping <*>``; prism's ``[7:18:02 PM] › [CLI] ...``).
+_LEADING_VARS = re.compile(r"^(?:(?:<\*>|<[A-Z]+>)(?:\s?[AP]M\b)?[\s\-/:.,T+Z]*|\[(?=<)|[\]()\-:›]\s*)+")
 
 
 @dataclass

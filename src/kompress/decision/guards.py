@@ -248,10 +248,10 @@ ASSERTION_VALUE_BELOW = re.compile(r"^---- Result (?:was|should have been)\b[^\n
 #: ``expected: |-`` / ``actual: |-``): the value is the lines indented under the key, up to
 #: :data:`DOCTEST_LINES` of them.
 YAML_BLOCK_VALUE = re.compile(r"^([ \t]+)(?:expected|actual|found|wanted)[ \t]*:[ \t]*[|>][-+]?[ \t]*\n", re.M)
-#: doctest's report of a failed example: the example, the value expected and the value got, each
-#: indented under its heading (``Failed example:`` / ``Expected:`` / ``Got:``); up to
-#: :data:`DOCTEST_LINES` lines under each.
-DOCTEST_PART = re.compile(r"^(?:Failed example|Expected|Got|Exception raised):\n", re.M)
+#: doctest's report of a failed example: the example (``Failed example:``) and the exception it
+#: raised, each indented under its heading; up to :data:`DOCTEST_LINES` lines under each. Its
+#: ``Expected:`` / ``Got:`` are any runner's compared values (:data:`VALUE_HEADING`).
+DOCTEST_PART = re.compile(r"^(?:Failed example|Exception raised):\n", re.M)
 DOCTEST_LINES = 4
 _INDENTED = re.compile(r"[ \t]+\S[^\n]*(?:\n|$)")
 #: A compared value printed under its own heading (vader's ``- Expected:`` / ``- Got:``, a
