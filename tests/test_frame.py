@@ -1275,3 +1275,50 @@ def test_a_markers_template_leaves_out_a_12_hour_clock_with_its_separator():
     g = template_frame([f"10:00:{i % 60:02d} PMD check {i} done" for i in range(40)])
     drop = [i for i in range(40) if not g.keep[i]]
     assert 'like "PMD check' in (describe_run(g, drop, len(drop)) or "")
+
+
+def test_a_large_collapsed_json_item_keeps_the_lines_that_name_it():
+    # openapi-diff: each difference names its code and location over a 200-line schema dump;
+    # the collapsed ones went whole, code and location with them.
+    from kompress.decision.frame import JSON_SKELETON_LINES
+
+    def schema(d: int) -> dict:
+        return {"type": "object", "properties": {f"p{k}": {"type": "string", "example": f"v{k}"} for k in range(d)}}
+
+    diffs = [{"type": "breaking", "action": "remove", "code": f"rule.{c}",
+              "sourceSpecEntityDetails": [{"location": f"paths./pet/{i}.get", "value": schema(15)}], "entity": "path"}
+             for i, c in enumerate(["remove", "add", "remove", "add", "remove", "change", "remove"])]
+    diffs[4]["sourceSpecEntityDetails"][0]["value"] = {"type": "string"}  # a small item: collapses whole
+    text = json.dumps({"breakingDifferences": diffs}, indent=4) + "\n"
+    lines = text.splitlines()
+    starts = np.array([0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"][:-1])
+    ends = np.array([i for i, ch in enumerate(text) if ch == "\n"])
+    f = json_frame(text, starts, ends)
+    kept = [lines[i].strip() for i in np.flatnonzero(f.keep)]
+    for i in (2, 3, 5, 6):  # collapsed large items: their names stay
+        assert f'"location": "paths./pet/{i}.get",' in kept
+    assert '"location": "paths./pet/4.get",' not in kept  # a small collapsed item goes whole
+    assert '"code": "rule.change",' in kept
+    # Only lines near the top of the item, a few per item: the schema's values go.
+    later = [lines[r].strip() for r in np.flatnonzero(f.keep) if r > _items(lines)[1][1]]
+    assert later and not any(x.startswith(('"example"', '"type": "string"')) for x in later)
+    per_item = [sum(1 for r in np.flatnonzero(f.keep) if a <= r <= b) for a, b in _items(lines)]
+    assert max(per_item[2:]) <= JSON_SKELETON_LINES and all(f.repeat[a] for a, _ in _items(lines)[2:])
+
+
+def _items(lines: list[str]) -> list[tuple[int, int]]:
+    """(first, last) line of each item of a 4-space-indented top-level array."""
+    heads = [i for i, x in enumerate(lines) if x == "        {"]
+    return [(a, next(j for j in range(a, len(lines)) if lines[j].startswith("        }"))) for a in heads]
+
+
+def test_an_alerts_other_wording_counts_backtick_quoted_values_as_values():
+    # pycldf validate: 120 keys missing in languages.csv, then keys missing in parameters.csv:
+    # the first of the second kind went, the variants spent on the first kind's keys.
+    lines = [f"WARNING cldf/forms.csv:{9 * i + 3} Key `Lang{chr(65 + i % 26)}{chr(65 + i // 26)}X` not found in table languages.csv"
+             for i in range(120)]
+    lines += [f"WARNING cldf/forms.csv:{70 + 11 * i} Key `999_item{chr(97 + i)}` not found in table parameters.csv"
+              for i in range(10)]
+    lines.append("WARNING Referential integrity check failed")
+    kept = [lines[i] for i in np.flatnonzero(template_frame(lines).keep)]
+    assert "WARNING cldf/forms.csv:70 Key `999_itema` not found in table parameters.csv" in kept

@@ -70,13 +70,27 @@ TOOL_ALERTS = 100
 #: as values (``action start <*>`` of ``boot`` and ``halt``). 4: the smallest cap that keeps every
 #: event type of the collected real-log bench (2: 0.99 of types, 4 and 8: 1.00).
 EVENT_VARIANTS = 4
-#: What an alert's wording leaves out: URLs, paths, quoted and ``key=`` values (one file or key per record).
-_WORDING_VARS = re.compile(r"\S*://\S*|(?<==)[^\s,;]+|[\w.~-]*/[\w./~-]*|'[^'\n]*'|\"[^\"\n]*\"")
+#: What an alert's wording leaves out: URLs, paths, quoted (backticks too: pycldf's ``Key `Eryuan` not
+#: found in table languages.csv``) and ``key=`` values (one file or key per record).
+_WORDING_VARS = re.compile(r"\S*://\S*|(?<==)[^\s,;]+|[\w.~-]*/[\w./~-]*|'[^'\n]*'|\"[^\"\n]*\"|`[^`\n]*`")
 #: Items of a JSON array kept before collapsing the rest.
 JSON_KEEP_FIRST = 2
 #: Words from which a line of a kept JSON item is free text the frame does not force, and from
 #: which a line that is one key's string value (a package's description, a README) collapses.
 JSON_LONG_VALUE_WORDS = 40
+#: A collapsed JSON item of at least this many lines, most of them deeper than
+#: :data:`JSON_SKELETON_DEPTH` containers into it (openapi-diff's differences, each over a schema
+#: dump), keeps its skeleton: the first :data:`JSON_SKELETON_LINES` lines within that depth that
+#: are a key and a short plain value (its ``"code": "method.remove"`` and ``"location":
+#: "paths./pet/{petId}.delete"``), so a marker does not hide which item was what. Items of many
+#: shallow fields (cloud instances, installed packages) are records: they collapse whole.
+JSON_SKELETON_MIN = 40
+JSON_SKELETON_LINES = 8
+JSON_SKELETON_DEPTH = 3
+#: Most: at most this share of the item's lines are within the depth.
+JSON_SKELETON_SHALLOW = 1 / 3
+#: A value naming its item is short: a code, a path, an id; not a description.
+_SKELETON_VALUE_CHARS = 160
 #: A JSON item is a finding (a linter's or type checker's diagnostic in its ``--json`` mode: ruff,
 #: pyright, markdownlint) when it names a rule or rates itself a problem: each such item is a
 #: place to fix, like a report's alerts, not a record repeated; the first :data:`TOOL_ALERTS` stay.
@@ -858,6 +872,8 @@ _JSON_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[\[\]{},]')
 
 #: One key and its string value on a line of pretty-printed JSON.
 _STRING_PAIR = re.compile(r'\s*("(?:[^"\\\n]|\\.)*"):\s*"(?:[^"\\\n]|\\.)*"\s*,?\s*$')
+#: One key and its plain value (no container) on a line of pretty-printed JSON.
+_SCALAR_PAIR = re.compile(r'\s*"(?:[^"\\\n]|\\.)*":\s*(?:"(?:[^"\\\n]|\\.)*"|-?\d[\w.+-]*|true|false|null)\s*,?\s*$')
 #: What may precede an item on its first line (the array's opening, keys of the objects opening
 #: with it) and follow it on its last (a comma, closing brackets).
 _OPENERS = re.compile(r'\s*(?:(?:"(?:[^"\\\n]|\\.)*"\s*:\s*)?[\[{]\s*)*')
@@ -1006,6 +1022,10 @@ def json_frame(text: str, line_starts: np.ndarray, line_ends: np.ndarray) -> Fra
             else:
                 f.repeat[rows] = True
                 f.keep[rows] = False
+                if lb - la + 1 >= JSON_SKELETON_MIN:
+                    bones = _skeleton(text, line_starts, line_ends, la, lb)
+                    f.keep[bones] = True
+                    f.repeat[bones] = False
             f.group[rows] = gid
             f.unit_start[la] = True
         found = True
@@ -1020,6 +1040,26 @@ def json_frame(text: str, line_starts: np.ndarray, line_ends: np.ndarray) -> Fra
             shown.add(m.group(1))
             f.keep[i] = found = True
     return f if found else None
+
+
+def _skeleton(text: str, line_starts: np.ndarray, line_ends: np.ndarray, la: int, lb: int) -> list[int]:
+    """The lines of a pretty-printed item (lines ``la``..``lb``) that name it: a key with a short
+    plain value (a string, number, boolean or null) at most :data:`JSON_SKELETON_DEPTH`
+    indentation steps into the item, the first :data:`JSON_SKELETON_LINES` of them; none when
+    the item is mostly that shallow (:data:`JSON_SKELETON_SHALLOW`)."""
+    base = len(_LEADING_SPACE.match(text, int(line_starts[la])).group())
+    step = 0
+    shallow = 0
+    out: list[int] = []
+    for r in range(la + 1, lb):
+        line = text[line_starts[r]:line_ends[r]]
+        indent = len(line) - len(line.lstrip())
+        step = step or max(0, indent - base)
+        if step and indent - base <= step * JSON_SKELETON_DEPTH:
+            shallow += 1
+            if len(out) < JSON_SKELETON_LINES and len(line) <= _SKELETON_VALUE_CHARS and _SCALAR_PAIR.match(line):
+                out.append(r)
+    return out if shallow <= JSON_SKELETON_SHALLOW * (lb - la + 1) else []
 
 
 def _free_text_values(f: Frame, text: str, line_starts: np.ndarray, line_ends: np.ndarray) -> None:
