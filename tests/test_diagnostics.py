@@ -1784,3 +1784,35 @@ def test_a_value_under_its_own_heading_stays_with_the_heading():
             "            \n            stack traceback:\n")
     got = set(guard_line_indices(text, line_spans(text)[0], "text").tolist())
     assert {2, 3, 4, 5} <= got and 7 not in got
+
+
+def test_a_benchmarks_measured_values_and_a_profiles_hottest_stacks_are_results():
+    from kompress.decision.guards import FOLDED_STACKS, MEASUREMENTS, result_line_indices
+
+    # asv: each benchmark's table of timings with their spread ("1.05±0s"); read among the
+    # tracebacks of a failing one, every table went.
+    asv = ["· Running 4 total benchmarks"]
+    for b in range(4):
+        asv += [f"[{b * 25:5.2f}%] ··· bench.Chordal.time_{b}                 ok", "             =========== ==========",
+                *[f"                  {n:<4}    {n * (b + 1) / 7:.3g}±0ms " for n in (5, 10, 50, 100)]]
+    text = "\n".join(asv) + "\n"
+    got = {text.split("\n")[i] for i in result_line_indices(text, line_spans(text)[0]).tolist()}
+    assert "                  100     14.3±0ms " in got and len(got) == 16
+    assert not any("ok" in g for g in got)
+    many = "\n".join(f"row {i}: {i}.5 ± 0.{i % 9} ms" for i in range(MEASUREMENTS + 30)) + "\n"
+    assert len(result_line_indices(many, line_spans(many)[0])) == MEASUREMENTS
+    # py-spy --format raw: the hottest folded stacks (by their sample count) stay, ties in order.
+    stacks = [f"<module> (s.py:18);loads (p.py:{190 + i});skip_{i % 7} (p.py:{300 + i}) {1 + (i * 37) % 11}"
+              for i in range(60)]
+    folded = "py-spy> Samples: 349\n" + "\n".join(stacks) + "\n"
+    got = [folded.split("\n")[i] for i in result_line_indices(folded, line_spans(folded)[0]).tolist()]
+    counts = sorted((int(s.rsplit(" ", 1)[1]) for s in stacks), reverse=True)
+    assert len(got) == FOLDED_STACKS and min(int(g.rsplit(" ", 1)[1]) for g in got) >= counts[FOLDED_STACKS - 1]
+    assert not result_line_indices("a;b 3\nc;d 4\n", line_spans("a;b 3\nc;d 4\n")[0]).size  # two lines: no profile
+
+
+def test_a_profiles_hottest_stacks_stay_among_a_logs_repeats(shipped_compressor):
+    stacks = [f"<module> (profiler_script.py:18);loads (tomli/_parser.py:{187 + i % 3});skip (tomli/_parser.py:{320 + i}) "
+              f"{40 if i == 37 else 1 + i % 3}" for i in range(80)]
+    out = shipped_compressor.compress("\n".join(stacks) + "\n").text
+    assert stacks[37] in out.split("\n")

@@ -30,7 +30,7 @@ from kompress.decision.frame import (
 )
 from kompress.decision.guards import (
     backtrace_guard, coverage_guard, detail_line_indices, guard_line_indices, program_line_indices, record_mates,
-    tree_ancestors,
+    result_line_indices, tree_ancestors,
 )
 from kompress.decision.mustkeep import has_polarity, is_must_keep, must_keep_mask
 from kompress.decision.options import CompressOptions
@@ -111,7 +111,7 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
         # so does a test session's header (which Python, which checkout).
         critical = np.zeros(len(l_starts), dtype=bool)
         critical[guard_line_indices(text, l_starts, domain)] = True
-        details = detail_line_indices(text, l_starts, domain)
+        details = np.union1d(detail_line_indices(text, l_starts, domain), result_line_indices(text, l_starts))
         critical[details] = True
         if domain in HEAD_DOMAINS and len(w_line) and (ws.unread is None or not ws.unread[0]):
             critical[w_line[0]] = True

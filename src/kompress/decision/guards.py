@@ -297,6 +297,18 @@ ASSERTION_DIFF_LINES = 40
 TIMED_SUMMARY = re.compile(r"\b\d[\d,]*(?:\.\d+)? (?:[A-Za-z]+ ){1,3}(?:\([^()\n]{1,60}\) )?in \d+(?:\.\d+)? ?"
                            r"(?:ms|s|secs?|seconds?|min|minutes?)\b")
 TIMED_SUMMARIES = 3
+#: A value measured with its spread (asv's ``1.05±0s``, hyperfine's ``1.2 ms ±  0.1 ms``,
+#: benchmark.js's ``±1.24%``): a benchmark's result, what the run was for. The first
+#: :data:`MEASUREMENTS` such lines stay.
+MEASUREMENT = re.compile(r"\d ?± ?\d")
+MEASUREMENTS = 100
+#: A profiler's folded stacks (flamegraph's input: py-spy ``--format raw``, stackcollapse-perf,
+#: async-profiler ``collapsed``): one stack per line, frames joined by ``;``, then its sample
+#: count. Of at least :data:`FOLDED_MIN` of them, the :data:`FOLDED_STACKS` hottest stay (ties
+#: in order): where the time went. The rest, each a stack of few samples, may go.
+FOLDED_STACK = re.compile(r"^[^\n;]+(?:;[^\n;]+)+ (\d+)$", re.M)
+FOLDED_MIN = 10
+FOLDED_STACKS = 20
 #: A table's totals: the one row under the rule that closes it, before a blank line or the end
 #: (coverage's ``TOTAL``, locust's ``Aggregated``): what the table adds up to. Of a table printed
 #: again and again (a load test's periodic stats; a table known by its rule line) the first
@@ -555,6 +567,21 @@ DEADLOCK_LINES = 40
 #: compiler's command>``): what it is the verdict on is the line above. Up to VERDICT_SUBJECTS.
 BARE_VERDICT = re.compile(r"^[ \t]*(?:not found|NOT FOUND|no|failed|FAILED|missing|MISSING)[ \t.!]*$", re.M)
 VERDICT_SUBJECTS = 50
+
+
+def result_line_indices(text: str, line_starts: np.ndarray) -> np.ndarray:
+    """Indices of the lines holding what a benchmark or a profile measured: values with their
+    spread (:data:`MEASUREMENT`) and the hottest folded stacks (:data:`FOLDED_STACK`). Kept even
+    among a log's repeated records: each names its own result."""
+    hits: list[int] = []
+    if ";" in text:
+        folded = [m for _, m in zip(range(100_000), FOLDED_STACK.finditer(text))]
+        if len(folded) >= FOLDED_MIN:
+            hot = sorted(range(len(folded)), key=lambda k: (-int(folded[k].group(1)), k))[:FOLDED_STACKS]
+            hits += [folded[k].start() for k in hot]
+    if "±" in text:
+        hits += [m.start() for _, m in zip(range(MEASUREMENTS), MEASUREMENT.finditer(text))]
+    return np.unique(np.searchsorted(line_starts, np.asarray(hits, dtype=np.int64), side="right") - 1)
 
 
 def detail_line_indices(text: str, line_starts: np.ndarray, domain: str | None = None) -> np.ndarray:
