@@ -1809,6 +1809,11 @@ def test_a_benchmarks_measured_values_and_a_profiles_hottest_stacks_are_results(
     counts = sorted((int(s.rsplit(" ", 1)[1]) for s in stacks), reverse=True)
     assert len(got) == FOLDED_STACKS and min(int(g.rsplit(" ", 1)[1]) for g in got) >= counts[FOLDED_STACKS - 1]
     assert not result_line_indices("a;b 3\nc;d 4\n", line_spans("a;b 3\nc;d 4\n")[0]).size  # two lines: no profile
+    # A record with a "; " inside (pg_waldump's "flags 0x20 ; new off 86", gtest's "@ length = 90 ; bytes = 114")
+    # is no stack.
+    wal = "".join(f"desc: HOT_UPDATE off {i} xmax 9{i} flags 0x20 ; new off 86 xmax {i}\n" for i in range(30))
+    gt = "".join(f"False positives:  1.0{i}% @ length =     {i}0 ; bytes =    {i}14\n" for i in range(30))
+    assert not result_line_indices(wal, line_spans(wal)[0]).size and not result_line_indices(gt, line_spans(gt)[0]).size
 
 
 def test_a_profiles_hottest_stacks_stay_among_a_logs_repeats(shipped_compressor):

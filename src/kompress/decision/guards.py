@@ -306,7 +306,7 @@ MEASUREMENTS = 100
 #: async-profiler ``collapsed``): one stack per line, frames joined by ``;``, then its sample
 #: count. Of at least :data:`FOLDED_MIN` of them, the :data:`FOLDED_STACKS` hottest stay (ties
 #: in order): where the time went. The rest, each a stack of few samples, may go.
-FOLDED_STACK = re.compile(r"^[^\n;]+(?:;[^\n;]+)+ (\d+)$", re.M)
+FOLDED_STACK = re.compile(r"^[^\n;]*[^\s;](?:;[^\s;][^\n;]*[^\s;])+ (\d+)$", re.M)  # no space by a ``;``
 FOLDED_MIN = 10
 FOLDED_STACKS = 20
 #: A table's totals: the one row under the rule that closes it, before a blank line or the end
