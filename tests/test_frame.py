@@ -1322,3 +1322,7 @@ def test_an_alerts_other_wording_counts_backtick_quoted_values_as_values():
     lines.append("WARNING Referential integrity check failed")
     kept = [lines[i] for i in np.flatnonzero(template_frame(lines).keep)]
     assert "WARNING cldf/forms.csv:70 Key `999_itema` not found in table parameters.csv" in kept
+    # Not an alert's: graphql-schema-linter's findings differ by the name in backticks, each a wording.
+    found = [f"{i}:5   The enum value `Side.v{i}` is missing a description.   enum-values-have-descriptions" for i in range(30)]
+    kept = [found[i] for i in np.flatnonzero(template_frame(found).keep)]
+    assert found[1] in kept and found[2] in kept

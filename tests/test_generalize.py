@@ -293,3 +293,32 @@ def test_an_unread_line_of_a_rare_kind_among_records_of_a_few_stays(shipped_comp
         assert f"Difference found: File contrib/part{i // 40}/file_{i:04d}.c is missing" in out
     # Records of many kinds (a build's chatter) have no rare kind.
     assert not rare_openers([f"{w} step {i} of the build" for i in range(60) for w in ("cc", "ld", "ar", "as", "strip")][::7]).any()
+
+
+def test_an_unread_indented_alert_stays_with_the_heading_of_its_block(shipped_compressor):
+    # shpdump -validate: 67 shapes, each a heading over its vertices, far over the read budget;
+    # "  1 rings wound in the wrong direction." under four of them.
+    from kompress.decision.frame import is_alert
+    from kompress.decision.guards import block_heading
+    from kompress.structure.units import line_spans
+
+    assert is_alert("  1 rings wound in the wrong direction.") and not is_alert("test_wrong_password PASSED")
+    lines = ["Shapefile Type: Polygon   # of Shapes: 67", ""]
+    for s in range(67):
+        n = 40 + (s * 13) % 90
+        lines += [f"Shape:{s} (Polygon)  nVertices={n}, nParts=1", f"  Bounds:(-111.{s:04d}2930603027,40.6241798400879, 0)",
+                  f"      to (-111.{s:04d}54754638672,40.7038536071777, 0)"]
+        lines += [f"     (-111.{s:03d}{v:04d}101257324,40.{v:04d}2471618652, 0) {'Ring' if v == 0 else ''}" for v in range(n)]
+        if s in (5, 23, 41, 60):
+            lines.append("  1 rings wound in the wrong direction.")
+        lines.append("")
+    lines.append("4 object has invalid ring orderings.")
+    text = "\n".join(lines) + "\n"
+    starts, ends = line_spans(text)
+    k = lines.index("  1 rings wound in the wrong direction.")
+    assert lines[block_heading(text, starts, ends, k)].startswith("Shape:5 (Polygon)")
+    assert block_heading(text, starts, ends, 0) is None  # a line not indented heads itself
+    out = shipped_compressor.compress(text).text.splitlines()
+    assert sum(x == "  1 rings wound in the wrong direction." for x in out) == 4
+    for s in (5, 23, 41, 60):
+        assert any(x.startswith(f"Shape:{s} (Polygon)  nVertices=") for x in out), s

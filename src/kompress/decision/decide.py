@@ -30,7 +30,7 @@ from kompress.decision.frame import (
 )
 from kompress.decision.guards import (
     backtrace_guard, coverage_guard, detail_line_indices, guard_line_indices, program_line_indices, record_mates,
-    result_line_indices, tree_ancestors,
+    block_heading, result_line_indices, tree_ancestors,
 )
 from kompress.decision.mustkeep import has_polarity, is_must_keep, must_keep_mask
 from kompress.decision.options import CompressOptions
@@ -132,6 +132,9 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             # Line number: 93", a compiler's "x.c: In function 'main':"): where it happened.
             above = [li - 1 for li in said if li > 0 and not critical[li - 1]
                      and PLACE_NAME.search(text[l_starts[li - 1]:l_ends[li - 1]])]
+            # An indented one, with the heading of its block: shpdump's "  1 rings wound in the
+            # wrong direction." under "Shape:5 (Polygon)  nVertices=41" and its 41 vertices.
+            above += [h for li in said if (h := block_heading(text, l_starts, l_ends, li)) is not None]
             critical[above] = True
     if gran == "word":
         raw = select(ws.scores, np.ones_like(ws.n_tokens), thr, rate, by_count=True)

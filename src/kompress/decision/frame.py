@@ -70,9 +70,12 @@ TOOL_ALERTS = 100
 #: as values (``action start <*>`` of ``boot`` and ``halt``). 4: the smallest cap that keeps every
 #: event type of the collected real-log bench (2: 0.99 of types, 4 and 8: 1.00).
 EVENT_VARIANTS = 4
-#: What an alert's wording leaves out: URLs, paths, quoted (backticks too: pycldf's ``Key `Eryuan` not
-#: found in table languages.csv``) and ``key=`` values (one file or key per record).
-_WORDING_VARS = re.compile(r"\S*://\S*|(?<==)[^\s,;]+|[\w.~-]*/[\w./~-]*|'[^'\n]*'|\"[^\"\n]*\"|`[^`\n]*`")
+#: What an alert's wording leaves out: URLs, paths, quoted and ``key=`` values (one file or key per record).
+_WORDING_VARS = re.compile(r"\S*://\S*|(?<==)[^\s,;]+|[\w.~-]*/[\w./~-]*|'[^'\n]*'|\"[^\"\n]*\"")
+#: And a value quoted in backticks, in an alert's (pycldf's ``Key `Eryuan` not found in table
+#: languages.csv``); in another record's it is what tells findings apart (graphql-schema-linter's
+#: ``The enum value `ForceSide.neutral` is missing a description.``).
+_CODE_QUOTED = re.compile(r"`[^`\n]*`")
 #: Items of a JSON array kept before collapsing the rest.
 JSON_KEEP_FIRST = 2
 #: Words from which a line of a kept JSON item is free text the frame does not force, and from
@@ -125,8 +128,9 @@ ALERT = re.compile(
     r"|error|fatal|critical|severe|panic|warn(?:ing)?|fail(?:ed|ure|s)?|exception|denied|refused|timed? ?out"
     r"|Error|Fatal|Critical|Warning|Failed|Failure|Exception|Denied|Refused|Timeout|unreachable|abort(?:ed)?|unmet|rejected"
     # What a checker says of a thing it found wrong, without a level word (e2fsck's ``has invalid
-    # mode``, ``ref count is 3, should be 1``; bzip2's ``file ends unexpectedly``).
-    r"|[Ii]nvalid|[Ii]ncorrect|[Cc]orrupt(?:ed|ion)?|[Mm]ismatch(?:ed|es)?|[Uu]nexpected(?:ly)?|[Dd]amaged|[Bb]roken"
+    # mode``, ``ref count is 3, should be 1``; bzip2's ``file ends unexpectedly``; shpdump's
+    # ``1 rings wound in the wrong direction.``).
+    r"|[Ii]nvalid|[Ii]ncorrect|[Ww]rong|[Cc]orrupt(?:ed|ion)?|[Mm]ismatch(?:ed|es)?|[Uu]nexpected(?:ly)?|[Dd]amaged|[Bb]roken"
     r"|[Cc]annot|[Uu]nable to"
     # (and in its contraction: vite's ``<script src="x.js"> in "/index.html" can't be bundled``)
     r"|[Cc]an['’]t|[Cc]ouldn['’]t"
@@ -329,6 +333,8 @@ def template_frame(lines: Sequence[str]) -> Frame:
         e = event[k]
         seen = wordings.setdefault(e, set())
         sig = _WORDING_VARS.sub("<*>", lt.masked[spans[r][0]])
+        if alert[e] and "`" in sig:
+            sig = _CODE_QUOTED.sub("<*>", sig)
         if sig not in seen and len(seen) < (ALERT_VARIANTS if alert[e] else EVENT_VARIANTS):
             seen.add(sig)
             variant.add(r)

@@ -297,6 +297,8 @@ ASSERTION_DIFF_LINES = 40
 TIMED_SUMMARY = re.compile(r"\b\d[\d,]*(?:\.\d+)? (?:[A-Za-z]+ ){1,3}(?:\([^()\n]{1,60}\) )?in \d+(?:\.\d+)? ?"
                            r"(?:ms|s|secs?|seconds?|min|minutes?)\b")
 TIMED_SUMMARIES = 3
+#: How far up :func:`block_heading` looks for the heading of an indented line's block.
+BLOCK_HEADING_REACH = 500
 #: A value measured with its spread (asv's ``1.05±0s``, hyperfine's ``1.2 ms ±  0.1 ms``,
 #: benchmark.js's ``±1.24%``): a benchmark's result, what the run was for. The first
 #: :data:`MEASUREMENTS` such lines stay.
@@ -1117,6 +1119,22 @@ def _changed_lines(text: str, starts: np.ndarray, blank_lead: bool = False) -> l
         if text[start] in "+-":
             out.append(int(start))
     return out
+
+
+def block_heading(text: str, line_starts: np.ndarray, line_ends: np.ndarray, k: int) -> int | None:
+    """The line heading an indented line ``k``'s block: the nearest non-blank line above it,
+    at most :data:`BLOCK_HEADING_REACH` lines up, that is indented less (``None`` for a line
+    not indented, or none found)."""
+    def indent(i: int) -> int:
+        a, b = int(line_starts[i]), int(line_ends[i])
+        return b - a - len(text[a:b].lstrip(" \t"))
+    own = indent(k)
+    if not own:
+        return None
+    for j in range(k - 1, max(-1, k - 1 - BLOCK_HEADING_REACH), -1):
+        if line_ends[j] > line_starts[j] and text[line_starts[j]:line_ends[j]].strip() and indent(j) < own:
+            return j
+    return None
 
 
 def _record_heading(lines: Sequence[str], k: int) -> list[int]:
