@@ -1059,7 +1059,7 @@ def _skeleton(text: str, line_starts: np.ndarray, line_ends: np.ndarray, la: int
     out: list[int] = []
     for r in range(la + 1, lb):
         line = text[line_starts[r]:line_ends[r]]
-        indent = len(line) - len(line.lstrip())
+        indent = indent_width(line)
         step = step or max(0, indent - base)
         if step and indent - base <= step * JSON_SKELETON_DEPTH:
             shallow += 1

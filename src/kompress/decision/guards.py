@@ -1125,14 +1125,12 @@ def block_heading(text: str, line_starts: np.ndarray, line_ends: np.ndarray, k: 
     """The line heading an indented line ``k``'s block: the nearest non-blank line above it,
     at most :data:`BLOCK_HEADING_REACH` lines up, that is indented less (``None`` for a line
     not indented, or none found)."""
-    def indent(i: int) -> int:
-        a, b = int(line_starts[i]), int(line_ends[i])
-        return b - a - len(text[a:b].lstrip(" \t"))
-    own = indent(k)
+    own = indent_width(text[line_starts[k]:line_ends[k]])
     if not own:
         return None
     for j in range(k - 1, max(-1, k - 1 - BLOCK_HEADING_REACH), -1):
-        if line_ends[j] > line_starts[j] and text[line_starts[j]:line_ends[j]].strip() and indent(j) < own:
+        line = text[line_starts[j]:line_ends[j]]
+        if line.strip() and indent_width(line) < own:
             return j
     return None
 
