@@ -566,6 +566,56 @@ def test_unreachable_upstream_gives_502(start_proxy):
     assert metric(server, "kompress_proxy_errors_total", kind="upstream") == 1
 
 
+class _DroppingUpstream:
+    """A raw-socket upstream that reads each request, then closes the first ``drops`` connections
+    without a byte of response (as a kept-alive connection the server timed out does when the
+    request races its close) and answers the rest with a small JSON body."""
+
+    def __init__(self, drops: int) -> None:
+        self.drops, self.requests = drops, []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                self.requests.append(data.split(b"\r\n", 1)[0])
+                if len(self.requests) <= self.drops:
+                    continue  # closed with no response
+                body = b'{"object": "list", "data": []}'
+                conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n"
+                             b"content-length: %d\r\n\r\n%s" % (len(body), body))
+
+
+def test_connection_dropped_before_a_response_is_sent_once_more(start_proxy):
+    once = _DroppingUpstream(drops=1)
+    server = start_proxy(upstream_openai=once.url, upstream_anthropic=once.url)
+    r = httpx.get(server.url + "/v1/models", timeout=30)
+    assert r.status_code == 200 and r.json() == {"object": "list", "data": []}
+    assert once.requests == [b"GET /v1/models HTTP/1.1"] * 2
+    # Only once: an upstream that keeps dropping is reported as a 502, after two tries.
+    always = _DroppingUpstream(drops=100)
+    server = start_proxy(upstream_openai=always.url, upstream_anthropic=always.url)
+    r = httpx.get(server.url + "/v1/models", timeout=30)
+    assert r.status_code == 502 and "unreachable" in r.json()["error"]["message"]
+    assert len(always.requests) == 2
+    once.sock.close()
+    always.sock.close()
+
+
 def test_healthz_and_metrics(proxy):
     settle(proxy)
     h = httpx.get(proxy.url + "/healthz").json()

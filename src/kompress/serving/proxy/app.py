@@ -152,7 +152,7 @@ def create_app(
         )
         http: httpx.AsyncClient = request.app.state.http.next()
         try:
-            resp = await http.send(upstream_request, stream=True)
+            resp = await _send(http, upstream_request)
         except httpx.TimeoutException as e:
             metrics.errors.labels(kind="upstream").inc()
             log.warning("kompress proxy: upstream %s timed out (%s)", upstream, type(e).__name__)
@@ -251,6 +251,25 @@ def create_app(
     app.state.engine = engine
     app.state.metrics = metrics
     return app
+
+
+#: Errors of a connection that broke before any response came: what a kept-alive connection the
+#: upstream closed while it sat idle in the pool gives when it is reused (a race no pool check
+#: closes). Such a request is sent once more on a fresh connection.
+DROPPED = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+
+
+async def _send(http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+    """Send ``request`` (its body already read into memory, so it can go twice), once more if
+    the connection breaks before a response starts. The OpenAI and Anthropic SDKs retry these
+    same errors themselves; the proxy does it once, so that a stale pooled connection does not
+    reach the client as a 502. Timeouts are not retried: the upstream may be working on it."""
+    try:
+        return await http.send(request, stream=True)
+    except DROPPED as e:
+        log.info("kompress proxy: upstream connection dropped before a response (%s); sending once more",
+                 type(e).__name__)
+        return await http.send(request, stream=True)
 
 
 #: Connection pools the upstream requests are spread over, and the connections of all of them
