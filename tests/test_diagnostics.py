@@ -1821,3 +1821,54 @@ def test_a_profiles_hottest_stacks_stay_among_a_logs_repeats(shipped_compressor)
               f"{40 if i == 37 else 1 + i % 3}" for i in range(80)]
     out = shipped_compressor.compress("\n".join(stacks) + "\n").text
     assert stacks[37] in out.split("\n")
+
+
+def test_gnu_program_prefixed_and_shellcheck_caret_findings_name_their_rule():
+    # hadolint -f gnu names itself first; shellcheck's default report puts the rule under a caret.
+    assert lint_kind("hadolint:./web/app/Dockerfile:16: DL3008 warning: Pin versions in apt get install.") == "DL3008"
+    assert lint_kind("          ^---------------^ SC2086 (info): Double quote to prevent globbing and word splitting.") == "SC2086"
+    assert lint_kind("  ^-- SC3014 (warning): In POSIX sh, == in place of = is undefined.") == "SC3014"
+    assert lint_kind("make: *** [Makefile:12: all] Error 2") is None
+
+
+def test_shellcheck_findings_keep_their_file_and_line(shipped_compressor):
+    # Many findings, several of one rule each: a kept caret keeps the "In x line N:" above it.
+    blocks = []
+    for i in range(400):
+        rule, msg = (("SC2086", "(info): Double quote to prevent globbing and word splitting.") if i % 3
+                     else ("SC2046", "(warning): Quote this to prevent word splitting."))
+        blocks += [f"In deploy/hook_{i % 9}.sh line {10 + i * 7}:", f"    rm -f $tmp_file_{i}",
+                   f"          ^----------^ {rule} {msg}", "", "Did you mean: ", f'    rm -f "$tmp_file_{i}"', "", ""]
+    blocks.append("For more information:")
+    text = "\n".join(blocks) + "\n"
+    out = shipped_compressor.compress(text).text.splitlines()
+    carets = [k for k, line in enumerate(out) if " SC2086 " in line or " SC2046 " in line]
+    assert carets
+    for k in carets:
+        assert any(line.startswith("In deploy/hook_") for line in out[max(0, k - 3):k]), out[max(0, k - 3):k + 1]
+
+
+def test_valgrind_record_headings_and_a_failed_system_calls_own_frames(shipped_compressor):
+    from kompress.decision.guards import syscall_stack_guard
+    from kompress.structure.units import LineView
+
+    # valgrind --track-fds: each record's heading (which descriptor, which file) over the same
+    # libc frames; the innermost frame is kept by CRITICAL, the heading must be too.
+    lines = ["==900== Memcheck, a memory error detector", "==900== ", "==900== FILE DESCRIPTORS: 9 open (3 std) at exit."]
+    for fd in range(3, 9):
+        lines += [f"==900== Open file descriptor {fd}: case_{fd}.ini", "==900==    at 0x495E011: open (open64.c:41)",
+                  "==900==    by 0x48E79C1: _IO_file_open (fileops.c:188)", "==900==    by 0x1097EA: ini_parse (ini.c:277)",
+                  f"==900==    by 0x109BA6: main (unittest.c:{70 + fd})", "==900== "]
+    text = "\n".join(lines) + "\n"
+    got = {lines[k] for k in guard_line_indices(text, line_spans(text)[0]).tolist()}
+    assert {f"==900== Open file descriptor {fd}: case_{fd}.ini" for fd in range(3, 9)} <= got
+    # strace -k: the program's own frames under the call that failed, not libc's; none under a call that worked.
+    trace = ["01:19:21.186100 write(3, \"\\37\\213\", 31) = -1 EBADF (Bad file descriptor)",
+             " > /usr/lib/x86_64-linux-gnu/libc.so.6(__write+0x10) [0xf8350]",
+             " > /src/proj/example(gz_comp+0x1c6) [0x126e3]", " > /src/proj/example(gzclose+0x4a) [0x1045a]",
+             "01:19:21.188931 close(3)                = 0", " > /usr/lib/x86_64-linux-gnu/libc.so.6(__close+0x10) [0xf8a10]",
+             " > /src/proj/example(gzclose+0x5b) [0x1046b]"]
+    text = "\n".join(trace) + "\n"
+    starts, ends = line_spans(text)
+    keep = np.array([True, False, False, False, True, False, False])
+    assert np.flatnonzero(syscall_stack_guard(LineView(text, starts, ends), keep)).tolist() == [2, 3]

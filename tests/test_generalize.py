@@ -322,3 +322,106 @@ def test_an_unread_indented_alert_stays_with_the_heading_of_its_block(shipped_co
     assert sum(x == "  1 rings wound in the wrong direction." for x in out) == 4
     for s in (5, 23, 41, 60):
         assert any(x.startswith(f"Shape:{s} (Polygon)  nVertices=") for x in out), s
+
+
+def _salt_state(sid: str, fn: str, result: str, comment: str) -> list[str]:
+    return ["----------", f"          ID: {sid}", f"    Function: {fn}", f"        Name: /home/{sid}",
+            f"      Result: {result}", f"     Comment: {comment}", "     Started: 01:10:49.411455",
+            "    Duration: 4.398 ms", "     Changes:   "]
+
+
+def test_a_failed_record_among_ruled_records_keeps_its_first_line(shipped_compressor):
+    # salt-call state.apply: states ruled apart by "----------"; a failed one's comment says what
+    # went wrong, its ID line which state it was.
+    from kompress.decision.guards import ruled_record_headings
+    from kompress.structure.units import line_spans
+
+    lines = ["local:"]
+    for i in range(60):
+        if i == 17:
+            lines += _salt_state("deploy_key_file", "file.managed", "False",
+                                 "Source file salt://keys/deploy_rsa not found in saltenv 'base'")
+        elif i == 41:
+            lines += _salt_state("known_hosts_entry", "ssh_known_hosts.present", "False",
+                                 'Specify either "key" or "fingerprint", not both.')
+        else:
+            # A negation every state repeats names no failure.
+            lines += _salt_state(f"user_{i}_present", "user.present", "None",
+                                 f"User user_{i} set to be added. No changes made")
+    lines += ["", "Summary for local", "-------------", "Succeeded: 58", "Failed:     2"]
+    text = "\n".join(lines) + "\n"
+    starts = line_spans(text)[0]
+    got = {lines[k] for k in ruled_record_headings(text, starts, np.zeros(0, dtype=np.int64))}
+    # (and the summary's first line, over its "Failed:" count)
+    assert got == {"          ID: deploy_key_file", "          ID: known_hosts_entry", "Succeeded: 58"}
+    assert not ruled_record_headings("a\n-----\nb\n", line_spans("a\n-----\nb\n")[0], np.array([2]))  # one ruler
+    out = shipped_compressor.compress(text).text.splitlines()
+    for sid in ("deploy_key_file", "known_hosts_entry"):
+        assert f"          ID: {sid}" in out, sid
+
+
+def test_a_kept_line_inside_a_block_keeps_the_line_that_opened_it():
+    from kompress.decision.guards import opened_blocks
+    from kompress.structure.units import LineView, line_spans
+
+    sql = ['create table "shop"."orders" (', '    "id" uuid not null,', '    "total" numeric not null', ");", "",
+           "key:", "  child:", "    leaf: 1", "  plain line", "    under plain"]
+    text = "\n".join(sql) + "\n"
+    starts, ends = line_spans(text)
+    keep = np.zeros(len(sql), dtype=bool)
+    keep[[2, 7, 9]] = True
+    got = np.flatnonzero(opened_blocks(LineView(text, starts, ends), keep)).tolist()
+    # The create statement and both YAML keys open blocks; "  plain line" ends in no opener.
+    assert got == [0, 5, 6]
+
+
+def _curl_exchange(path: str, status: str, body: str) -> list[str]:
+    return ["* Re-using existing connection #0 with host example.com", f"> GET {path} HTTP/1.1",
+            "> Host: example.com:18080", "> User-Agent: curl/7.88.1", "> Accept: */*", "> ",
+            f"< HTTP/1.1 {status}", "< Server: nginx", "< Date: Tue, 08 Dec 2026 00:47:57 GMT",
+            "< Content-Type: text/html", "< Connection: keep-alive", "< ", "{ [146 bytes data]",
+            "* Connection #0 to host example.com left intact", body]
+
+
+def test_curl_keeps_each_request_with_the_status_answering_it(shipped_compressor):
+    from kompress.decision.guards import result_line_indices
+    from kompress.structure.units import line_spans
+
+    lines = []
+    for i in range(30):
+        status = "403 Forbidden" if i in (7, 19) else "200 OK"
+        lines += _curl_exchange(f"/page/{i}.html" if i not in (7, 19) else f"/private/{i}/.git/config", status,
+                                "<html><body>hello</body></html>")
+    text = "\n".join(lines) + "\n"
+    got = [lines[k] for k in result_line_indices(text, line_spans(text)[0]).tolist()]
+    assert len(got) == 60 and "> GET /private/7/.git/config HTTP/1.1" in got and "< HTTP/1.1 403 Forbidden" in got
+    out = shipped_compressor.compress(text).text.splitlines()
+    for i in (7, 19):
+        assert f"> GET /private/{i}/.git/config HTTP/1.1" in out, i
+
+
+def test_a_comparisons_headings_and_a_ranked_lists_top_rows_stay():
+    from kompress.decision.guards import guard_line_indices, result_line_indices
+    from kompress.structure.units import line_spans
+
+    # diffoscope: nested comparisons, each heading naming what differs.
+    cmp = ["--- a/build", "+++ b/build", "├── lib.so", "│┄ File has been modified after NT_GNU_BUILD_ID has been applied.",
+           "│ ├── readelf --wide --sections {}", "│ │ @@ -1,3 +1,3 @@", "│ │ -There are 36 section headers, starting at offset 0x5a48:",
+           "│ │ +There are 36 section headers, starting at offset 0x5a50:", "│ │  ", "│ ├── readelf --wide --symbols {}",
+           "│ │ @@ -31,2 +31,2 @@", "│ │ -    24: 0000000000004048     8 OBJECT  GLOBAL DEFAULT   22 stamp",
+           "│ │ +    24: 0000000000004050     8 OBJECT  GLOBAL DEFAULT   22 stamp"]
+    text = "\n".join(cmp) + "\n"
+    got = {cmp[k] for k in guard_line_indices(text, line_spans(text)[0]).tolist()}
+    assert {"│ ├── readelf --wide --sections {}", "│ ├── readelf --wide --symbols {}", "├── lib.so"} <= got
+    assert cmp[3] in got
+    # esbuild --analyze: files by size, largest first, each with the imports that pulled it in.
+    sizes = [71.1, 53.2, 47.1, 22.9, 22.7, 18.5, 17.9, 16.6, 13.1, 13.0, 9.8, 4.6, 0.5]
+    rows = ["  out/app.mjs ────── 674.9kb ─ 100.0%"]
+    for n, kb in enumerate(sizes):
+        rows += [f"   ├ src/mod_{n}.ts ────── {kb}kb ── {kb / 6.749:.1f}%", "   │  └ src/index.ts"]
+    text = "\n".join(rows) + "\n"
+    got = [rows[k] for k in result_line_indices(text, line_spans(text)[0]).tolist()]
+    assert got == [rows[0]] + [rows[1 + 2 * n] for n in range(5)]
+    # A progress count rises: no ranking.
+    progress = "".join(f"[{p:3d}%] Building CXX object src/f{p}.o\n" for p in range(0, 100, 5))
+    assert not result_line_indices(progress, line_spans(progress)[0]).size

@@ -30,7 +30,7 @@ from kompress.decision.frame import (
 )
 from kompress.decision.guards import (
     backtrace_guard, coverage_guard, detail_line_indices, guard_line_indices, program_line_indices, record_mates,
-    block_heading, result_line_indices, tree_ancestors,
+    block_heading, opened_blocks, result_line_indices, ruled_record_headings, syscall_stack_guard, tree_ancestors,
 )
 from kompress.decision.mustkeep import has_polarity, is_must_keep, must_keep_mask
 from kompress.decision.options import CompressOptions
@@ -113,6 +113,10 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
         critical[guard_line_indices(text, l_starts, domain)] = True
         details = np.union1d(detail_line_indices(text, l_starts, domain), result_line_indices(text, l_starts))
         critical[details] = True
+        # Which ruled record a critical line belongs to: its first line names it.
+        critical[ruled_record_headings(text, l_starts, np.flatnonzero(critical))] = True
+        if "\n > " in text and "= -1 E" in text:
+            critical |= syscall_stack_guard(LineView(text, l_starts, l_ends), critical)
         if domain in HEAD_DOMAINS and len(w_line) and (ws.unread is None or not ws.unread[0]):
             critical[w_line[0]] = True
         if ws.unread is not None and ws.unread.any():
@@ -194,6 +198,12 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             # kept whole or not at all: its File and Line without its Code say where, not what.
             # (kept_n > 0 is still which lines keep a word: whole lines keep all or none.)
             keep |= record_mates(lines_text, kept_n > 0)[w_line]
+            kept_lines = np.bincount(w_line, weights=keep.astype(np.float64), minlength=len(l_starts)) > 0
+            # A kept line inside a block, with the line that opened it (see the line mode below),
+            # and a kept diagnostic or frame with its place, whole, as in line mode.
+            if domain != "diff":
+                keep |= opened_blocks(lines_text, kept_lines)[w_line]
+            keep |= backtrace_guard(lines_text, kept_lines)[w_line]
     elif ranked:
         lines = LineView(text, l_starts, l_ends)
         if options.structure and frame is None and not frame_known:
@@ -275,6 +285,9 @@ def decide(text: str, ws: WordScores, domain: str, policy: DecisionPolicy, optio
             line_keep |= backtrace_guard(lines, line_keep) & has_words & ~repeats
             # A problem in a drawn tree (pnpm's unmet peers) with the entries it hangs from.
             line_keep |= tree_ancestors(lines, line_keep & critical) & has_words
+            # A kept line inside a block, with the line that opened it (a table's create statement).
+            if domain != "diff":
+                line_keep |= opened_blocks(lines, line_keep) & has_words & ~repeats
             # The frame replaces the novelty rule; but a stack frame only collapses a recursion's
             # call sites and the repeats of a log before the traceback: the rest is read as without it.
             stacked = frame is not None and frame.kind == "stack"

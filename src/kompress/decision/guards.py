@@ -571,9 +571,46 @@ BARE_VERDICT = re.compile(r"^[ \t]*(?:not found|NOT FOUND|no|failed|FAILED|missi
 VERDICT_SUBJECTS = 50
 
 
+#: curl -v's request line and the status line answering it (``> GET /.git/config HTTP/1.1`` over
+#: ``< HTTP/1.1 403 Forbidden``), the first HTTP_EXCHANGES.
+HTTP_EXCHANGE = re.compile(r"^(?:> [A-Z]{3,7} \S+ HTTP/[\d.]+[ \t]*$|< HTTP/[\d.]+ \d{3}\b)", re.M)
+HTTP_EXCHANGES = 200
+#: valgrind's line heading a record, right above the ``at 0x`` frame opening its stack (the
+#: first VALGRIND_HEADINGS).
+VALGRIND_HEADING = re.compile(r"^==\d+== (?! )[^\n]*\n(?===\d+==    at 0x)", re.M)
+VALGRIND_HEADINGS = 200
+#: diffoscope's nested comparisons: each heading names what differs (``├── readelf --wide
+#: --file-header {}``, ``│ │ ├── +++ .../libinih.so.0``), and its ``┄`` comments say why.
+COMPARISON_HEADING = re.compile(r"^(?:│ ?)*(?:[├└]── \S|│┄ \S)", re.M)
+COMPARISON_HEADINGS = 400
+#: A row of a ranked list: one percentage on the line (esbuild's ``--analyze``, a flat profile).
+PERCENT_ROW = re.compile(r"^[^\n%]*?(?<![\w.])(\d{1,3}(?:\.\d+)?) ?%(?![\w%])[^\n%]*$", re.M)
+#: Of a run of at least RANKED_MIN such rows whose percentages only go down, the first RANKED_TOP
+#: stay: the largest (esbuild's ``src/v4/core/schemas.ts ── 71.1kb ── 10.5%``), read first.
+RANKED_MIN = 8
+RANKED_TOP = 5
+
+
+def _ranked_rows(text: str) -> list[int]:
+    """The starts of the top rows of each ranked run of :data:`PERCENT_ROW` lines (percentages
+    never rising from one row to the next, the last below the first; a progress count rises)."""
+    rows = [(m.start(), float(m.group(1))) for _, m in zip(range(5000), PERCENT_ROW.finditer(text))]
+    out: list[int] = []
+    start = 0
+    for k in range(1, len(rows) + 1):
+        if k == len(rows) or rows[k][1] > rows[k - 1][1]:
+            if k - start >= RANKED_MIN and rows[start][1] > rows[k - 1][1]:
+                top = start + (rows[start][1] == 100)  # a total's 100% is no rank
+                out += [r[0] for r in rows[start:top + RANKED_TOP]]
+            start = k
+    return out
+
+
 def result_line_indices(text: str, line_starts: np.ndarray) -> np.ndarray:
     """Indices of the lines holding what a benchmark or a profile measured: values with their
-    spread (:data:`MEASUREMENT`) and the hottest folded stacks (:data:`FOLDED_STACK`). Kept even
+    spread (:data:`MEASUREMENT`), the hottest folded stacks (:data:`FOLDED_STACK`), the top
+    rows of a ranked list (:func:`_ranked_rows`) and curl's requests and the statuses answering
+    them (:data:`HTTP_EXCHANGE`). Kept even
     among a log's repeated records: each names its own result."""
     hits: list[int] = []
     if ";" in text:
@@ -583,6 +620,11 @@ def result_line_indices(text: str, line_starts: np.ndarray) -> np.ndarray:
             hits += [folded[k].start() for k in hot]
     if "±" in text:
         hits += [m.start() for _, m in zip(range(MEASUREMENTS), MEASUREMENT.finditer(text))]
+    if "%" in text:
+        hits += _ranked_rows(text)
+    if "\n> " in text or text.startswith("> "):
+        # curl -v's exchanges: which request a "< HTTP/1.1 403 Forbidden" answered.
+        hits += [m.start() for _, m in zip(range(HTTP_EXCHANGES), HTTP_EXCHANGE.finditer(text))]
     return np.unique(np.searchsorted(line_starts, np.asarray(hits, dtype=np.int64), side="right") - 1)
 
 
@@ -1135,6 +1177,50 @@ def block_heading(text: str, line_starts: np.ndarray, line_ends: np.ndarray, k: 
     return None
 
 
+#: A line that only rules records apart (salt's ``----------`` between the states it ran).
+RECORD_RULER = re.compile(r"^[ \t]*([-=*~_#])\1{4,}[ \t]*$", re.M)
+#: Ruled records need this many rulers (a table's rule under its header is one), and a record's
+#: first line is at most RULED_RECORD_REACH lines above the critical line it holds (a record may
+#: quote a whole traceback); the first RULED_RECORD_LINES critical lines are looked at.
+RULED_RECORDS_MIN = 3
+RULED_RECORD_REACH = 120
+RULED_RECORD_LINES = 200
+
+
+_NUMBERED_WORD = re.compile(r"\S*\d\S*")
+
+
+def ruled_record_headings(text: str, line_starts: np.ndarray, rows: np.ndarray) -> list[int]:
+    """The first line of each ruled record that holds one of the critical lines ``rows``, or a
+    negation said in at most two records (salt's ``ID: users_buser_id_rsa_key`` over ``Comment:
+    Source file salt://path_to_PRIVATEKEY not found``): which record failed. (A negation every
+    other record repeats, salt's ``No changes made`` under ``test=True``, names no failure; words
+    holding a digit are masked in the comparison.)"""
+    if "\n" not in text:
+        return []
+    rulers = [m.start() for _, m in zip(range(100_000), RECORD_RULER.finditer(text))]
+    if len(rulers) < RULED_RECORDS_MIN:
+        return []
+    ruled = (np.searchsorted(line_starts, np.asarray(rulers, dtype=np.int64), side="right") - 1).tolist()
+    lines = _line_view(text, line_starts)
+    said: dict[str, list[int]] = {}
+    for i in range(ruled[0] + 1, min(len(line_starts), ruled[-1] + RULED_RECORD_REACH, ruled[0] + 50_000)):
+        if has_polarity(line := lines[i]):
+            said.setdefault(_NUMBERED_WORD.sub("#", line.strip()), []).append(i)
+    negations = [i for at in said.values() if len(at) <= 2 for i in at]
+    out: list[int] = []
+    for k in sorted(set(rows[:RULED_RECORD_LINES].tolist()) | set(negations[:RULED_RECORD_LINES])):
+        r = bisect.bisect_left(ruled, k) - 1
+        if r < 0 or k - ruled[r] > RULED_RECORD_REACH:
+            continue
+        j = ruled[r] + 1
+        while j < k and not lines[j].strip():
+            j += 1
+        if j < k:
+            out.append(j)
+    return out
+
+
 def _record_heading(lines: Sequence[str], k: int) -> list[int]:
     """The lines heading the record that located line ``k`` belongs to, when the record starts
     after a blank line at most :data:`RECORD_HEADING_REACH` lines above it: pofilter's
@@ -1257,6 +1343,12 @@ def guard_line_indices(text: str, line_starts: np.ndarray, domain: str | None = 
         # A search's matches are its answer (ack's, ag's, rg's ``path:N:text``): the first
         # GREP_HITS stay; the context lines around them (``path-N-``) are the model's.
         hits += [m.start() for _, m in zip(range(GREP_HITS), GREP_HIT.finditer(text))]
+    if "==    at 0x" in text:
+        # valgrind's record heading, right above its stack's innermost frame (which CRITICAL
+        # keeps): what the record is (``Open file descriptor 13: long_line.ini``).
+        hits += [m.start() for _, m in zip(range(VALGRIND_HEADINGS), VALGRIND_HEADING.finditer(text))]
+    if "── " in text and "@@ " in text:
+        hits += [m.start() for _, m in zip(range(COMPARISON_HEADINGS), COMPARISON_HEADING.finditer(text))]
     if " line " in text:
         hits += [m.start() for _, m in zip(range(FINDINGS_PER_RULE), LOCATED_LINE.finditer(text))]
     if "^^ " in text:
@@ -1667,10 +1759,17 @@ _LINT_HELP = re.compile(r"^\s*= help: for further information visit \S+#(\w+)$")
 RULE_BLOCK_LINES = 8
 
 
+#: shellcheck's heading over the code it flags: ``In deploy/ssh.sh line 389:``.
+SHELLCHECK_PLACE = re.compile(r"In \S+ line \d+:$")
+
+
 def _report_file(line: str) -> bool:
     """A line that is only a file's path (``src/utils.js``; htmlhint's indented
-    ``   /home/dev/30 - Whack A Mole/index.html``): a linter report's heading."""
+    ``   /home/dev/30 - Whack A Mole/index.html``) or names a file and line (shellcheck's ``In
+    x.sh line 9:``): a linter report's heading."""
     s = line.strip()
+    if s.startswith("In ") and SHELLCHECK_PLACE.match(s):
+        return True
     if not 0 < len(s) < 300 or ":" in s or "\t" in s or "." not in s.rsplit("/", 1)[-1]:
         return False
     return " " not in s and (line == s or "/" in s) or s.startswith(("/", "./", "~/"))
@@ -1707,7 +1806,7 @@ def location_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
             add[i + 1] = True  # a header ending in a colon: its message is on the indented line under it
         if heading >= 0 and kind is not None and ln[:1] in " \t":
             add[heading] = True
-            if ln.lstrip().startswith("^ ") and i > 0:
+            if ln.lstrip().startswith(("^ ", "^-")) and i > 0:
                 add[i - 1] = True  # a caret finding flags the code line above it (``L13 |  <div ...``)
         j = i + 1
         while j < len(lines) and j <= i + 2 and not lines[j].strip():  # esbuild: a blank line between
@@ -1758,6 +1857,67 @@ def tree_ancestors(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
             add[j] = True
             j = parent[j]
     return add & ~keep
+
+
+#: A line that opens a block (``create table "vibetype"."event_app" (``, ``def parse():``, a YAML
+#: key over its children): it ends in an opener.
+OPENER_END = re.compile(r"[(\[{:]\s*$")
+#: Kept indented lines looked at, and how far up each one's opening line may be.
+OPENED_LINES = 2000
+_WORDED = re.compile(r"[^\W\d_]")
+OPENED_REACH = 100
+
+
+def opened_blocks(lines: LineView, keep: np.ndarray) -> np.ndarray:
+    """The lines opening the blocks that kept indented lines sit in, up to the outermost: the
+    statement a kept column belongs to (migra's ``"created_by" uuid not null`` says nothing
+    without its ``create table "vibetype"."event_app" (``), the key over a kept YAML value.
+    Only a line that ends in an opener (:data:`OPENER_END`) and holds a word counts: a block's
+    first line."""
+    add = np.zeros(len(lines), dtype=bool)
+    for i in np.flatnonzero(keep)[:OPENED_LINES].tolist():
+        own = indent_width(lines[i])
+        j = i - 1
+        while own and j >= 0 and i - j <= OPENED_REACH:
+            line = lines[j]
+            if line.strip() and (width := indent_width(line)) < own:
+                if keep[j] or add[j] or OPENER_END.search(line) is None or not _WORDED.search(line):
+                    break  # (a bare ``{`` names nothing)
+                add[j] = True
+                own = width
+            j -= 1
+    return add
+
+
+#: strace's failed system call (``write(3, ...) = -1 EBADF (Bad file descriptor)``), and a frame
+#: of the stack ``strace -k`` prints under each call (`` > /src/proj/example(gz_comp+0x1c6) [0x126e3]``;
+#: group 1: the file).
+FAILED_SYSCALL = re.compile(r"= -1 E[A-Z0-9]+\b")
+SYSCALL_FRAME = re.compile(r"^ > (\S+?)\(")
+#: Failed calls whose stacks are looked at, the first ones.
+SYSCALL_STACKS = 50
+
+
+def syscall_stack_guard(lines: Sequence[str], keep: np.ndarray) -> np.ndarray:
+    """Under each kept failed system call of ``strace -k`` (the first :data:`SYSCALL_STACKS`),
+    the frames of its stack in the program's own code (not libc's or the loader's), at most
+    :data:`NATIVE_OWN_FRAMES`: which code made the call that failed."""
+    add = np.zeros(len(lines), dtype=bool)
+    seen = 0
+    for i in np.flatnonzero(keep).tolist():
+        if FAILED_SYSCALL.search(lines[i]) is None:
+            continue
+        seen += 1
+        if seen > SYSCALL_STACKS:
+            break
+        own = 0
+        j = i + 1
+        while j < len(lines) and own < NATIVE_OWN_FRAMES and (m := SYSCALL_FRAME.match(lines[j])):
+            if RUNTIME_PATH.search(m.group(1)) is None:
+                add[j] = True
+                own += 1
+            j += 1
+    return add
 
 
 def backtrace_guard(lines: LineView, keep: np.ndarray) -> np.ndarray:

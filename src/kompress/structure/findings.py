@@ -33,7 +33,8 @@ import re
 #: costs at most a few hundred steps per position.)
 LINT_FINDING = re.compile(
     # (a notebook's cell, as nbqa names it, its file name spaces and all: ``a b.ipynb:cell_8:5:4: W1406``)
-    r"^(?:[^\s:()]+|[^\n:()]{1,200}\.ipynb:cell_\d+)(?::\d+){1,2}: (?:(?:error|warning|note): )?(?P<code>[A-Z]{1,4}\d{3,4})\b"
+    # (GNU's ``program:file:line:`` form names the tool first: ``hadolint:./app/Dockerfile:16: DL3008``)
+    r"^(?:[a-z][\w-]{1,30}:(?=\.{0,2}/|[\w.-]+/))?(?:[^\s:()]+|[^\n:()]{1,200}\.ipynb:cell_\d+)(?::\d+){1,2}: (?:(?:error|warning|note): )?(?P<code>[A-Z]{1,4}\d{3,4})\b"
     # (not a compiler's ``[-Wunused-variable]``: guards.COMPILER_WARNING keeps a few of each kind)
     r"|^[^\s:()]+:\d+(?::\d+)?: (?:error|warning|note|style|performance|portability): .{0,400} \[(?P<bracket>(?!-W)[\w-]{1,80})\]$"
     r"|^[^\s:()]+\(\d+,\d+\): (?:error|warning) (?P<ts>TS\d+):"
@@ -50,6 +51,8 @@ LINT_FINDING = re.compile(
     r"|^[^\s:()]+:\d+: {1,2}\[\d\] \((?P<flawfinder>\w{1,40})\) \w{1,80}:$"
     r"|^[^\s:()]+:\d+:\d+ \[(?P<refurb>[A-Z]{2,8}\d{2,4})\]: "
     r"|^[^\s:()]+:\d+ (?P<hadolint>(?:DL|SC)\d{4}) (?:error|warning|info|style): "
+    # shellcheck's default report: a caret under the code it flags (``  ^-- SC2086 (info): ...``)
+    r"|^\s+\^-*\^? (?P<shellcheck>SC\d{4}) \((?:error|warning|info|style)\): "
     r"|^[^\s:()]+:[\w.]{1,120}:\d+: (?P<darglint>DAR\d{3}): "
     # under a file heading, a line number and a rule code (pydoclint's ``    168: DOC103: ...``)
     r"|^[ \t]{2,8}\d{1,6}: (?P<headed>[A-Z]{2,5}\d{3,4}): "
