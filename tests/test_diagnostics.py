@@ -1829,6 +1829,10 @@ def test_gnu_program_prefixed_and_shellcheck_caret_findings_name_their_rule():
     assert lint_kind("          ^---------------^ SC2086 (info): Double quote to prevent globbing and word splitting.") == "SC2086"
     assert lint_kind("  ^-- SC3014 (warning): In POSIX sh, == in place of = is undefined.") == "SC3014"
     assert lint_kind("make: *** [Makefile:12: all] Error 2") is None
+    from kompress.decision.guards import _report_file
+
+    # shellcheck's heading over a finding, a path with spaces too.
+    assert _report_file("In deploy/ssh.sh line 389:") and _report_file("In test/fast/Unit tests/nvm_die line 31:")
 
 
 def test_shellcheck_findings_keep_their_file_and_line(shipped_compressor):

@@ -1760,7 +1760,7 @@ RULE_BLOCK_LINES = 8
 
 
 #: shellcheck's heading over the code it flags: ``In deploy/ssh.sh line 389:``.
-SHELLCHECK_PLACE = re.compile(r"In \S+ line \d+:$")
+SHELLCHECK_PLACE = re.compile(r"In \S.{0,300}? line \d+:$")
 
 
 def _report_file(line: str) -> bool:
