@@ -1187,6 +1187,7 @@ RULED_RECORD_REACH = 120
 RULED_RECORD_LINES = 200
 
 
+#: A word holding a digit, masked when negations are compared across records.
 _NUMBERED_WORD = re.compile(r"\S*\d\S*")
 
 
@@ -1880,11 +1881,15 @@ def opened_blocks(lines: LineView, keep: np.ndarray) -> np.ndarray:
         j = i - 1
         while own and j >= 0 and i - j <= OPENED_REACH:
             line = lines[j]
-            if line.strip() and (width := indent_width(line)) < own:
-                if keep[j] or add[j] or OPENER_END.search(line) is None or not _WORDED.search(line):
+            if line.strip() and (width := indent_width(line)) <= own:
+                if width == own:
+                    if keep[j]:
+                        break  # a kept sibling above: its own walk went up this same chain
+                elif keep[j] or add[j] or OPENER_END.search(line) is None or not _WORDED.search(line):
                     break  # (a bare ``{`` names nothing)
-                add[j] = True
-                own = width
+                else:
+                    add[j] = True
+                    own = width
             j -= 1
     return add
 
